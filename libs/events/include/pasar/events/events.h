@@ -1,0 +1,153 @@
+// pasar::events — transactional outbox, relay to Redis Streams, idempotent consumer.
+//
+//   producer tx: state change + AppendToOutbox(tx, event)      (one PostgreSQL transaction)
+//   Relay:       outbox rows --XADD--> <prefix><stream>, PUBLISH "<aggregate> <type>" on
+//                <prefix>live.<stream>                          (docs/conventions.md)
+//   Consumer:    per entry, one transaction records (consumer, event_id) in consumed_events and
+//                runs the handler; then XACK. A duplicate delivery is skipped and acknowledged.
+//
+// Tables (Migrations(), component "events") are unqualified: they are created in the service's
+// schema through the pool's search_path, like the service's own tables.
+//
+// Differences from plan/lib-api.md (additions only):
+//   - NotifyChannel(); RelayConfig::purge_after / purge_every / max_stream_length;
+//   ConsumerConfig::consumer, batch, block.
+//   - Delivery::deliveries; Consumer::stats() (counters for metrics); destructors stop threads.
+//   - Relay ships one batch at a time per schema (a transaction-scoped advisory lock beside
+//     FOR UPDATE SKIP LOCKED) so that a stream keeps the outbox order even with several relays.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/pg/pg.h"
+#include "pasar/redis/redis.h"
+
+namespace pasar::events {
+
+// outbox(id, event_id unique, stream, type, aggregate_id, payload bytea, created_at, sent_at)
+// with a partial index on unsent rows; consumed_events(consumer, event_id, consumed_at).
+std::vector<pg::Migration> Migrations();
+
+struct OutboxEvent {
+  std::string event_id;      // unique (UUID string); the consumers deduplicate on it
+  std::string stream;        // logical stream, e.g. "events.order" (the relay adds the prefix)
+  std::string type;          // e.g. "OrderPlaced"
+  std::string aggregate_id;  // e.g. the order id
+  std::string payload;       // bytes (a serialized pasar.events.v1.Envelope)
+};
+
+// INSERT into outbox within the caller's transaction, and pg_notify to wake the relays when it
+// commits. Throws pg::Error (a reused event_id is a unique violation).
+void AppendToOutbox(pg::Transaction& tx, const OutboxEvent& event);
+
+// The notification channel AppendToOutbox notifies for `schema` ("pasar_outbox_<schema>").
+std::string NotifyChannel(std::string_view schema);
+
+struct RelayConfig {
+  int batch = 200;
+  absl::Duration idle_poll = absl::Milliseconds(200);  // longest sleep when nothing is pending
+  absl::Duration purge_after = absl::Hours(6);         // sent rows older than this are deleted
+  absl::Duration purge_every = absl::Minutes(5);
+  int64_t max_stream_length = 1'000'000;  // XADD MAXLEN ~ (approximate trimming of old entries)
+};
+
+// Ships unsent outbox rows of the pool's schema: in one transaction, a batch selected FOR UPDATE
+// SKIP LOCKED is XADDed in one pipeline (fields id, type, aggregate, payload) and marked sent;
+// after the commit, live hints are published. At-least-once: a crash between XADD and COMMIT
+// ships the batch again, which consumers deduplicate. Errors are logged to stderr (one JSON line)
+// and retried with backoff by the thread.
+class Relay final {
+ public:
+  Relay(pg::Pool& pool, redis::Client& redis, std::string conninfo_for_listen,
+        RelayConfig config = {});
+  ~Relay();  // Stop()
+  Relay(const Relay&) = delete;
+  Relay& operator=(const Relay&) = delete;
+
+  void Start();  // starts the thread (idempotent)
+  void Stop();   // stops and joins it (idempotent)
+  // Ships at most one batch on the calling thread; returns the number of rows shipped.
+  // Throws pg::Error / redis::Error.
+  int RunOnce();
+
+ private:
+  void Loop();
+  void MaybePurge();
+
+  pg::Pool& pool_;
+  redis::Client& redis_;
+  std::string conninfo_;
+  RelayConfig config_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+  absl::Time next_purge_ = absl::InfinitePast();
+};
+
+struct Delivery {
+  std::string event_id, type, aggregate_id, payload;
+  std::string stream;    // logical stream, e.g. "events.order"
+  std::string entry_id;  // Redis stream entry id
+  int64_t deliveries = 1;
+};
+
+// Runs inside the consumer's transaction; throw to refuse (the entry stays pending, is
+// redelivered after claim_idle and dead-lettered after max_deliveries). The Consumer commits.
+using Handler = std::function<void(pg::Transaction&, const Delivery&)>;
+
+struct ConsumerConfig {
+  std::string name;                  // the group and the consumed_events.consumer, e.g. "inventory"
+  std::vector<std::string> streams;  // logical, e.g. {"events.order"}
+  int threads = 1;
+  absl::Duration claim_idle = absl::Seconds(30);
+  int max_deliveries = 5;
+  std::string consumer;  // Redis consumer name; default "<name>-<host>-<pid>" (+ "-<thread>")
+  int batch = 50;
+  absl::Duration block = absl::Seconds(1);
+};
+
+class Consumer final {
+ public:
+  struct Stats {
+    int64_t applied = 0;        // handler ran and committed
+    int64_t duplicates = 0;     // already applied: skipped and acknowledged
+    int64_t failures = 0;       // handler or transaction failed: left pending
+    int64_t dead_lettered = 0;  // moved to <stream>.dead
+  };
+
+  Consumer(pg::Pool& pool, redis::Config redis, ConsumerConfig config, Handler handler);
+  ~Consumer();  // Stop()
+  Consumer(const Consumer&) = delete;
+  Consumer& operator=(const Consumer&) = delete;
+
+  void Start();  // `threads` threads, each with its own GroupReader (idempotent)
+  void Stop();   // stops and joins them (within about `block`)
+  // One batch on the calling thread (for tests and tools; do not mix with Start()); returns the
+  // number of entries applied or skipped as duplicates. Throws redis::Error when Redis is down.
+  int RunOnce();
+  Stats stats() const;
+
+ private:
+  int Process(redis::GroupReader& reader);
+  std::unique_ptr<redis::GroupReader> MakeReader(int index) const;
+  void MaybePurge();  // consumed_events rows older than a week, bounded DELETE
+
+  pg::Pool& pool_;
+  redis::Config redis_;
+  ConsumerConfig config_;
+  Handler handler_;
+  std::atomic<bool> stop_{false};
+  std::vector<std::thread> threads_;
+  std::unique_ptr<redis::GroupReader> once_reader_;
+  std::atomic<int64_t> applied_{0}, duplicates_{0}, failures_{0}, dead_lettered_{0};
+  absl::Time next_purge_ = absl::InfinitePast();  // used by thread 0 only
+};
+
+}  // namespace pasar::events

@@ -1,0 +1,364 @@
+#include "pasar/events/events.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <iostream>
+#include <mutex>
+
+#include "absl/time/clock.h"
+#include "nlohmann/json.hpp"
+
+namespace pasar::events {
+namespace {
+
+// ---- SQL (component "events"; tables live in the service's schema) --------------------------
+
+constexpr std::string_view kMigration1 = R"sql(
+CREATE TABLE outbox (
+  id           bigserial PRIMARY KEY,
+  event_id     text NOT NULL UNIQUE,
+  stream       text NOT NULL,
+  type         text NOT NULL,
+  aggregate_id text NOT NULL,
+  payload      bytea NOT NULL,
+  created_at   timestamptz NOT NULL DEFAULT now(),
+  sent_at      timestamptz
+);
+CREATE INDEX outbox_unsent ON outbox (id) WHERE sent_at IS NULL;
+CREATE INDEX outbox_sent ON outbox (sent_at) WHERE sent_at IS NOT NULL;
+
+CREATE TABLE consumed_events (
+  consumer    text NOT NULL,
+  event_id    text NOT NULL,
+  consumed_at timestamptz NOT NULL DEFAULT now(),
+  PRIMARY KEY (consumer, event_id)
+);
+CREATE INDEX consumed_events_at ON consumed_events (consumed_at);
+)sql";
+
+// The channel is derived from the schema the statement runs in, so every service's relays only
+// wake for their own outbox.
+constexpr std::string_view kChannelPrefix = "pasar_outbox_";
+
+constexpr pg::Query kAppend{
+    "events_append_outbox",
+    "WITH ins AS (INSERT INTO outbox (event_id, stream, type, aggregate_id, payload) "
+    "VALUES ($1, $2, $3, $4, $5) RETURNING id) "
+    "SELECT pg_notify('pasar_outbox_' || current_schema(), '') FROM ins"};
+constexpr pg::Query kCurrentSchema{"events_current_schema", "SELECT current_schema()"};
+// Relays ship one batch at a time per schema, so a stream keeps the outbox order.
+constexpr pg::Query kRelayLock{
+    "events_relay_lock",
+    "SELECT pg_try_advisory_xact_lock(1885434977, hashtext(current_schema()))"};
+constexpr pg::Query kSelectBatch{
+    "events_select_unsent",
+    "SELECT id, event_id, stream, type, aggregate_id, payload FROM outbox "
+    "WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"};
+constexpr pg::Query kMarkSent{"events_mark_sent",
+                              "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"};
+constexpr pg::Query kPurgeSent{
+    "events_purge_sent",
+    "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL "
+    "AND sent_at < now() - make_interval(secs => $1) ORDER BY sent_at LIMIT $2)"};
+constexpr pg::Query kMarkConsumed{
+    "events_mark_consumed",
+    "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) "
+    "ON CONFLICT DO NOTHING RETURNING 1"};
+constexpr pg::Query kPurgeConsumed{
+    "events_purge_consumed",
+    "DELETE FROM consumed_events WHERE (consumer, event_id) IN (SELECT consumer, event_id "
+    "FROM consumed_events WHERE consumer = $1 AND consumed_at < now() - make_interval(secs => $2) "
+    "LIMIT $3)"};
+
+constexpr int kPurgeLimit = 1000;  // rows per DELETE: purging never holds long locks
+constexpr absl::Duration kConsumedRetention = absl::Hours(24 * 7);
+constexpr absl::Duration kConsumedPurgeEvery = absl::Minutes(10);
+constexpr absl::Duration kMinBackoff = absl::Milliseconds(50);
+constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+
+void LogLine(std::string_view level, std::string_view msg,
+             std::initializer_list<std::pair<std::string_view, std::string>> fields) {
+  static std::mutex mu;
+  nlohmann::json line = {
+      {"ts", absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())},
+      {"level", level},
+      {"msg", msg},
+      {"component", "events"}};
+  for (const auto& [k, v] : fields)
+    line[std::string(k)] = v;
+  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::lock_guard lock(mu);
+  std::cerr << text << '\n';
+}
+
+// Sleeps `d` in short steps, returning early once `stop` is set.
+void SleepUnlessStopped(absl::Duration d, const std::atomic<bool>& stop) {
+  const absl::Time until = absl::Now() + d;
+  while (!stop.load()) {
+    const absl::Duration left = until - absl::Now();
+    if (left <= absl::ZeroDuration()) return;
+    std::this_thread::sleep_for(absl::ToChronoMilliseconds(std::min(left, absl::Milliseconds(50))));
+  }
+}
+
+std::string HostName() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0) return "host";
+  return buf;
+}
+
+}  // namespace
+
+// ---- Outbox ----------------------------------------------------------------------------------
+
+std::vector<pg::Migration> Migrations() {
+  return {pg::Migration{1, "outbox_and_consumed_events", std::string(kMigration1)}};
+}
+
+std::string NotifyChannel(std::string_view schema) {
+  return std::string(kChannelPrefix) + std::string(schema);
+}
+
+void AppendToOutbox(pg::Transaction& tx, const OutboxEvent& e) {
+  tx.Exec(kAppend, e.event_id, e.stream, e.type, e.aggregate_id, pg::Bytea{e.payload});
+}
+
+// ---- Relay -----------------------------------------------------------------------------------
+
+Relay::Relay(pg::Pool& pool, redis::Client& redis, std::string conninfo_for_listen,
+             RelayConfig config)
+    : pool_(pool),
+      redis_(redis),
+      conninfo_(conninfo_for_listen.empty() ? pool.config().conninfo
+                                            : std::move(conninfo_for_listen)),
+      config_(config) {
+  config_.batch = std::max(1, config_.batch);
+}
+
+Relay::~Relay() {
+  Stop();
+}
+
+void Relay::Start() {
+  if (thread_.joinable()) return;
+  stop_ = false;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Relay::Stop() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+int Relay::RunOnce() {
+  struct Hint {
+    std::string channel, message;
+  };
+  std::vector<Hint> hints;
+  const int shipped = pg::WithTransaction(pool_, "outbox_relay", [&](pg::Transaction& tx) {
+    hints.clear();
+    if (!tx.Exec(kRelayLock).Bool(0, 0)) return 0;  // another relay is shipping a batch
+    const pg::Result rows = tx.Exec(kSelectBatch, config_.batch);
+    if (rows.empty()) return 0;
+    std::vector<std::vector<std::string>> cmds;
+    std::vector<int64_t> ids;
+    cmds.reserve(rows.size());
+    ids.reserve(rows.size());
+    for (int i = 0; i < rows.size(); ++i) {
+      const std::string stream = rows.Str(i, 2);
+      const std::string type = rows.Str(i, 3);
+      const std::string aggregate = rows.Str(i, 4);
+      cmds.push_back({"XADD", redis_.Key(stream), "MAXLEN", "~",
+                      std::to_string(config_.max_stream_length), "*", "id", rows.Str(i, 1), "type",
+                      type, "aggregate", aggregate, "payload", rows.Bytes(i, 5)});
+      hints.push_back({redis_.Key("live." + stream), aggregate + " " + type});
+      ids.push_back(rows.Int(i, 0));
+    }
+    for (const redis::Reply& r : redis_.Pipeline(cmds)) {
+      if (r.is_error()) throw redis::CommandError("redis: XADD: " + std::string(r.str()));
+    }
+    tx.Exec(kMarkSent, ids);
+    tx.Commit();
+    return rows.size();
+  });
+  if (!hints.empty()) {
+    std::vector<std::vector<std::string>> publish;
+    publish.reserve(hints.size());
+    for (Hint& h : hints)
+      publish.push_back({"PUBLISH", std::move(h.channel), std::move(h.message)});
+    try {
+      redis_.Pipeline(publish);  // hints only: watchers also re-read on a timer
+    } catch (const redis::Error& e) {
+      LogLine("warn", "outbox relay could not publish live hints", {{"error", e.what()}});
+    }
+  }
+  return shipped;
+}
+
+void Relay::MaybePurge() {
+  const absl::Time now = absl::Now();
+  if (now < next_purge_) return;
+  next_purge_ = now + config_.purge_every;
+  const pg::Result r =
+      pg::Exec(pool_, kPurgeSent, absl::ToInt64Seconds(config_.purge_after), int64_t{kPurgeLimit});
+  if (r.affected() >= kPurgeLimit) next_purge_ = now;  // more to purge: again on the next round
+}
+
+void Relay::Loop() {
+  std::unique_ptr<pg::Listener> listener;
+  absl::Duration backoff = kMinBackoff;
+  while (!stop_.load()) {
+    try {
+      if (listener == nullptr) {
+        const std::string schema = pg::Exec(pool_, kCurrentSchema).Str(0, 0);
+        listener = std::make_unique<pg::Listener>(conninfo_, NotifyChannel(schema));
+      }
+      const int shipped = RunOnce();
+      MaybePurge();
+      backoff = kMinBackoff;
+      if (shipped == 0) listener->Wait(config_.idle_poll);
+    } catch (const std::exception& e) {
+      LogLine("error", "outbox relay failed; retrying",
+              {{"error", e.what()},
+               {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(backoff))}});
+      SleepUnlessStopped(backoff, stop_);
+      backoff = std::min(backoff * 2, kMaxBackoff);
+    }
+  }
+}
+
+// ---- Consumer --------------------------------------------------------------------------------
+
+Consumer::Consumer(pg::Pool& pool, redis::Config redis, ConsumerConfig config, Handler handler)
+    : pool_(pool),
+      redis_(std::move(redis)),
+      config_(std::move(config)),
+      handler_(std::move(handler)) {
+  if (config_.name.empty()) throw std::invalid_argument("events: Consumer needs a name");
+  if (config_.streams.empty()) throw std::invalid_argument("events: Consumer needs streams");
+  if (!handler_) throw std::invalid_argument("events: Consumer needs a handler");
+  config_.threads = std::max(1, config_.threads);
+  if (config_.consumer.empty()) {
+    config_.consumer = config_.name + "-" + HostName() + "-" + std::to_string(getpid());
+  }
+}
+
+Consumer::~Consumer() {
+  Stop();
+}
+
+std::unique_ptr<redis::GroupReader> Consumer::MakeReader(int index) const {
+  redis::GroupReaderConfig rc;
+  for (const std::string& s : config_.streams)
+    rc.streams.push_back(redis_.Key(s));
+  rc.group = config_.name;
+  rc.consumer = config_.consumer + "-" + std::to_string(index);
+  rc.batch = config_.batch;
+  rc.block = config_.block;
+  rc.claim_idle = config_.claim_idle;
+  rc.max_deliveries = config_.max_deliveries;
+  return std::make_unique<redis::GroupReader>(redis_, std::move(rc));
+}
+
+void Consumer::Start() {
+  if (!threads_.empty()) return;
+  stop_ = false;
+  for (int i = 0; i < config_.threads; ++i) {
+    threads_.emplace_back([this, i] {
+      std::unique_ptr<redis::GroupReader> reader;
+      absl::Duration backoff = kMinBackoff;
+      while (!stop_.load()) {
+        try {
+          if (reader == nullptr) reader = MakeReader(i);
+          Process(*reader);
+          if (i == 0) MaybePurge();
+          backoff = kMinBackoff;
+        } catch (const std::exception& e) {
+          LogLine("error", "event consumer failed; retrying",
+                  {{"consumer", config_.name}, {"error", e.what()}});
+          SleepUnlessStopped(backoff, stop_);
+          backoff = std::min(backoff * 2, kMaxBackoff);
+        }
+      }
+    });
+  }
+}
+
+void Consumer::Stop() {
+  stop_ = true;
+  for (std::thread& t : threads_) {
+    if (t.joinable()) t.join();
+  }
+  threads_.clear();
+}
+
+int Consumer::RunOnce() {
+  if (once_reader_ == nullptr) once_reader_ = MakeReader(0);
+  return Process(*once_reader_);
+}
+
+Consumer::Stats Consumer::stats() const {
+  return Stats{applied_.load(), duplicates_.load(), failures_.load(), dead_lettered_.load()};
+}
+
+void Consumer::MaybePurge() {
+  const absl::Time now = absl::Now();
+  if (now < next_purge_) return;
+  next_purge_ = now + kConsumedPurgeEvery;
+  try {
+    pg::Exec(pool_, kPurgeConsumed, config_.name, absl::ToInt64Seconds(kConsumedRetention),
+             int64_t{kPurgeLimit});
+  } catch (const pg::Error& e) {
+    LogLine("warn", "event consumer could not purge consumed_events", {{"error", e.what()}});
+  }
+}
+
+int Consumer::Process(redis::GroupReader& reader) {
+  const int64_t dead_before = reader.dead_lettered();
+  std::vector<redis::Entry> entries = reader.Next();
+  dead_lettered_ += reader.dead_lettered() - dead_before;
+  std::vector<redis::Entry> done;
+  const std::string& prefix = redis_.prefix;
+  for (redis::Entry& entry : entries) {
+    const std::string* id = entry.Field("id");
+    if (id == nullptr || id->empty()) {
+      ++failures_;  // stays pending, so it ends up in the dead-letter stream
+      LogLine("error", "event without an id field",
+              {{"consumer", config_.name}, {"stream", entry.stream}, {"entry_id", entry.id}});
+      continue;
+    }
+    Delivery d;
+    d.event_id = *id;
+    if (const std::string* v = entry.Field("type")) d.type = *v;
+    if (const std::string* v = entry.Field("aggregate")) d.aggregate_id = *v;
+    if (const std::string* v = entry.Field("payload")) d.payload = *v;
+    d.stream = entry.stream.substr(0, prefix.size()) == prefix ? entry.stream.substr(prefix.size())
+                                                               : entry.stream;
+    d.entry_id = entry.id;
+    d.deliveries = entry.deliveries;
+    try {
+      const bool applied = pg::WithTransaction(pool_, "consume_event", [&](pg::Transaction& tx) {
+        if (tx.Exec(kMarkConsumed, config_.name, d.event_id).empty()) return false;  // seen
+        handler_(tx, d);
+        if (tx.active()) tx.Commit();
+        return true;
+      });
+      ++(applied ? applied_ : duplicates_);
+      done.push_back(std::move(entry));
+    } catch (const std::exception& e) {
+      ++failures_;
+      LogLine("error", "event handler failed; the event stays pending",
+              {{"consumer", config_.name},
+               {"event_id", d.event_id},
+               {"type", d.type},
+               {"deliveries", std::to_string(d.deliveries)},
+               {"error", e.what()}});
+    }
+  }
+  reader.Ack(done);  // after the commits: a crash in between means a duplicate, skipped later
+  return static_cast<int>(done.size());
+}
+
+}  // namespace pasar::events

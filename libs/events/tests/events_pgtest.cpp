@@ -1,0 +1,310 @@
+// pasar::events against a real PostgreSQL (PASAR_TEST_PG) and Redis (PASAR_TEST_REDIS); each test
+// uses a fresh database and a unique Redis prefix, and fails when a server is unreachable.
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "pasar/events/events.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/pg/pg.h"
+#include "pasar/redis/redis.h"
+#include "pasar/testkit/testkit.h"
+
+namespace pasar::events {
+namespace {
+
+constexpr std::string_view kSchema = "svc";
+constexpr std::string_view kStream = "events.test";
+
+constexpr pg::Query kInsertItem{"test_insert_item", "INSERT INTO items (id) VALUES ($1)"};
+constexpr pg::Query kCountItems{"test_count_items", "SELECT count(*) FROM items"};
+constexpr pg::Query kCountOutbox{"test_count_outbox", "SELECT count(*) FROM outbox"};
+constexpr pg::Query kCountUnsent{"test_count_unsent",
+                                 "SELECT count(*) FROM outbox WHERE sent_at IS NULL"};
+constexpr pg::Query kInsertEffect{"test_insert_effect",
+                                  "INSERT INTO effects (event_id, type, aggregate_id, payload, "
+                                  "stream) VALUES ($1, $2, $3, $4, $5)"};
+constexpr pg::Query kCountEffects{"test_count_effects", "SELECT count(*) FROM effects"};
+constexpr pg::Query kEffect{
+    "test_effect", "SELECT type, aggregate_id, payload, stream FROM effects WHERE event_id = $1"};
+constexpr pg::Query kCountConsumed{"test_count_consumed",
+                                   "SELECT count(*) FROM consumed_events WHERE consumer = $1"};
+
+// A service-like setup: a temporary database, schema "svc" with the events tables and two tables
+// of "state" (items: written by producers; effects: written by consumer handlers).
+struct Fixture {
+  testkit::TempDatabase db;
+  pg::Pool pool{pg::PoolConfig{.conninfo = db.conninfo(), .search_path = std::string(kSchema)}};
+  redis::Config redis_config =
+      redis::ConfigFromUrl(testkit::RequireEnv("PASAR_TEST_REDIS"), testkit::UniqueRedisPrefix());
+  redis::Client redis{redis_config};
+
+  Fixture() {
+    REQUIRE(redis.Ping());
+    pg::Migrate(pool, kSchema, "events", Migrations());
+    pg::Migrate(pool, kSchema, "test",
+                {{1, "state",
+                  "CREATE TABLE items (id text PRIMARY KEY);"
+                  "CREATE TABLE effects (event_id text, type text, aggregate_id text, "
+                  "payload bytea, stream text)"}});
+  }
+
+  int64_t Count(const pg::Query& q) { return pg::Exec(pool, q).Int(0, 0); }
+
+  int64_t StreamLength() {
+    return redis.Command({"XLEN", redis.Key(std::string(kStream))}).integer();
+  }
+
+  // Event ids of all entries in the stream, in stream order.
+  std::vector<std::string> StreamEventIds() {
+    const redis::Reply r = redis.Command({"XRANGE", redis.Key(std::string(kStream)), "-", "+"});
+    std::vector<std::string> ids;
+    for (size_t i = 0; i < r.size(); ++i) {
+      const redis::Reply fields = r.at(i).at(1);
+      for (size_t j = 0; j + 1 < fields.size(); j += 2) {
+        if (fields.at(j).str() == "id") ids.emplace_back(fields.at(j + 1).str());
+      }
+    }
+    return ids;
+  }
+
+  void Produce(const std::string& item, const OutboxEvent& e) {
+    pg::WithTransaction(pool, "produce", [&](pg::Transaction& tx) {
+      tx.Exec(kInsertItem, item);
+      AppendToOutbox(tx, e);
+      tx.Commit();
+    });
+  }
+
+  void XAddRaw(const std::string& id, const std::string& type, const std::string& payload) {
+    redis.XAdd(redis.Key(std::string(kStream)),
+               {{"id", id}, {"type", type}, {"aggregate", "agg-" + id}, {"payload", payload}});
+  }
+};
+
+OutboxEvent Event(const std::string& id, std::string payload = "p") {
+  return OutboxEvent{.event_id = id,
+                     .stream = std::string(kStream),
+                     .type = "ThingHappened",
+                     .aggregate_id = "agg-" + id,
+                     .payload = std::move(payload)};
+}
+
+ConsumerConfig TestConsumerConfig() {
+  ConsumerConfig c;
+  c.name = "tester";
+  c.streams = {std::string(kStream)};
+  c.claim_idle = absl::Milliseconds(50);
+  c.block = absl::Milliseconds(50);
+  c.max_deliveries = 3;
+  return c;
+}
+
+Handler RecordEffect() {
+  return [](pg::Transaction& tx, const Delivery& d) {
+    tx.Exec(kInsertEffect, d.event_id, d.type, d.aggregate_id, pg::Bytea{d.payload}, d.stream);
+  };
+}
+
+// Polls `f` every 20 ms, at most `rounds` times (a bounded wait, not a timing assertion).
+template <class F>
+bool Eventually(F&& f, int rounds = 1500) {
+  for (int i = 0; i < rounds; ++i) {
+    if (f()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a state change and its outbox row commit or roll back together") {
+  Fixture f;
+  f.Produce("item-1", Event("e1"));
+  CHECK(f.Count(kCountItems) == 1);
+  CHECK(f.Count(kCountOutbox) == 1);
+
+  {  // never committed
+    pg::Transaction tx(f.pool, "abandoned");
+    tx.Exec(kInsertItem, std::string("item-2"));
+    AppendToOutbox(tx, Event("e2"));
+  }
+  CHECK(f.Count(kCountItems) == 1);
+  CHECK(f.Count(kCountOutbox) == 1);
+
+  // The outbox insert fails (event id reused): the state change goes too.
+  try {
+    f.Produce("item-3", Event("e1"));
+    FAIL("a reused event id must be refused");
+  } catch (const pg::Error& e) {
+    CHECK(e.unique_violation());
+  }
+  CHECK(f.Count(kCountItems) == 1);
+  CHECK(f.Count(kCountOutbox) == 1);
+
+  Relay relay(f.pool, f.redis, f.db.conninfo());
+  CHECK(relay.RunOnce() == 1);
+  CHECK(relay.RunOnce() == 0);
+  CHECK(f.StreamEventIds() == std::vector<std::string>{"e1"});
+  CHECK(f.Count(kCountUnsent) == 0);
+}
+
+TEST_CASE("two relays running at once deliver each event once, in outbox order, with hints") {
+  Fixture f;
+  std::atomic<int> hints{0};
+  std::atomic<bool> hint_format_ok{true};
+  redis::Subscriber sub(
+      f.redis_config, {f.redis.Key("live." + std::string(kStream))},
+      [&](const std::string&, const std::string& msg) {
+        if (msg.rfind("agg-", 0) != 0 || msg.find(" ThingHappened") == std::string::npos) {
+          hint_format_ok = false;
+        }
+        ++hints;
+      });
+  REQUIRE(Eventually([&] { return sub.subscribed(); }));
+
+  RelayConfig rc;
+  rc.batch = 7;  // many small batches, so the relays really interleave
+  Relay a(f.pool, f.redis, f.db.conninfo(), rc);
+  Relay b(f.pool, f.redis, f.db.conninfo(), rc);
+  a.Start();
+  b.Start();
+
+  constexpr int kProducers = 4;
+  constexpr int kPerProducer = 60;
+  std::vector<std::thread> producers;
+  for (int p = 0; p < kProducers; ++p) {
+    producers.emplace_back([&f, p] {
+      for (int i = 0; i < kPerProducer; ++i) {
+        const std::string id = "e-" + std::to_string(p) + "-" + std::to_string(i);
+        f.Produce("item-" + id, Event(id));
+      }
+    });
+  }
+  for (auto& t : producers)
+    t.join();
+  constexpr int kTotal = kProducers * kPerProducer;
+
+  REQUIRE(Eventually([&] { return f.Count(kCountUnsent) == 0 && f.StreamLength() >= kTotal; }));
+  a.Stop();
+  b.Stop();
+  const std::vector<std::string> ids = f.StreamEventIds();
+  CHECK(ids.size() == kTotal);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == kTotal);
+  // Each producer's events appear in the order it wrote them.
+  for (int p = 0; p < kProducers; ++p) {
+    int next = 0;
+    const std::string mine = "e-" + std::to_string(p) + "-";
+    for (const std::string& id : ids) {
+      if (id.rfind(mine, 0) == 0) CHECK(id == mine + std::to_string(next++));
+    }
+    CHECK(next == kPerProducer);
+  }
+  REQUIRE(Eventually([&] { return hints.load() >= kTotal; }));
+  CHECK(hints.load() == kTotal);
+  CHECK(hint_format_ok.load());
+}
+
+TEST_CASE("a duplicate delivery is applied once") {
+  Fixture f;
+  f.XAddRaw("dup-1", "ThingHappened", "once");
+  f.XAddRaw("dup-1", "ThingHappened", "once");  // the relay shipped it twice
+  f.XAddRaw("other", "ThingHappened", "x");
+  Consumer consumer(f.pool, f.redis_config, TestConsumerConfig(), RecordEffect());
+  REQUIRE(Eventually(
+      [&] {
+        consumer.RunOnce();
+        const Consumer::Stats s = consumer.stats();
+        return s.applied + s.duplicates >= 3;
+      },
+      200));
+  const Consumer::Stats s = consumer.stats();
+  CHECK(s.applied == 2);
+  CHECK(s.duplicates == 1);
+  CHECK(s.failures == 0);
+  CHECK(f.Count(kCountEffects) == 2);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
+  CHECK(
+      f.redis.Command({"XPENDING", f.redis.Key(std::string(kStream)), "tester"}).at(0).integer() ==
+      0);
+}
+
+TEST_CASE("a failing handler changes nothing, is retried, then dead-lettered") {
+  Fixture f;
+  f.XAddRaw("bad-1", "Poison", "x");
+  std::atomic<int> calls{0};
+  Consumer consumer(f.pool, f.redis_config, TestConsumerConfig(),
+                    [&](pg::Transaction& tx, const Delivery& d) {
+                      ++calls;
+                      RecordEffect()(tx, d);  // written, then rolled back by the throw
+                      throw std::runtime_error("refused");
+                    });
+  REQUIRE(Eventually(
+      [&] {
+        consumer.RunOnce();
+        return consumer.stats().dead_lettered == 1;
+      },
+      500));
+  const Consumer::Stats s = consumer.stats();
+  CHECK(s.applied == 0);
+  CHECK(s.failures == 3);  // max_deliveries
+  CHECK(calls.load() == 3);
+  CHECK(f.Count(kCountEffects) == 0);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 0);
+  const std::string stream = f.redis.Key(std::string(kStream));
+  CHECK(f.redis.Command({"XLEN", stream + ".dead"}).integer() == 1);
+  CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);
+}
+
+TEST_CASE("end to end: outbox, relay and consumers apply every event once") {
+  Fixture f;
+  Relay relay(f.pool, f.redis, f.db.conninfo());
+  relay.Start();
+  ConsumerConfig cc = TestConsumerConfig();
+  cc.threads = 2;
+  cc.claim_idle = absl::Seconds(30);
+  Consumer consumer(f.pool, f.redis_config, cc, RecordEffect());
+  consumer.Start();
+
+  constexpr int kEvents = 100;
+  const std::string binary("pay\0load\xff", 9);
+  for (int i = 0; i < kEvents; ++i)
+    f.Produce("item-" + std::to_string(i), Event("ev-" + std::to_string(i), binary));
+
+  REQUIRE(Eventually([&] { return f.Count(kCountEffects) >= kEvents; }));
+  consumer.Stop();
+  relay.Stop();
+  CHECK(f.Count(kCountEffects) == kEvents);
+  const Consumer::Stats s = consumer.stats();
+  CHECK(s.applied == kEvents);
+  CHECK(s.failures == 0);
+  const pg::Result r = pg::Exec(f.pool, kEffect, std::string("ev-42"));
+  REQUIRE(r.size() == 1);
+  CHECK(r.Str(0, 0) == "ThingHappened");
+  CHECK(r.Str(0, 1) == "agg-ev-42");
+  CHECK(r.Bytes(0, 2) == binary);
+  CHECK(r.Str(0, 3) == kStream);
+}
+
+TEST_CASE("the relay purges sent outbox rows after purge_after") {
+  Fixture f;
+  RelayConfig rc;
+  rc.purge_after = absl::ZeroDuration();
+  rc.purge_every = absl::Milliseconds(10);
+  Relay relay(f.pool, f.redis, f.db.conninfo(), rc);
+  relay.Start();
+  for (int i = 0; i < 5; ++i)
+    f.Produce("item-" + std::to_string(i), Event("p-" + std::to_string(i)));
+  REQUIRE(Eventually([&] { return f.StreamLength() == 5 && f.Count(kCountOutbox) == 0; }));
+  relay.Stop();
+  CHECK(f.Count(kCountItems) == 5);
+  CHECK(f.StreamEventIds().size() == 5);
+}
+
+}  // namespace pasar::events

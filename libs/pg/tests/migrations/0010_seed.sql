@@ -1,0 +1,2 @@
+-- Not idempotent on purpose: applied twice, it would leave two rows.
+INSERT INTO items (name, price_idr) VALUES ('seed', 1500);
