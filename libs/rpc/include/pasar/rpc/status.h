@@ -1,0 +1,52 @@
+// gRPC status helpers shared by every service adapter (docs/conventions.md, "Errors").
+#pragma once
+
+#include <string_view>
+#include <utility>
+
+#include <grpcpp/server_context.h>
+#include <grpcpp/support/status.h>
+
+#include "absl/status/status.h"
+
+namespace pasar::rpc {
+
+// Trailing metadata key carrying the pasar.common.v1.ErrorReason name of a domain refusal.
+inline constexpr char kErrorReasonKey[] = "pasar-error-reason";
+
+// Same code and message.
+grpc::Status ToGrpc(const absl::Status& status);
+
+// INVALID_ARGUMENT "field: why", e.g. InvalidArgument("lines[2].quantity", "must be > 0").
+grpc::Status InvalidArgument(std::string_view field, std::string_view why);
+
+// A domain refusal: message "REASON: msg" and trailing metadata pasar-error-reason: REASON.
+// `reason` is a pasar.common.v1.ErrorReason name without prefix, e.g. "INSUFFICIENT_STOCK".
+// ctx may be null (then only the message carries the reason).
+grpc::Status Refuse(grpc::ServerContext* ctx, grpc::StatusCode code, std::string_view reason,
+                    std::string_view msg);
+
+// NOT_FOUND "<what> not found" (also the answer for objects the caller may not see).
+grpc::Status NotFound(std::string_view what);
+
+// Maps the exception being handled (call only inside a catch block) to a status:
+//   pasar::pg::ConnectionError, pasar::pg::PoolTimeout      -> UNAVAILABLE
+//   pasar::pg::Error with serialization_failure()          -> ABORTED (client may retry)
+//   pasar::pg::Error with SQLSTATE 57014 (statement timeout) -> DEADLINE_EXCEEDED
+//   pasar::redis::Error                                     -> UNAVAILABLE
+//   any other std::exception or unknown exception           -> INTERNAL "internal error"
+// Every case is logged (the message never reaches the client for INTERNAL).
+grpc::Status StatusFromCurrentException();
+
+// Runs f() (returning grpc::Status) and maps what it throws with StatusFromCurrentException.
+// Every adapter wraps its body: `return rpc::Guard([&] { ... return grpc::Status::OK; });`
+template <class F>
+grpc::Status Guard(F&& f) {
+  try {
+    return std::forward<F>(f)();
+  } catch (...) {
+    return StatusFromCurrentException();
+  }
+}
+
+}  // namespace pasar::rpc

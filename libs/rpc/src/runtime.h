@@ -1,0 +1,44 @@
+// Process-wide state of libs/rpc shared by Host, Authenticate, StreamSlot and Log. A process runs
+// one Host; Host::Start installs its limits here (tests starting several Hosts in one process
+// share the limits of the last one started).
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/time/time.h"
+
+namespace pasar::rpc::internal {
+
+struct Limits {
+  absl::Duration deadline_cap = absl::Seconds(30);
+  int rate_limit_per_second = 200;     // <= 0: unlimited
+  int max_streams_per_principal = 16;  // <= 0: unlimited
+};
+
+void InstallLimits(const Limits& limits);
+Limits CurrentLimits();
+
+// Token bucket per subject (burst = one second's worth). False when the subject is over its rate.
+bool TakeRateToken(std::string_view subject);
+// Concurrent stream counter per subject.
+bool AcquireStream(const std::string& subject);
+void ReleaseStream(const std::string& subject);
+
+// Added as "service" to every log line.
+void SetLogService(std::string service);
+// Writes `fields` as one log line, with "ts", "level" (and "service") put first.
+void EmitLog(std::string_view level, nlohmann::ordered_json fields);
+
+// Set when a Host starts draining, cleared when a Host starts (see ShuttingDown()).
+void SetShuttingDown(bool value);
+
+// The name of a gRPC status code ("OK", "NOT_FOUND", ...).
+std::string_view CodeName(int code);
+
+// Metadata key of the request id.
+inline constexpr char kRequestIdKey[] = "x-request-id";
+
+}  // namespace pasar::rpc::internal
