@@ -1,0 +1,127 @@
+#include "api/inventory_client.h"
+
+#include <grpcpp/create_channel.h>
+#include <grpcpp/security/credentials.h>
+
+#include "pasar/rpc/log.h"
+#include "pasar/rpc/status.h"
+
+namespace pasar::order {
+namespace {
+
+constexpr absl::Duration kTokenTtl = absl::Hours(1);
+constexpr absl::Duration kTokenRenewAfter = absl::Minutes(30);
+
+}  // namespace
+
+InventoryClient::InventoryClient(const std::string& address, auth::JwtConfig jwt)
+    : jwt_(std::move(jwt)),
+      channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      catalog_(inv::CatalogService::NewStub(channel_)),
+      stock_(inv::StockService::NewStub(channel_)) {}
+
+void InventoryClient::Prepare(grpc::ClientContext& ctx, Deadline deadline) {
+  std::string token;
+  {
+    absl::MutexLock lock(&mu_);
+    const absl::Time now = absl::Now();
+    if (now >= token_renew_at_) {
+      token_ = auth::Mint(jwt_, {"order", auth::Role::kService, {}}, kTokenTtl);
+      token_renew_at_ = now + kTokenRenewAfter;
+    }
+    token = token_;
+  }
+  ctx.AddMetadata("authorization", "Bearer " + token);
+  ctx.set_deadline(deadline);
+}
+
+template <class Call>
+Upstream InventoryClient::Run(Deadline deadline, Call&& call) {
+  grpc::ClientContext ctx;
+  Prepare(ctx, deadline);
+  Upstream out;
+  out.status = call(ctx);
+  if (!out.status.ok()) {
+    const auto& trailers = ctx.GetServerTrailingMetadata();
+    const auto it = trailers.find(rpc::kErrorReasonKey);
+    if (it != trailers.end()) out.reason.assign(it->second.data(), it->second.size());
+  }
+  return out;
+}
+
+Upstream InventoryClient::GetMarket(const std::string& market_id, Deadline deadline,
+                                    inv::Market* out) {
+  inv::GetMarketRequest req;
+  req.set_market_id(market_id);
+  inv::GetMarketResponse resp;
+  Upstream u = Run(deadline,
+                   [&](grpc::ClientContext& ctx) { return catalog_->GetMarket(&ctx, req, &resp); });
+  if (u.ok()) *out = std::move(*resp.mutable_market());
+  return u;
+}
+
+Upstream InventoryClient::GetStall(const std::string& stall_id, Deadline deadline,
+                                   inv::Stall* out) {
+  inv::GetStallRequest req;
+  req.set_stall_id(stall_id);
+  inv::GetStallResponse resp;
+  Upstream u =
+      Run(deadline, [&](grpc::ClientContext& ctx) { return catalog_->GetStall(&ctx, req, &resp); });
+  if (u.ok()) *out = std::move(*resp.mutable_stall());
+  return u;
+}
+
+Upstream InventoryClient::BatchGetProducts(const std::vector<std::string>& ids, Deadline deadline,
+                                           inv::BatchGetProductsResponse* out) {
+  inv::BatchGetProductsRequest req;
+  for (const std::string& id : ids)
+    req.add_product_ids(id);
+  return Run(deadline,
+             [&](grpc::ClientContext& ctx) { return catalog_->BatchGetProducts(&ctx, req, out); });
+}
+
+Upstream InventoryClient::ReserveStock(const inv::ReserveStockRequest& request, Deadline deadline,
+                                       inv::ReserveStockResponse* out) {
+  return Run(deadline,
+             [&](grpc::ClientContext& ctx) { return stock_->ReserveStock(&ctx, request, out); });
+}
+
+Upstream InventoryClient::ReleaseReservation(const std::string& reservation_id,
+                                             const std::string& request_id,
+                                             const std::string& reason, Deadline deadline) {
+  inv::ReleaseReservationRequest req;
+  req.set_request_id(request_id);
+  req.set_reservation_id(reservation_id);
+  req.set_reason(reason);
+  inv::ReleaseReservationResponse resp;
+  return Run(deadline, [&](grpc::ClientContext& ctx) {
+    return stock_->ReleaseReservation(&ctx, req, &resp);
+  });
+}
+
+grpc::Status InventoryClient::Forward(grpc::ServerContext* ctx, const Upstream& u,
+                                      std::string_view what) {
+  const grpc::StatusCode code = u.status.error_code();
+  if (!u.reason.empty()) {
+    std::string msg = u.status.error_message();
+    const std::string prefix = u.reason + ": ";
+    if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
+    return rpc::Refuse(ctx, code, u.reason, msg);
+  }
+  switch (code) {
+    case grpc::StatusCode::NOT_FOUND:
+      return rpc::NotFound(what);
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+    case grpc::StatusCode::ABORTED:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "inventory service unavailable");
+    default:
+      rpc::Log(
+          "error", "inventory call failed",
+          {{"code", std::to_string(static_cast<int>(code))}, {"error", u.status.error_message()}});
+      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+  }
+}
+
+}  // namespace pasar::order

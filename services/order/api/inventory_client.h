@@ -1,0 +1,65 @@
+// The order service's calls to the inventory service (pasar.inventory.v1), with a `service`
+// token (subject "order") minted from the shared secret and every call bounded by a deadline.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <grpcpp/channel.h>
+#include <grpcpp/server_context.h>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "pasar/auth/auth.h"
+#include "pasar/inventory/v1/inventory.grpc.pb.h"
+
+namespace pasar::order {
+
+namespace inv = pasar::inventory::v1;
+
+// The outcome of one upstream call: the status and, for domain refusals, the
+// pasar-error-reason inventory sent.
+struct Upstream {
+  grpc::Status status;
+  std::string reason;
+  bool ok() const { return status.ok(); }
+};
+
+class InventoryClient final {
+ public:
+  using Deadline = std::chrono::system_clock::time_point;
+
+  InventoryClient(const std::string& address, auth::JwtConfig jwt);
+
+  Upstream GetMarket(const std::string& market_id, Deadline deadline, inv::Market* out);
+  Upstream GetStall(const std::string& stall_id, Deadline deadline, inv::Stall* out);
+  Upstream BatchGetProducts(const std::vector<std::string>& ids, Deadline deadline,
+                            inv::BatchGetProductsResponse* out);
+  Upstream ReserveStock(const inv::ReserveStockRequest& request, Deadline deadline,
+                        inv::ReserveStockResponse* out);
+  Upstream ReleaseReservation(const std::string& reservation_id, const std::string& request_id,
+                              const std::string& reason, Deadline deadline);
+
+  // What the order service answers its own client for a failed upstream call: domain refusals
+  // (with a reason) and NOT_FOUND pass through; unavailability becomes UNAVAILABLE; anything
+  // else INTERNAL. `what` names the object for NOT_FOUND ("market").
+  static grpc::Status Forward(grpc::ServerContext* ctx, const Upstream& upstream,
+                              std::string_view what);
+
+ private:
+  void Prepare(grpc::ClientContext& ctx, Deadline deadline);
+  template <class Call>
+  Upstream Run(Deadline deadline, Call&& call);
+
+  auth::JwtConfig jwt_;
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<inv::CatalogService::Stub> catalog_;
+  std::unique_ptr<inv::StockService::Stub> stock_;
+  absl::Mutex mu_;
+  std::string token_ ABSL_GUARDED_BY(mu_);
+  absl::Time token_renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+};
+
+}  // namespace pasar::order

@@ -1,0 +1,40 @@
+// Settings of the order service beyond rpc::ServerConfig, read from PASAR_<NAME> / --<name>.
+#pragma once
+
+#include <string>
+
+#include "absl/time/time.h"
+#include "pasar/rpc/server.h"
+
+namespace pasar::order {
+
+struct Settings {
+  std::string inventory_addr;  // PASAR_INVENTORY_ADDR (required)
+  // PASAR_RESERVATION_TTL_SECONDS: how long inventory holds the stock of a PLACED order. At
+  // least the trader response timeout plus a margin is always asked for.
+  absl::Duration reservation_ttl = absl::Minutes(30);
+  // PASAR_RESERVE_DEADLINE_MS: bound of each call to inventory made while the customer waits.
+  absl::Duration inventory_deadline = absl::Seconds(3);
+  // PASAR_SWEEPER_INTERVAL_MS: how often due ticket deadlines are looked for.
+  absl::Duration sweeper_interval = absl::Seconds(1);
+  // PASAR_TRADER_RESPONSE_TIMEOUT_SECONDS: overrides the markets' trader response timeout when
+  // > 0 (simulations and tests).
+  absl::Duration trader_response_override = absl::ZeroDuration();
+  // PASAR_DISPATCH_TIMEOUT_SECONDS: overrides the markets' dispatch timeout (the deadline passed
+  // in OrderConfirmed) when > 0.
+  absl::Duration dispatch_timeout_override = absl::ZeroDuration();
+  // PASAR_WATCH_BACKSTOP_MS: how often watchers re-read without a hint.
+  absl::Duration watch_backstop = absl::Seconds(2);
+  // PASAR_PG_POOL_SIZE: PostgreSQL connections of the process.
+  int pg_pool_size = 16;
+  // PASAR_CONSUMER_THREADS: threads consuming the dispatch and inventory streams.
+  int consumer_threads = 1;
+  // PASAR_CONSUMER_CLAIM_IDLE_MS: a refused (e.g. early) or abandoned event is retried after
+  // this long.
+  absl::Duration consumer_claim_idle = absl::Seconds(5);
+};
+
+// Throws std::invalid_argument for a missing inventory address or a malformed number.
+Settings SettingsFromConfig(const rpc::ServerConfig& config);
+
+}  // namespace pasar::order

@@ -1,0 +1,71 @@
+#include "consumers/ticket_sweeper.h"
+
+#include <exception>
+
+#include "api/changes.h"
+#include "pasar/rpc/log.h"
+#include "store/order_store.h"
+
+namespace pasar::order {
+namespace {
+constexpr int kMaxOrdersPerRound = 200;
+constexpr absl::Duration kMaxBackoff = absl::Seconds(30);
+}  // namespace
+
+TicketSweeper::TicketSweeper(pg::Pool& pool, absl::Duration interval)
+    : pool_(pool), interval_(interval) {}
+
+TicketSweeper::~TicketSweeper() {
+  Stop();
+}
+
+void TicketSweeper::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void TicketSweeper::Stop() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  if (!stopped_.HasBeenNotified()) stopped_.Notify();
+  thread_.join();
+}
+
+int TicketSweeper::RunOnce(absl::Time now) {
+  int changed = 0;
+  for (int i = 0; i < kMaxOrdersPerRound; ++i) {
+    const bool claimed = pg::WithTransaction(pool_, "expire_tickets", [&](pg::Transaction& tx) {
+      const auto order_id = store::ClaimOrderWithDueTicket(tx, now);
+      if (!order_id) return false;
+      auto order = store::LoadOrder(tx, *order_id, true);
+      if (!order) return false;
+      const domain::OrderState previous = order->status;
+      const domain::Outcome out = domain::ExpireDueTickets(*order, now);
+      if (out.changed()) RecordChanges(tx, *order, out.changes, {previous, now});
+      tx.Commit();
+      if (out.changed()) {
+        ++changed;
+        rpc::Log("info", "tickets expired", {{"correlation_id", order->id}});
+      }
+      return true;
+    });
+    if (!claimed) break;
+  }
+  return changed;
+}
+
+void TicketSweeper::Loop() {
+  absl::Duration wait = interval_;
+  while (!stop_) {
+    try {
+      RunOnce(absl::Now());
+      wait = interval_;
+    } catch (const std::exception& e) {
+      rpc::Log("error", "ticket sweeper failed", {{"error", e.what()}});
+      wait = std::min(kMaxBackoff, wait * 2);
+    }
+    stopped_.WaitForNotificationWithTimeout(wait);
+  }
+}
+
+}  // namespace pasar::order

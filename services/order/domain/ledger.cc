@@ -1,0 +1,117 @@
+#include "domain/ledger.h"
+
+#include <algorithm>
+
+namespace pasar::order::domain {
+
+std::vector<Posting> TraderPaid(const std::string& courier_id, const std::string& stall_id,
+                                const std::string& stall_name, int64_t amount_idr) {
+  return {
+      {EntryKind::kTraderPaid,
+       Party::kCourier,
+       courier_id,
+       -amount_idr,
+       "paid to " + stall_name + " at pickup",
+       {}},
+      {EntryKind::kTraderPaid,
+       Party::kTrader,
+       stall_id,
+       amount_idr,
+       "received from the courier at pickup",
+       {}},
+  };
+}
+
+std::vector<Posting> Delivered(const std::string& customer, const std::string& courier_id,
+                               const std::string& market_id, int64_t total_idr,
+                               int64_t service_fee_idr) {
+  std::vector<Posting> postings = {
+      {EntryKind::kCustomerPaid,
+       Party::kCustomer,
+       customer,
+       -total_idr,
+       "paid the courier at the door",
+       {}},
+      {EntryKind::kCustomerPaid,
+       Party::kCourier,
+       courier_id,
+       total_idr,
+       "collected from the customer",
+       {}},
+  };
+  if (service_fee_idr != 0) {
+    postings.push_back({EntryKind::kServiceFee,
+                        Party::kCourier,
+                        courier_id,
+                        -service_fee_idr,
+                        "service fee owed to the platform",
+                        {}});
+    postings.push_back(
+        {EntryKind::kServiceFee, Party::kPlatform, market_id, service_fee_idr, "service fee", {}});
+  }
+  return postings;
+}
+
+std::vector<Balance> Balances(std::span<const Posting> postings) {
+  std::vector<Balance> out;
+  for (const Posting& p : postings) {
+    auto it = std::find_if(out.begin(), out.end(), [&](const Balance& b) {
+      return b.party == p.party && b.party_id == p.party_id;
+    });
+    if (it == out.end()) {
+      out.push_back({p.party, p.party_id, 0});
+      it = out.end() - 1;
+    }
+    it->net_idr += p.amount_idr;
+  }
+  return out;
+}
+
+std::string_view Name(Party party) {
+  switch (party) {
+    case Party::kCustomer:
+      return "CUSTOMER";
+    case Party::kTrader:
+      return "TRADER";
+    case Party::kCourier:
+      return "COURIER";
+    case Party::kPlatform:
+      return "PLATFORM";
+  }
+  return "UNKNOWN";
+}
+
+std::string_view Name(EntryKind kind) {
+  switch (kind) {
+    case EntryKind::kTraderPaid:
+      return "TRADER_PAID";
+    case EntryKind::kCustomerPaid:
+      return "CUSTOMER_PAID";
+    case EntryKind::kServiceFee:
+      return "SERVICE_FEE";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<Party> ParseParty(std::string_view name) {
+  for (Party p : {Party::kCustomer, Party::kTrader, Party::kCourier, Party::kPlatform}) {
+    if (Name(p) == name) return p;
+  }
+  return std::nullopt;
+}
+
+std::optional<EntryKind> ParseEntryKind(std::string_view name) {
+  for (EntryKind k : {EntryKind::kTraderPaid, EntryKind::kCustomerPaid, EntryKind::kServiceFee}) {
+    if (Name(k) == name) return k;
+  }
+  return std::nullopt;
+}
+
+bool Balanced(std::span<const Posting> postings) {
+  int64_t sum = 0;
+  for (const Posting& p : postings)
+    sum += p.amount_idr;
+  return sum == 0;
+}
+
+}  // namespace pasar::order::domain

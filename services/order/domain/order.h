@@ -1,0 +1,170 @@
+// The order aggregate (an order, its tickets and lines, its ledger) and every change the
+// lifecycle makes to it, as pure functions on plain data. The adapters load the aggregate
+// (locked), apply one operation, persist what changed and publish the returned happenings as
+// events — all in one transaction.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "domain/ledger.h"
+#include "domain/pricing.h"
+#include "domain/state_machine.h"
+#include "domain/tickets.h"
+#include "pasar/geo/geo.h"
+
+namespace pasar::order::domain {
+
+enum class LineStatus { kPending, kAccepted, kRejected };
+std::string_view Name(LineStatus status);  // "PENDING", "ACCEPTED", "REJECTED"
+std::optional<LineStatus> ParseLineStatus(std::string_view name);
+
+struct Line {
+  std::string product_id;
+  std::string name;
+  std::string unit;
+  bool weighed = false;
+  int64_t ordered_quantity = 0;
+  int64_t price_idr = 0;  // unit price snapshot
+  LineStatus status = LineStatus::kPending;
+  int64_t final_quantity = 0;  // = ordered while pending, 0 when rejected
+  int64_t line_total_idr = 0;  // = ordered x price while pending, 0 when rejected
+  int reject_reason = 0;       // pasar.order.v1.RejectReason value
+};
+
+struct Ticket {
+  std::string id;
+  int position = 0;
+  std::string stall_id;
+  std::string stall_name;
+  TicketState status = TicketState::kPending;
+  int64_t total_idr = 0;
+  std::string pickup_code;
+  absl::Time decide_by;
+  int reject_reason = 0;  // pasar.order.v1.RejectReason value
+  std::string reject_note;
+  std::optional<int64_t> paid_idr;  // what the courier paid at pickup
+  int64_t version = 1;
+  absl::Time created_at;
+  std::optional<absl::Time> decided_at, ready_at, picked_up_at;
+  std::vector<Line> lines;
+  // Set by the operations below; the store writes back only what is dirty.
+  bool dirty = false;
+  bool lines_dirty = false;
+};
+
+struct Courier {
+  std::string id;
+  std::string name;
+  std::string plate;
+  std::string phone;
+  int32_t eta_seconds = 0;
+  absl::Time assigned_at;
+};
+
+struct Order {
+  std::string id;
+  std::string customer;
+  std::string market_id;
+  std::string market_name;
+  geo::LatLng market_location;
+  OrderState status = OrderState::kPlaced;
+  std::optional<CancelReason> cancel_reason;
+  std::string cancel_note;
+  geo::LatLng drop_off;
+  std::string drop_off_address;
+  std::string drop_off_note;
+  Totals totals;
+  int64_t distance_meters = 0;
+  std::string delivery_pin;
+  std::string reservation_id;
+  int32_t weighed_tolerance_percent = 0;
+  int32_t dispatch_timeout_seconds = 0;
+  std::optional<Courier> courier;
+  int64_t version = 1;
+  absl::Time created_at, updated_at;
+  std::optional<absl::Time> confirmed_at, picked_up_at, delivered_at, cancelled_at;
+  std::vector<Ticket> tickets;
+  std::vector<Posting> ledger;        // persisted postings, oldest first
+  std::vector<Posting> new_postings;  // added by an operation, to persist
+
+  Ticket* FindTicket(std::string_view ticket_id);
+  std::vector<TicketState> TicketStates() const;
+};
+
+// What an operation did, for the events it publishes.
+enum class Happening {
+  kTicketAccepted,
+  kTicketRejected,
+  kTicketExpired,
+  kTicketReady,
+  kTicketPickedUp,
+  kTicketCancelled,
+  kOrderConfirmed,
+  kOrderCancelled,
+  kCourierAssigned,
+  kCourierUnassigned,
+  kOrderPickedUp,
+  kOrderDelivered,
+};
+
+struct Change {
+  Happening what;
+  int ticket = -1;  // index into Order::tickets for ticket happenings
+};
+
+enum class Refusal {
+  kNone,
+  kInvalidTransition,  // FAILED_PRECONDITION / INVALID_TRANSITION
+  kBadDecision,        // INVALID_ARGUMENT (see decision_error)
+  kToleranceExceeded,  // FAILED_PRECONDITION / WEIGHT_TOLERANCE_EXCEEDED
+};
+
+struct Outcome {
+  Refusal refusal = Refusal::kNone;
+  std::string message;  // why, for refusals
+  DecisionError decision_error = DecisionError::kNone;
+  int decision_index = -1;
+  std::vector<Change> changes;  // empty: nothing changed (a no-op)
+
+  bool ok() const { return refusal == Refusal::kNone; }
+  bool changed() const { return !changes.empty(); }
+};
+
+// Trader operations on ticket `t` (index into order.tickets). Deciding the last pending ticket
+// settles the order: CONFIRMED with the recomputed totals, or CANCELLED.
+Outcome AcceptTicket(Order& order, int t, std::span<const LineDecision> decisions, absl::Time now);
+Outcome RejectTicket(Order& order, int t, int reason, std::string note, absl::Time now);
+// READY stays READY (no-op, not a refusal).
+Outcome MarkTicketReady(Order& order, int t, absl::Time now);
+// Expires every PENDING ticket whose decide_by <= now, then settles.
+Outcome ExpireDueTickets(Order& order, absl::Time now);
+
+// The customer cancels: PLACED, CONFIRMED or COURIER_ASSIGNED -> CANCELLED (CUSTOMER); a
+// CANCELLED order is a no-op; anything else INVALID_TRANSITION.
+Outcome CustomerCancel(Order& order, std::string note, absl::Time now);
+
+// Dispatch facts.
+Outcome CourierAssigned(Order& order, Courier courier, absl::Time now);
+Outcome CourierUnassigned(Order& order, absl::Time now);
+// The courier paid the stall's trader `paid_idr` and took ticket `t`.
+Outcome PickupConfirmed(Order& order, int t, const std::string& courier_id, int64_t paid_idr,
+                        absl::Time now);
+Outcome DeliveryConfirmed(Order& order, const std::string& courier_id, absl::Time now);
+Outcome DispatchFailed(Order& order, absl::Time now);
+// Inventory fact: the reservation expired; a still-PLACED order is cancelled (else ignored).
+Outcome ReservationExpired(Order& order, absl::Time now);
+
+// What inventory commits at confirmation: product -> units (accepted tickets' final quantities;
+// rejected lines and dropped tickets commit 0).
+struct CommitLine {
+  std::string product_id;
+  int64_t quantity = 0;
+};
+std::vector<CommitLine> CommitQuantities(const Order& order);
+
+}  // namespace pasar::order::domain

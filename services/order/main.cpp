@@ -1,0 +1,66 @@
+// pasar-order: OrderService and TicketService, the ticket deadline sweeper, and the consumer of
+// the dispatch (and inventory) event streams. Wiring only; see docs/conventions.md.
+#include <cstdlib>
+#include <exception>
+#include <memory>
+
+#include "api/inventory_client.h"
+#include "api/live.h"
+#include "api/order_api.h"
+#include "api/settings.h"
+#include "api/ticket_api.h"
+#include "consumers/dispatch_events.h"
+#include "consumers/ticket_sweeper.h"
+#include "pasar/events/events.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/pg/pg.h"
+#include "pasar/redis/redis.h"
+#include "pasar/rpc/server.h"
+#include "store/migrations.h"
+
+int main(int argc, char** argv) {
+  using namespace pasar;
+  try {
+    const rpc::ServerConfig config = rpc::ConfigFromEnvAndFlags("order", argc, argv);
+    const order::Settings settings = order::SettingsFromConfig(config);
+
+    pg::Pool pool({.conninfo = config.pg, .search_path = "orders", .size = settings.pg_pool_size});
+    pg::Migrate(pool, "orders", "events", events::Migrations());
+    pg::Migrate(pool, "orders", "order", order::Migrations());
+
+    const redis::Config redis_config = redis::ConfigFromUrl(config.redis, config.redis_prefix);
+    redis::Client redis(redis_config);
+    events::Relay relay(pool, redis, config.pg);
+    events::ConsumerConfig consumer_config;
+    consumer_config.name = order::kConsumerGroup;
+    consumer_config.streams = {order::kDispatchStream, order::kInventoryStream};
+    consumer_config.threads = settings.consumer_threads;
+    consumer_config.claim_idle = settings.consumer_claim_idle;
+    events::Consumer consumer(pool, redis_config, consumer_config, order::HandleEvent);
+    order::TicketSweeper sweeper(pool, settings.sweeper_interval);
+    order::LiveHub live(redis_config);
+
+    auth::Verifier verifier(config.jwt);
+    order::InventoryClient inventory(settings.inventory_addr, config.jwt);
+    rpc::Host* host_ptr = nullptr;
+    auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
+    order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);
+    order::TicketApi tickets(pool, verifier, live, settings, shutting_down);
+    rpc::Host host(config, {&orders, &tickets}, [&] { return pool.Ping() && redis.Ping(); });
+    host_ptr = &host;
+
+    relay.Start();
+    consumer.Start();
+    sweeper.Start();
+    host.Start();
+    host.Wait();
+
+    sweeper.Stop();
+    consumer.Stop();
+    relay.Stop();
+    return EXIT_SUCCESS;
+  } catch (const std::exception& e) {
+    rpc::Log("error", "pasar-order failed", {{"error", e.what()}});
+    return EXIT_FAILURE;
+  }
+}

@@ -1,0 +1,485 @@
+#include "store/order_store.h"
+
+#include <stdexcept>
+
+namespace pasar::order::store {
+namespace {
+
+using domain::Line;
+using domain::Order;
+using domain::Ticket;
+
+// Timestamps travel as integer microseconds since the epoch (exact both ways).
+int64_t Micros(absl::Time t) {
+  return absl::ToUnixMicros(t);
+}
+std::optional<int64_t> Micros(const std::optional<absl::Time>& t) {
+  if (!t) return std::nullopt;
+  return absl::ToUnixMicros(*t);
+}
+absl::Time TimeAt(const pg::Result& r, int row, int col) {
+  return absl::FromUnixMicros(r.Int(row, col));
+}
+std::optional<absl::Time> OptTimeAt(const pg::Result& r, int row, int col) {
+  if (r.IsNull(row, col)) return std::nullopt;
+  return absl::FromUnixMicros(r.Int(row, col));
+}
+
+template <class T>
+T Parsed(std::optional<T> v, std::string_view what) {
+  if (!v) throw std::runtime_error("unexpected " + std::string(what) + " in the orders schema");
+  return *v;
+}
+
+constexpr pg::Query kFindPlacedRequest{
+    "order_find_placed_request",
+    "SELECT id::text, request_hash FROM orders WHERE customer_subject = $1 AND request_id = $2"};
+
+constexpr pg::Query kNextPlaceAttempt{
+    "order_next_place_attempt",
+    "INSERT INTO place_attempts (order_id, attempts) VALUES ($1, 1) "
+    "ON CONFLICT (order_id) DO UPDATE SET attempts = place_attempts.attempts + 1 "
+    "RETURNING attempts - 1"};
+
+constexpr pg::Query kLockPlaceAttempt{"order_lock_place_attempt",
+                                      "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"};
+
+constexpr pg::Query kInsertOrder{
+    "order_insert",
+    "INSERT INTO orders (id, customer_subject, request_id, request_hash, market_id, market_name, "
+    "  market_lat, market_lng, status, drop_off_lat, drop_off_lng, drop_off_address, "
+    "  drop_off_note, goods_total_idr, delivery_fee_idr, service_fee_idr, distance_meters, "
+    "  delivery_pin, reservation_id, weighed_tolerance_percent, dispatch_timeout_seconds, "
+    "  version, created_at, updated_at) "
+    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+    "  $19, $20, $21, $22, to_timestamp($23::float8 / 1e6), to_timestamp($23::float8 / 1e6))"};
+
+constexpr pg::Query kInsertTickets{
+    "order_insert_tickets",
+    "INSERT INTO tickets (id, order_id, position, stall_id, stall_name, market_id, status, "
+    "  total_idr, pickup_code, decide_by, created_at, updated_at) "
+    "SELECT t.id, $1, t.position, t.stall_id, t.stall_name, $2, 'PENDING', t.total_idr, t.code, "
+    "  to_timestamp(t.decide_by::float8 / 1e6), to_timestamp($3::float8 / 1e6), "
+    "  to_timestamp($3::float8 / 1e6) "
+    "FROM unnest($4::uuid[], $5::int[], $6::uuid[], $7::text[], $8::bigint[], $9::text[], "
+    "  $10::bigint[]) AS t(id, position, stall_id, stall_name, total_idr, code, decide_by)"};
+
+constexpr pg::Query kInsertLines{
+    "order_insert_lines",
+    "INSERT INTO ticket_lines (ticket_id, product_id, position, name, unit, weighed, "
+    "  ordered_quantity, price_idr, status, final_quantity, line_total_idr) "
+    "SELECT l.ticket_id, l.product_id, l.position, l.name, l.unit, l.weighed <> 0, l.quantity, "
+    "  l.price, 'PENDING', l.quantity, l.quantity * l.price "
+    "FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::int[], "
+    "  $7::bigint[], $8::bigint[]) AS l(ticket_id, product_id, position, name, unit, weighed, "
+    "  quantity, price)"};
+
+// The orders columns OrderFromRow reads, in its order.
+#define PASAR_ORDER_COLUMNS                                                                    \
+  "id::text, customer_subject, market_id::text, market_name, market_lat, market_lng, status, " \
+  "cancel_reason, cancel_note, drop_off_lat, drop_off_lng, drop_off_address, drop_off_note, "  \
+  "goods_total_idr, delivery_fee_idr, service_fee_idr, distance_meters, delivery_pin, "        \
+  "reservation_id::text, weighed_tolerance_percent, dispatch_timeout_seconds, courier_id, "    \
+  "courier_name, courier_plate, courier_phone, courier_eta_seconds, "                          \
+  "(extract(epoch FROM courier_assigned_at) * 1e6)::bigint, version, "                         \
+  "(extract(epoch FROM created_at) * 1e6)::bigint, "                                           \
+  "(extract(epoch FROM updated_at) * 1e6)::bigint, "                                           \
+  "(extract(epoch FROM confirmed_at) * 1e6)::bigint, "                                         \
+  "(extract(epoch FROM picked_up_at) * 1e6)::bigint, "                                         \
+  "(extract(epoch FROM delivered_at) * 1e6)::bigint, "                                         \
+  "(extract(epoch FROM cancelled_at) * 1e6)::bigint "
+
+constexpr pg::Query kSelectOrder{"order_select",
+                                 "SELECT " PASAR_ORDER_COLUMNS "FROM orders WHERE id = $1"};
+constexpr pg::Query kSelectOrderForUpdate{"order_select_for_update",
+                                          "SELECT " PASAR_ORDER_COLUMNS
+                                          "FROM orders WHERE id = $1 FOR UPDATE"};
+#undef PASAR_ORDER_COLUMNS
+
+constexpr pg::Query kSelectTickets{
+    "order_select_tickets",
+    "SELECT id::text, position, stall_id::text, stall_name, status, total_idr, pickup_code, "
+    "  (extract(epoch FROM decide_by) * 1e6)::bigint, reject_reason, reject_note, paid_idr, "
+    "  version, (extract(epoch FROM created_at) * 1e6)::bigint, "
+    "  (extract(epoch FROM decided_at) * 1e6)::bigint, "
+    "  (extract(epoch FROM ready_at) * 1e6)::bigint, "
+    "  (extract(epoch FROM picked_up_at) * 1e6)::bigint "
+    "FROM tickets WHERE order_id = $1 ORDER BY position"};
+
+constexpr pg::Query kSelectLines{
+    "order_select_lines",
+    "SELECT l.ticket_id::text, l.product_id::text, l.name, l.unit, l.weighed, "
+    "  l.ordered_quantity, l.price_idr, l.status, l.final_quantity, l.line_total_idr, "
+    "  l.reject_reason "
+    "FROM ticket_lines l JOIN tickets t ON t.id = l.ticket_id "
+    "WHERE t.order_id = $1 ORDER BY t.position, l.position"};
+
+constexpr pg::Query kSelectLedger{"order_select_ledger",
+                                  "SELECT kind, party, party_id, amount_idr, description, "
+                                  "  (extract(epoch FROM created_at) * 1e6)::bigint "
+                                  "FROM ledger_entries WHERE order_id = $1 ORDER BY id"};
+
+constexpr pg::Query kUpdateOrder{
+    "order_update",
+    "UPDATE orders SET status = $2, cancel_reason = $3, cancel_note = $4, goods_total_idr = $5, "
+    "  delivery_fee_idr = $6, service_fee_idr = $7, courier_id = $8, courier_name = $9, "
+    "  courier_plate = $10, courier_phone = $11, courier_eta_seconds = $12, "
+    "  courier_assigned_at = to_timestamp($13::float8 / 1e6), version = $14, "
+    "  updated_at = to_timestamp($15::float8 / 1e6), "
+    "  confirmed_at = to_timestamp($16::float8 / 1e6), "
+    "  picked_up_at = to_timestamp($17::float8 / 1e6), "
+    "  delivered_at = to_timestamp($18::float8 / 1e6), "
+    "  cancelled_at = to_timestamp($19::float8 / 1e6) "
+    "WHERE id = $1"};
+
+constexpr pg::Query kUpdateTicket{
+    "order_update_ticket",
+    "UPDATE tickets SET status = $2, total_idr = $3, reject_reason = $4, reject_note = $5, "
+    "  paid_idr = $6, version = $7, updated_at = to_timestamp($8::float8 / 1e6), "
+    "  decided_at = to_timestamp($9::float8 / 1e6), ready_at = to_timestamp($10::float8 / 1e6), "
+    "  picked_up_at = to_timestamp($11::float8 / 1e6) "
+    "WHERE id = $1"};
+
+constexpr pg::Query kUpdateLine{
+    "order_update_line",
+    "UPDATE ticket_lines SET status = $3, final_quantity = $4, line_total_idr = $5, "
+    "  reject_reason = $6 WHERE ticket_id = $1 AND product_id = $2"};
+
+constexpr pg::Query kInsertPosting{
+    "order_insert_posting",
+    "INSERT INTO ledger_entries (order_id, kind, party, party_id, amount_idr, description, "
+    "  created_at) VALUES ($1, $2, $3, $4, $5, $6, to_timestamp($7::float8 / 1e6))"};
+
+constexpr pg::Query kFindTicket{"order_find_ticket",
+                                "SELECT order_id::text, stall_id::text FROM tickets WHERE id = $1"};
+
+constexpr pg::Query kClaimDue{
+    "order_claim_due_ticket",
+    "SELECT o.id::text FROM orders o JOIN tickets t ON t.order_id = o.id "
+    "WHERE t.status = 'PENDING' AND t.decide_by <= to_timestamp($1::float8 / 1e6) "
+    "  AND o.status = 'PLACED' "
+    "ORDER BY t.decide_by LIMIT 1 FOR UPDATE OF o SKIP LOCKED"};
+
+constexpr pg::Query kInsertSnapshot{
+    "order_insert_snapshot",
+    "INSERT INTO order_snapshots (order_id, version, status, snapshot) VALUES ($1, $2, $3, $4) "
+    "ON CONFLICT DO NOTHING"};
+
+constexpr pg::Query kSnapshotsAfter{
+    "order_snapshots_after",
+    "SELECT version, snapshot FROM order_snapshots WHERE order_id = $1 AND version > $2 "
+    "ORDER BY version LIMIT $3"};
+
+constexpr pg::Query kListOrders{
+    "order_list",
+    "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint FROM orders "
+    "WHERE ($1 = '' OR customer_subject = $1) AND ($2 = '' OR market_id::text = $2) "
+    "  AND (cardinality($3::text[]) = 0 OR status = ANY($3::text[])) "
+    "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::float8 / 1e6), $5::uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT $6"};
+
+constexpr pg::Query kListTickets{
+    "order_list_tickets",
+    "SELECT order_id::text, stall_id::text, id::text, "
+    "  (extract(epoch FROM created_at) * 1e6)::bigint FROM tickets "
+    "WHERE stall_id = ANY($1::uuid[]) "
+    "  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[])) "
+    "  AND ($3::bigint IS NULL OR (created_at, id) < (to_timestamp($3::float8 / 1e6), $4::uuid)) "
+    "ORDER BY created_at DESC, id DESC LIMIT $5"};
+
+constexpr pg::Query kTicketsToWatch{
+    "order_tickets_to_watch",
+    "SELECT id::text, order_id::text, version, (extract(epoch FROM created_at) * 1e6)::bigint "
+    "FROM tickets WHERE stall_id = ANY($1::uuid[]) "
+    "  AND (status IN ('PENDING', 'ACCEPTED', 'READY') "
+    "       OR updated_at >= to_timestamp($2::float8 / 1e6)) "
+    "ORDER BY created_at, id LIMIT 1000"};
+
+constexpr pg::Query kFindResponse{"order_find_response",
+                                  "SELECT request_hash, response FROM idempotency "
+                                  "WHERE subject = $1 AND rpc = $2 AND request_id = $3"};
+
+constexpr pg::Query kStoreResponse{
+    "order_store_response",
+    "INSERT INTO idempotency (subject, rpc, request_id, request_hash, response) "
+    "VALUES ($1, $2, $3, $4, $5)"};
+
+Order OrderFromRow(const pg::Result& r) {
+  Order o;
+  o.id = r.Str(0, 0);
+  o.customer = r.Str(0, 1);
+  o.market_id = r.Str(0, 2);
+  o.market_name = r.Str(0, 3);
+  o.market_location = {r.Double(0, 4), r.Double(0, 5)};
+  o.status = Parsed(domain::ParseOrderState(r.Text(0, 6)), "order status");
+  if (!r.IsNull(0, 7)) {
+    o.cancel_reason = Parsed(domain::ParseCancelReason(r.Text(0, 7)), "cancel reason");
+  }
+  o.cancel_note = r.Str(0, 8);
+  o.drop_off = {r.Double(0, 9), r.Double(0, 10)};
+  o.drop_off_address = r.Str(0, 11);
+  o.drop_off_note = r.Str(0, 12);
+  o.totals = {r.Int(0, 13), r.Int(0, 14), r.Int(0, 15)};
+  o.distance_meters = r.Int(0, 16);
+  o.delivery_pin = r.Str(0, 17);
+  o.reservation_id = r.Str(0, 18);
+  o.weighed_tolerance_percent = static_cast<int32_t>(r.Int(0, 19));
+  o.dispatch_timeout_seconds = static_cast<int32_t>(r.Int(0, 20));
+  if (!r.IsNull(0, 21)) {
+    domain::Courier c;
+    c.id = r.Str(0, 21);
+    c.name = r.OptStr(0, 22).value_or("");
+    c.plate = r.OptStr(0, 23).value_or("");
+    c.phone = r.OptStr(0, 24).value_or("");
+    c.eta_seconds = static_cast<int32_t>(r.OptInt(0, 25).value_or(0));
+    c.assigned_at = OptTimeAt(r, 0, 26).value_or(absl::UnixEpoch());
+    o.courier = std::move(c);
+  }
+  o.version = r.Int(0, 27);
+  o.created_at = TimeAt(r, 0, 28);
+  o.updated_at = TimeAt(r, 0, 29);
+  o.confirmed_at = OptTimeAt(r, 0, 30);
+  o.picked_up_at = OptTimeAt(r, 0, 31);
+  o.delivered_at = OptTimeAt(r, 0, 32);
+  o.cancelled_at = OptTimeAt(r, 0, 33);
+  return o;
+}
+
+}  // namespace
+
+std::optional<PlacedRequest> FindPlacedRequest(pg::Transaction& tx, const std::string& customer,
+                                               const std::string& request_id) {
+  const pg::Result r = tx.Exec(kFindPlacedRequest, customer, request_id);
+  if (r.empty()) return std::nullopt;
+  return PlacedRequest{r.Str(0, 0), r.Str(0, 1)};
+}
+
+int NextPlaceAttempt(pg::Pool& pool, const std::string& order_id) {
+  return static_cast<int>(pg::Exec(pool, kNextPlaceAttempt, order_id).Int(0, 0));
+}
+
+void LockPlaceAttempt(pg::Transaction& tx, const std::string& order_id) {
+  tx.Exec(kLockPlaceAttempt, order_id);
+}
+
+void InsertOrder(pg::Transaction& tx, const Order& o, const std::string& request_id,
+                 const std::string& request_hash) {
+  tx.Exec(kInsertOrder, o.id, o.customer, request_id, request_hash, o.market_id, o.market_name,
+          o.market_location.lat, o.market_location.lng, domain::Name(o.status), o.drop_off.lat,
+          o.drop_off.lng, o.drop_off_address, o.drop_off_note, o.totals.goods_total_idr,
+          o.totals.delivery_fee_idr, o.totals.service_fee_idr, o.distance_meters, o.delivery_pin,
+          o.reservation_id, o.weighed_tolerance_percent, o.dispatch_timeout_seconds, o.version,
+          Micros(o.created_at));
+  std::vector<std::string> ids, stall_ids, stall_names, codes;
+  std::vector<int64_t> positions, totals, deadlines;
+  std::vector<std::string> l_ticket, l_product, l_name, l_unit;
+  std::vector<int64_t> l_position, l_weighed, l_quantity, l_price;
+  for (const Ticket& t : o.tickets) {
+    ids.push_back(t.id);
+    positions.push_back(t.position);
+    stall_ids.push_back(t.stall_id);
+    stall_names.push_back(t.stall_name);
+    totals.push_back(t.total_idr);
+    codes.push_back(t.pickup_code);
+    deadlines.push_back(Micros(t.decide_by));
+    for (size_t i = 0; i < t.lines.size(); ++i) {
+      const Line& l = t.lines[i];
+      l_ticket.push_back(t.id);
+      l_product.push_back(l.product_id);
+      l_position.push_back(static_cast<int64_t>(i));
+      l_name.push_back(l.name);
+      l_unit.push_back(l.unit);
+      l_weighed.push_back(l.weighed ? 1 : 0);
+      l_quantity.push_back(l.ordered_quantity);
+      l_price.push_back(l.price_idr);
+    }
+  }
+  tx.Exec(kInsertTickets, o.id, o.market_id, Micros(o.created_at), ids, positions, stall_ids,
+          stall_names, totals, codes, deadlines);
+  tx.Exec(kInsertLines, l_ticket, l_product, l_position, l_name, l_unit, l_weighed, l_quantity,
+          l_price);
+}
+
+std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id, bool lock) {
+  const pg::Result r = tx.Exec(lock ? kSelectOrderForUpdate : kSelectOrder, order_id);
+  if (r.empty()) return std::nullopt;
+  Order o = OrderFromRow(r);
+  const pg::Result tr = tx.Exec(kSelectTickets, order_id);
+  for (int i = 0; i < tr.size(); ++i) {
+    Ticket t;
+    t.id = tr.Str(i, 0);
+    t.position = static_cast<int>(tr.Int(i, 1));
+    t.stall_id = tr.Str(i, 2);
+    t.stall_name = tr.Str(i, 3);
+    t.status = Parsed(domain::ParseTicketState(tr.Text(i, 4)), "ticket status");
+    t.total_idr = tr.Int(i, 5);
+    t.pickup_code = tr.Str(i, 6);
+    t.decide_by = TimeAt(tr, i, 7);
+    t.reject_reason = static_cast<int>(tr.Int(i, 8));
+    t.reject_note = tr.Str(i, 9);
+    t.paid_idr = tr.OptInt(i, 10);
+    t.version = tr.Int(i, 11);
+    t.created_at = TimeAt(tr, i, 12);
+    t.decided_at = OptTimeAt(tr, i, 13);
+    t.ready_at = OptTimeAt(tr, i, 14);
+    t.picked_up_at = OptTimeAt(tr, i, 15);
+    o.tickets.push_back(std::move(t));
+  }
+  const pg::Result lr = tx.Exec(kSelectLines, order_id);
+  for (int i = 0; i < lr.size(); ++i) {
+    Ticket* t = o.FindTicket(lr.Text(i, 0));
+    if (t == nullptr) continue;
+    Line l;
+    l.product_id = lr.Str(i, 1);
+    l.name = lr.Str(i, 2);
+    l.unit = lr.Str(i, 3);
+    l.weighed = lr.Bool(i, 4);
+    l.ordered_quantity = lr.Int(i, 5);
+    l.price_idr = lr.Int(i, 6);
+    l.status = Parsed(domain::ParseLineStatus(lr.Text(i, 7)), "line status");
+    l.final_quantity = lr.Int(i, 8);
+    l.line_total_idr = lr.Int(i, 9);
+    l.reject_reason = static_cast<int>(lr.Int(i, 10));
+    t->lines.push_back(std::move(l));
+  }
+  const pg::Result gr = tx.Exec(kSelectLedger, order_id);
+  for (int i = 0; i < gr.size(); ++i) {
+    domain::Posting p;
+    p.kind = Parsed(domain::ParseEntryKind(gr.Text(i, 0)), "ledger kind");
+    p.party = Parsed(domain::ParseParty(gr.Text(i, 1)), "ledger party");
+    p.party_id = gr.Str(i, 2);
+    p.amount_idr = gr.Int(i, 3);
+    p.description = gr.Str(i, 4);
+    p.created_at = TimeAt(gr, i, 5);
+    o.ledger.push_back(std::move(p));
+  }
+  return o;
+}
+
+void SaveOrder(pg::Transaction& tx, Order& o) {
+  ++o.version;
+  std::optional<std::string> reason;
+  if (o.cancel_reason) reason = std::string(domain::Name(*o.cancel_reason));
+  std::optional<std::string> cid, cname, cplate, cphone;
+  std::optional<int64_t> ceta, cat;
+  if (o.courier) {
+    cid = o.courier->id;
+    cname = o.courier->name;
+    cplate = o.courier->plate;
+    cphone = o.courier->phone;
+    ceta = o.courier->eta_seconds;
+    cat = Micros(o.courier->assigned_at);
+  }
+  tx.Exec(kUpdateOrder, o.id, domain::Name(o.status), reason, o.cancel_note,
+          o.totals.goods_total_idr, o.totals.delivery_fee_idr, o.totals.service_fee_idr, cid, cname,
+          cplate, cphone, ceta, cat, o.version, Micros(o.updated_at), Micros(o.confirmed_at),
+          Micros(o.picked_up_at), Micros(o.delivered_at), Micros(o.cancelled_at));
+  for (Ticket& t : o.tickets) {
+    if (!t.dirty && !t.lines_dirty) continue;
+    ++t.version;
+    tx.Exec(kUpdateTicket, t.id, domain::Name(t.status), t.total_idr, t.reject_reason,
+            t.reject_note, t.paid_idr, t.version, Micros(o.updated_at), Micros(t.decided_at),
+            Micros(t.ready_at), Micros(t.picked_up_at));
+    if (t.lines_dirty) {
+      for (const Line& l : t.lines) {
+        tx.Exec(kUpdateLine, t.id, l.product_id, domain::Name(l.status), l.final_quantity,
+                l.line_total_idr, l.reject_reason);
+      }
+    }
+    t.dirty = false;
+    t.lines_dirty = false;
+  }
+  for (domain::Posting& p : o.new_postings) {
+    p.created_at = o.updated_at;
+    tx.Exec(kInsertPosting, o.id, domain::Name(p.kind), domain::Name(p.party), p.party_id,
+            p.amount_idr, p.description, Micros(p.created_at));
+    o.ledger.push_back(p);
+  }
+  o.new_postings.clear();
+}
+
+std::optional<TicketRef> FindTicket(pg::Transaction& tx, const std::string& ticket_id) {
+  const pg::Result r = tx.Exec(kFindTicket, ticket_id);
+  if (r.empty()) return std::nullopt;
+  return TicketRef{r.Str(0, 0), r.Str(0, 1)};
+}
+
+std::optional<std::string> ClaimOrderWithDueTicket(pg::Transaction& tx, absl::Time now) {
+  const pg::Result r = tx.Exec(kClaimDue, Micros(now));
+  if (r.empty()) return std::nullopt;
+  return r.Str(0, 0);
+}
+
+void InsertSnapshot(pg::Transaction& tx, const std::string& order_id, int64_t version,
+                    std::string_view status, const std::string& snapshot) {
+  tx.Exec(kInsertSnapshot, order_id, version, status, pg::Bytea{snapshot});
+}
+
+std::vector<Snapshot> SnapshotsAfter(pg::Pool& pool, const std::string& order_id, int64_t after,
+                                     int limit) {
+  const pg::Result r = pg::Exec(pool, kSnapshotsAfter, order_id, after, limit);
+  std::vector<Snapshot> out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r.Int(i, 0), r.Bytes(i, 1)});
+  return out;
+}
+
+std::vector<std::pair<std::string, Cursor>> ListOrderIds(
+    pg::Transaction& tx, const std::string& customer, const std::string& market_id,
+    const std::vector<std::string>& statuses, const std::optional<Cursor>& after, int limit) {
+  std::optional<int64_t> at;
+  std::optional<std::string> id;
+  if (after) {
+    at = after->created_micros;
+    id = after->id;
+  }
+  const pg::Result r = tx.Exec(kListOrders, customer, market_id, statuses, at, id, limit);
+  std::vector<std::pair<std::string, Cursor>> out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back({r.Str(i, 0), Cursor{r.Int(i, 1), r.Str(i, 0)}});
+  return out;
+}
+
+std::vector<std::pair<TicketRef, Cursor>> ListTicketIds(pg::Transaction& tx,
+                                                        const std::vector<std::string>& stalls,
+                                                        const std::vector<std::string>& statuses,
+                                                        const std::optional<Cursor>& after,
+                                                        int limit) {
+  std::optional<int64_t> at;
+  std::optional<std::string> id;
+  if (after) {
+    at = after->created_micros;
+    id = after->id;
+  }
+  const pg::Result r = tx.Exec(kListTickets, stalls, statuses, at, id, limit);
+  std::vector<std::pair<TicketRef, Cursor>> out;
+  for (int i = 0; i < r.size(); ++i) {
+    out.push_back({TicketRef{r.Str(i, 0), r.Str(i, 1)}, Cursor{r.Int(i, 3), r.Str(i, 2)}});
+  }
+  return out;
+}
+
+std::vector<TicketVersion> TicketsToWatch(pg::Pool& pool, const std::vector<std::string>& stalls,
+                                          absl::Time since) {
+  const pg::Result r = pg::Exec(pool, kTicketsToWatch, stalls, Micros(since));
+  std::vector<TicketVersion> out;
+  for (int i = 0; i < r.size(); ++i) {
+    out.push_back({r.Str(i, 0), r.Str(i, 1), r.Int(i, 2), r.Int(i, 3)});
+  }
+  return out;
+}
+
+std::optional<StoredResponse> FindResponse(pg::Transaction& tx, const std::string& subject,
+                                           std::string_view rpc, const std::string& request_id) {
+  const pg::Result r = tx.Exec(kFindResponse, subject, rpc, request_id);
+  if (r.empty()) return std::nullopt;
+  return StoredResponse{r.Str(0, 0), r.Bytes(0, 1)};
+}
+
+void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_view rpc,
+                   const std::string& request_id, const std::string& request_hash,
+                   const std::string& response) {
+  tx.Exec(kStoreResponse, subject, rpc, request_id, request_hash, pg::Bytea{response});
+}
+
+}  // namespace pasar::order::store

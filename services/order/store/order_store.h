@@ -1,0 +1,101 @@
+// All SQL of the order service (schema `orders`, see migrations/). Functions take the caller's
+// transaction; the aggregate (domain::Order) is always locked through its orders row first
+// (SELECT ... FOR UPDATE), then its tickets are changed, so concurrent writers never deadlock.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/time/time.h"
+#include "domain/order.h"
+#include "pasar/pg/pg.h"
+
+namespace pasar::order::store {
+
+// The PlaceOrder request already recorded for (customer, request_id).
+struct PlacedRequest {
+  std::string order_id;
+  std::string request_hash;
+};
+std::optional<PlacedRequest> FindPlacedRequest(pg::Transaction& tx, const std::string& customer,
+                                               const std::string& request_id);
+
+// Counts a new PlaceOrder attempt for `order_id` (autocommit, so it survives the attempt's
+// rollback) and returns its number, 0 for the first.
+int NextPlaceAttempt(pg::Pool& pool, const std::string& order_id);
+
+// Serializes PlaceOrder attempts of one (derived) order id for the rest of the transaction.
+void LockPlaceAttempt(pg::Transaction& tx, const std::string& order_id);
+
+// Inserts a new order with its tickets and lines (ids already set on the aggregate).
+void InsertOrder(pg::Transaction& tx, const domain::Order& order, const std::string& request_id,
+                 const std::string& request_hash);
+
+// The whole aggregate; `lock` takes the orders row FOR UPDATE first.
+std::optional<domain::Order> LoadOrder(pg::Transaction& tx, const std::string& order_id, bool lock);
+
+// Writes back what an operation changed: the order row, dirty tickets and their lines, new
+// ledger postings. Increments order.version (and each dirty ticket's version) in place.
+void SaveOrder(pg::Transaction& tx, domain::Order& order);
+
+// The order a ticket belongs to, and its stall (nullopt for an unknown ticket).
+struct TicketRef {
+  std::string order_id;
+  std::string stall_id;
+};
+std::optional<TicketRef> FindTicket(pg::Transaction& tx, const std::string& ticket_id);
+
+// Claims (FOR UPDATE SKIP LOCKED) one PLACED order with a PENDING ticket due at `now`.
+std::optional<std::string> ClaimOrderWithDueTicket(pg::Transaction& tx, absl::Time now);
+
+// WatchOrder snapshots: the customer's view after each version.
+void InsertSnapshot(pg::Transaction& tx, const std::string& order_id, int64_t version,
+                    std::string_view status, const std::string& snapshot);
+struct Snapshot {
+  int64_t version = 0;
+  std::string bytes;
+};
+// Snapshots with version > after, oldest first (at most `limit`).
+std::vector<Snapshot> SnapshotsAfter(pg::Pool& pool, const std::string& order_id, int64_t after,
+                                     int limit);
+
+// Listing. Cursor = (created_at micros, id) of the last row of the previous page.
+struct Cursor {
+  int64_t created_micros = 0;
+  std::string id;
+};
+// Order ids, newest first. customer empty = every customer (operators); market_id likewise.
+std::vector<std::pair<std::string, Cursor>> ListOrderIds(
+    pg::Transaction& tx, const std::string& customer, const std::string& market_id,
+    const std::vector<std::string>& statuses, const std::optional<Cursor>& after, int limit);
+// Ticket ids of the stalls, newest first.
+std::vector<std::pair<TicketRef, Cursor>> ListTicketIds(pg::Transaction& tx,
+                                                        const std::vector<std::string>& stalls,
+                                                        const std::vector<std::string>& statuses,
+                                                        const std::optional<Cursor>& after,
+                                                        int limit);
+// Tickets of the stalls that are open (PENDING/ACCEPTED/READY) or changed at or after `since`,
+// with their current version, for WatchTickets.
+struct TicketVersion {
+  std::string ticket_id;
+  std::string order_id;
+  int64_t version = 0;
+  int64_t created_micros = 0;
+};
+std::vector<TicketVersion> TicketsToWatch(pg::Pool& pool, const std::vector<std::string>& stalls,
+                                          absl::Time since);
+
+// Idempotency of mutations other than PlaceOrder: (subject, rpc, request_id) -> response.
+struct StoredResponse {
+  std::string request_hash;
+  std::string response;
+};
+std::optional<StoredResponse> FindResponse(pg::Transaction& tx, const std::string& subject,
+                                           std::string_view rpc, const std::string& request_id);
+void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_view rpc,
+                   const std::string& request_id, const std::string& request_hash,
+                   const std::string& response);
+
+}  // namespace pasar::order::store

@@ -1,0 +1,439 @@
+// The real pasar-order binary over gRPC, with real PostgreSQL and Redis, for everything that
+// does not need the inventory service: orders are seeded through the store exactly as
+// PlaceOrder writes them (see seed.h). PlaceOrder/QuoteOrder with the real inventory binary are
+// in order_inventory_e2etest.cc.
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+#include "e2e.h"
+#include "seed.h"
+
+namespace {
+
+using namespace pasar;
+using namespace pasar::order;
+using namespace pasar::order::testing;
+using auth::Role;
+namespace ev = pasar::events::v1;
+
+constexpr char kNoInventory[] = "127.0.0.1:1";
+
+struct Env {
+  testkit::TempDatabase db;
+  std::string prefix = testkit::UniqueRedisPrefix();
+  testkit::ServiceProcess proc;
+  OrderClient client;
+  pg::Pool pool;
+  redis::Client redis;
+
+  explicit Env(std::map<std::string, std::string> extra = {})
+      : proc(testkit::BinaryPath("pasar-order"), OrderEnv(db, prefix, kNoInventory, extra)),
+        client(proc.address()),
+        pool({.conninfo = db.conninfo(), .search_path = "orders", .size = 4}),
+        redis(redis::ConfigFromUrl(testkit::RequireEnv("PASAR_TEST_REDIS"), prefix)) {}
+
+  v1::Order Get(const std::string& customer, const std::string& id) {
+    v1::GetOrderRequest req;
+    req.set_order_id(id);
+    v1::GetOrderResponse resp;
+    auto ctx = Ctx(Token(Role::kCustomer, customer));
+    const grpc::Status s = client.orders->GetOrder(ctx.get(), req, &resp);
+    REQUIRE(s.error_message() == "");
+    return resp.order();
+  }
+};
+
+grpc::Status Accept(Env& env, const std::string& stall, const std::string& ticket,
+                    const std::string& request_id, std::vector<v1::LineDecision> lines = {},
+                    std::string* reason = nullptr, v1::AcceptTicketResponse* out = nullptr) {
+  v1::AcceptTicketRequest req;
+  req.set_request_id(request_id);
+  req.set_ticket_id(ticket);
+  for (auto& l : lines)
+    *req.add_lines() = l;
+  v1::AcceptTicketResponse resp;
+  auto ctx = Ctx(Token(Role::kTrader, "trader-" + stall.substr(0, 4), {stall}));
+  const grpc::Status s = env.client.tickets->AcceptTicket(ctx.get(), req, &resp);
+  if (reason) *reason = Reason(*ctx);
+  if (out) *out = resp;
+  return s;
+}
+
+grpc::Status Reject(Env& env, const std::string& stall, const std::string& ticket) {
+  v1::RejectTicketRequest req;
+  req.set_request_id("reject-" + ticket);
+  req.set_ticket_id(ticket);
+  req.set_reason(v1::REJECT_REASON_OUT_OF_STOCK);
+  v1::RejectTicketResponse resp;
+  auto ctx = Ctx(Token(Role::kTrader, "t", {stall}));
+  return env.client.tickets->RejectTicket(ctx.get(), req, &resp);
+}
+
+v1::LineDecision Weighed(const std::string& product, int64_t total) {
+  v1::LineDecision d;
+  d.set_product_id(product);
+  d.mutable_accepted()->set_line_total_idr(total);
+  return d;
+}
+
+ev::Envelope DispatchEvent(const std::string& type) {
+  ev::Envelope e;
+  e.set_event_id(RandomUuid());
+  e.set_type(type);
+  e.set_producer("dispatch");
+  return e;
+}
+
+void Assign(Env& env, const std::string& order_id, const std::string& courier) {
+  ev::Envelope e = DispatchEvent("CourierAssigned");
+  auto* p = e.mutable_courier_assigned();
+  p->set_order_id(order_id);
+  p->set_job_id(order_id);
+  p->set_courier_id(courier);
+  p->set_courier_name("Budi Santoso");
+  p->set_vehicle_plate("N 1234 AB");
+  p->set_eta_seconds(300);
+  PublishDispatchEvent(env.redis, e, courier);
+}
+
+}  // namespace
+
+TEST_CASE("traders accept (weighed within tolerance) and reject: CONFIRMED with final totals") {
+  Env env;
+  const std::string customer = "cust-" + RandomUuid();
+  const domain::Order o =
+      SeedOrder(env.pool, customer,
+                {{.lines = {{10, 6000, true}, {3, 2000, false}}}, {.lines = {{20, 1500, false}}}});
+  const std::string s1 = o.tickets[0].stall_id, s2 = o.tickets[1].stall_id;
+  const std::string cabai = o.tickets[0].lines[0].product_id;
+
+  // The trader sees the pickup code of their own ticket only.
+  {
+    v1::ListTicketsRequest req;
+    v1::ListTicketsResponse resp;
+    auto ctx = Ctx(Token(Role::kTrader, "t1", {s1}));
+    REQUIRE(env.client.tickets->ListTickets(ctx.get(), req, &resp).ok());
+    REQUIRE(resp.tickets_size() == 1);
+    CHECK(resp.tickets(0).id() == o.tickets[0].id);
+    CHECK(resp.tickets(0).pickup_code() == o.tickets[0].pickup_code);
+    CHECK(resp.tickets(0).status() == v1::TICKET_STATUS_PENDING);
+  }
+  // A trader of another stall cannot see or decide it.
+  {
+    v1::GetTicketRequest req;
+    req.set_ticket_id(o.tickets[0].id);
+    v1::GetTicketResponse resp;
+    auto ctx = Ctx(Token(Role::kTrader, "t2", {s2}));
+    CHECK(env.client.tickets->GetTicket(ctx.get(), req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+    CHECK(Accept(env, s2, o.tickets[0].id, "x").error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+
+  // Beyond tolerance (10%): refused, nothing changes.
+  std::string reason;
+  grpc::Status s = Accept(env, s1, o.tickets[0].id, "acc-1", {Weighed(cabai, 66001)}, &reason);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(reason == "WEIGHT_TOLERANCE_EXCEEDED");
+  CHECK(env.Get(customer, o.id).version() == 1);
+
+  // Within tolerance: the trader's weighed total.
+  v1::AcceptTicketResponse accepted;
+  s = Accept(env, s1, o.tickets[0].id, "acc-2", {Weighed(cabai, 57000)}, nullptr, &accepted);
+  REQUIRE(s.error_message() == "");
+  CHECK(accepted.ticket().status() == v1::TICKET_STATUS_ACCEPTED);
+  CHECK(accepted.ticket().total_idr() == 63000);
+  // Replay: same answer; the same key for a different decision: refused.
+  v1::AcceptTicketResponse replay;
+  REQUIRE(
+      Accept(env, s1, o.tickets[0].id, "acc-2", {Weighed(cabai, 57000)}, nullptr, &replay).ok());
+  CHECK(replay.ticket().version() == accepted.ticket().version());
+  s = Accept(env, s1, o.tickets[0].id, "acc-2", {Weighed(cabai, 58000)}, &reason);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(reason == "IDEMPOTENCY_KEY_REUSED");
+  // Deciding again under a new key: INVALID_TRANSITION.
+  s = Accept(env, s1, o.tickets[0].id, "acc-3", {}, &reason);
+  CHECK(s.error_code() == grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(reason == "INVALID_TRANSITION");
+
+  REQUIRE(Reject(env, s2, o.tickets[1].id).ok());
+  const v1::Order after = env.Get(customer, o.id);
+  CHECK(after.status() == v1::ORDER_STATUS_CONFIRMED);
+  CHECK(after.goods_total_idr() == 63000);
+  CHECK(after.delivery_fee_idr() == 8000);
+  CHECK(after.total_idr() == 63000 + 8000 + 1000);
+  CHECK(after.delivery_pin() == o.delivery_pin);
+  CHECK(after.tickets(0).pickup_code().empty());
+  CHECK(after.tickets(1).status() == v1::TICKET_STATUS_REJECTED);
+}
+
+TEST_CASE("every ticket rejected: CANCELLED ALL_REJECTED") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{}, {}});
+  REQUIRE(Reject(env, o.tickets[0].stall_id, o.tickets[0].id).ok());
+  REQUIRE(Reject(env, o.tickets[1].stall_id, o.tickets[1].id).ok());
+  const v1::Order after = env.Get("c1", o.id);
+  CHECK(after.status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(after.cancel_reason() == v1::CANCEL_REASON_ALL_REJECTED);
+}
+
+TEST_CASE("a ticket nobody answers expires: CANCELLED TRADER_TIMEOUT") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{.decide_within = absl::Seconds(1)}});
+  CHECK(Eventually([&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_CANCELLED; }));
+  const v1::Order after = env.Get("c1", o.id);
+  CHECK(after.cancel_reason() == v1::CANCEL_REASON_TRADER_TIMEOUT);
+  CHECK(after.tickets(0).status() == v1::TICKET_STATUS_EXPIRED);
+}
+
+TEST_CASE("the customer cancels before pickup - foreign orders do not exist") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "alice", {{}});
+  v1::CancelOrderRequest req;
+  req.set_request_id("cancel-1");
+  req.set_order_id(o.id);
+  req.set_reason("salah pesan");
+  v1::CancelOrderResponse resp;
+  {
+    auto ctx = Ctx(Token(Role::kCustomer, "mallory"));
+    CHECK(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+    v1::GetOrderRequest get;
+    get.set_order_id(o.id);
+    v1::GetOrderResponse got;
+    auto ctx2 = Ctx(Token(Role::kCustomer, "mallory"));
+    CHECK(env.client.orders->GetOrder(ctx2.get(), get, &got).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  auto ctx = Ctx(Token(Role::kCustomer, "alice"));
+  REQUIRE(env.client.orders->CancelOrder(ctx.get(), req, &resp).ok());
+  CHECK(resp.order().status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(resp.order().cancel_reason() == v1::CANCEL_REASON_CUSTOMER);
+  CHECK(resp.order().cancel_note() == "salah pesan");
+  CHECK(resp.order().tickets(0).status() == v1::TICKET_STATUS_CANCELLED);
+  // Replayed: same answer, no second change.
+  v1::CancelOrderResponse again;
+  auto ctx3 = Ctx(Token(Role::kCustomer, "alice"));
+  REQUIRE(env.client.orders->CancelOrder(ctx3.get(), req, &again).ok());
+  CHECK(again.order().version() == resp.order().version());
+  CHECK(env.Get("alice", o.id).version() == resp.order().version());
+}
+
+TEST_CASE("dispatch events are applied once however often delivered - ledger balances") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{.lines = {{2, 5000, false}}}});
+  REQUIRE(Accept(env, o.tickets[0].stall_id, o.tickets[0].id, "a").ok());
+  REQUIRE(env.Get("c1", o.id).status() == v1::ORDER_STATUS_CONFIRMED);
+
+  ev::Envelope assigned = DispatchEvent("CourierAssigned");
+  auto* ca = assigned.mutable_courier_assigned();
+  ca->set_order_id(o.id);
+  ca->set_courier_id("courier-7");
+  ca->set_courier_name("Budi Santoso");
+  ca->set_vehicle_plate("N 1234 AB");
+  ca->set_eta_seconds(300);
+  PublishDispatchEvent(env.redis, assigned, "courier-7");
+  PublishDispatchEvent(env.redis, assigned, "courier-7");
+  REQUIRE(Eventually(
+      [&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_COURIER_ASSIGNED; }));
+  v1::Order seen = env.Get("c1", o.id);
+  CHECK(seen.courier().name() == "Budi Santoso");
+  CHECK(seen.courier().vehicle_plate() == "N 1234 AB");
+  CHECK(seen.courier().eta_seconds() == 300);
+
+  ev::Envelope pickup = DispatchEvent("PickupConfirmed");
+  auto* pc = pickup.mutable_pickup_confirmed();
+  pc->set_order_id(o.id);
+  pc->set_ticket_id(o.tickets[0].id);
+  pc->set_courier_id("courier-7");
+  pc->set_paid_to_trader_idr(10000);
+  pc->set_all_picked_up(true);
+  PublishDispatchEvent(env.redis, pickup, "courier-7");
+  PublishDispatchEvent(env.redis, pickup, "courier-7");
+  ev::Envelope delivered = DispatchEvent("DeliveryConfirmed");
+  delivered.mutable_delivery_confirmed()->set_order_id(o.id);
+  delivered.mutable_delivery_confirmed()->set_courier_id("courier-7");
+  delivered.mutable_delivery_confirmed()->set_cash_collected_idr(19000);
+  PublishDispatchEvent(env.redis, delivered, "courier-7");
+  PublishDispatchEvent(env.redis, delivered, "courier-7");
+  REQUIRE(Eventually([&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_DELIVERED; }));
+  // Let any duplicate still in flight arrive before counting.
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  seen = env.Get("c1", o.id);
+  CHECK(seen.ledger().entries_size() == 6);  // one pickup pair + customer pair + fee pair
+  CHECK(seen.ledger().balanced());
+  for (const auto& b : seen.ledger().balances()) {
+    if (b.party() == v1::LEDGER_PARTY_COURIER) CHECK(b.net_idr() == 8000);
+    if (b.party() == v1::LEDGER_PARTY_TRADER) CHECK(b.net_idr() == 10000);
+    if (b.party() == v1::LEDGER_PARTY_CUSTOMER) CHECK(b.net_idr() == -19000);
+  }
+  CHECK(seen.tickets(0).status() == v1::TICKET_STATUS_PICKED_UP);
+
+  // Cancelling after pickup: INVALID_TRANSITION.
+  v1::CancelOrderRequest req;
+  req.set_request_id("late");
+  req.set_order_id(o.id);
+  v1::CancelOrderResponse resp;
+  auto ctx = Ctx(Token(Role::kCustomer, "c1"));
+  CHECK(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Reason(*ctx) == "INVALID_TRANSITION");
+}
+
+TEST_CASE("WatchOrder on one instance sees every change made through another once in order") {
+  Env env;
+  // A second instance on the same database and Redis prefix.
+  testkit::ServiceProcess other(testkit::BinaryPath("pasar-order"),
+                                OrderEnv(env.db, env.prefix, kNoInventory));
+  OrderClient other_client(other.address());
+  const domain::Order o = SeedOrder(env.pool, "c1", {{}, {}});
+
+  auto ctx = Ctx(Token(Role::kCustomer, "c1"), std::chrono::seconds(60));
+  v1::WatchOrderRequest req;
+  req.set_order_id(o.id);
+  auto stream = env.client.orders->WatchOrder(ctx.get(), req);
+  std::vector<v1::Order> received;
+  std::thread reader([&] {
+    v1::WatchOrderResponse msg;
+    while (stream->Read(&msg))
+      received.push_back(msg.order());
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  // Changes through the other instance and through dispatch events.
+  for (const auto& t : o.tickets) {
+    v1::AcceptTicketRequest a;
+    a.set_request_id("acc-" + t.id);
+    a.set_ticket_id(t.id);
+    v1::AcceptTicketResponse ar;
+    auto actx = Ctx(Token(Role::kTrader, "t", {t.stall_id}));
+    REQUIRE(other_client.tickets->AcceptTicket(actx.get(), a, &ar).ok());
+  }
+  Assign(env, o.id, "courier-1");
+  for (const auto& t : o.tickets) {
+    ev::Envelope pickup = DispatchEvent("PickupConfirmed");
+    pickup.mutable_pickup_confirmed()->set_order_id(o.id);
+    pickup.mutable_pickup_confirmed()->set_ticket_id(t.id);
+    pickup.mutable_pickup_confirmed()->set_courier_id("courier-1");
+    pickup.mutable_pickup_confirmed()->set_paid_to_trader_idr(t.total_idr);
+    PublishDispatchEvent(env.redis, pickup, "courier-1");
+  }
+  ev::Envelope delivered = DispatchEvent("DeliveryConfirmed");
+  delivered.mutable_delivery_confirmed()->set_order_id(o.id);
+  delivered.mutable_delivery_confirmed()->set_courier_id("courier-1");
+  PublishDispatchEvent(env.redis, delivered, "courier-1");
+
+  reader.join();  // the stream ends after the final status
+  REQUIRE(stream->Finish().ok());
+  REQUIRE(!received.empty());
+  std::vector<v1::OrderStatus> statuses;
+  for (size_t i = 0; i < received.size(); ++i) {
+    CHECK(received[i].version() == static_cast<int64_t>(i) + 1);  // each version once, in order
+    if (statuses.empty() || statuses.back() != received[i].status()) {
+      statuses.push_back(received[i].status());
+    }
+  }
+  CHECK(statuses ==
+        std::vector<v1::OrderStatus>{v1::ORDER_STATUS_PLACED, v1::ORDER_STATUS_CONFIRMED,
+                                     v1::ORDER_STATUS_COURIER_ASSIGNED, v1::ORDER_STATUS_PICKED_UP,
+                                     v1::ORDER_STATUS_DELIVERED});
+  CHECK(received.back().delivery_pin() == o.delivery_pin);
+}
+
+TEST_CASE("WatchTickets delivers a new ticket live then its changes") {
+  // A backstop far beyond the stream's deadline: only the live hints can deliver in time.
+  Env env(std::map<std::string, std::string>{{"PASAR_WATCH_BACKSTOP_MS", "60000"}});
+  const std::string stall = RandomUuid();
+  auto ctx = Ctx(Token(Role::kTrader, "t", {stall}), std::chrono::seconds(30));
+  v1::WatchTicketsRequest req;
+  auto stream = env.client.tickets->WatchTickets(ctx.get(), req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const domain::Order o = SeedOrder(env.pool, "c1", {{.stall_id = stall}, {}});
+
+  v1::WatchTicketsResponse msg;
+  REQUIRE(stream->Read(&msg));
+  CHECK_FALSE(msg.initial());
+  CHECK(msg.ticket().id() == o.tickets[0].id);
+  CHECK(msg.ticket().status() == v1::TICKET_STATUS_PENDING);
+  CHECK(msg.ticket().pickup_code() == o.tickets[0].pickup_code);
+  CHECK(msg.order().order_id() == o.id);
+
+  REQUIRE(Accept(env, stall, o.tickets[0].id, "a").ok());
+  REQUIRE(stream->Read(&msg));
+  CHECK(msg.ticket().id() == o.tickets[0].id);
+  CHECK(msg.ticket().status() == v1::TICKET_STATUS_ACCEPTED);
+  ctx->TryCancel();
+  while (stream->Read(&msg)) {
+  }
+  stream->Finish();
+}
+
+TEST_CASE("authentication roles and bad input") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{}});
+  v1::GetOrderRequest get;
+  get.set_order_id(o.id);
+  v1::GetOrderResponse got;
+  {
+    auto ctx = Ctx("");
+    CHECK(env.client.orders->GetOrder(ctx.get(), get, &got).error_code() ==
+          grpc::StatusCode::UNAUTHENTICATED);
+  }
+  {
+    auto ctx = Ctx(Token(Role::kTrader, "t", {o.tickets[0].stall_id}));
+    CHECK(env.client.orders->GetOrder(ctx.get(), get, &got).error_code() ==
+          grpc::StatusCode::PERMISSION_DENIED);
+  }
+  {
+    // Operators see the order but neither the PIN nor pickup codes.
+    auto ctx = Ctx(Token(Role::kOperator, "op"));
+    REQUIRE(env.client.orders->GetOrder(ctx.get(), get, &got).ok());
+    CHECK(got.order().delivery_pin().empty());
+    CHECK(got.order().tickets(0).pickup_code().empty());
+  }
+  auto invalid = [&](const grpc::Status& s, const std::string& field) {
+    CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+    CHECK(s.error_message().rfind(field + ":", 0) == 0);
+  };
+  const std::string customer = Token(Role::kCustomer, "c1");
+  v1::PlaceOrderRequest place;
+  place.set_request_id("r1");
+  place.set_market_id(RandomUuid());
+  place.mutable_drop_off()->set_lat(-8.12);
+  place.mutable_drop_off()->set_lng(113.23);
+  v1::PlaceOrderResponse placed;
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "lines");
+  auto* line = place.add_lines();
+  line->set_product_id(RandomUuid());
+  line->set_quantity(0);
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "lines[0].quantity");
+  line->set_quantity(2);
+  *place.add_lines() = *line;
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed),
+          "lines[1].product_id");
+  place.mutable_lines()->RemoveLast();
+  place.mutable_drop_off()->set_lat(95);
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "drop_off");
+  place.clear_drop_off();
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "drop_off");
+  place.set_request_id("");
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "request_id");
+  place.set_request_id("r1");
+  place.set_market_id("pasar");
+  invalid(env.client.orders->PlaceOrder(Ctx(customer).get(), place, &placed), "market_id");
+
+  v1::AcceptTicketRequest accept;
+  accept.set_request_id("a");
+  accept.set_ticket_id(o.tickets[0].id);
+  accept.add_lines()->set_product_id("cabai");
+  v1::AcceptTicketResponse accepted;
+  invalid(env.client.tickets->AcceptTicket(
+              Ctx(Token(Role::kTrader, "t", {o.tickets[0].stall_id})).get(), accept, &accepted),
+          "lines[0].product_id");
+  accept.mutable_lines(0)->set_product_id(o.tickets[0].lines[0].product_id);
+  accept.mutable_lines(0)->mutable_accepted()->set_line_total_idr(500);  // not weighed
+  invalid(env.client.tickets->AcceptTicket(
+              Ctx(Token(Role::kTrader, "t", {o.tickets[0].stall_id})).get(), accept, &accepted),
+          "lines[0].accepted.line_total_idr");
+  CHECK(env.Get("c1", o.id).version() == 1);  // bad input wrote nothing
+}

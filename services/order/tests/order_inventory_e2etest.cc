@@ -1,0 +1,399 @@
+// pasar-order with the REAL pasar-inventory binary, real PostgreSQL and Redis. The market,
+// stalls and products are set up through inventory's public gRPC API (as an operator and the
+// stalls' traders); stock is checked through inventory's catalog.
+#include <catch2/catch.hpp>
+
+#include <set>
+#include <thread>
+
+#include "api/ids.h"
+#include "e2e.h"
+#include "pasar/inventory/v1/inventory.grpc.pb.h"
+
+namespace {
+
+using namespace pasar;
+using namespace pasar::order::testing;
+using auth::Role;
+namespace v1 = pasar::order::v1;
+namespace inv = pasar::inventory::v1;
+using pasar::order::RandomUuid;
+
+constexpr double kMarketLat = -8.1335, kMarketLng = 113.2248;
+
+struct Product {
+  std::string id;
+  std::string stall_id;
+  int64_t price_idr = 0;
+  int64_t stock = 0;
+};
+
+struct Env {
+  testkit::TempDatabase inventory_db;
+  testkit::TempDatabase order_db;
+  std::string prefix = testkit::UniqueRedisPrefix();
+  testkit::ServiceProcess inventory;
+  testkit::ServiceProcess order;
+  OrderClient client;
+  std::shared_ptr<grpc::Channel> inventory_channel;
+  std::unique_ptr<inv::CatalogService::Stub> catalog;
+  std::unique_ptr<inv::StallService::Stub> stalls;
+  std::unique_ptr<inv::MarketAdminService::Stub> admin;
+  std::unique_ptr<inv::StockService::Stub> stock;
+  std::string market_id;
+  std::vector<std::string> stall_ids;
+  std::vector<Product> products;  // per stall: one counted product, then one weighed
+
+  Env()
+      : inventory(testkit::BinaryPath("pasar-inventory"), InventoryEnv(inventory_db, prefix)),
+        order(testkit::BinaryPath("pasar-order"),
+              OrderEnv(order_db, prefix, inventory.address(),
+                       {{"PASAR_TRADER_RESPONSE_TIMEOUT_SECONDS", "60"}})),
+        client(order.address()),
+        inventory_channel(
+            grpc::CreateChannel(inventory.address(), grpc::InsecureChannelCredentials())),
+        catalog(inv::CatalogService::NewStub(inventory_channel)),
+        stalls(inv::StallService::NewStub(inventory_channel)),
+        admin(inv::MarketAdminService::NewStub(inventory_channel)),
+        stock(inv::StockService::NewStub(inventory_channel)) {
+    SetUpMarket();
+  }
+
+  static std::map<std::string, std::string> InventoryEnv(const testkit::TempDatabase& db,
+                                                         const std::string& prefix) {
+    return {{"PASAR_PG", db.conninfo()},
+            {"PASAR_REDIS", testkit::RequireEnv("PASAR_TEST_REDIS")},
+            {"PASAR_REDIS_PREFIX", prefix},
+            {"PASAR_LISTEN", "127.0.0.1:0"},
+            {"PASAR_METRICS_LISTEN", ""},
+            {"PASAR_JWT_SECRET", kSecret},
+            {"PASAR_RATE_LIMIT_PER_SECOND", "10000"}};
+  }
+
+  void SetUpMarket() {
+    const std::string op = Token(Role::kOperator, "dinas");
+    inv::CreateMarketRequest cm;
+    cm.set_request_id("market");
+    inv::Market* m = cm.mutable_market();
+    m->set_name("Pasar Baru Lumajang");
+    m->mutable_location()->set_lat(kMarketLat);
+    m->mutable_location()->set_lng(kMarketLng);
+    m->set_time_zone("Asia/Jakarta");
+    for (int day = inv::WEEKDAY_MONDAY; day <= inv::WEEKDAY_SUNDAY; ++day) {
+      inv::OpeningInterval* in = m->mutable_opening_hours()->add_intervals();
+      in->set_weekday(static_cast<inv::Weekday>(day));
+      in->set_open_minute(0);
+      in->set_close_minute(1440);
+    }
+    m->mutable_fee_scheme()->set_kind(inv::FEE_KIND_PER_KM);
+    m->mutable_fee_scheme()->set_per_km_idr(2500);
+    m->mutable_fee_scheme()->set_road_factor_permille(1300);
+    m->set_service_fee_idr(1000);
+    m->set_max_delivery_distance_meters(10000);
+    m->set_weighed_tolerance_percent(10);
+    m->set_trader_response_timeout_seconds(300);
+    m->set_dispatch_timeout_seconds(900);
+    inv::CreateMarketResponse cmr;
+    const grpc::Status s = admin->CreateMarket(Ctx(op).get(), cm, &cmr);
+    REQUIRE(s.error_message() == "");
+    market_id = cmr.market().id();
+
+    for (int i = 0; i < 2; ++i) {
+      inv::CreateStallRequest cs;
+      cs.set_request_id("stall-" + std::to_string(i));
+      cs.set_market_id(market_id);
+      cs.set_trader_subject("trader-" + std::to_string(i));
+      cs.set_name(i == 0 ? "Sayur Bu Sri" : "Bumbu Pak Man");
+      cs.set_category(i == 0 ? inv::CATEGORY_SAYUR : inv::CATEGORY_BUMBU);
+      cs.set_preparation_minutes(10);
+      inv::CreateStallResponse csr;
+      REQUIRE(admin->CreateStall(Ctx(op).get(), cs, &csr).error_message() == "");
+      const std::string stall = csr.stall().id();
+      stall_ids.push_back(stall);
+      const std::string trader = TraderToken(i);
+      inv::UpdateStallRequest us;
+      us.set_request_id("open");
+      us.set_stall_id(stall);
+      us.set_open(true);
+      inv::UpdateStallResponse usr;
+      REQUIRE(stalls->UpdateStall(Ctx(trader).get(), us, &usr).error_message() == "");
+      for (int w = 0; w < 2; ++w) {
+        inv::CreateProductRequest cp;
+        cp.set_request_id("p" + std::to_string(w));
+        cp.set_stall_id(stall);
+        cp.set_name(w == 0 ? "Bayam" : "Cabai rawit");
+        cp.set_category(i == 0 ? inv::CATEGORY_SAYUR : inv::CATEGORY_BUMBU);
+        cp.set_unit(w == 0 ? "ikat" : "ons");
+        cp.set_price_idr(w == 0 ? 3000 : 6000);
+        cp.set_weighed(w == 1);
+        cp.set_stock(100);
+        inv::CreateProductResponse cpr;
+        REQUIRE(stalls->CreateProduct(Ctx(trader).get(), cp, &cpr).error_message() == "");
+        products.push_back({cpr.product().id(), stall, cp.price_idr(), 100});
+      }
+    }
+  }
+
+  std::string TraderToken(int stall_index) const {
+    return Token(Role::kTrader, "trader-" + std::to_string(stall_index),
+                 {stall_ids.at(static_cast<size_t>(stall_index))});
+  }
+
+  inv::Product GetProduct(const std::string& id) {
+    inv::GetProductRequest req;
+    req.set_product_id(id);
+    inv::GetProductResponse resp;
+    const grpc::Status s = catalog->GetProduct(Ctx(Token(Role::kCustomer, "x")).get(), req, &resp);
+    REQUIRE(s.error_message() == "");
+    return resp.product();
+  }
+
+  // A cart: 2 of stall 0's counted product, 5 of its weighed one, 3 of stall 1's counted one.
+  v1::PlaceOrderRequest Cart(const std::string& request_id) const {
+    v1::PlaceOrderRequest req;
+    req.set_request_id(request_id);
+    req.set_market_id(market_id);
+    auto add = [&](size_t p, int64_t q) {
+      v1::CartLine* l = req.add_lines();
+      l->set_product_id(products[p].id);
+      l->set_quantity(q);
+    };
+    add(0, 2);
+    add(1, 5);
+    add(2, 3);
+    req.mutable_drop_off()->set_lat(kMarketLat + 0.018);  // ~2 km north, 2.6 km by road
+    req.mutable_drop_off()->set_lng(kMarketLng);
+    req.set_drop_off_address("Jl. Panglima Sudirman 12");
+    return req;
+  }
+
+  v1::Order Place(const std::string& customer, const v1::PlaceOrderRequest& req) {
+    v1::PlaceOrderResponse resp;
+    const grpc::Status s =
+        client.orders->PlaceOrder(Ctx(Token(Role::kCustomer, customer)).get(), req, &resp);
+    REQUIRE(s.error_message() == "");
+    return resp.order();
+  }
+
+  v1::Order Get(const std::string& customer, const std::string& id) {
+    v1::GetOrderRequest req;
+    req.set_order_id(id);
+    v1::GetOrderResponse resp;
+    const grpc::Status s =
+        client.orders->GetOrder(Ctx(Token(Role::kCustomer, customer)).get(), req, &resp);
+    REQUIRE(s.error_message() == "");
+    return resp.order();
+  }
+
+  grpc::Status AcceptAll(const v1::Ticket& t, int stall_index) {
+    v1::AcceptTicketRequest req;
+    req.set_request_id("accept-" + t.id());
+    req.set_ticket_id(t.id());
+    v1::AcceptTicketResponse resp;
+    return client.tickets->AcceptTicket(Ctx(TraderToken(stall_index)).get(), req, &resp);
+  }
+
+  int StallIndex(const std::string& stall_id) const { return stall_id == stall_ids[0] ? 0 : 1; }
+};
+
+}  // namespace
+
+TEST_CASE("QuoteOrder prices a cart from the catalog and holds nothing") {
+  Env env;
+  v1::PlaceOrderRequest cart = env.Cart("unused");
+  v1::QuoteOrderRequest req;
+  req.set_market_id(cart.market_id());
+  *req.mutable_lines() = cart.lines();
+  *req.mutable_drop_off() = cart.drop_off();
+  v1::QuoteOrderResponse resp;
+  const grpc::Status s =
+      env.client.orders->QuoteOrder(Ctx(Token(Role::kCustomer, "c")).get(), req, &resp);
+  REQUIRE(s.error_message() == "");
+  CHECK(resp.goods_total_idr() == 2 * 3000 + 5 * 6000 + 3 * 3000);
+  CHECK(resp.distance_meters() > 2500);
+  CHECK(resp.distance_meters() < 2700);
+  CHECK(resp.delivery_fee_idr() == 3 * 2500);  // 3 started kilometres
+  CHECK(resp.service_fee_idr() == 1000);
+  CHECK(resp.total_idr() == 45000 + 7500 + 1000);
+  REQUIRE(resp.stalls_size() == 2);
+  CHECK(resp.stalls(0).stall_name() == "Sayur Bu Sri");
+  CHECK(resp.stalls(0).goods_total_idr() == 36000);
+  CHECK(env.GetProduct(env.products[0].id).stock() == 100);
+
+  // Too far: refused with OUT_OF_RANGE.
+  req.mutable_drop_off()->set_lat(kMarketLat + 0.2);
+  auto ctx = Ctx(Token(Role::kCustomer, "c"));
+  CHECK(env.client.orders->QuoteOrder(ctx.get(), req, &resp).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Reason(*ctx) == "OUT_OF_RANGE");
+}
+
+TEST_CASE("PlaceOrder reserves stock - traders accept - CONFIRMED - inventory commits") {
+  Env env;
+  const v1::Order placed = env.Place("alice", env.Cart("r-1"));
+  CHECK(placed.status() == v1::ORDER_STATUS_PLACED);
+  REQUIRE(placed.tickets_size() == 2);
+  CHECK(placed.delivery_pin().size() == 4);
+  CHECK(placed.goods_total_idr() == 45000);
+  CHECK(placed.delivery_fee_idr() == 7500);
+  CHECK(env.GetProduct(env.products[1].id).stock() == 95);
+  CHECK(env.GetProduct(env.products[1].id).reserved() == 5);
+
+  // Stall 0 weighs the chilli lighter (0.95x, within 10%); stall 1 accepts as ordered.
+  const v1::Ticket* t0 = nullptr;
+  const v1::Ticket* t1 = nullptr;
+  for (const v1::Ticket& t : placed.tickets())
+    (env.StallIndex(t.stall_id()) == 0 ? t0 : t1) = &t;
+  REQUIRE(t0 != nullptr);
+  REQUIRE(t1 != nullptr);
+  // It also hands over only 1 of the 2 bunches of spinach ordered.
+  {
+    v1::AcceptTicketRequest req;
+    req.set_request_id("a0");
+    req.set_ticket_id(t0->id());
+    v1::LineDecision* d = req.add_lines();
+    d->set_product_id(env.products[1].id);
+    d->mutable_accepted()->set_line_total_idr(28500);
+    v1::LineDecision* partial = req.add_lines();
+    partial->set_product_id(env.products[0].id);
+    partial->mutable_accepted()->set_final_quantity(1);
+    v1::AcceptTicketResponse resp;
+    auto ctx = Ctx(env.TraderToken(0));
+    REQUIRE(env.client.tickets->AcceptTicket(ctx.get(), req, &resp).error_message() == "");
+    CHECK(resp.ticket().total_idr() == 3000 + 28500);
+    CHECK_FALSE(resp.ticket().pickup_code().empty());
+  }
+  REQUIRE(env.AcceptAll(*t1, 1).ok());
+  const v1::Order confirmed = env.Get("alice", placed.id());
+  CHECK(confirmed.status() == v1::ORDER_STATUS_CONFIRMED);
+  CHECK(confirmed.goods_total_idr() == 3000 + 28500 + 9000);
+  CHECK(confirmed.total_idr() == 40500 + 7500 + 1000);
+  // Inventory commits on OrderConfirmed with the final quantities: nothing stays held, the
+  // sold units are gone and the bunch not handed over is back.
+  CHECK(Eventually([&] {
+    return env.GetProduct(env.products[1].id).reserved() == 0 &&
+           env.GetProduct(env.products[0].id).reserved() == 0;
+  }));
+  CHECK(env.GetProduct(env.products[1].id).stock() == 95);
+  CHECK(env.GetProduct(env.products[0].id).stock() == 99);
+  CHECK(env.GetProduct(env.products[2].id).stock() == 97);
+}
+
+TEST_CASE("a customer cancel returns the stock in inventory") {
+  Env env;
+  const v1::Order placed = env.Place("bob", env.Cart("r-2"));
+  REQUIRE(env.GetProduct(env.products[2].id).stock() == 97);
+  v1::CancelOrderRequest req;
+  req.set_request_id("cancel");
+  req.set_order_id(placed.id());
+  v1::CancelOrderResponse resp;
+  REQUIRE(
+      env.client.orders->CancelOrder(Ctx(Token(Role::kCustomer, "bob")).get(), req, &resp).ok());
+  CHECK(resp.order().status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(Eventually([&] {
+    return env.GetProduct(env.products[2].id).stock() == 100 &&
+           env.GetProduct(env.products[0].id).stock() == 100;
+  }));
+  CHECK(env.GetProduct(env.products[2].id).reserved() == 0);
+}
+
+TEST_CASE("20 concurrent PlaceOrder calls with one request id: one order one reservation") {
+  Env env;
+  const v1::PlaceOrderRequest cart = env.Cart("same-request");
+  std::vector<std::thread> threads;
+  std::vector<v1::PlaceOrderResponse> responses(20);
+  std::vector<grpc::Status> statuses(20);
+  for (int i = 0; i < 20; ++i) {
+    threads.emplace_back([&, i] {
+      auto ctx = Ctx(Token(Role::kCustomer, "carol"), std::chrono::seconds(30));
+      statuses[i] = env.client.orders->PlaceOrder(ctx.get(), cart, &responses[i]);
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  std::set<std::string> orders, reservations;
+  for (int i = 0; i < 20; ++i) {
+    INFO(statuses[i].error_message());
+    CHECK(statuses[i].ok());
+    orders.insert(responses[i].order().id());
+    reservations.insert(responses[i].order().reservation_id());
+  }
+  CHECK(orders.size() == 1);
+  CHECK(reservations.size() == 1);
+  // Stock was held once.
+  CHECK(env.GetProduct(env.products[0].id).reserved() == 2);
+  CHECK(env.GetProduct(env.products[0].id).stock() == 98);
+
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  REQUIRE(env.client.orders->ListOrders(Ctx(Token(Role::kCustomer, "carol")).get(), list, &listed)
+              .ok());
+  CHECK(listed.orders_size() == 1);
+
+  // The same key with another cart is refused and writes nothing.
+  v1::PlaceOrderRequest other = cart;
+  other.mutable_lines(0)->set_quantity(1);
+  v1::PlaceOrderResponse resp;
+  auto ctx = Ctx(Token(Role::kCustomer, "carol"));
+  CHECK(env.client.orders->PlaceOrder(ctx.get(), other, &resp).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Reason(*ctx) == "IDEMPOTENCY_KEY_REUSED");
+}
+
+TEST_CASE("refusals from inventory pass through and nothing is written") {
+  Env env;
+  v1::PlaceOrderRequest cart = env.Cart("too-many");
+  cart.mutable_lines(0)->set_quantity(101);
+  v1::PlaceOrderResponse resp;
+  auto ctx = Ctx(Token(Role::kCustomer, "dave"));
+  CHECK(env.client.orders->PlaceOrder(ctx.get(), cart, &resp).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Reason(*ctx) == "INSUFFICIENT_STOCK");
+  CHECK(env.GetProduct(env.products[1].id).stock() == 100);  // all-or-nothing
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  REQUIRE(
+      env.client.orders->ListOrders(Ctx(Token(Role::kCustomer, "dave")).get(), list, &listed).ok());
+  CHECK(listed.orders_size() == 0);
+
+  v1::PlaceOrderRequest unknown_market = env.Cart("unknown-market");
+  unknown_market.set_market_id(RandomUuid());
+  auto ctx2 = Ctx(Token(Role::kCustomer, "dave"));
+  CHECK(env.client.orders->PlaceOrder(ctx2.get(), unknown_market, &resp).error_code() ==
+        grpc::StatusCode::NOT_FOUND);
+}
+
+TEST_CASE("a failure after the reservation releases it and a retry places the order") {
+  Env env;
+  pg::Pool pool({.conninfo = env.order_db.conninfo(), .search_path = "orders", .size = 2});
+  constexpr pg::Query kBreakFunction{
+      "test_break_function",
+      "CREATE FUNCTION orders.refuse() RETURNS trigger LANGUAGE plpgsql AS "
+      "$$BEGIN RAISE EXCEPTION 'injected failure'; END$$"};
+  constexpr pg::Query kBreak{"test_break_orders",
+                             "CREATE TRIGGER refuse BEFORE INSERT ON orders.tickets "
+                             "FOR EACH ROW EXECUTE FUNCTION orders.refuse()"};
+  constexpr pg::Query kRepair{"test_repair_orders", "DROP TRIGGER refuse ON orders.tickets"};
+  pg::Exec(pool, kBreakFunction);
+  pg::Exec(pool, kBreak);
+
+  const v1::PlaceOrderRequest cart = env.Cart("fails-once");
+  v1::PlaceOrderResponse resp;
+  CHECK(env.client.orders->PlaceOrder(Ctx(Token(Role::kCustomer, "erin")).get(), cart, &resp)
+            .error_code() == grpc::StatusCode::INTERNAL);
+  // Compensation: the stock is back at once, and no order exists.
+  CHECK(env.GetProduct(env.products[0].id).stock() == 100);
+  CHECK(env.GetProduct(env.products[0].id).reserved() == 0);
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  REQUIRE(
+      env.client.orders->ListOrders(Ctx(Token(Role::kCustomer, "erin")).get(), list, &listed).ok());
+  CHECK(listed.orders_size() == 0);
+
+  // The client retries with the same request id once the fault is gone.
+  pg::Exec(pool, kRepair);
+  const v1::Order placed = env.Place("erin", cart);
+  CHECK(placed.status() == v1::ORDER_STATUS_PLACED);
+  CHECK(env.GetProduct(env.products[0].id).stock() == 98);
+  CHECK(env.GetProduct(env.products[0].id).reserved() == 2);
+}

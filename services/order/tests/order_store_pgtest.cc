@@ -1,0 +1,278 @@
+// The store, the ticket sweeper and the event handler against a real PostgreSQL
+// (PASAR_TEST_PG; a fresh database per test).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "consumers/dispatch_events.h"
+#include "consumers/ticket_sweeper.h"
+#include "pasar/events/v1/events.pb.h"
+#include "pasar/order/v1/order.pb.h"
+#include "pasar/testkit/testkit.h"
+#include "seed.h"
+
+namespace {
+
+using namespace pasar;
+using namespace pasar::order;
+namespace d = pasar::order::domain;
+namespace ev = pasar::events::v1;
+
+constexpr pg::Query kOutboxTypes{"test_outbox_types",
+                                 "SELECT type FROM outbox WHERE aggregate_id = $1 ORDER BY id"};
+constexpr pg::Query kCountType{"test_count_type", "SELECT count(*) FROM outbox WHERE type = $1"};
+constexpr pg::Query kSnapshotVersions{
+    "test_snapshot_versions",
+    "SELECT version, status FROM order_snapshots WHERE order_id = $1 ORDER BY version"};
+
+std::vector<std::string> OutboxTypes(pg::Pool& pool, const std::string& order_id) {
+  const pg::Result r = pg::Exec(pool, kOutboxTypes, order_id);
+  std::vector<std::string> out;
+  for (int i = 0; i < r.size(); ++i)
+    out.push_back(r.Str(i, 0));
+  return out;
+}
+
+d::Order Load(pg::Pool& pool, const std::string& id) {
+  pg::Transaction tx(pool, "test_load");
+  auto o = store::LoadOrder(tx, id, false);
+  REQUIRE(o.has_value());
+  return *o;
+}
+
+struct Fixture {
+  testkit::TempDatabase db;
+  pg::Pool pool{{.conninfo = db.conninfo(), .search_path = "orders", .size = 8}};
+  Fixture() { testing::MigrateAll(pool); }
+};
+
+void Apply(pg::Pool& pool, const ev::Envelope& e) {
+  events::Delivery delivery;
+  delivery.event_id = e.event_id();
+  delivery.type = e.type();
+  delivery.payload = e.SerializeAsString();
+  delivery.stream = "events.dispatch";
+  pg::Transaction tx(pool, "test_apply");
+  HandleEvent(tx, delivery);
+  tx.Commit();
+}
+
+ev::Envelope Envelope(std::string type) {
+  ev::Envelope e;
+  e.set_event_id(RandomUuid());
+  e.set_type(std::move(type));
+  e.set_producer("dispatch");
+  return e;
+}
+
+}  // namespace
+
+TEST_CASE("an order round-trips through the store - saving bumps versions and snapshots") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(
+      f.pool, "cust-1",
+      {{.lines = {{10, 6000, true}, {3, 2000, false}}}, {.lines = {{20, 1500, false}}}});
+  d::Order o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kPlaced);
+  CHECK(o.version == 1);
+  CHECK(o.customer == "cust-1");
+  CHECK(o.delivery_pin == placed.delivery_pin);
+  REQUIRE(o.tickets.size() == 2);
+  CHECK(o.tickets[0].id == placed.tickets[0].id);
+  CHECK(o.tickets[0].pickup_code == placed.tickets[0].pickup_code);
+  REQUIRE(o.tickets[0].lines.size() == 2);
+  CHECK(o.tickets[0].lines[0].weighed);
+  CHECK(o.tickets[0].lines[0].ordered_quantity == 10);
+  CHECK(o.tickets[0].total_idr == 66000);
+  CHECK(o.totals.goods_total_idr == 96000);
+  CHECK(absl::AbsDuration(o.tickets[0].decide_by - placed.tickets[0].decide_by) <
+        absl::Microseconds(2));
+  CHECK(OutboxTypes(f.pool, o.id) == std::vector<std::string>{"OrderPlaced", "OrderStatusChanged"});
+
+  {
+    pg::Transaction tx(f.pool, "test_accept");
+    auto locked = store::LoadOrder(tx, o.id, true);
+    REQUIRE(locked);
+    const std::vector<d::LineDecision> ds = {
+        {locked->tickets[0].lines[0].product_id, false, 0, 0, 57000}};
+    const auto out = d::AcceptTicket(*locked, 0, ds, absl::Now());
+    REQUIRE(out.ok());
+    RecordChanges(tx, *locked, out.changes, {d::OrderState::kPlaced, absl::Now()});
+    tx.Commit();
+  }
+  o = Load(f.pool, placed.id);
+  CHECK(o.version == 2);
+  CHECK(o.tickets[0].version == 2);
+  CHECK(o.tickets[1].version == 1);
+  CHECK(o.tickets[0].status == d::TicketState::kAccepted);
+  CHECK(o.tickets[0].lines[0].line_total_idr == 57000);
+  CHECK(o.tickets[0].lines[0].status == d::LineStatus::kAccepted);
+  CHECK(o.tickets[0].total_idr == 63000);
+  CHECK(OutboxTypes(f.pool, o.id) == std::vector<std::string>{"OrderPlaced", "OrderStatusChanged",
+                                                              "TicketAccepted",
+                                                              "OrderStatusChanged"});
+  const pg::Result snaps = pg::Exec(f.pool, kSnapshotVersions, o.id);
+  REQUIRE(snaps.size() == 2);
+  CHECK(snaps.Int(1, 0) == 2);
+  const auto after = store::SnapshotsAfter(f.pool, o.id, 1, 10);
+  REQUIRE(after.size() == 1);
+  v1::Order view;
+  REQUIRE(view.ParseFromString(after[0].bytes));
+  CHECK(view.version() == 2);
+  CHECK(view.delivery_pin() == o.delivery_pin);  // the customer's view
+  CHECK(view.tickets(0).pickup_code().empty());  // never the pickup code
+}
+
+TEST_CASE("the sweeper expires due tickets and settles the order") {
+  Fixture f;
+  const d::Order a = testing::SeedOrder(
+      f.pool, "c", {{.decide_within = -absl::Seconds(1)}, {.decide_within = absl::Hours(1)}});
+  const d::Order b = testing::SeedOrder(f.pool, "c", {{.decide_within = -absl::Seconds(1)}});
+  TicketSweeper sweeper(f.pool, absl::Seconds(1));
+  CHECK(sweeper.RunOnce(absl::Now()) == 2);
+  CHECK(sweeper.RunOnce(absl::Now()) == 0);  // nothing left due
+
+  const d::Order ao = Load(f.pool, a.id);
+  CHECK(ao.status == d::OrderState::kPlaced);
+  CHECK(ao.tickets[0].status == d::TicketState::kExpired);
+  CHECK(ao.tickets[1].status == d::TicketState::kPending);
+  const d::Order bo = Load(f.pool, b.id);
+  CHECK(bo.status == d::OrderState::kCancelled);
+  CHECK(bo.cancel_reason == d::CancelReason::kTraderTimeout);
+  CHECK(OutboxTypes(f.pool, b.id) == std::vector<std::string>{"OrderPlaced", "OrderStatusChanged",
+                                                              "TicketExpired", "OrderCancelled",
+                                                              "OrderStatusChanged"});
+}
+
+TEST_CASE("two sweepers at once expire each ticket exactly once") {
+  Fixture f;
+  constexpr int kOrders = 30;
+  for (int i = 0; i < kOrders; ++i) {
+    testing::SeedOrder(f.pool, "c", {{.decide_within = -absl::Seconds(1)}});
+  }
+  TicketSweeper s1(f.pool, absl::Seconds(1)), s2(f.pool, absl::Seconds(1));
+  std::atomic<int> changed{0};
+  const absl::Time now = absl::Now();
+  std::thread t1([&] { changed += s1.RunOnce(now); });
+  std::thread t2([&] { changed += s2.RunOnce(now); });
+  t1.join();
+  t2.join();
+  CHECK(changed.load() == kOrders);
+  CHECK(pg::Exec(f.pool, kCountType, "TicketExpired").Int(0, 0) == kOrders);
+  CHECK(pg::Exec(f.pool, kCountType, "OrderCancelled").Int(0, 0) == kOrders);
+}
+
+TEST_CASE("dispatch facts follow the state machine - early ones retry - stale ones are ignored") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(f.pool, "c", {{}, {}});
+  {
+    pg::Transaction tx(f.pool, "test_confirm");
+    auto o = store::LoadOrder(tx, placed.id, true);
+    auto out = d::AcceptTicket(*o, 0, {}, absl::Now());
+    RecordChanges(tx, *o, out.changes, {d::OrderState::kPlaced, absl::Now()});
+    d::Outcome out2 = d::AcceptTicket(*o, 1, {}, absl::Now());
+    for (auto& c : out2.changes)
+      out.changes.push_back(c);
+    RecordChanges(tx, *o, out2.changes, {d::OrderState::kPlaced, absl::Now()});
+    tx.Commit();
+  }
+  REQUIRE(Load(f.pool, placed.id).status == d::OrderState::kConfirmed);
+
+  // A pickup before the assignment was applied arrived early: refused (left pending, so the
+  // consumer retries it), nothing changes.
+  ev::Envelope early = Envelope("PickupConfirmed");
+  early.mutable_pickup_confirmed()->set_order_id(placed.id);
+  early.mutable_pickup_confirmed()->set_ticket_id(placed.tickets[0].id);
+  early.mutable_pickup_confirmed()->set_paid_to_trader_idr(1000);
+  CHECK_THROWS(Apply(f.pool, early));
+  CHECK(Load(f.pool, placed.id).status == d::OrderState::kConfirmed);
+
+  ev::Envelope assigned = Envelope("CourierAssigned");
+  auto* ca = assigned.mutable_courier_assigned();
+  ca->set_order_id(placed.id);
+  ca->set_courier_id("courier-1");
+  ca->set_courier_name("Budi");
+  ca->set_vehicle_plate("N 1234 AB");
+  ca->set_eta_seconds(240);
+  Apply(f.pool, assigned);
+  d::Order o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kCourierAssigned);
+  REQUIRE(o.courier.has_value());
+  CHECK(o.courier->plate == "N 1234 AB");
+  CHECK(o.courier->eta_seconds == 240);
+
+  for (const auto& t : placed.tickets) {
+    ev::Envelope pickup = Envelope("PickupConfirmed");
+    auto* p = pickup.mutable_pickup_confirmed();
+    p->set_order_id(placed.id);
+    p->set_ticket_id(t.id);
+    p->set_courier_id("courier-1");
+    p->set_paid_to_trader_idr(t.total_idr);
+    Apply(f.pool, pickup);
+  }
+  o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kPickedUp);
+  CHECK(o.ledger.size() == 4);
+
+  ev::Envelope delivered = Envelope("DeliveryConfirmed");
+  delivered.mutable_delivery_confirmed()->set_order_id(placed.id);
+  delivered.mutable_delivery_confirmed()->set_courier_id("courier-1");
+  delivered.mutable_delivery_confirmed()->set_cash_collected_idr(o.totals.total_idr());
+  Apply(f.pool, delivered);
+  o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kDelivered);
+  CHECK(d::Balanced(o.ledger));
+  for (const auto& b : d::Balances(o.ledger)) {
+    if (b.party == d::Party::kCourier) CHECK(b.net_idr == o.totals.delivery_fee_idr);
+  }
+  const int64_t version = o.version;
+
+  // Stale facts after delivery change nothing.
+  ev::Envelope unassigned = Envelope("CourierUnassigned");
+  unassigned.mutable_courier_unassigned()->set_order_id(placed.id);
+  Apply(f.pool, unassigned);
+  ev::Envelope unknown = Envelope("DispatchFailed");
+  unknown.mutable_dispatch_failed()->set_order_id("not-a-uuid");
+  Apply(f.pool, unknown);
+  CHECK(Load(f.pool, placed.id).version == version);
+}
+
+TEST_CASE("DispatchFailed cancels NO_COURIER with OrderCancelled for inventory and dispatch") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(f.pool, "c", {{}});
+  {
+    pg::Transaction tx(f.pool, "test_confirm");
+    auto o = store::LoadOrder(tx, placed.id, true);
+    const auto out = d::AcceptTicket(*o, 0, {}, absl::Now());
+    RecordChanges(tx, *o, out.changes, {d::OrderState::kPlaced, absl::Now()});
+    tx.Commit();
+  }
+  ev::Envelope failed = Envelope("DispatchFailed");
+  failed.mutable_dispatch_failed()->set_order_id(placed.id);
+  Apply(f.pool, failed);
+  const d::Order o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kNoCourier);
+  const auto types = OutboxTypes(f.pool, placed.id);
+  CHECK(std::count(types.begin(), types.end(), "OrderConfirmed") == 1);
+  CHECK(std::count(types.begin(), types.end(), "OrderCancelled") == 1);
+}
+
+TEST_CASE("an expired reservation cancels a PLACED order and is ignored afterwards") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(f.pool, "c", {{}});
+  ev::Envelope expired = Envelope("ReservationExpired");
+  expired.set_producer("inventory");
+  expired.mutable_reservation_expired()->set_order_id(placed.id);
+  expired.mutable_reservation_expired()->set_reservation_id(placed.reservation_id);
+  Apply(f.pool, expired);
+  d::Order o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kReservationExpired);
+  CHECK(o.tickets[0].status == d::TicketState::kCancelled);
+  const int64_t version = o.version;
+  expired.set_event_id(RandomUuid());
+  Apply(f.pool, expired);
+  CHECK(Load(f.pool, placed.id).version == version);
+}

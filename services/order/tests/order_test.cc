@@ -1,0 +1,208 @@
+// The order aggregate through its lifecycle (pure; no I/O).
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <vector>
+
+#include "domain/order.h"
+
+namespace d = pasar::order::domain;
+using d::Happening;
+using d::OrderState;
+using d::TicketState;
+
+namespace {
+
+const absl::Time kT0 = absl::FromUnixSeconds(1'700'000'000);
+
+d::Line MakeLine(std::string product, int64_t qty, int64_t price, bool weighed = false) {
+  d::Line l;
+  l.product_id = std::move(product);
+  l.ordered_quantity = qty;
+  l.price_idr = price;
+  l.weighed = weighed;
+  l.final_quantity = qty;
+  l.line_total_idr = qty * price;
+  return l;
+}
+
+// Two stalls: s1 (cabai weighed 10 x 6,000 + bayam 3 x 2,000 = 66,000), s2 (telur 20 x 1,500).
+d::Order MakeOrder() {
+  d::Order o;
+  o.id = "o1";
+  o.customer = "cust";
+  o.market_id = "m1";
+  o.weighed_tolerance_percent = 10;
+  o.totals = {96000, 9000, 1000};
+  d::Ticket a;
+  a.id = "t1";
+  a.stall_id = "s1";
+  a.stall_name = "Sayur Bu Sri";
+  a.decide_by = kT0 + absl::Minutes(5);
+  a.lines = {MakeLine("cabai", 10, 6000, true), MakeLine("bayam", 3, 2000)};
+  a.total_idr = 66000;
+  d::Ticket b;
+  b.id = "t2";
+  b.stall_id = "s2";
+  b.stall_name = "Telur Pak Man";
+  b.decide_by = kT0 + absl::Minutes(2);
+  b.lines = {MakeLine("telur", 20, 1500)};
+  b.total_idr = 30000;
+  o.tickets = {a, b};
+  return o;
+}
+
+bool Has(const d::Outcome& o, Happening h) {
+  return std::any_of(o.changes.begin(), o.changes.end(),
+                     [&](const d::Change& c) { return c.what == h; });
+}
+
+}  // namespace
+
+TEST_CASE("both tickets accepted: confirmed with recomputed totals then delivered") {
+  d::Order o = MakeOrder();
+  const std::vector<d::LineDecision> weighed = {{"cabai", false, 0, 0, 57000}};
+  auto r = d::AcceptTicket(o, 0, weighed, kT0);
+  REQUIRE(r.ok());
+  CHECK(o.status == OrderState::kPlaced);
+  CHECK(o.tickets[0].total_idr == 63000);
+  CHECK(o.tickets[0].lines[0].line_total_idr == 57000);
+  CHECK(o.tickets[0].dirty);
+
+  r = d::AcceptTicket(o, 1, {}, kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kOrderConfirmed));
+  CHECK(o.status == OrderState::kConfirmed);
+  CHECK(o.totals.goods_total_idr == 93000);
+  CHECK(o.totals.total_idr() == 103000);
+  REQUIRE(o.confirmed_at.has_value());
+
+  const auto commit = d::CommitQuantities(o);
+  REQUIRE(commit.size() == 3);
+  CHECK(commit[0].quantity == 10);
+  CHECK(commit[2].quantity == 20);
+
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+  CHECK(o.status == OrderState::kCourierAssigned);
+  // The trader never marked t1 ready: pickup still applies (READY then PICKED_UP).
+  r = d::PickupConfirmed(o, 0, "c1", 63000, kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kTicketReady));
+  CHECK(o.tickets[0].status == TicketState::kPickedUp);
+  CHECK(o.status == OrderState::kCourierAssigned);
+  REQUIRE(d::MarkTicketReady(o, 1, kT0).ok());
+  r = d::PickupConfirmed(o, 1, "c1", 30000, kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kOrderPickedUp));
+  CHECK(o.status == OrderState::kPickedUp);
+  // No cancelling after pickup.
+  CHECK(d::CustomerCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
+  REQUIRE(d::DeliveryConfirmed(o, "c1", kT0).ok());
+  CHECK(o.status == OrderState::kDelivered);
+  CHECK(o.new_postings.size() == 8);
+  CHECK(d::Balanced(o.new_postings));
+  for (const auto& b : d::Balances(o.new_postings)) {
+    if (b.party == d::Party::kCourier) CHECK(b.net_idr == 9000);
+  }
+  // A duplicate delivery fact is a refused transition (the consumer logs and ignores it).
+  CHECK_FALSE(d::DeliveryConfirmed(o, "c1", kT0).ok());
+}
+
+TEST_CASE("partial acceptance: one ticket rejected") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::RejectTicket(o, 1, 1, "habis", kT0).ok());
+  CHECK(o.tickets[1].status == TicketState::kRejected);
+  CHECK(o.tickets[1].lines[0].status == d::LineStatus::kRejected);
+  const auto r = d::AcceptTicket(o, 0, {}, kT0);
+  REQUIRE(r.ok());
+  CHECK(o.status == OrderState::kConfirmed);
+  CHECK(o.totals.goods_total_idr == 66000);
+  const auto commit = d::CommitQuantities(o);
+  CHECK(commit[2].product_id == "telur");
+  CHECK(commit[2].quantity == 0);
+}
+
+TEST_CASE("weighed line beyond tolerance changes nothing") {
+  d::Order o = MakeOrder();
+  const std::vector<d::LineDecision> ds = {{"cabai", false, 0, 0, 70000}};
+  const auto r = d::AcceptTicket(o, 0, ds, kT0);
+  CHECK(r.refusal == d::Refusal::kToleranceExceeded);
+  CHECK(o.tickets[0].status == TicketState::kPending);
+  CHECK(o.tickets[0].total_idr == 66000);
+  CHECK_FALSE(o.tickets[0].dirty);
+}
+
+TEST_CASE("all rejected: cancelled ALL_REJECTED") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::RejectTicket(o, 0, 1, "", kT0).ok());
+  const auto r = d::RejectTicket(o, 1, 2, "", kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kOrderCancelled));
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kAllRejected);
+  // A decided ticket cannot be decided again.
+  CHECK(d::AcceptTicket(o, 0, {}, kT0).refusal == d::Refusal::kInvalidTransition);
+}
+
+TEST_CASE("trader timeout: due tickets expire - none accepted cancels TRADER_TIMEOUT") {
+  d::Order o = MakeOrder();
+  auto r = d::ExpireDueTickets(o, kT0 + absl::Minutes(1));
+  CHECK_FALSE(r.changed());
+  r = d::ExpireDueTickets(o, kT0 + absl::Minutes(3));
+  REQUIRE(r.changed());
+  CHECK(o.tickets[1].status == TicketState::kExpired);
+  CHECK(o.tickets[0].status == TicketState::kPending);
+  CHECK(o.status == OrderState::kPlaced);
+  REQUIRE(d::RejectTicket(o, 0, 4, "", kT0).ok());
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kTraderTimeout);
+}
+
+TEST_CASE("an expired ticket beside an accepted one still confirms") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  const auto r = d::ExpireDueTickets(o, kT0 + absl::Minutes(3));
+  CHECK(Has(r, Happening::kTicketExpired));
+  CHECK(Has(r, Happening::kOrderConfirmed));
+  CHECK(o.totals.goods_total_idr == 66000);
+}
+
+TEST_CASE("customer cancel cancels open tickets - cancelling again is a no-op") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  auto r = d::CustomerCancel(o, "changed my mind", kT0);
+  REQUIRE(r.ok());
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kCustomer);
+  CHECK(o.tickets[0].status == TicketState::kCancelled);
+  CHECK(o.tickets[1].status == TicketState::kCancelled);
+  r = d::CustomerCancel(o, "", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+}
+
+TEST_CASE("courier unassigned goes back to CONFIRMED - dispatch failure cancels NO_COURIER") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  CHECK_FALSE(d::CourierUnassigned(o, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  REQUIRE(d::CourierUnassigned(o, kT0).ok());
+  CHECK(o.status == OrderState::kConfirmed);
+  CHECK_FALSE(o.courier.has_value());
+  REQUIRE(d::DispatchFailed(o, kT0).ok());
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kNoCourier);
+  CHECK(o.tickets[0].status == TicketState::kCancelled);
+}
+
+TEST_CASE("pickup before assignment or of a dropped ticket is refused") {
+  d::Order o = MakeOrder();
+  CHECK_FALSE(d::PickupConfirmed(o, 0, "c1", 1, kT0).ok());
+  REQUIRE(d::RejectTicket(o, 1, 1, "", kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  CHECK_FALSE(d::PickupConfirmed(o, 1, "c1", 1, kT0).ok());
+  CHECK(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
+  CHECK(o.status == OrderState::kPickedUp);  // the rejected ticket does not count
+}
