@@ -1,0 +1,70 @@
+#include "consumers/reservation_sweeper.h"
+
+#include <algorithm>
+#include <exception>
+#include <string>
+
+#include "pasar/rpc/log.h"
+
+namespace pasar::inventory {
+
+void ReservationSweeper::Start() {
+  if (thread_.joinable()) return;
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = false;
+  }
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void ReservationSweeper::Stop() {
+  {
+    absl::MutexLock lock(&mu_);
+    stop_ = true;
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+int ReservationSweeper::RunOnce() {
+  int total = 0;
+  for (;;) {
+    const int n = store_.SweepExpired(batch_);
+    total += n;
+    if (n < batch_) return total;
+  }
+}
+
+void ReservationSweeper::MaybePurge() {
+  const absl::Time now = absl::Now();
+  if (now < next_purge_) return;
+  next_purge_ = now + absl::Minutes(10);
+  int64_t deleted = 0;
+  for (int64_t n = -1; n != 0 && deleted < 100'000;) {  // bounded batches
+    n = store_.PurgeIdempotency(retention_, 1000);
+    deleted += n;
+  }
+  if (deleted > 0) {
+    rpc::Log("info", "idempotency records purged", {{"count", std::to_string(deleted)}});
+  }
+}
+
+void ReservationSweeper::Loop() {
+  absl::Duration wait = interval_;
+  for (;;) {
+    {
+      absl::MutexLock lock(&mu_);
+      if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
+    }
+    try {
+      const int n = RunOnce();
+      if (n > 0) rpc::Log("info", "reservations expired", {{"count", std::to_string(n)}});
+      MaybePurge();
+      wait = interval_;
+    } catch (const std::exception& e) {
+      rpc::Log("error", "reservation sweep failed", {{"error", e.what()}});
+      wait = std::min(interval_ * 4, absl::Seconds(5));  // back off while PostgreSQL is away
+    }
+  }
+}
+
+}  // namespace pasar::inventory

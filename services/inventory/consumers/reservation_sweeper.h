@@ -1,0 +1,46 @@
+// The reservation expiry timer: a thread that, every `interval`, expires the HELD reservations
+// whose expires_at has passed (Store::SweepExpired: claimed with FOR NO KEY UPDATE SKIP LOCKED,
+// so any number of sweepers in any number of instances release each reservation once). The
+// deadline is a column, so a restart loses nothing. The same thread also purges idempotency
+// records older than `idempotency_retention`, at most every 10 minutes.
+#pragma once
+
+#include <atomic>
+#include <thread>
+
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
+#include "store/store.h"
+
+namespace pasar::inventory {
+
+class ReservationSweeper final {
+ public:
+  ReservationSweeper(Store& store, absl::Duration interval, int batch = 100,
+                     absl::Duration idempotency_retention = absl::Hours(24 * 7))
+      : store_(store), interval_(interval), batch_(batch), retention_(idempotency_retention) {}
+  ~ReservationSweeper() { Stop(); }
+  ReservationSweeper(const ReservationSweeper&) = delete;
+  ReservationSweeper& operator=(const ReservationSweeper&) = delete;
+
+  void Start();  // idempotent
+  void Stop();   // wakes and joins the thread (idempotent)
+  // Expires what is due now on the calling thread (batches until nothing is due); returns how
+  // many reservations it expired. Throws pg::Error when PostgreSQL fails.
+  int RunOnce();
+
+ private:
+  void Loop();
+  void MaybePurge();
+
+  Store& store_;
+  const absl::Duration interval_;
+  const int batch_;
+  const absl::Duration retention_;
+  absl::Time next_purge_ = absl::InfinitePast();  // used by the thread only
+  absl::Mutex mu_;
+  bool stop_ ABSL_GUARDED_BY(mu_) = false;
+  std::thread thread_;
+};
+
+}  // namespace pasar::inventory

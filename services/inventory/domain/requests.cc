@@ -1,0 +1,356 @@
+#include "domain/requests.h"
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "domain/schedule.h"
+#include "domain/validation.h"
+
+namespace pasar::inventory {
+namespace {
+
+absl::Status Bad(const std::string& field, const std::string& why) {
+  return absl::InvalidArgumentError(field + ": " + why);
+}
+
+std::string At(std::string_view field, int i) {
+  return std::string(field) + "[" + std::to_string(i) + "]";
+}
+
+absl::Status CheckCategory(const std::string& field, int category, bool required) {
+  if (!pb::Category_IsValid(category)) return Bad(field, "unknown category");
+  if (required && category == pb::CATEGORY_UNSPECIFIED) return Bad(field, "is required");
+  return absl::OkStatus();
+}
+
+absl::Status CheckStock(const std::string& field, int64_t stock) {
+  return CheckRange(field, stock, 0, kMaxStock);
+}
+
+absl::Status CheckLocation(const std::string& field, bool present,
+                           const pasar::common::v1::LatLng& p) {
+  if (!present) return Bad(field, "is required");
+  return CheckLatLng(field, p.lat(), p.lng());
+}
+
+absl::Status CheckHours(const std::string& field, const pb::OpeningHours& hours) {
+  std::vector<DayHours> flat;
+  for (const pb::OpeningInterval& iv : hours.intervals()) {
+    flat.push_back({static_cast<int>(iv.weekday()), iv.open_minute(), iv.close_minute()});
+  }
+  return ValidateHours(field + ".intervals", flat);
+}
+
+absl::Status CheckFeeScheme(const std::string& field, bool present, const pb::FeeScheme& f) {
+  if (!present) return Bad(field, "is required");
+  if (f.kind() == pb::FEE_KIND_UNSPECIFIED || !pb::FeeKind_IsValid(f.kind())) {
+    return Bad(field + ".kind", "is required (FLAT, PER_KM or BASE_PLUS_PER_KM)");
+  }
+  if (f.road_factor_permille() != 0) {
+    if (absl::Status s = CheckRange(field + ".road_factor_permille", f.road_factor_permille(),
+                                    kMinRoadFactorPermille, kMaxRoadFactorPermille);
+        !s.ok()) {
+      return s;
+    }
+  }
+  return FirstError({CheckRange(field + ".flat_fee_idr", f.flat_fee_idr(), 0, kMaxFeeIdr),
+                     CheckRange(field + ".per_km_idr", f.per_km_idr(), 0, kMaxFeeIdr),
+                     CheckRange(field + ".base_fee_idr", f.base_fee_idr(), 0, kMaxFeeIdr),
+                     CheckRange(field + ".base_meters", f.base_meters(), 0, kMaxBaseMeters)});
+}
+
+// 0 means "the default" for the two timeouts.
+absl::Status CheckTimeout(const std::string& field, int64_t v, int64_t min, int64_t max) {
+  if (v == 0) return absl::OkStatus();
+  return CheckRange(field, v, min, max);
+}
+
+absl::Status CheckMarketValues(const std::string& p, const pb::Market& m) {
+  return FirstError(
+      {CheckName(p + "name", m.name()),
+       CheckLocation(p + "location", m.has_location(), m.location()),
+       CheckOptionalText(p + "address", m.address(), kMaxAddressChars),
+       m.time_zone().empty() ? absl::OkStatus() : CheckTimeZone(p + "time_zone", m.time_zone()),
+       CheckHours(p + "opening_hours", m.opening_hours()),
+       CheckFeeScheme(p + "fee_scheme", m.has_fee_scheme(), m.fee_scheme()),
+       CheckRange(p + "service_fee_idr", m.service_fee_idr(), 0, kMaxFeeIdr),
+       CheckRange(p + "max_delivery_distance_meters", m.max_delivery_distance_meters(),
+                  kMinDeliveryMeters, kMaxDeliveryMeters),
+       CheckRange(p + "weighed_tolerance_percent", m.weighed_tolerance_percent(), 0,
+                  kMaxTolerancePercent),
+       CheckTimeout(p + "trader_response_timeout_seconds", m.trader_response_timeout_seconds(),
+                    kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds),
+       CheckTimeout(p + "dispatch_timeout_seconds", m.dispatch_timeout_seconds(),
+                    kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds)});
+}
+
+}  // namespace
+
+absl::Status ValidatePageSize(int page_size) {
+  if (page_size < 0) return Bad("page_size", "must be >= 0");
+  return absl::OkStatus();
+}
+
+int EffectivePageSize(int page_size) {
+  if (page_size <= 0) return kDefaultPageSize;
+  return page_size > kMaxPageSize ? kMaxPageSize : page_size;
+}
+
+absl::Status Validate(const pb::GetMarketRequest& r) {
+  return CheckUuid("market_id", r.market_id());
+}
+
+absl::Status Validate(const pb::ListStallsRequest& r) {
+  return FirstError({CheckUuid("market_id", r.market_id()),
+                     CheckCategory("category", r.category(), false),
+                     ValidatePageSize(r.page_size())});
+}
+
+absl::Status Validate(const pb::GetStallRequest& r) {
+  return CheckUuid("stall_id", r.stall_id());
+}
+
+absl::Status Validate(const pb::ListProductsRequest& r) {
+  return FirstError({CheckUuid("market_id", r.market_id()),
+                     r.stall_id().empty() ? absl::OkStatus() : CheckUuid("stall_id", r.stall_id()),
+                     CheckCategory("category", r.category(), false),
+                     CheckOptionalText("query", r.query(), kMaxQueryChars),
+                     ValidatePageSize(r.page_size())});
+}
+
+absl::Status Validate(const pb::GetProductRequest& r) {
+  return CheckUuid("product_id", r.product_id());
+}
+
+absl::Status Validate(const pb::BatchGetProductsRequest& r) {
+  if (r.product_ids().empty()) return Bad("product_ids", "at least one id is required");
+  if (r.product_ids_size() > kMaxBatchIds) {
+    return Bad("product_ids", "at most " + std::to_string(kMaxBatchIds) + " ids");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < r.product_ids_size(); ++i) {
+    const std::string field = At("product_ids", i);
+    if (absl::Status s = CheckUuid(field, r.product_ids(i)); !s.ok()) return s;
+    if (!seen.insert(r.product_ids(i)).second) return Bad(field, "duplicate id");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const pb::UpdateStallRequest& r) {
+  return FirstError(
+      {CheckRequestId("request_id", r.request_id()), CheckUuid("stall_id", r.stall_id()),
+       r.has_preparation_minutes()
+           ? CheckRange("preparation_minutes", r.preparation_minutes(), 0, kMaxPreparationMinutes)
+           : absl::OkStatus(),
+       r.has_name() ? CheckName("name", r.name()) : absl::OkStatus()});
+}
+
+absl::Status Validate(const pb::CreateProductRequest& r) {
+  return FirstError({CheckRequestId("request_id", r.request_id()),
+                     CheckUuid("stall_id", r.stall_id()), CheckName("name", r.name()),
+                     CheckCategory("category", r.category(), true),
+                     CheckText("unit", r.unit(), kMaxUnitChars),
+                     CheckPrice("price_idr", r.price_idr()), CheckStock("stock", r.stock())});
+}
+
+absl::Status Validate(const pb::UpdateProductRequest& r) {
+  if (absl::Status s = FirstError(
+          {CheckRequestId("request_id", r.request_id()), CheckUuid("product_id", r.product_id())});
+      !s.ok()) {
+    return s;
+  }
+  if (!r.has_name() && !r.has_category() && !r.has_unit() && !r.has_price_idr() &&
+      !r.has_weighed() && !r.has_active()) {
+    return Bad("update", "at least one field to change is required");
+  }
+  return FirstError(
+      {r.has_name() ? CheckName("name", r.name()) : absl::OkStatus(),
+       r.has_category() ? CheckCategory("category", r.category(), true) : absl::OkStatus(),
+       r.has_unit() ? CheckText("unit", r.unit(), kMaxUnitChars) : absl::OkStatus(),
+       r.has_price_idr() ? CheckPrice("price_idr", r.price_idr()) : absl::OkStatus()});
+}
+
+absl::Status Validate(const pb::AdjustStockRequest& r) {
+  if (absl::Status s = FirstError(
+          {CheckRequestId("request_id", r.request_id()), CheckUuid("product_id", r.product_id())});
+      !s.ok()) {
+    return s;
+  }
+  if (r.delta() == 0) return Bad("delta", "must not be 0");
+  if (r.delta() < -kMaxStock || r.delta() > kMaxStock) {
+    return Bad("delta",
+               "must be in -" + std::to_string(kMaxStock) + ".." + std::to_string(kMaxStock));
+  }
+  if (r.reason() == pb::STOCK_ADJUSTMENT_REASON_UNSPECIFIED ||
+      !pb::StockAdjustmentReason_IsValid(r.reason())) {
+    return Bad("reason", "is required");
+  }
+  return CheckOptionalText("note", r.note(), kMaxNoteChars);
+}
+
+absl::Status Validate(const pb::SetStockRequest& r) {
+  return FirstError({CheckRequestId("request_id", r.request_id()),
+                     CheckUuid("product_id", r.product_id()), CheckStock("stock", r.stock()),
+                     CheckOptionalText("note", r.note(), kMaxNoteChars)});
+}
+
+absl::Status Validate(const pb::CreateMarketRequest& r) {
+  if (absl::Status s = CheckRequestId("request_id", r.request_id()); !s.ok()) return s;
+  if (!r.has_market()) return Bad("market", "is required");
+  return CheckMarketValues("market.", r.market());
+}
+
+absl::Status Validate(const pb::UpdateMarketRequest& r) {
+  if (absl::Status s = FirstError(
+          {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id())});
+      !s.ok()) {
+    return s;
+  }
+  if (!r.has_name() && !r.has_location() && !r.has_address() && !r.has_time_zone() &&
+      !r.has_opening_hours() && !r.has_fee_scheme() && !r.has_service_fee_idr() &&
+      !r.has_max_delivery_distance_meters() && !r.has_weighed_tolerance_percent() &&
+      !r.has_trader_response_timeout_seconds() && !r.has_dispatch_timeout_seconds()) {
+    return Bad("update", "at least one field to change is required");
+  }
+  auto when = [](bool present, absl::Status s) { return present ? s : absl::OkStatus(); };
+  return FirstError(
+      {when(r.has_name(), CheckName("name", r.name())),
+       when(r.has_location(), CheckLocation("location", true, r.location())),
+       when(r.has_address(), CheckOptionalText("address", r.address(), kMaxAddressChars)),
+       when(r.has_time_zone(), CheckTimeZone("time_zone", r.time_zone())),
+       when(r.has_opening_hours(), CheckHours("opening_hours", r.opening_hours())),
+       when(r.has_fee_scheme(), CheckFeeScheme("fee_scheme", true, r.fee_scheme())),
+       when(r.has_service_fee_idr(),
+            CheckRange("service_fee_idr", r.service_fee_idr(), 0, kMaxFeeIdr)),
+       when(r.has_max_delivery_distance_meters(),
+            CheckRange("max_delivery_distance_meters", r.max_delivery_distance_meters(),
+                       kMinDeliveryMeters, kMaxDeliveryMeters)),
+       when(r.has_weighed_tolerance_percent(),
+            CheckRange("weighed_tolerance_percent", r.weighed_tolerance_percent(), 0,
+                       kMaxTolerancePercent)),
+       when(r.has_trader_response_timeout_seconds(),
+            CheckRange("trader_response_timeout_seconds", r.trader_response_timeout_seconds(),
+                       kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds)),
+       when(r.has_dispatch_timeout_seconds(),
+            CheckRange("dispatch_timeout_seconds", r.dispatch_timeout_seconds(),
+                       kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds))});
+}
+
+absl::Status Validate(const pb::CreateStallRequest& r) {
+  return FirstError(
+      {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id()),
+       CheckText("trader_subject", r.trader_subject(), kMaxSubjectChars),
+       CheckName("name", r.name()), CheckCategory("category", r.category(), true),
+       CheckRange("preparation_minutes", r.preparation_minutes(), 0, kMaxPreparationMinutes)});
+}
+
+absl::Status Validate(const pb::ReserveStockRequest& r) {
+  if (absl::Status s = FirstError(
+          {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id()),
+           CheckOptionalText("order_id", r.order_id(), kMaxSubjectChars),
+           r.ttl_seconds() == 0
+               ? absl::OkStatus()
+               : CheckRange("ttl_seconds", r.ttl_seconds(), kMinReservationTtlSeconds,
+                            kMaxReservationTtlSeconds)});
+      !s.ok()) {
+    return s;
+  }
+  if (r.lines().empty()) return Bad("lines", "at least one line is required");
+  if (r.lines_size() > kMaxReservationLines) {
+    return Bad("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < r.lines_size(); ++i) {
+    const std::string at = At("lines", i);
+    if (absl::Status s = FirstError({CheckUuid(at + ".product_id", r.lines(i).product_id()),
+                                     CheckQuantity(at + ".quantity", r.lines(i).quantity())});
+        !s.ok()) {
+      return s;
+    }
+    if (!seen.insert(r.lines(i).product_id()).second) {
+      return Bad(at + ".product_id", "product given more than once");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const pb::CommitReservationRequest& r) {
+  if (absl::Status s = FirstError({CheckRequestId("request_id", r.request_id()),
+                                   CheckUuid("reservation_id", r.reservation_id())});
+      !s.ok()) {
+    return s;
+  }
+  if (r.lines_size() > kMaxReservationLines) {
+    return Bad("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+  }
+  absl::flat_hash_set<std::string> seen;
+  for (int i = 0; i < r.lines_size(); ++i) {
+    const std::string at = At("lines", i);
+    if (absl::Status s = FirstError({CheckUuid(at + ".product_id", r.lines(i).product_id()),
+                                     CheckRange(at + ".final_quantity", r.lines(i).final_quantity(),
+                                                0, kMaxReserveQuantity)});
+        !s.ok()) {
+      return s;
+    }
+    if (!seen.insert(r.lines(i).product_id()).second) {
+      return Bad(at + ".product_id", "product given more than once");
+    }
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Validate(const pb::ReleaseReservationRequest& r) {
+  return FirstError({CheckRequestId("request_id", r.request_id()),
+                     CheckUuid("reservation_id", r.reservation_id()),
+                     CheckOptionalText("reason", r.reason(), kMaxNoteChars)});
+}
+
+absl::Status Validate(const pb::GetReservationRequest& r) {
+  return CheckUuid("reservation_id", r.reservation_id());
+}
+
+pb::Market WithDefaults(pb::Market m) {
+  m.clear_id();
+  m.clear_open_now();
+  m.clear_created_at();
+  m.clear_updated_at();
+  if (m.time_zone().empty()) m.set_time_zone(std::string(kDefaultTimeZone));
+  if (m.fee_scheme().road_factor_permille() == 0) {
+    m.mutable_fee_scheme()->set_road_factor_permille(kDefaultRoadFactorPermille);
+  }
+  if (m.trader_response_timeout_seconds() == 0) {
+    m.set_trader_response_timeout_seconds(kDefaultTraderTimeoutSeconds);
+  }
+  if (m.dispatch_timeout_seconds() == 0)
+    m.set_dispatch_timeout_seconds(kDefaultDispatchTimeoutSeconds);
+  return m;
+}
+
+pb::Market ApplyUpdate(pb::Market m, const pb::UpdateMarketRequest& r) {
+  if (r.has_name()) m.set_name(r.name());
+  if (r.has_location()) *m.mutable_location() = r.location();
+  if (r.has_address()) m.set_address(r.address());
+  if (r.has_time_zone()) m.set_time_zone(r.time_zone());
+  if (r.has_opening_hours()) *m.mutable_opening_hours() = r.opening_hours();
+  if (r.has_fee_scheme()) {
+    *m.mutable_fee_scheme() = r.fee_scheme();
+    if (m.fee_scheme().road_factor_permille() == 0) {
+      m.mutable_fee_scheme()->set_road_factor_permille(kDefaultRoadFactorPermille);
+    }
+  }
+  if (r.has_service_fee_idr()) m.set_service_fee_idr(r.service_fee_idr());
+  if (r.has_max_delivery_distance_meters()) {
+    m.set_max_delivery_distance_meters(r.max_delivery_distance_meters());
+  }
+  if (r.has_weighed_tolerance_percent())
+    m.set_weighed_tolerance_percent(r.weighed_tolerance_percent());
+  if (r.has_trader_response_timeout_seconds()) {
+    m.set_trader_response_timeout_seconds(r.trader_response_timeout_seconds());
+  }
+  if (r.has_dispatch_timeout_seconds())
+    m.set_dispatch_timeout_seconds(r.dispatch_timeout_seconds());
+  return m;
+}
+
+}  // namespace pasar::inventory

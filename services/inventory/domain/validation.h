@@ -1,0 +1,75 @@
+// Field checks of the inventory service's requests. Each returns OK or INVALID_ARGUMENT whose
+// message starts with the field path ("lines[2].quantity: must be > 0"), so the gRPC adapters
+// can answer before anything is written. Pure.
+#pragma once
+
+#include <cstdint>
+#include <initializer_list>
+#include <string>
+#include <string_view>
+
+#include "absl/status/status.h"
+
+namespace pasar::inventory {
+
+// Limits of the contract (proto/pasar/inventory/v1/inventory.proto documents each field).
+inline constexpr int64_t kMaxPriceIdr = 100'000'000;       // unit price, whole rupiah
+inline constexpr int64_t kMaxReserveQuantity = 1'000'000;  // units of one reservation line
+inline constexpr int64_t kMaxStock = 1'000'000'000;        // available units of one product
+inline constexpr size_t kMaxNameChars = 100;               // markets, stalls, products
+inline constexpr size_t kMaxUnitChars = 16;                // sale unit ("kg", "ikat")
+inline constexpr size_t kMaxAddressChars = 200;
+inline constexpr size_t kMaxNoteChars = 200;  // notes and reasons
+inline constexpr size_t kMaxRequestIdChars = 128;
+inline constexpr size_t kMaxSubjectChars = 128;  // JWT subjects, order ids
+inline constexpr size_t kMaxQueryChars = 100;    // free-text product search
+inline constexpr size_t kMaxTimeZoneChars = 64;
+inline constexpr int kMaxPageSize = 100;
+inline constexpr int kDefaultPageSize = 50;
+inline constexpr int kMaxBatchIds = 100;
+inline constexpr int kMaxReservationLines = 100;
+inline constexpr int kMaxTolerancePercent = 50;
+inline constexpr int kMaxPreparationMinutes = 240;
+inline constexpr int kMinTraderTimeoutSeconds = 30;
+inline constexpr int kMaxTraderTimeoutSeconds = 3600;
+inline constexpr int kDefaultTraderTimeoutSeconds = 300;
+inline constexpr int kMinDispatchTimeoutSeconds = 60;
+inline constexpr int kMaxDispatchTimeoutSeconds = 7200;
+inline constexpr int kDefaultDispatchTimeoutSeconds = 900;
+inline constexpr int64_t kMinDeliveryMeters = 100;
+inline constexpr int64_t kMaxDeliveryMeters = 100'000;
+inline constexpr int64_t kMaxFeeIdr = 1'000'000;  // each fee component, service fee
+inline constexpr int64_t kMaxBaseMeters = 100'000;
+inline constexpr int kMinRoadFactorPermille = 1000;
+inline constexpr int kMaxRoadFactorPermille = 3000;
+inline constexpr int kDefaultRoadFactorPermille = 1300;
+inline constexpr int kMinReservationTtlSeconds = 10;
+inline constexpr int kMaxReservationTtlSeconds = 86'400;
+
+// Required request id: 1..128 characters, printable ASCII.
+absl::Status CheckRequestId(std::string_view field, std::string_view value);
+// A UUID in its canonical text form (8-4-4-4-12 hex digits).
+bool IsUuid(std::string_view value);
+absl::Status CheckUuid(std::string_view field, std::string_view value);
+// A required human text: valid UTF-8, 1..max_chars characters (code points), not only spaces,
+// no control characters.
+absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars);
+inline absl::Status CheckName(std::string_view field, std::string_view value) {
+  return CheckText(field, value, kMaxNameChars);
+}
+// An optional human text: empty, or as CheckText.
+absl::Status CheckOptionalText(std::string_view field, std::string_view value, size_t max_chars);
+absl::Status CheckPrice(std::string_view field, int64_t price_idr);    // 1..kMaxPriceIdr
+absl::Status CheckQuantity(std::string_view field, int64_t quantity);  // 1..kMaxReserveQuantity
+// A value within [min, max] (inclusive), with "must be in min..max" otherwise.
+absl::Status CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
+absl::Status CheckLatLng(std::string_view field, double lat, double lng);
+absl::Status CheckTimeZone(std::string_view field, std::string_view name);
+
+// The first non-OK status of `checks` (evaluated in order), or OK.
+absl::Status FirstError(std::initializer_list<absl::Status> checks);
+
+// Number of Unicode code points in `s`, or -1 when `s` is not valid UTF-8.
+int64_t Utf8Length(std::string_view s);
+
+}  // namespace pasar::inventory
