@@ -181,7 +181,9 @@ absl::StatusOr<auth::Principal> Authenticate(grpc::ServerContext* ctx,
     return absl::PermissionDeniedError(absl::StrCat(
         "role ", absl::string_view(role.data(), role.size()), " may not call this method"));
   }
-  if (!internal::TakeRateToken(principal->subject)) {
+  // Peer services (role `service`) carry the load of many people: the per-person limit would
+  // throttle the whole system behind one subject, so they are not rate limited here.
+  if (principal->role != auth::Role::kService && !internal::TakeRateToken(principal->subject)) {
     return absl::ResourceExhaustedError(
         absl::StrCat("rate limit of ", internal::CurrentLimits().rate_limit_per_second,
                      " requests per second exceeded"));

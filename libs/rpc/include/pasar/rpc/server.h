@@ -61,7 +61,8 @@ struct ServerConfig {
   auth::JwtConfig jwt;                  // PASAR_JWT_SECRET, _ISSUER, _AUDIENCE (+ --jwt-... flags)
   int max_message_bytes = 4 << 20;      // PASAR_MAX_MESSAGE_BYTES: receive and send limit
   absl::Duration deadline_cap = absl::Seconds(30);  // PASAR_DEADLINE_CAP_SECONDS
-  int rate_limit_per_second = 200;     // PASAR_RATE_LIMIT_PER_SECOND: per principal (burst = 1 s)
+  int rate_limit_per_second = 200;     // PASAR_RATE_LIMIT_PER_SECOND: per principal (burst = 1 s),
+                                       // role `service` exempt
   int max_streams_per_principal = 16;  // PASAR_MAX_STREAMS_PER_PRINCIPAL
   int max_threads = 2000;              // PASAR_MAX_THREADS: ResourceQuota (sync streams hold one)
   absl::Duration drain_grace = absl::Seconds(5);  // PASAR_DRAIN_GRACE_SECONDS
