@@ -1,0 +1,54 @@
+// CourierService: the courier's shift, locations, offers and jobs (role courier; the courier is
+// the one whose subject is the token's `sub`).
+#pragma once
+
+#include "absl/time/time.h"
+#include "api/watch_hub.h"
+#include "pasar/auth/auth.h"
+#include "pasar/dispatch/v1/dispatch.grpc.pb.h"
+#include "store/store.h"
+#include "workers/live_locations.h"
+
+namespace pasar::dispatch::api {
+
+namespace v1 = ::pasar::dispatch::v1;
+
+class CourierApi final : public v1::CourierService::Service {
+ public:
+  CourierApi(store::Store& store, const auth::Verifier& verifier, LiveLocations& locations,
+             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
+      : store_(store),
+        verifier_(verifier),
+        locations_(locations),
+        hub_(hub),
+        watch_backstop_(watch_backstop) {}
+
+  grpc::Status StartShift(grpc::ServerContext* ctx, const v1::StartShiftRequest* req,
+                          v1::StartShiftResponse* resp) override;
+  grpc::Status EndShift(grpc::ServerContext* ctx, const v1::EndShiftRequest* req,
+                        v1::EndShiftResponse* resp) override;
+  grpc::Status ReportLocations(grpc::ServerContext* ctx,
+                               grpc::ServerReader<v1::ReportLocationsRequest>* reader,
+                               v1::ReportLocationsResponse* resp) override;
+  grpc::Status WatchOffers(grpc::ServerContext* ctx, const v1::WatchOffersRequest* req,
+                           grpc::ServerWriter<v1::WatchOffersResponse>* writer) override;
+  grpc::Status AcceptOffer(grpc::ServerContext* ctx, const v1::AcceptOfferRequest* req,
+                           v1::AcceptOfferResponse* resp) override;
+  grpc::Status DeclineOffer(grpc::ServerContext* ctx, const v1::DeclineOfferRequest* req,
+                            v1::DeclineOfferResponse* resp) override;
+  grpc::Status ConfirmPickup(grpc::ServerContext* ctx, const v1::ConfirmPickupRequest* req,
+                             v1::ConfirmPickupResponse* resp) override;
+  grpc::Status ConfirmDelivery(grpc::ServerContext* ctx, const v1::ConfirmDeliveryRequest* req,
+                               v1::ConfirmDeliveryResponse* resp) override;
+  grpc::Status GetCurrentJob(grpc::ServerContext* ctx, const v1::GetCurrentJobRequest* req,
+                             v1::GetCurrentJobResponse* resp) override;
+
+ private:
+  store::Store& store_;
+  const auth::Verifier& verifier_;
+  LiveLocations& locations_;
+  WatchHub& hub_;
+  const absl::Duration watch_backstop_;
+};
+
+}  // namespace pasar::dispatch::api

@@ -1,0 +1,140 @@
+#include "api/ops_api.h"
+
+#include <regex>
+
+#include "absl/time/clock.h"
+#include "api/common.h"
+#include "google/protobuf/util/time_util.h"
+#include "pasar/rpc/server.h"
+#include "pasar/rpc/status.h"
+
+namespace pasar::dispatch::api {
+namespace {
+
+using auth::Role;
+using google::protobuf::util::TimeUtil;
+
+constexpr int64_t kMaxRadiusMeters = 50'000;
+
+bool IsE164(const std::string& phone) {
+  static const std::regex kE164(R"(\+[1-9][0-9]{6,14})");
+  return std::regex_match(phone, kE164);
+}
+
+}  // namespace
+
+grpc::Status OpsApi::CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
+                                   v1::CreateCourierResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    DSP_RETURN_IF(CheckRequestId(req->request_id()));
+    DSP_RETURN_IF(CheckLength("subject", req->subject(), 1, kMaxIdChars));
+    DSP_RETURN_IF(CheckLength("name", req->name(), 1, 100));
+    if (!req->phone().empty() && !IsE164(req->phone())) {
+      return rpc::InvalidArgument("phone", "must be E.164, e.g. +6281234567890");
+    }
+    DSP_RETURN_IF(CheckLength("vehicle_plate", req->vehicle_plate(), 1, 16));
+    DSP_RETURN_IF(CheckLength("home_market_id", req->home_market_id(), 1, kMaxIdChars));
+    return ToStatus(
+        ctx, store_.CreateCourier(MakeKey(who->subject, "CreateCourier", *req, req->request_id()),
+                                  *req, resp));
+  });
+}
+
+grpc::Status OpsApi::ListCouriers(grpc::ServerContext* ctx, const v1::ListCouriersRequest* req,
+                                  v1::ListCouriersResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    if (req->has_near()) {
+      DSP_RETURN_IF(CheckLatLng("near", req->near()));
+      if (req->radius_meters() < 1 || req->radius_meters() > kMaxRadiusMeters) {
+        return rpc::InvalidArgument("radius_meters", "must be 1..50000 with near");
+      }
+    }
+    for (int i = 0; i < req->states_size(); ++i) {
+      if (req->states(i) == v1::COURIER_STATE_UNSPECIFIED ||
+          !v1::CourierState_IsValid(req->states(i))) {
+        return rpc::InvalidArgument("states[" + std::to_string(i) + "]", "not a courier state");
+      }
+    }
+    DSP_RETURN_IF(CheckLength("home_market_id", req->home_market_id(), 0, kMaxIdChars));
+    int limit = 0;
+    int offset = 0;
+    DSP_RETURN_IF(PageSize(req->page_size(), &limit));
+    DSP_RETURN_IF(DecodeOffsetToken(req->page_token(), &offset));
+    auto couriers = store_.ListCouriers(*req, offset, limit + 1);
+    if (static_cast<int>(couriers.size()) > limit) {
+      couriers.resize(limit);
+      resp->set_next_page_token(EncodeOffsetToken(offset + limit));
+    }
+    for (auto& c : couriers)
+      *resp->add_couriers() = std::move(c);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status OpsApi::GetJob(grpc::ServerContext* ctx, const v1::GetJobRequest* req,
+                            v1::GetJobResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    DSP_RETURN_IF(CheckLength("job_id", req->job_id(), 1, kMaxIdChars));
+    auto job = store_.GetJob(req->job_id());
+    if (!job) return rpc::NotFound("job");
+    *resp->mutable_job() = std::move(*job);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status OpsApi::ListJobs(grpc::ServerContext* ctx, const v1::ListJobsRequest* req,
+                              v1::ListJobsResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    DSP_RETURN_IF(CheckLength("market_id", req->market_id(), 0, kMaxIdChars));
+    for (int i = 0; i < req->statuses_size(); ++i) {
+      if (req->statuses(i) == v1::JOB_STATUS_UNSPECIFIED ||
+          !v1::JobStatus_IsValid(req->statuses(i))) {
+        return rpc::InvalidArgument("statuses[" + std::to_string(i) + "]", "not a job status");
+      }
+    }
+    int limit = 0;
+    int offset = 0;
+    DSP_RETURN_IF(PageSize(req->page_size(), &limit));
+    DSP_RETURN_IF(DecodeOffsetToken(req->page_token(), &offset));
+    auto jobs = store_.ListJobs(*req, offset, limit + 1);
+    if (static_cast<int>(jobs.size()) > limit) {
+      jobs.resize(limit);
+      resp->set_next_page_token(EncodeOffsetToken(offset + limit));
+    }
+    for (auto& j : jobs)
+      *resp->add_jobs() = std::move(j);
+    return grpc::Status::OK;
+  });
+}
+
+grpc::Status OpsApi::GetStats(grpc::ServerContext* ctx, const v1::GetStatsRequest* req,
+                              v1::GetStatsResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    DSP_RETURN_IF(CheckLength("market_id", req->market_id(), 0, kMaxIdChars));
+    const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+    int64_t since_ms = now_ms - 24 * 3600 * 1000;
+    if (req->has_since()) {
+      if (req->since().seconds() < TimeUtil::kTimestampMinSeconds ||
+          req->since().seconds() > TimeUtil::kTimestampMaxSeconds || req->since().nanos() < 0 ||
+          req->since().nanos() > 999'999'999) {
+        return rpc::InvalidArgument("since", "not a valid timestamp");
+      }
+      since_ms = TimeUtil::TimestampToMilliseconds(req->since());
+      if (since_ms > now_ms) return rpc::InvalidArgument("since", "must not be in the future");
+    }
+    store_.Stats(req->market_id(), since_ms, resp);
+    return grpc::Status::OK;
+  });
+}
+
+}  // namespace pasar::dispatch::api

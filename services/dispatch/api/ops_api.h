@@ -1,0 +1,33 @@
+// DispatchOpsService: operators' view and management of couriers and jobs (role operator).
+#pragma once
+
+#include "pasar/auth/auth.h"
+#include "pasar/dispatch/v1/dispatch.grpc.pb.h"
+#include "store/store.h"
+
+namespace pasar::dispatch::api {
+
+namespace v1 = ::pasar::dispatch::v1;
+
+class OpsApi final : public v1::DispatchOpsService::Service {
+ public:
+  OpsApi(store::Store& store, const auth::Verifier& verifier)
+      : store_(store), verifier_(verifier) {}
+
+  grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
+                             v1::CreateCourierResponse* resp) override;
+  grpc::Status ListCouriers(grpc::ServerContext* ctx, const v1::ListCouriersRequest* req,
+                            v1::ListCouriersResponse* resp) override;
+  grpc::Status GetJob(grpc::ServerContext* ctx, const v1::GetJobRequest* req,
+                      v1::GetJobResponse* resp) override;
+  grpc::Status ListJobs(grpc::ServerContext* ctx, const v1::ListJobsRequest* req,
+                        v1::ListJobsResponse* resp) override;
+  grpc::Status GetStats(grpc::ServerContext* ctx, const v1::GetStatsRequest* req,
+                        v1::GetStatsResponse* resp) override;
+
+ private:
+  store::Store& store_;
+  const auth::Verifier& verifier_;
+};
+
+}  // namespace pasar::dispatch::api

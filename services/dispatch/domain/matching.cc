@@ -1,0 +1,117 @@
+#include "domain/matching.h"
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "domain/assignment.h"
+
+namespace pasar::dispatch {
+
+double MatchingPolicy::SearchRadius(int64_t waiting_ms) const {
+  const double steps = config_.radius_step_seconds > 0
+                           ? std::floor(static_cast<double>(std::max<int64_t>(waiting_ms, 0)) /
+                                        1000.0 / config_.radius_step_seconds)
+                           : 0.0;
+  return std::min(config_.base_radius_m + steps * config_.radius_step_m,
+                  std::max(config_.max_radius_m, config_.base_radius_m));
+}
+
+int MatchingPolicy::EtaSeconds(double distance_m) const {
+  return static_cast<int>(std::ceil(distance_m * config_.road_factor / config_.speed_mps));
+}
+
+double MatchingPolicy::Cost(double distance_m, int64_t idle_ms) const {
+  const double ride = distance_m * config_.road_factor / config_.speed_mps;
+  const double credit = std::min(static_cast<double>(std::max<int64_t>(idle_ms, 0)) / 1000.0 *
+                                     config_.fairness_credit_per_idle_s,
+                                 config_.max_fairness_credit_s);
+  return ride - credit;
+}
+
+std::vector<SpatialIndex::Hit> MatchingPolicy::Candidates(const SpatialIndex& index,
+                                                          const PendingJob& job,
+                                                          int64_t now_ms) const {
+  return index.Radius(
+      job.pickup, SearchRadius(job.waiting_ms),
+      [&](std::string_view, const Fix& fix) { return FixFresh(fix.recorded_at_ms, now_ms); });
+}
+
+std::vector<Proposal> MatchingPolicy::Plan(
+    const std::vector<PendingJob>& jobs,
+    const std::vector<std::vector<SpatialIndex::Hit>>& candidates,
+    const absl::flat_hash_map<std::string, IdleCourier>& idle) const {
+  // Columns: every courier that is eligible for at least one job.
+  absl::flat_hash_map<std::string, int> column_of;
+  std::vector<std::string> columns;
+  struct Pair {
+    int row;
+    int col;
+    double distance_m;
+  };
+  std::vector<Pair> pairs;
+  for (std::size_t i = 0; i < jobs.size() && i < candidates.size(); ++i) {
+    const PendingJob& job = jobs[i];
+    for (const SpatialIndex::Hit& hit : candidates[i]) {
+      const std::string id(hit.id);
+      const auto courier = idle.find(id);
+      if (courier == idle.end()) continue;                                   // not IDLE
+      if (courier->second.cash_on_hand_idr < job.goods_total_idr) continue;  // talangan
+      if (job.excluded.contains(id)) continue;                               // declined/timed out
+      auto [it, inserted] = column_of.emplace(id, static_cast<int>(columns.size()));
+      if (inserted) columns.push_back(id);
+      pairs.push_back(Pair{static_cast<int>(i), it->second, hit.distance_m});
+    }
+  }
+  if (pairs.empty()) return {};
+
+  // Rows: only jobs with at least one eligible courier (the others simply wait), which keeps
+  // the common case on the solver's fast path (every row can be matched).
+  std::vector<int> row_of_job(jobs.size(), -1);
+  std::vector<int> job_of_row;
+  for (const Pair& p : pairs) {
+    if (row_of_job[p.row] < 0) {
+      row_of_job[p.row] = static_cast<int>(job_of_row.size());
+      job_of_row.push_back(p.row);
+    }
+  }
+  const int rows = static_cast<int>(job_of_row.size());
+  const int cols = static_cast<int>(columns.size());
+  std::vector<double> cost(static_cast<std::size_t>(rows) * cols,
+                           std::numeric_limits<double>::infinity());
+  std::vector<double> distance(cost.size(), 0.0);
+  for (const Pair& p : pairs) {
+    const std::size_t at = static_cast<std::size_t>(row_of_job[p.row]) * cols + p.col;
+    cost[at] = Cost(p.distance_m, idle.at(columns[p.col]).idle_ms);
+    distance[at] = p.distance_m;
+  }
+  const AssignmentResult solved = SolveAssignment(rows, cols, cost);
+  std::vector<Proposal> out;
+  out.reserve(solved.matched);
+  for (int r = 0; r < rows; ++r) {
+    const int j = solved.col_for_row[r];
+    if (j < 0) continue;
+    const std::size_t at = static_cast<std::size_t>(r) * cols + j;
+    out.push_back(Proposal{jobs[job_of_row[r]].job_id, columns[j], distance[at],
+                           EtaSeconds(distance[at]), cost[at]});
+  }
+  return out;
+}
+
+FixVerdict CheckFix(const FixRules& rules, const Fix& fix, const Fix* previous, int64_t now_ms) {
+  if (!geo::Valid(fix.position) || (fix.position.lat == 0 && fix.position.lng == 0)) {
+    return FixVerdict::kInvalidPosition;
+  }
+  if (fix.recorded_at_ms > now_ms + rules.max_future_skew_ms) return FixVerdict::kFuture;
+  if (fix.recorded_at_ms < now_ms - rules.max_age_ms) return FixVerdict::kTooOld;
+  if (previous == nullptr) return FixVerdict::kAccept;
+  if (fix.recorded_at_ms <= previous->recorded_at_ms) return FixVerdict::kNotNewer;
+  const double seconds =
+      static_cast<double>(fix.recorded_at_ms - previous->recorded_at_ms) / 1000.0;
+  const double meters = geo::DistanceMeters(previous->position, fix.position);
+  // A few metres of GPS jitter are never a jump, however close in time the fixes are.
+  if (meters > 50.0 && meters / seconds > rules.max_speed_mps) return FixVerdict::kImpossibleJump;
+  return FixVerdict::kAccept;
+}
+
+}  // namespace pasar::dispatch

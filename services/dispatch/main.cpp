@@ -1,0 +1,128 @@
+// pasar-dispatch: explicit wiring of the dispatch service.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <exception>
+#include <random>
+#include <string>
+
+#include "api/courier_api.h"
+#include "api/ops_api.h"
+#include "api/watch_hub.h"
+#include "consumers/order_events.h"
+#include "pasar/auth/auth.h"
+#include "pasar/events/events.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/pg/pg.h"
+#include "pasar/redis/redis.h"
+#include "pasar/rpc/log.h"
+#include "pasar/rpc/server.h"
+#include "store/store.h"
+#include "workers/live_locations.h"
+#include "workers/matcher.h"
+#include "workers/metrics.h"
+
+namespace pasar::dispatch {
+std::vector<pg::Migration> Migrations();
+}
+
+namespace {
+
+using namespace pasar;
+
+// A positive number of milliseconds from the configuration (PASAR_<KEY>), or `fallback`.
+absl::Duration Millis(const rpc::ServerConfig& config, const std::string& key,
+                      absl::Duration fallback) {
+  const std::string v = config.Extra(key);
+  if (v.empty()) return fallback;
+  const long long ms = std::stoll(v);
+  if (ms <= 0) throw std::invalid_argument("PASAR_" + key + " must be > 0");
+  return absl::Milliseconds(ms);
+}
+
+double Number(const rpc::ServerConfig& config, const std::string& key, double fallback) {
+  const std::string v = config.Extra(key);
+  return v.empty() ? fallback : std::stod(v);
+}
+
+std::string InstanceId() {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return "dispatch-" + std::string(host) + "-" + std::to_string(getpid()) + "-" +
+         std::to_string(std::random_device{}() % 100000);
+}
+
+int Run(int argc, char** argv) {
+  const rpc::ServerConfig config = rpc::ConfigFromEnvAndFlags("dispatch", argc, argv);
+
+  pg::Pool pool(pg::PoolConfig{.conninfo = config.pg, .search_path = "dispatch", .size = 16});
+  pg::Migrate(pool, "dispatch", "events", events::Migrations());
+  pg::Migrate(pool, "dispatch", "dispatch", dispatch::Migrations());
+  redis::Client redis(redis::ConfigFromUrl(config.redis, config.redis_prefix));
+  auth::Verifier verifier(config.jwt);
+
+  dispatch::store::Timers timers;
+  timers.offer_ttl = Millis(config, "offer_timeout_ms", absl::Seconds(20));
+  dispatch::store::Store store(pool, timers);
+
+  dispatch::MatchingConfig matching;
+  matching.fix_max_age_ms =
+      absl::ToInt64Milliseconds(Millis(config, "fix_max_age_ms", absl::Seconds(60)));
+  matching.base_radius_m = Number(config, "match_radius_m", matching.base_radius_m);
+  matching.max_radius_m = Number(config, "match_max_radius_m", matching.max_radius_m);
+
+  dispatch::LiveLocations locations(store, dispatch::FixRules{},
+                                    Millis(config, "location_flush_ms", absl::Seconds(1)));
+  events::Relay relay(pool, redis, config.pg);
+  events::ConsumerConfig consumer_config;
+  consumer_config.name = "dispatch";
+  consumer_config.streams = {"events.order"};
+  consumer_config.claim_idle = Millis(config, "consumer_claim_idle_ms", absl::Seconds(30));
+  events::Consumer consumer(pool, redis.config(), consumer_config,
+                            dispatch::consumers::OrderEventsHandler(store));
+  dispatch::Matcher matcher(
+      store, redis, locations, dispatch::MatchingPolicy(matching),
+      dispatch::MatcherConfig{.window = Millis(config, "batch_window_ms", absl::Seconds(2)),
+                              .lease_ttl = Millis(config, "matcher_lease_ms", absl::Seconds(5))},
+      InstanceId());
+  dispatch::Sweeper sweeper(
+      store, dispatch::SweeperConfig{
+                 .every = Millis(config, "sweep_interval_ms", absl::Milliseconds(500)),
+                 .stale_assigned = Millis(config, "stale_assigned_ms", absl::Seconds(120))});
+
+  dispatch::api::WatchHub hub(redis.config());
+  dispatch::api::CourierApi courier_api(store, verifier, locations, hub,
+                                        Millis(config, "watch_backstop_ms", absl::Seconds(2)));
+  dispatch::api::OpsApi ops_api(store, verifier);
+  rpc::Host host(config, {&courier_api, &ops_api}, [&] { return pool.Ping() && redis.Ping(); });
+  dispatch::DispatchMetrics metrics(host.metrics());
+  locations.set_metrics(&metrics);
+  matcher.set_metrics(&metrics);
+  sweeper.set_metrics(&metrics);
+
+  locations.Start();  // loads every persisted fix first
+  relay.Start();
+  consumer.Start();
+  matcher.Start();
+  sweeper.Start();
+  host.Start();
+  host.Wait();
+
+  sweeper.Stop();
+  matcher.Stop();
+  consumer.Stop();
+  relay.Stop();
+  locations.Stop();
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::exception& e) {
+    pasar::rpc::Log("error", "dispatch failed", {{"error", e.what()}});
+    return 1;
+  }
+}

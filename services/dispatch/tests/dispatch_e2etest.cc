@@ -1,0 +1,686 @@
+// End-to-end: the real pasar-dispatch binary with PostgreSQL and Redis, fed with the order
+// service's events as its relay would publish them, driven over gRPC.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <set>
+
+#include "tests/e2e.h"
+
+namespace pasar::dispatch::testing {
+namespace {
+
+using auth::Role;
+
+constexpr pg::Query kOffersOfCourier{"t_offers_of_courier",
+                                     "SELECT count(*) FROM offers WHERE courier_id = $1::uuid"};
+constexpr pg::Query kMakersOfJob{"t_makers_of_job", "SELECT made_by FROM offers WHERE job_id = $1"};
+constexpr pg::Query kAllMakers{"t_all_makers", "SELECT DISTINCT made_by FROM offers"};
+constexpr pg::Query kPersistedFixes{"t_persisted_fixes", "SELECT count(*) FROM courier_locations"};
+constexpr pg::Query kCountRows{
+    "t_count_rows",
+    "SELECT (SELECT count(*) FROM couriers), (SELECT count(*) FROM idempotency_keys), "
+    "(SELECT count(*) FROM jobs), (SELECT count(*) FROM offers)"};
+
+// Reads a WatchOffers stream on its own thread.
+class Watcher final {
+ public:
+  Watcher(Client& c, const Courier& k) : ctx_(std::make_unique<grpc::ClientContext>()) {
+    ctx_->AddMetadata("authorization", "Bearer " + k.token);
+    reader_ = c.courier->WatchOffers(ctx_.get(), v1::WatchOffersRequest());
+    thread_ = std::thread([this] {
+      v1::WatchOffersResponse m;
+      while (reader_->Read(&m)) {
+        std::lock_guard lock(mu_);
+        messages_.push_back(m);
+      }
+    });
+  }
+  ~Watcher() {
+    ctx_->TryCancel();
+    thread_.join();
+    reader_->Finish();
+  }
+  // The first message (from index `from`) satisfying pred, waiting up to 10 s.
+  template <class Pred>
+  std::optional<v1::WatchOffersResponse> Wait(
+      Pred&& pred, std::size_t from = 0,
+      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+    std::optional<v1::WatchOffersResponse> found;
+    Eventually(
+        [&] {
+          std::lock_guard lock(mu_);
+          for (std::size_t i = from; i < messages_.size(); ++i) {
+            if (pred(messages_[i])) {
+              found = messages_[i];
+              return true;
+            }
+          }
+          return false;
+        },
+        timeout);
+    return found;
+  }
+  std::size_t size() {
+    std::lock_guard lock(mu_);
+    return messages_.size();
+  }
+
+ private:
+  std::unique_ptr<grpc::ClientContext> ctx_;
+  std::unique_ptr<grpc::ClientReader<v1::WatchOffersResponse>> reader_;
+  std::mutex mu_;
+  std::vector<v1::WatchOffersResponse> messages_;
+  std::thread thread_;
+};
+
+// One dispatch process with its database and Redis prefix.
+struct Fixture {
+  testkit::TempDatabase db;
+  std::string prefix = testkit::UniqueRedisPrefix();
+  redis::Client redis{redis::ConfigFromUrl(testkit::RequireEnv("PASAR_TEST_REDIS"), prefix)};
+  std::string market = NewId();
+  std::unique_ptr<testkit::ServiceProcess> process;
+  std::unique_ptr<Client> client;
+  std::unique_ptr<pg::Pool> pool;
+
+  explicit Fixture(std::map<std::string, std::string> extra = {}) : extra_(std::move(extra)) {
+    Restart();
+    pool = std::make_unique<pg::Pool>(
+        pg::PoolConfig{.conninfo = db.conninfo(), .search_path = "dispatch", .size = 2});
+  }
+  // (Re)starts the process; a running one is killed first (SIGKILL).
+  void Restart() {
+    client.reset();
+    process.reset();
+    process = std::make_unique<testkit::ServiceProcess>(testkit::BinaryPath("pasar-dispatch"),
+                                                        DispatchEnv(db, prefix, extra_));
+    client = std::make_unique<Client>(process->address());
+  }
+  Courier OnShift(const std::string& name, int64_t cash, double meters_north) {
+    Courier k = CreateCourier(*client, market, name);
+    REQUIRE(StartShift(*client, k, cash).ok());
+    REQUIRE(Report(*client, k, North(meters_north)).accepted() == 1);
+    return k;
+  }
+  std::map<std::string, std::string> extra_;
+
+  Order NewOrder(std::vector<Ticket> tickets = {{"t-" + NewId(), 50'000, "1111"},
+                                                {"t-" + NewId(), 30'000, "2222"}}) {
+    Order o;
+    o.market_id = market;
+    o.tickets = std::move(tickets);
+    return o;
+  }
+};
+
+grpc::Status Accept(Client& c, const Courier& k, const std::string& offer_id,
+                    v1::AcceptOfferResponse* resp, const std::string& request_id = NewId()) {
+  v1::AcceptOfferRequest req;
+  req.set_request_id(request_id);
+  req.set_offer_id(offer_id);
+  auto ctx = Ctx(k.token);
+  return c.courier->AcceptOffer(ctx.get(), req, resp);
+}
+
+grpc::Status Decline(Client& c, const Courier& k, const std::string& offer_id) {
+  v1::DeclineOfferRequest req;
+  req.set_request_id(NewId());
+  req.set_offer_id(offer_id);
+  req.set_reason(v1::DECLINE_REASON_TOO_FAR);
+  v1::DeclineOfferResponse resp;
+  auto ctx = Ctx(k.token);
+  return c.courier->DeclineOffer(ctx.get(), req, &resp);
+}
+
+struct Call {
+  grpc::Status status;
+  std::string reason;
+};
+
+Call Pickup(Client& c, const Courier& k, const std::string& job, const Ticket& t,
+            const std::string& code, int64_t paid, v1::ConfirmPickupResponse* resp) {
+  v1::ConfirmPickupRequest req;
+  req.set_request_id(NewId());
+  req.set_job_id(job);
+  req.set_ticket_id(t.ticket_id);
+  req.set_pickup_code(code);
+  req.set_paid_to_trader_idr(paid);
+  auto ctx = Ctx(k.token);
+  Call call{c.courier->ConfirmPickup(ctx.get(), req, resp), ""};
+  call.reason = Reason(*ctx);
+  return call;
+}
+
+Call Deliver(Client& c, const Courier& k, const std::string& job, const std::string& pin,
+             int64_t cash, v1::ConfirmDeliveryResponse* resp) {
+  v1::ConfirmDeliveryRequest req;
+  req.set_request_id(NewId());
+  req.set_job_id(job);
+  req.set_delivery_pin(pin);
+  req.set_cash_collected_idr(cash);
+  auto ctx = Ctx(k.token);
+  Call call{c.courier->ConfirmDelivery(ctx.get(), req, resp), ""};
+  call.reason = Reason(*ctx);
+  return call;
+}
+
+v1::Job GetJob(Client& c, const std::string& id) {
+  v1::GetJobRequest req;
+  req.set_job_id(id);
+  v1::GetJobResponse resp;
+  auto ctx = Ctx(Token(Role::kOperator, "operator-1"));
+  const grpc::Status s = c.ops->GetJob(ctx.get(), req, &resp);
+  if (s.error_code() == grpc::NOT_FOUND) return v1::Job();  // not created yet
+  if (!s.ok()) throw std::runtime_error("GetJob: " + s.error_message());
+  return resp.job();
+}
+
+TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier budi = f.OnShift("Budi", 500'000, 800);
+  const Courier other = f.OnShift("Other", 500'000, 20'000);  // far away: never offered
+  Watcher watch(c, budi);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+
+  const auto offered = watch.Wait([](const auto& m) { return m.has_offer(); });
+  REQUIRE(offered);
+  const v1::Offer& offer = offered->offer();
+  REQUIRE(offer.job().id() == order.order_id);
+  REQUIRE(offer.job().status() == v1::JOB_STATUS_OFFERED);
+  REQUIRE(offer.job().goods_total_idr() == 80'000);
+  REQUIRE(offer.job().stops_size() == 2);
+  REQUIRE(offer.countdown_seconds() >= 1);
+  REQUIRE(offer.distance_to_market_meters() == Approx(800).margin(2));
+  REQUIRE(offer.eta_seconds() > 0);
+
+  // Someone else's offer does not exist for them.
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, other, offer.offer_id(), &accepted).error_code() == grpc::NOT_FOUND);
+
+  const std::string accept_id = NewId();
+  REQUIRE(Accept(c, budi, offer.offer_id(), &accepted, accept_id).ok());
+  REQUIRE(accepted.job().status() == v1::JOB_STATUS_ASSIGNED);
+  REQUIRE(accepted.job().courier_id() == budi.id);
+  v1::AcceptOfferResponse replay;  // idempotent replay
+  REQUIRE(Accept(c, budi, offer.offer_id(), &replay, accept_id).ok());
+  REQUIRE(replay.job().version() == accepted.job().version());
+
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierAssigned").size() == 1; }));
+  const auto assigned = EventsOfType(f.redis, "CourierAssigned").front().courier_assigned();
+  REQUIRE(assigned.order_id() == order.order_id);
+  REQUIRE(assigned.courier_id() == budi.id);
+  REQUIRE(assigned.courier_name() == "Budi");
+  REQUIRE(assigned.vehicle_plate() == "N 1234 AB");
+  REQUIRE(assigned.eta_seconds() == offer.eta_seconds());
+  REQUIRE(watch.Wait([](const auto& m) {
+    return m.has_job_update() && m.job_update().status() == v1::JOB_STATUS_ASSIGNED;
+  }));
+
+  const Ticket& t1 = order.tickets[0];
+  const Ticket& t2 = order.tickets[1];
+  v1::ConfirmPickupResponse picked;
+  Call call = Pickup(c, budi, order.order_id, t1, "9999", t1.total_idr, &picked);
+  REQUIRE(call.status.error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(call.reason == "WRONG_PICKUP_CODE");
+  call = Pickup(c, budi, order.order_id, t1, t1.pickup_code, t1.total_idr - 1, &picked);
+  REQUIRE(call.reason == "CASH_MISMATCH");
+  call = Pickup(c, other, order.order_id, t1, t1.pickup_code, t1.total_idr, &picked);
+  REQUIRE(call.status.error_code() == grpc::NOT_FOUND);
+  REQUIRE(Pickup(c, budi, order.order_id, t1, t1.pickup_code, t1.total_idr, &picked).status.ok());
+  REQUIRE(picked.job().status() == v1::JOB_STATUS_PICKING_UP);
+
+  // Not delivering yet: one stop left.
+  v1::ConfirmDeliveryResponse delivered;
+  call = Deliver(c, budi, order.order_id, order.pin, order.cash_to_collect(), &delivered);
+  REQUIRE(call.reason == "INVALID_TRANSITION");
+
+  REQUIRE(Pickup(c, budi, order.order_id, t2, t2.pickup_code, t2.total_idr, &picked).status.ok());
+  REQUIRE(picked.job().status() == v1::JOB_STATUS_DELIVERING);
+  auto cur = Current(c, budi);
+  REQUIRE(cur.courier().state() == v1::COURIER_STATE_DELIVERING);
+  REQUIRE(cur.courier().cash_on_hand_idr() == 500'000 - 80'000);
+
+  call = Deliver(c, budi, order.order_id, "0000", order.cash_to_collect(), &delivered);
+  REQUIRE(call.reason == "WRONG_DELIVERY_PIN");
+  call = Deliver(c, budi, order.order_id, order.pin, order.cash_to_collect() - 500, &delivered);
+  REQUIRE(call.reason == "CASH_MISMATCH");
+  REQUIRE(
+      Deliver(c, budi, order.order_id, order.pin, order.cash_to_collect(), &delivered).status.ok());
+  REQUIRE(delivered.job().status() == v1::JOB_STATUS_DELIVERED);
+  REQUIRE(delivered.earning_idr() == order.delivery_fee_idr);
+  REQUIRE(delivered.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE(delivered.courier().cash_on_hand_idr() == 420'000 + order.cash_to_collect());
+
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "DeliveryConfirmed").size() == 1; }));
+  const auto pickups = EventsOfType(f.redis, "PickupConfirmed");
+  REQUIRE(pickups.size() == 2);
+  REQUIRE_FALSE(pickups[0].pickup_confirmed().all_picked_up());
+  REQUIRE(pickups[1].pickup_confirmed().all_picked_up());
+  REQUIRE(pickups[1].correlation_id() == order.order_id);
+  const auto delivery = EventsOfType(f.redis, "DeliveryConfirmed").front().delivery_confirmed();
+  REQUIRE(delivery.cash_collected_idr() == order.cash_to_collect());
+  REQUIRE(delivery.courier_earning_idr() == order.delivery_fee_idr);
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, other.id).Int(0, 0) == 0);
+
+  // Operators see couriers around the market, nearest first.
+  v1::ListCouriersRequest list;
+  list.mutable_near()->set_lat(kMarketLat);
+  list.mutable_near()->set_lng(kMarketLng);
+  list.set_radius_meters(5000);
+  v1::ListCouriersResponse listed;
+  auto lctx = Ctx(Token(Role::kOperator, "operator-1"));
+  REQUIRE(c.ops->ListCouriers(lctx.get(), list, &listed).ok());
+  REQUIRE(listed.couriers_size() == 1);
+  REQUIRE(listed.couriers(0).id() == budi.id);
+  REQUIRE(listed.couriers(0).distance_meters() == Approx(800).margin(2));
+}
+
+TEST_CASE("five wrong codes per ticket, then TOO_MANY_ATTEMPTS, and keys are not reusable",
+          "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier k = f.OnShift("K", 500'000, 300);
+  const Order order = f.NewOrder({{"t-" + NewId(), 20'000, "5555"}});
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(c, k);
+
+  // Busy couriers cannot end their shift.
+  v1::EndShiftRequest end;
+  end.set_request_id(NewId());
+  v1::EndShiftResponse ended;
+  auto ectx = Ctx(k.token);
+  REQUIRE(c.courier->EndShift(ectx.get(), end, &ended).error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*ectx) == "COURIER_BUSY");
+
+  v1::AcceptOfferResponse accepted;
+  const std::string key = NewId();
+  REQUIRE(Accept(c, k, offer.offer_id(), &accepted, key).ok());
+  // The same request id for another request is refused.
+  v1::StartShiftRequest shift;
+  shift.set_request_id(key);
+  shift.set_cash_on_hand_idr(1);
+  v1::StartShiftResponse shifted;
+  auto sctx = Ctx(k.token);
+  REQUIRE(c.courier->StartShift(sctx.get(), shift, &shifted).ok());  // another rpc: another key
+  v1::DeclineOfferRequest decline;
+  decline.set_request_id(key);
+  decline.set_offer_id(offer.offer_id());
+  decline.set_reason(v1::DECLINE_REASON_OTHER);
+  v1::DeclineOfferResponse declined;
+  auto dctx = Ctx(k.token);
+  REQUIRE(c.courier->DeclineOffer(dctx.get(), decline, &declined).error_code() ==
+          grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*dctx) == "OFFER_EXPIRED");
+  v1::AcceptOfferRequest other_offer;
+  other_offer.set_request_id(key);
+  other_offer.set_offer_id(NewId());
+  auto actx = Ctx(k.token);
+  REQUIRE(c.courier->AcceptOffer(actx.get(), other_offer, &accepted).error_code() ==
+          grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*actx) == "IDEMPOTENCY_KEY_REUSED");
+
+  const Ticket& t = order.tickets[0];
+  v1::ConfirmPickupResponse picked;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(Pickup(c, k, order.order_id, t, "0000", t.total_idr, &picked).reason ==
+            "WRONG_PICKUP_CODE");
+  }
+  const Call blocked = Pickup(c, k, order.order_id, t, t.pickup_code, t.total_idr, &picked);
+  REQUIRE(blocked.status.error_code() == grpc::RESOURCE_EXHAUSTED);
+  REQUIRE(blocked.reason == "TOO_MANY_ATTEMPTS");
+}
+
+TEST_CASE("last fixes are persisted in batches and survive a restart", "[e2e]") {
+  Fixture f;
+  const Courier k = f.OnShift("K", 500'000, 400);
+  REQUIRE(Eventually([&] { return pg::Exec(*f.pool, kPersistedFixes).Int(0, 0) == 1; }));
+  f.Restart();
+  // No new fix after the restart: the offer needs the recovered one.
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(*f.client, k);
+  REQUIRE(offer.job().id() == order.order_id);
+  REQUIRE(offer.distance_to_market_meters() == Approx(400).margin(2));
+}
+
+TEST_CASE("a decline and a timeout move the job on to other couriers", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier a = f.OnShift("A", 500'000, 300);
+  const Courier b = f.OnShift("B", 500'000, 1000);
+  const Courier k = f.OnShift("C", 500'000, 2000);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+
+  const v1::Offer first = WaitOffer(c, a);
+  REQUIRE(first.job().id() == order.order_id);
+  REQUIRE(Decline(c, a, first.offer_id()).ok());
+
+  const v1::Offer second = WaitOffer(c, b);
+  REQUIRE(second.job().id() == order.order_id);
+  REQUIRE(second.offer_id() != first.offer_id());
+  // B lets the countdown run out; the job moves on to C, never back to A.
+  const v1::Offer third = WaitOffer(c, k);
+  REQUIRE(third.job().id() == order.order_id);
+  v1::AcceptOfferResponse resp;
+  auto ctx = Ctx(b.token);
+  v1::AcceptOfferRequest late;
+  late.set_request_id(NewId());
+  late.set_offer_id(second.offer_id());
+  REQUIRE(c.courier->AcceptOffer(ctx.get(), late, &resp).error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*ctx) == "OFFER_EXPIRED");
+  REQUIRE(Current(c, b).courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, a.id).Int(0, 0) == 1);
+
+  v1::GetStatsResponse stats;
+  auto sctx = Ctx(Token(Role::kOperator, "operator-1"));
+  REQUIRE(c.ops->GetStats(sctx.get(), v1::GetStatsRequest(), &stats).ok());
+  REQUIRE(stats.offers_made() == 3);
+  REQUIRE(stats.offers_declined() == 1);
+  REQUIRE(stats.offers_expired() == 1);
+}
+
+TEST_CASE("three offer timeouts in a row take a courier off duty", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier lazy = f.OnShift("Lazy", 500'000, 300);
+  for (int i = 0; i < 3; ++i)
+    PublishConfirmed(f.redis, f.NewOrder());
+  REQUIRE(
+      Eventually([&] { return Current(c, lazy).courier().state() == v1::COURIER_STATE_OFF_DUTY; },
+                 std::chrono::seconds(20)));
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, lazy.id).Int(0, 0) == 3);
+}
+
+TEST_CASE("a courier without enough cash is never offered the job", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier poor = f.OnShift("Poor", 79'999, 100);  // goods total is 80,000
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  REQUIRE(Eventually([&] { return GetJob(c, order.order_id).status() == v1::JOB_STATUS_PENDING; }));
+  // Many windows pass without an offer to the poor courier.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_PENDING);
+  const Courier rich = f.OnShift("Rich", 1'000'000, 2500);
+  const v1::Offer offer = WaitOffer(c, rich);
+  REQUIRE(offer.job().id() == order.order_id);
+  REQUIRE_FALSE(Current(c, poor).has_offer());
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, poor.id).Int(0, 0) == 0);
+}
+
+TEST_CASE("a silent assigned courier is released and the job matched again", "[e2e]") {
+  Fixture f(std::map<std::string, std::string>{{"PASAR_STALE_ASSIGNED_MS", "2000"}});
+  Client& c = *f.client;
+  const Courier silent = f.OnShift("Silent", 500'000, 200);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(c, silent);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, silent, offer.offer_id(), &accepted).ok());
+  const Courier backup = f.OnShift("Backup", 500'000, 1500);  // reporting, fresh
+
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 1; }));
+  const auto released = EventsOfType(f.redis, "CourierUnassigned").front().courier_unassigned();
+  REQUIRE(released.courier_id() == silent.id);
+  REQUIRE(released.reason() == v1::WITHDRAW_REASON_COURIER_SILENT);
+  const auto now = Current(c, silent);
+  REQUIRE(now.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE_FALSE(now.has_job());
+  const v1::Offer again = WaitOffer(c, backup);
+  REQUIRE(again.job().id() == order.order_id);
+}
+
+TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier k = f.OnShift("K", 500'000, 300);
+  Watcher watch(c, k);
+  const Order first = f.NewOrder();
+  PublishConfirmed(f.redis, first);
+  REQUIRE(watch.Wait([](const auto& m) { return m.has_offer(); }));
+  PublishCancelled(f.redis, first.order_id, f.market);
+  const auto withdrawn = watch.Wait([](const auto& m) { return m.has_offer_withdrawn(); });
+  REQUIRE(withdrawn);
+  REQUIRE(withdrawn->offer_withdrawn().reason() == v1::WITHDRAW_REASON_ORDER_CANCELLED);
+  REQUIRE(GetJob(c, first.order_id).status() == v1::JOB_STATUS_CANCELLED);
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_IDLE);
+
+  const Order second = f.NewOrder();
+  PublishConfirmed(f.redis, second);
+  const v1::Offer offer = WaitOffer(c, k);
+  REQUIRE(offer.job().id() == second.order_id);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, k, offer.offer_id(), &accepted).ok());
+  PublishCancelled(f.redis, second.order_id, f.market);
+  const auto job_withdrawn = watch.Wait([](const auto& m) { return m.has_job_withdrawn(); });
+  REQUIRE(job_withdrawn);
+  REQUIRE(job_withdrawn->job_withdrawn().job_id() == second.order_id);
+  REQUIRE(job_withdrawn->job_withdrawn().reason() == v1::WITHDRAW_REASON_ORDER_CANCELLED);
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 1; }));
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_IDLE);
+}
+
+TEST_CASE("a job nobody takes before its dispatch deadline fails", "[e2e]") {
+  Fixture f;
+  Order order = f.NewOrder();
+  order.dispatch_timeout_seconds = 1;
+  PublishConfirmed(f.redis, order);
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "DispatchFailed").size() == 1; }));
+  const auto failed = EventsOfType(f.redis, "DispatchFailed").front();
+  REQUIRE(failed.aggregate_id() == order.order_id);
+  REQUIRE(failed.dispatch_failed().reason() == ev::DISPATCH_FAILURE_REASON_NO_COURIER);
+  REQUIRE(GetJob(*f.client, order.order_id).status() == v1::JOB_STATUS_FAILED);
+}
+
+TEST_CASE("one matcher per market, and another instance takes over when it dies", "[e2e]") {
+  // Watchers re-read only on live hints here (the backstop is a minute), so the offer reaching
+  // the watcher on the instance that did not make it proves the cross-instance fan-out.
+  const std::map<std::string, std::string> slow_backstop{{"PASAR_WATCH_BACKSTOP_MS", "60000"}};
+  Fixture f(slow_backstop);
+  testkit::ServiceProcess second(testkit::BinaryPath("pasar-dispatch"),
+                                 DispatchEnv(f.db, f.prefix, slow_backstop));
+  Client c2(second.address());
+  std::vector<Courier> couriers;
+  for (int i = 0; i < 4; ++i)
+    couriers.push_back(f.OnShift("C" + std::to_string(i), 500'000, 300 + 200 * i));
+  Watcher on_first(*f.client, couriers[0]);
+  Watcher on_second(c2, couriers[0]);
+  // Give both streams time to subscribe before anything is offered (were one late, its
+  // connect-time read would still deliver the offer: correct either way, only less telling).
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  std::vector<Order> orders;
+  for (int i = 0; i < 3; ++i) {
+    orders.push_back(f.NewOrder());
+    PublishConfirmed(f.redis, orders.back());
+  }
+  for (const Order& o : orders) {
+    REQUIRE(Eventually([&] { return GetJob(c2, o.order_id).status() == v1::JOB_STATUS_OFFERED; }));
+  }
+  REQUIRE(on_first.Wait([](const auto& m) { return m.has_offer(); }));
+  REQUIRE(on_second.Wait([](const auto& m) { return m.has_offer(); }));
+  const pg::Result makers = pg::Exec(*f.pool, kAllMakers);
+  REQUIRE(makers.size() == 1);  // a single instance matched the market
+  const std::string holder = makers.Str(0, 0);
+  const bool first_holds =
+      holder.find("-" + std::to_string(f.process->pid()) + "-") != std::string::npos;
+  REQUIRE(
+      (first_holds || holder.find("-" + std::to_string(second.pid()) + "-") != std::string::npos));
+  testkit::ServiceProcess& victim = first_holds ? *f.process : second;
+  Client& survivor = first_holds ? c2 : *f.client;
+  victim.Kill(SIGKILL);
+
+  const Order late = f.NewOrder();
+  PublishConfirmed(f.redis, late);
+  REQUIRE(Eventually(
+      [&] { return GetJob(survivor, late.order_id).status() == v1::JOB_STATUS_OFFERED; }));
+  const pg::Result late_makers = pg::Exec(*f.pool, kMakersOfJob, late.order_id);
+  REQUIRE(late_makers.size() == 1);
+  REQUIRE(late_makers.Str(0, 0) != holder);
+}
+
+TEST_CASE("bad input answers INVALID_ARGUMENT naming the field and writes nothing", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier k = CreateCourier(c, f.market, "K");
+  const std::string op = Token(Role::kOperator, "operator-1");
+  const pg::Result before = pg::Exec(*f.pool, kCountRows);
+
+  auto expect = [](const grpc::Status& s, const std::string& field) {
+    INFO(s.error_message());
+    REQUIRE(s.error_code() == grpc::INVALID_ARGUMENT);
+    REQUIRE(s.error_message().rfind(field + ":", 0) == 0);
+  };
+
+  {  // CreateCourier
+    auto make = [&] {
+      v1::CreateCourierRequest r;
+      r.set_request_id(NewId());
+      r.set_subject("s-" + NewId());
+      r.set_name("Name");
+      r.set_vehicle_plate("N 1 A");
+      r.set_home_market_id(f.market);
+      return r;
+    };
+    v1::CreateCourierResponse resp;
+    auto r = make();
+    r.clear_request_id();
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "request_id");
+    r = make();
+    r.clear_subject();
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "subject");
+    r = make();
+    r.set_name(std::string(101, 'x'));
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "name");
+    r = make();
+    r.set_phone("0812");
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "phone");
+    r = make();
+    r.set_vehicle_plate(std::string(17, 'N'));
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "vehicle_plate");
+    r = make();
+    r.clear_home_market_id();
+    expect(c.ops->CreateCourier(Ctx(op).get(), r, &resp), "home_market_id");
+  }
+  {  // ListCouriers, GetJob, ListJobs, GetStats
+    v1::ListCouriersRequest lc;
+    lc.mutable_near()->set_lat(95);
+    lc.set_radius_meters(100);
+    v1::ListCouriersResponse lcr;
+    expect(c.ops->ListCouriers(Ctx(op).get(), lc, &lcr), "near");
+    lc.mutable_near()->set_lat(kMarketLat);
+    lc.mutable_near()->set_lng(kMarketLng);
+    lc.set_radius_meters(0);
+    expect(c.ops->ListCouriers(Ctx(op).get(), lc, &lcr), "radius_meters");
+    lc.set_radius_meters(100);
+    lc.set_page_size(-1);
+    expect(c.ops->ListCouriers(Ctx(op).get(), lc, &lcr), "page_size");
+    lc.set_page_size(0);
+    lc.set_page_token("garbage!");
+    expect(c.ops->ListCouriers(Ctx(op).get(), lc, &lcr), "page_token");
+    lc.clear_page_token();
+    lc.add_states(v1::COURIER_STATE_UNSPECIFIED);
+    expect(c.ops->ListCouriers(Ctx(op).get(), lc, &lcr), "states[0]");
+    v1::GetJobResponse gj;
+    expect(c.ops->GetJob(Ctx(op).get(), v1::GetJobRequest(), &gj), "job_id");
+    v1::ListJobsRequest lj;
+    lj.add_statuses(static_cast<v1::JobStatus>(42));
+    v1::ListJobsResponse ljr;
+    expect(c.ops->ListJobs(Ctx(op).get(), lj, &ljr), "statuses[0]");
+    v1::GetStatsRequest gs;
+    gs.mutable_since()->set_seconds(4'000'000'000);
+    v1::GetStatsResponse gsr;
+    expect(c.ops->GetStats(Ctx(op).get(), gs, &gsr), "since");
+  }
+  {  // CourierService
+    v1::StartShiftRequest ss;
+    v1::StartShiftResponse ssr;
+    expect(c.courier->StartShift(Ctx(k.token).get(), ss, &ssr), "request_id");
+    ss.set_request_id(NewId());
+    ss.set_cash_on_hand_idr(-1);
+    expect(c.courier->StartShift(Ctx(k.token).get(), ss, &ssr), "cash_on_hand_idr");
+    ss.set_cash_on_hand_idr(1000);
+    ss.mutable_location()->set_lng(200);
+    expect(c.courier->StartShift(Ctx(k.token).get(), ss, &ssr), "location");
+    v1::EndShiftResponse esr;
+    expect(c.courier->EndShift(Ctx(k.token).get(), v1::EndShiftRequest(), &esr), "request_id");
+
+    v1::AcceptOfferRequest ao;
+    ao.set_request_id(NewId());
+    ao.set_offer_id("not-a-uuid");
+    v1::AcceptOfferResponse aor;
+    expect(c.courier->AcceptOffer(Ctx(k.token).get(), ao, &aor), "offer_id");
+    v1::DeclineOfferRequest dof;
+    dof.set_request_id(NewId());
+    dof.set_offer_id(NewId());
+    v1::DeclineOfferResponse dor;
+    expect(c.courier->DeclineOffer(Ctx(k.token).get(), dof, &dor), "reason");
+    dof.set_reason(v1::DECLINE_REASON_OTHER);
+    dof.set_note(std::string(201, 'n'));
+    expect(c.courier->DeclineOffer(Ctx(k.token).get(), dof, &dor), "note");
+
+    v1::ConfirmPickupRequest cp;
+    cp.set_request_id(NewId());
+    cp.set_ticket_id("t");
+    cp.set_pickup_code("1234");
+    v1::ConfirmPickupResponse cpr;
+    expect(c.courier->ConfirmPickup(Ctx(k.token).get(), cp, &cpr), "job_id");
+    cp.set_job_id(NewId());
+    cp.set_pickup_code("12a4");
+    expect(c.courier->ConfirmPickup(Ctx(k.token).get(), cp, &cpr), "pickup_code");
+    cp.set_pickup_code("1234");
+    cp.set_paid_to_trader_idr(-5);
+    expect(c.courier->ConfirmPickup(Ctx(k.token).get(), cp, &cpr), "paid_to_trader_idr");
+    cp.set_paid_to_trader_idr(5);
+    cp.clear_ticket_id();
+    expect(c.courier->ConfirmPickup(Ctx(k.token).get(), cp, &cpr), "ticket_id");
+
+    v1::ConfirmDeliveryRequest cd;
+    cd.set_request_id(NewId());
+    cd.set_job_id(NewId());
+    cd.set_delivery_pin("12345");
+    v1::ConfirmDeliveryResponse cdr;
+    expect(c.courier->ConfirmDelivery(Ctx(k.token).get(), cd, &cdr), "delivery_pin");
+    cd.set_delivery_pin("1234");
+    cd.set_cash_collected_idr(-1);
+    expect(c.courier->ConfirmDelivery(Ctx(k.token).get(), cd, &cdr), "cash_collected_idr");
+
+    // ReportLocations: an empty message is refused; an impossible fix is counted rejected.
+    auto ctx = Ctx(k.token);
+    v1::ReportLocationsResponse rl;
+    auto writer = c.courier->ReportLocations(ctx.get(), &rl);
+    writer->Write(v1::ReportLocationsRequest());
+    writer->WritesDone();
+    expect(writer->Finish(), "fixes");
+    common::v1::LatLng bad;
+    bad.set_lat(91);
+    bad.set_lng(0);
+    const auto counted = Report(c, k, bad);
+    REQUIRE(counted.accepted() == 0);
+    REQUIRE(counted.rejected() == 1);
+  }
+  // Roles and identities.
+  v1::ListJobsResponse ljr;
+  REQUIRE(c.ops->ListJobs(Ctx(k.token).get(), v1::ListJobsRequest(), &ljr).error_code() ==
+          grpc::PERMISSION_DENIED);
+  REQUIRE(c.ops->ListJobs(Ctx("").get(), v1::ListJobsRequest(), &ljr).error_code() ==
+          grpc::UNAUTHENTICATED);
+  v1::ConfirmPickupRequest foreign;
+  foreign.set_request_id(NewId());
+  foreign.set_job_id(NewId());
+  foreign.set_ticket_id("t");
+  foreign.set_pickup_code("1234");
+  v1::ConfirmPickupResponse fr;
+  REQUIRE(c.courier->ConfirmPickup(Ctx(k.token).get(), foreign, &fr).error_code() ==
+          grpc::NOT_FOUND);
+
+  const pg::Result after = pg::Exec(*f.pool, kCountRows);
+  for (int col = 0; col < 4; ++col)
+    REQUIRE(after.Int(0, col) == before.Int(0, col));
+}
+
+}  // namespace
+}  // namespace pasar::dispatch::testing

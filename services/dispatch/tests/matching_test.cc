@@ -1,0 +1,122 @@
+// Matching policy and fix validation.
+#include <catch2/catch.hpp>
+
+#include "domain/matching.h"
+
+namespace pasar::dispatch {
+namespace {
+
+constexpr geo::LatLng kMarket{-8.1335, 113.2249};
+
+// A point `meters` north of the market.
+geo::LatLng North(double meters) {
+  return {kMarket.lat + meters / 111195.08, kMarket.lng};
+}
+
+TEST_CASE("search radius widens while a job waits, up to the cap", "[matching]") {
+  const MatchingPolicy policy(MatchingConfig{});
+  REQUIRE(policy.SearchRadius(0) == 3000);
+  REQUIRE(policy.SearchRadius(29'999) == 3000);
+  REQUIRE(policy.SearchRadius(30'000) == 4000);
+  REQUIRE(policy.SearchRadius(95'000) == 6000);
+  REQUIRE(policy.SearchRadius(3'600'000) == 8000);
+}
+
+TEST_CASE("cost is ride time minus a capped idle credit", "[matching]") {
+  MatchingConfig config;
+  config.road_factor = 1.0;
+  config.speed_mps = 10;
+  config.fairness_credit_per_idle_s = 0.5;
+  config.max_fairness_credit_s = 60;
+  const MatchingPolicy policy(config);
+  REQUIRE(policy.Cost(1000, 0) == Approx(100));
+  REQUIRE(policy.Cost(1000, 20'000) == Approx(90));
+  REQUIRE(policy.Cost(1000, 3'600'000) == Approx(40));
+  REQUIRE(policy.EtaSeconds(1001) == 101);
+}
+
+TEST_CASE("only fresh, near, idle couriers with enough cash that did not decline", "[matching]") {
+  const MatchingPolicy policy(MatchingConfig{});
+  const int64_t now = 1'000'000'000;
+  SpatialIndex index;
+  index.Upsert("near", Fix{North(500), now - 1000});
+  index.Upsert("stale", Fix{North(400), now - 61'000});
+  index.Upsert("far", Fix{North(3500), now});
+  index.Upsert("poor", Fix{North(300), now});
+  index.Upsert("declined", Fix{North(200), now});
+  index.Upsert("busy", Fix{North(100), now});
+
+  PendingJob job{"job-1", kMarket, 50'000, 0, {"declined"}};
+  const auto candidates = policy.Candidates(index, job, now);
+  std::vector<std::string> ids;
+  for (const auto& h : candidates)
+    ids.emplace_back(h.id);
+  REQUIRE(ids == std::vector<std::string>{"busy", "declined", "poor", "near"});
+
+  absl::flat_hash_map<std::string, IdleCourier> idle{{"near", {60'000, 0}},
+                                                     {"poor", {49'999, 0}},
+                                                     {"declined", {100'000, 0}},
+                                                     {"far", {100'000, 0}}};
+  auto plan = policy.Plan({job}, {candidates}, idle);
+  REQUIRE(plan.size() == 1);
+  REQUIRE(plan[0].courier_id == "near");
+  REQUIRE(plan[0].distance_m == Approx(500).epsilon(1e-3));
+
+  // After waiting 30 s the radius reaches "far" as well; "near" is still cheaper.
+  job.waiting_ms = 31'000;
+  const auto wider = policy.Candidates(index, job, now);
+  REQUIRE(wider.size() == 5);
+  plan = policy.Plan({job}, {wider}, idle);
+  REQUIRE(plan.size() == 1);
+  REQUIRE(plan[0].courier_id == "near");
+
+  // Nobody eligible: no proposal.
+  idle.erase("near");
+  idle.erase("far");
+  REQUIRE(policy.Plan({job}, {wider}, idle).empty());
+}
+
+TEST_CASE("the plan is the exact optimum, not greedy", "[matching]") {
+  // Greedy (nearest courier per job in order) gives A->x (100 m), then B has only y (2900 m):
+  // total 3000 m. Optimal: A->y (1000 m), B->x (150 m): total 1150 m.
+  MatchingConfig config;
+  config.fairness_credit_per_idle_s = 0;
+  const MatchingPolicy policy(config);
+  const int64_t now = 5'000'000;
+  SpatialIndex index;
+  const geo::LatLng a = kMarket;
+  const geo::LatLng b = North(2000);
+  index.Upsert("x", Fix{North(100), now});    // 100 m from A, 1900 m from B
+  index.Upsert("y", Fix{North(-1000), now});  // 1000 m from A, 3000 m from B
+  PendingJob job_a{"A", a, 0, 0, {}};
+  PendingJob job_b{"B", b, 0, 0, {}};
+  const absl::flat_hash_map<std::string, IdleCourier> idle{{"x", {}}, {"y", {}}};
+  const std::vector<PendingJob> jobs{job_a, job_b};
+  const auto plan = policy.Plan(
+      jobs, {policy.Candidates(index, job_a, now), policy.Candidates(index, job_b, now)}, idle);
+  REQUIRE(plan.size() == 2);
+  REQUIRE(plan[0].job_id == "A");
+  REQUIRE(plan[0].courier_id == "y");
+  REQUIRE(plan[1].job_id == "B");
+  REQUIRE(plan[1].courier_id == "x");
+}
+
+TEST_CASE("fix validation", "[matching]") {
+  const FixRules rules;
+  const int64_t now = 10'000'000;
+  const Fix good{kMarket, now};
+  REQUIRE(CheckFix(rules, good, nullptr, now) == FixVerdict::kAccept);
+  REQUIRE(CheckFix(rules, Fix{{91, 0}, now}, nullptr, now) == FixVerdict::kInvalidPosition);
+  REQUIRE(CheckFix(rules, Fix{{0, 0}, now}, nullptr, now) == FixVerdict::kInvalidPosition);
+  REQUIRE(CheckFix(rules, Fix{kMarket, now + 61'000}, nullptr, now) == FixVerdict::kFuture);
+  REQUIRE(CheckFix(rules, Fix{kMarket, now + 59'000}, nullptr, now) == FixVerdict::kAccept);
+  REQUIRE(CheckFix(rules, Fix{kMarket, now - 301'000}, nullptr, now) == FixVerdict::kTooOld);
+  const Fix prev{kMarket, now - 10'000};
+  REQUIRE(CheckFix(rules, Fix{kMarket, now - 10'000}, &prev, now) == FixVerdict::kNotNewer);
+  // 1 km in 10 s = 360 km/h: impossible; 100 m in 10 s: fine.
+  REQUIRE(CheckFix(rules, Fix{North(1000), now}, &prev, now) == FixVerdict::kImpossibleJump);
+  REQUIRE(CheckFix(rules, Fix{North(100), now}, &prev, now) == FixVerdict::kAccept);
+}
+
+}  // namespace
+}  // namespace pasar::dispatch

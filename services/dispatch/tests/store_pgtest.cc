@@ -1,0 +1,126 @@
+// The store against a real PostgreSQL: batched fixes (newest wins, seq-ordered reads) and a
+// sweeper run by several instances at once (each deadline applied exactly once).
+#include <catch2/catch.hpp>
+
+#include <atomic>
+#include <thread>
+
+#include "pasar/events/events.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/testkit/testkit.h"
+#include "store/store.h"
+
+namespace pasar::dispatch {
+std::vector<pg::Migration> Migrations();
+}
+
+namespace pasar::dispatch::store {
+namespace {
+
+constexpr pg::Query kCountOutbox{"t_count_outbox", "SELECT count(*) FROM outbox WHERE type = $1"};
+constexpr pg::Query kCourierRow{"t_courier_row",
+                                "SELECT state, consecutive_timeouts FROM couriers WHERE id = $1"};
+constexpr pg::Query kJobStatusOf{"t_job_status", "SELECT status FROM jobs WHERE id = $1"};
+
+struct Db {
+  testkit::TempDatabase db;
+  pg::Pool pool{pg::PoolConfig{.conninfo = db.conninfo(), .search_path = "dispatch", .size = 8}};
+  Db() {
+    pg::Migrate(pool, "dispatch", "events", events::Migrations());
+    pg::Migrate(pool, "dispatch", "dispatch", Migrations());
+  }
+};
+
+std::string OnShiftCourier(Store& store, const std::string& subject) {
+  v1::CreateCourierRequest create;
+  create.set_subject(subject);
+  create.set_name("Budi");
+  create.set_vehicle_plate("N 1 A");
+  create.set_home_market_id("m-1");
+  v1::CreateCourierResponse created;
+  REQUIRE(store.CreateCourier({"op", "CreateCourier", "r-" + subject, "x"}, create, &created).ok());
+  v1::StartShiftRequest shift;
+  shift.set_cash_on_hand_idr(100'000);
+  v1::StartShiftResponse started;
+  REQUIRE(store.StartShift({subject, "StartShift", "s-" + subject, "y"}, shift, &started).ok());
+  REQUIRE(started.courier().state() == v1::COURIER_STATE_IDLE);
+  return created.courier().id();
+}
+
+TEST_CASE("fixes: one batch upsert, newest wins, read back in seq order", "[pg]") {
+  Db d;
+  Store store(d.pool, Timers{});
+  const std::string a = OnShiftCourier(store, "a");
+  const std::string b = OnShiftCourier(store, "b");
+  store.FlushFixes({{a, Fix{{-8.1, 113.2}, 2000}},
+                    {b, Fix{{-8.2, 113.3}, 2000}},
+                    {"00000000-0000-4000-8000-000000000000", Fix{{1, 1}, 1}}});  // unknown: skipped
+  std::vector<std::pair<std::string, Fix>> seen;
+  const auto collect = [&](const std::string& id, const Fix& f) { seen.emplace_back(id, f); };
+  const int64_t seq = store.ReadFixesSince(0, collect);
+  REQUIRE(seen.size() == 2);
+  store.FlushFixes({{a, Fix{{-9, 114}, 1000}}});  // older than the stored one: ignored
+  seen.clear();
+  REQUIRE(store.ReadFixesSince(seq, collect) == seq);
+  REQUIRE(seen.empty());
+  store.FlushFixes({{a, Fix{{-8.11, 113.21}, 3000}}});
+  REQUIRE(store.ReadFixesSince(seq, collect) > seq);
+  REQUIRE(seen.size() == 1);
+  REQUIRE(seen[0].first == a);
+  REQUIRE(seen[0].second.recorded_at_ms == 3000);
+}
+
+TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
+  Db d;
+  Timers timers;
+  timers.offer_ttl = absl::ZeroDuration();  // due at once
+  Store store(d.pool, timers);
+  const std::string courier = OnShiftCourier(store, "c");
+  {
+    pg::Transaction tx(d.pool, "confirm");
+    events::v1::Envelope env;
+    auto* oc = env.mutable_order_confirmed();
+    oc->set_order_id("order-1");
+    oc->set_market_id("m-1");
+    oc->mutable_pickup()->set_lat(-8.1);
+    oc->mutable_pickup()->set_lng(113.2);
+    oc->mutable_drop_off()->set_lat(-8.11);
+    oc->mutable_drop_off()->set_lng(113.21);
+    oc->set_delivery_pin("1234");
+    oc->set_goods_total_idr(50'000);
+    oc->set_cash_to_collect_idr(62'000);
+    auto* t = oc->add_tickets();
+    t->set_ticket_id("t-1");
+    t->set_stall_id("s-1");
+    t->set_total_idr(50'000);
+    t->set_pickup_code("1111");
+    store.ApplyOrderConfirmed(tx, env);
+    store.ApplyOrderConfirmed(tx, env);  // a duplicate delivery changes nothing
+    tx.Commit();
+  }
+  REQUIRE(store.MarketsWithPendingJobs() == std::vector<std::string>{"m-1"});
+  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-1"));
+  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-2"));
+
+  std::atomic<int> expired{0};
+  std::vector<std::thread> sweepers;
+  for (int i = 0; i < 4; ++i) {
+    sweepers.emplace_back([&] { expired += store.ExpireOffers(100); });
+  }
+  for (auto& t : sweepers)
+    t.join();
+  REQUIRE(expired.load() == 1);
+  const pg::Result row = pg::Exec(d.pool, kCourierRow, courier);
+  REQUIRE(row.Str(0, 0) == "IDLE");
+  REQUIRE(row.Int(0, 1) == 1);
+  REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "PENDING");
+  REQUIRE(pg::Exec(d.pool, kCountOutbox, "OfferResolved").Int(0, 0) == 1);
+  // The courier who let it expire is never offered that job again.
+  const auto jobs = store.PendingJobs("m-1", 10);
+  REQUIRE(jobs.size() == 1);
+  REQUIRE(jobs[0].job.excluded.contains(courier));
+  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-1"));
+}
+
+}  // namespace
+}  // namespace pasar::dispatch::store

@@ -1,0 +1,119 @@
+#include "workers/live_locations.h"
+
+#include <exception>
+
+#include "pasar/rpc/log.h"
+
+namespace pasar::dispatch {
+
+LiveLocations::LiveLocations(store::Store& store, FixRules rules, absl::Duration flush_every)
+    : store_(store), rules_(rules), flush_every_(flush_every) {}
+
+LiveLocations::~LiveLocations() {
+  Stop();
+}
+
+void LiveLocations::Start() {
+  Refresh();
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void LiveLocations::Stop() {
+  {
+    std::lock_guard lock(stop_mu_);
+    stop_ = true;
+  }
+  stop_cv_.notify_all();
+  if (thread_.joinable()) {
+    thread_.join();
+    try {
+      Flush();
+    } catch (const std::exception& e) {
+      rpc::Log("warn", "final location flush failed", {{"error", e.what()}});
+    }
+  }
+}
+
+LiveLocations::Counts LiveLocations::Report(const std::string& courier_id,
+                                            const std::vector<Fix>& fixes, int64_t now_ms) {
+  Counts counts;
+  std::vector<Fix> accepted;
+  accepted.reserve(fixes.size());
+  {
+    std::unique_lock lock(index_mu_);
+    std::optional<Fix> previous = index_.Get(courier_id);
+    for (const Fix& fix : fixes) {
+      if (CheckFix(rules_, fix, previous ? &*previous : nullptr, now_ms) != FixVerdict::kAccept) {
+        ++counts.rejected;
+        continue;
+      }
+      previous = fix;
+      ++counts.accepted;
+    }
+    if (counts.accepted > 0) index_.Upsert(courier_id, *previous);
+    if (counts.accepted > 0) {
+      std::lock_guard dirty(dirty_mu_);
+      dirty_[courier_id] = *previous;
+    }
+  }
+  if (metrics_ != nullptr) {
+    metrics_->fixes_accepted.Increment(static_cast<double>(counts.accepted));
+    metrics_->fixes_rejected.Increment(static_cast<double>(counts.rejected));
+  }
+  return counts;
+}
+
+void LiveLocations::Refresh() {
+  std::lock_guard guard(refresh_mu_);
+  std::vector<std::pair<std::string, Fix>> rows;
+  const int64_t seq = store_.ReadFixesSince(
+      seen_seq_, [&](const std::string& id, const Fix& fix) { rows.emplace_back(id, fix); });
+  if (!rows.empty()) {
+    std::unique_lock lock(index_mu_);
+    for (const auto& [id, fix] : rows) {
+      const auto current = index_.Get(id);
+      if (!current || current->recorded_at_ms < fix.recorded_at_ms) index_.Upsert(id, fix);
+    }
+    if (metrics_ != nullptr) metrics_->couriers_indexed.Set(static_cast<double>(index_.size()));
+  }
+  seen_seq_ = seq;
+}
+
+void LiveLocations::Flush() {
+  std::vector<std::pair<std::string, Fix>> batch;
+  {
+    std::lock_guard lock(dirty_mu_);
+    batch.assign(dirty_.begin(), dirty_.end());
+    dirty_.clear();
+  }
+  if (batch.empty()) return;
+  try {
+    store_.FlushFixes(batch);
+  } catch (...) {
+    // Put them back unless a newer fix arrived meanwhile; retried on the next tick.
+    std::lock_guard lock(dirty_mu_);
+    for (auto& [id, fix] : batch) {
+      auto [it, inserted] = dirty_.emplace(id, fix);
+      if (!inserted && it->second.recorded_at_ms < fix.recorded_at_ms) it->second = fix;
+    }
+    throw;
+  }
+  if (metrics_ != nullptr) metrics_->fixes_flushed.Increment(static_cast<double>(batch.size()));
+}
+
+void LiveLocations::Loop() {
+  std::unique_lock lock(stop_mu_);
+  while (!stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(flush_every_),
+                            [this] { return stop_; })) {
+    lock.unlock();
+    try {
+      Flush();
+    } catch (const std::exception& e) {
+      rpc::Log("warn", "location flush failed", {{"error", e.what()}});
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace pasar::dispatch

@@ -1,0 +1,181 @@
+#include "workers/matcher.h"
+
+#include <exception>
+
+#include "absl/time/clock.h"
+#include "pasar/rpc/log.h"
+
+namespace pasar::dispatch {
+namespace {
+
+constexpr absl::Duration kKeepIdleLease = absl::Minutes(1);
+
+}  // namespace
+
+Matcher::Matcher(store::Store& store, redis::Client& redis, LiveLocations& locations,
+                 MatchingPolicy policy, MatcherConfig config, std::string instance_id)
+    : store_(store),
+      redis_(redis),
+      locations_(locations),
+      policy_(policy),
+      config_(config),
+      instance_id_(std::move(instance_id)) {}
+
+Matcher::~Matcher() {
+  Stop();
+}
+
+void Matcher::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Matcher::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  for (auto& [market, ml] : leases_) {
+    try {
+      if (ml.lease) ml.lease->Release();
+    } catch (const std::exception&) {
+      // It expires by itself.
+    }
+  }
+  leases_.clear();
+}
+
+int Matcher::RunOnce() {
+  locations_.Refresh();
+  const std::vector<std::string> markets = store_.MarketsWithPendingJobs();
+  const absl::Time now = absl::Now();
+  for (const std::string& market : markets)
+    leases_[market].last_needed = now;
+  int offers = 0;
+  for (auto it = leases_.begin(); it != leases_.end();) {
+    const std::string& market = it->first;
+    MarketLease& ml = it->second;
+    // Ownership is sticky: a held lease is renewed while the market had pending jobs within
+    // kKeepIdleLease, so one instance keeps a market instead of instances taking turns.
+    if (now - ml.last_needed > kKeepIdleLease) {
+      if (ml.lease) ml.lease->Release();
+      it = leases_.erase(it);
+      continue;
+    }
+    if (!ml.lease) {
+      ml.lease = std::make_unique<redis::Lease>(redis_, "matcher." + market, instance_id_,
+                                                config_.lease_ttl);
+    }
+    const bool held = ml.lease->held() ? ml.lease->Renew() : ml.lease->TryAcquire();
+    if (held && ml.last_needed == now) offers += MatchMarket(market);
+    ++it;
+  }
+  if (metrics_ != nullptr) {
+    metrics_->matcher_windows.Increment();
+    metrics_->offers_made.Increment(offers);
+  }
+  return offers;
+}
+
+int Matcher::MatchMarket(const std::string& market_id) {
+  const std::vector<store::MatchJob> rows =
+      store_.PendingJobs(market_id, config_.max_jobs_per_window);
+  if (rows.empty()) return 0;
+  const int64_t now_ms = absl::ToUnixMillis(absl::Now());
+  std::vector<PendingJob> jobs;
+  jobs.reserve(rows.size());
+  for (const auto& r : rows)
+    jobs.push_back(r.job);
+
+  // Spatial candidates (fresh fixes within each job's radius), copied out of the lock.
+  std::vector<std::vector<SpatialIndex::Hit>> candidates;
+  std::vector<std::string> owned_ids;  // keeps the ids alive after the lock is released
+  std::vector<std::string> unique_ids;
+  locations_.Read([&](const SpatialIndex& index) {
+    for (const PendingJob& job : jobs)
+      candidates.push_back(policy_.Candidates(index, job, now_ms));
+    std::size_t total = 0;
+    for (const auto& c : candidates)
+      total += c.size();
+    owned_ids.reserve(total);
+    for (auto& c : candidates) {
+      for (auto& hit : c) {
+        owned_ids.emplace_back(hit.id);
+        hit.id = owned_ids.back();
+      }
+    }
+    return 0;
+  });
+  absl::flat_hash_set<std::string> seen;
+  for (const std::string& id : owned_ids) {
+    if (seen.insert(id).second) unique_ids.push_back(id);
+  }
+  if (unique_ids.empty()) return 0;
+  const auto idle = store_.IdleCouriers(unique_ids);
+  const std::vector<Proposal> plan = policy_.Plan(jobs, candidates, idle);
+  int made = 0;
+  for (const Proposal& p : plan) {
+    if (store_.MakeOffer(market_id, p, instance_id_)) ++made;
+  }
+  return made;
+}
+
+void Matcher::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    try {
+      RunOnce();
+    } catch (const std::exception& e) {
+      rpc::Log("warn", "matcher window failed", {{"error", e.what()}});
+    }
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.window), [this] { return stop_; });
+  }
+}
+
+Sweeper::Sweeper(store::Store& store, SweeperConfig config) : store_(store), config_(config) {}
+
+Sweeper::~Sweeper() {
+  Stop();
+}
+
+void Sweeper::Start() {
+  if (thread_.joinable()) return;
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void Sweeper::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+int Sweeper::RunOnce() {
+  int done = store_.ExpireOffers(config_.batch);
+  done += store_.FailOverdueJobs(config_.batch);
+  done += store_.ReleaseSilentCouriers(config_.stale_assigned, config_.batch);
+  if (metrics_ != nullptr) metrics_->timers_fired.Increment(done);
+  return done;
+}
+
+void Sweeper::Loop() {
+  std::unique_lock lock(mu_);
+  while (!stop_) {
+    lock.unlock();
+    try {
+      RunOnce();
+    } catch (const std::exception& e) {
+      rpc::Log("warn", "sweeper failed", {{"error", e.what()}});
+    }
+    lock.lock();
+    cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.every), [this] { return stop_; });
+  }
+}
+
+}  // namespace pasar::dispatch

@@ -1,0 +1,99 @@
+// The batch matcher: every window, for each market with pending jobs whose lease
+// (<prefix>lease.matcher.<market id>) this instance holds or can take, plans the exact
+// minimum-cost assignment of pending jobs to eligible couriers and makes the offers.
+// Only the lease holder matches a market; when it dies the lease expires (TTL) and another
+// instance takes the market over at its next window.
+#pragma once
+
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+
+#include "absl/time/time.h"
+#include "domain/matching.h"
+#include "pasar/redis/redis.h"
+#include "store/store.h"
+#include "workers/live_locations.h"
+#include "workers/metrics.h"
+
+namespace pasar::dispatch {
+
+struct MatcherConfig {
+  absl::Duration window = absl::Seconds(2);     // PASAR_BATCH_WINDOW_MS
+  absl::Duration lease_ttl = absl::Seconds(5);  // PASAR_MATCHER_LEASE_MS
+  int max_jobs_per_window = 500;
+};
+
+class Matcher final {
+ public:
+  Matcher(store::Store& store, redis::Client& redis, LiveLocations& locations,
+          MatchingPolicy policy, MatcherConfig config, std::string instance_id);
+  ~Matcher();  // Stop()
+  Matcher(const Matcher&) = delete;
+  Matcher& operator=(const Matcher&) = delete;
+
+  void set_metrics(DispatchMetrics* metrics) { metrics_ = metrics; }  // optional, before Start
+  void Start();
+  void Stop();  // joins and releases the leases held
+  // One window on the calling thread; returns the number of offers made.
+  int RunOnce();
+
+ private:
+  void Loop();
+  int MatchMarket(const std::string& market_id);
+
+  store::Store& store_;
+  redis::Client& redis_;
+  LiveLocations& locations_;
+  const MatchingPolicy policy_;
+  const MatcherConfig config_;
+  const std::string instance_id_;
+  DispatchMetrics* metrics_ = nullptr;
+  struct MarketLease {
+    std::unique_ptr<redis::Lease> lease;
+    absl::Time last_needed;  // last window the market had pending jobs
+  };
+  std::map<std::string, MarketLease> leases_;  // loop thread only
+
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+struct SweeperConfig {
+  absl::Duration every = absl::Milliseconds(500);      // PASAR_SWEEP_INTERVAL_MS
+  absl::Duration stale_assigned = absl::Seconds(120);  // PASAR_STALE_ASSIGNED_MS
+  int batch = 100;
+};
+
+// Applies the persisted deadlines: offer timeouts, dispatch deadlines, silent assigned couriers.
+// Every instance runs one; rows are claimed with FOR UPDATE SKIP LOCKED.
+class Sweeper final {
+ public:
+  Sweeper(store::Store& store, SweeperConfig config);
+  ~Sweeper();
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+  void set_metrics(DispatchMetrics* metrics) { metrics_ = metrics; }  // optional, before Start
+  void Start();
+  void Stop();
+  int RunOnce();  // transitions applied
+
+ private:
+  void Loop();
+
+  store::Store& store_;
+  const SweeperConfig config_;
+  DispatchMetrics* metrics_ = nullptr;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+}  // namespace pasar::dispatch
