@@ -85,6 +85,26 @@ std::string ServerConfig::Extra(const std::string& key, std::string fallback) co
   return it == extra.end() ? std::move(fallback) : it->second;
 }
 
+int64_t ServerConfig::ExtraInt(const std::string& key, int64_t fallback, int64_t min,
+                               int64_t max) const {
+  auto it = extra.find(key);
+  if (it == extra.end() || it->second.empty()) return fallback;
+  int64_t value = 0;
+  if (!absl::SimpleAtoi(it->second, &value) || value < min || value > max) {
+    throw std::invalid_argument("PASAR_" + absl::AsciiStrToUpper(key) +
+                                ": expected an integer in [" + std::to_string(min) + ", " +
+                                std::to_string(max) + "], got \"" + it->second + "\"");
+  }
+  return value;
+}
+
+absl::Duration ServerConfig::ExtraMillis(const std::string& key, absl::Duration fallback,
+                                         absl::Duration min, absl::Duration max) const {
+  return absl::Milliseconds(ExtraInt(key, absl::ToInt64Milliseconds(fallback),
+                                     absl::ToInt64Milliseconds(min),
+                                     absl::ToInt64Milliseconds(max)));
+}
+
 ServerConfig ConfigFromEnvAndFlags(std::string service_name, int argc, char** argv) {
   Settings settings = Collect(argc, argv);
   ServerConfig config;

@@ -293,6 +293,16 @@ TEST_CASE("ConfigFromEnvAndFlags: environment, then flags, extra keys") {
   CHECK(config.extra.count("listen") == 0);
   CHECK(config.extra.count("jwt_secret") == 0);
 
+  config.extra["window_ms"] = "250";
+  config.extra["bad_ms"] = "25x";
+  config.extra["huge"] = "99";
+  CHECK(config.ExtraInt("absent", 7, 1, 10) == 7);
+  CHECK(config.ExtraInt("huge", 7, 1, 100) == 99);
+  CHECK_THROWS_WITH(config.ExtraInt("huge", 7, 1, 10), Catch::Contains("PASAR_HUGE"));
+  CHECK(config.ExtraMillis("window_ms", absl::Seconds(2)) == absl::Milliseconds(250));
+  CHECK(config.ExtraMillis("absent", absl::Seconds(2)) == absl::Seconds(2));
+  CHECK_THROWS_AS(config.ExtraMillis("bad_ms", absl::Seconds(2)), std::invalid_argument);
+
   std::vector<std::string> bad{"svc", "--max-threads=lots"};
   std::vector<char*> bad_argv{bad[0].data(), bad[1].data()};
   CHECK_THROWS_AS(rpc::ConfigFromEnvAndFlags("x", 2, bad_argv.data()), std::invalid_argument);

@@ -74,6 +74,13 @@ struct ServerConfig {
 
   // extra[key] or `fallback` when absent.
   std::string Extra(const std::string& key, std::string fallback = {}) const;
+  // extra[key] as an integer in [min, max], or `fallback` when absent. Throws
+  // std::invalid_argument naming PASAR_<KEY> when it is not an integer or out of range.
+  int64_t ExtraInt(const std::string& key, int64_t fallback, int64_t min, int64_t max) const;
+  // extra[key] as a whole number of milliseconds in [min, max], or `fallback` when absent.
+  absl::Duration ExtraMillis(const std::string& key, absl::Duration fallback,
+                             absl::Duration min = absl::Milliseconds(1),
+                             absl::Duration max = absl::Hours(24 * 365)) const;
 };
 
 // Defaults, then the environment, then flags of the form --name=value (names with '-' or '_').
