@@ -36,12 +36,14 @@ int main(int argc, char** argv) {
     consumer_config.streams = {order::kDispatchStream, order::kInventoryStream};
     consumer_config.threads = settings.consumer_threads;
     consumer_config.claim_idle = settings.consumer_claim_idle;
+    consumer_config.max_deliveries = settings.consumer_max_deliveries;
     events::Consumer consumer(pool, redis_config, consumer_config, order::HandleEvent);
-    order::TicketSweeper sweeper(pool, settings.sweeper_interval);
+    order::TicketSweeper sweeper(pool, settings.sweeper_interval, settings.retention);
     order::LiveHub live(redis_config);
 
     auth::Verifier verifier(config.jwt);
-    order::InventoryClient inventory(settings.inventory_addr, config.jwt);
+    order::InventoryClient inventory(settings.inventory_addr, config.jwt,
+                                     settings.market_cache_ttl);
     rpc::Host* host_ptr = nullptr;
     auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
     order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);

@@ -11,14 +11,18 @@ namespace {
 
 constexpr absl::Duration kTokenTtl = absl::Hours(1);
 constexpr absl::Duration kTokenRenewAfter = absl::Minutes(30);
+// Bound of the market cache (a town has a handful of markets; ids come from clients).
+constexpr size_t kMaxCachedMarkets = 1024;
 
 }  // namespace
 
-InventoryClient::InventoryClient(const std::string& address, auth::JwtConfig jwt)
+InventoryClient::InventoryClient(const std::string& address, auth::JwtConfig jwt,
+                                 absl::Duration market_cache_ttl)
     : jwt_(std::move(jwt)),
       channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
       catalog_(inv::CatalogService::NewStub(channel_)),
-      stock_(inv::StockService::NewStub(channel_)) {}
+      stock_(inv::StockService::NewStub(channel_)),
+      market_cache_ttl_(market_cache_ttl) {}
 
 void InventoryClient::Prepare(grpc::ClientContext& ctx, Deadline deadline) {
   std::string token;
@@ -51,12 +55,31 @@ Upstream InventoryClient::Run(Deadline deadline, Call&& call) {
 
 Upstream InventoryClient::GetMarket(const std::string& market_id, Deadline deadline,
                                     inv::Market* out) {
+  const bool cached = market_cache_ttl_ > absl::ZeroDuration();
+  if (cached) {
+    absl::MutexLock lock(&cache_mu_);
+    const auto it = markets_.find(market_id);
+    if (it != markets_.end() && absl::Now() < it->second.expires) {
+      *out = it->second.market;
+      return {};
+    }
+  }
   inv::GetMarketRequest req;
   req.set_market_id(market_id);
   inv::GetMarketResponse resp;
   Upstream u = Run(deadline,
                    [&](grpc::ClientContext& ctx) { return catalog_->GetMarket(&ctx, req, &resp); });
-  if (u.ok()) *out = std::move(*resp.mutable_market());
+  if (!u.ok()) return u;
+  *out = std::move(*resp.mutable_market());
+  if (cached) {
+    absl::MutexLock lock(&cache_mu_);
+    const absl::Time now = absl::Now();
+    if (markets_.size() >= kMaxCachedMarkets) {
+      absl::erase_if(markets_, [&](const auto& entry) { return entry.second.expires <= now; });
+      if (markets_.size() >= kMaxCachedMarkets) markets_.clear();
+    }
+    markets_[market_id] = {*out, now + market_cache_ttl_};
+  }
   return u;
 }
 

@@ -10,6 +10,7 @@
 #include <grpcpp/channel.h>
 #include <grpcpp/server_context.h>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
@@ -31,8 +32,13 @@ class InventoryClient final {
  public:
   using Deadline = std::chrono::system_clock::time_point;
 
-  InventoryClient(const std::string& address, auth::JwtConfig jwt);
+  // Markets are kept `market_cache_ttl` (zero: not cached): QuoteOrder and PlaceOrder read the
+  // market on every call. Safe for a few seconds: inventory checks the market is open again
+  // when it reserves, and fee or timeout changes apply to orders placed after the TTL.
+  InventoryClient(const std::string& address, auth::JwtConfig jwt,
+                  absl::Duration market_cache_ttl = absl::ZeroDuration());
 
+  // From the cache when fresh; only successful answers are cached.
   Upstream GetMarket(const std::string& market_id, Deadline deadline, inv::Market* out);
   Upstream GetStall(const std::string& stall_id, Deadline deadline, inv::Stall* out);
   Upstream BatchGetProducts(const std::vector<std::string>& ids, Deadline deadline,
@@ -60,6 +66,14 @@ class InventoryClient final {
   absl::Mutex mu_;
   std::string token_ ABSL_GUARDED_BY(mu_);
   absl::Time token_renew_at_ ABSL_GUARDED_BY(mu_) = absl::InfinitePast();
+
+  struct CachedMarket {
+    inv::Market market;
+    absl::Time expires;
+  };
+  absl::Duration market_cache_ttl_;
+  absl::Mutex cache_mu_;
+  absl::flat_hash_map<std::string, CachedMarket> markets_ ABSL_GUARDED_BY(cache_mu_);
 };
 
 }  // namespace pasar::order

@@ -23,7 +23,7 @@ constexpr int64_t kMaxQuantity = 1'000'000;
 constexpr int kMaxStatusFilters = 6;
 constexpr absl::Duration kDefaultTraderTimeout = absl::Seconds(300);
 constexpr absl::Duration kDefaultDispatchTimeout = absl::Seconds(900);
-constexpr absl::Duration kReservationMargin = absl::Minutes(5);
+constexpr int kSnapshotPage = 50;
 
 grpc::Status Refuse(grpc::ServerContext* ctx, std::string_view reason, std::string_view msg) {
   return rpc::Refuse(ctx, grpc::StatusCode::FAILED_PRECONDITION, reason, msg);
@@ -303,20 +303,19 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
       !s.ok()) {
     return s;
   }
-  const absl::Duration trader_timeout =
-      settings_.trader_response_override > absl::ZeroDuration()
-          ? settings_.trader_response_override
-          : (market.trader_response_timeout_seconds() > 0
-                 ? absl::Seconds(market.trader_response_timeout_seconds())
-                 : kDefaultTraderTimeout);
+  const d::PlacementDeadlines deadlines =
+      d::PlaceDeadlines(settings_.trader_response_override > absl::ZeroDuration()
+                            ? settings_.trader_response_override
+                            : (market.trader_response_timeout_seconds() > 0
+                                   ? absl::Seconds(market.trader_response_timeout_seconds())
+                                   : kDefaultTraderTimeout),
+                        settings_.reservation_ttl);
   const absl::Duration dispatch_timeout =
       settings_.dispatch_timeout_override > absl::ZeroDuration()
           ? settings_.dispatch_timeout_override
           : (market.dispatch_timeout_seconds() > 0
                  ? absl::Seconds(market.dispatch_timeout_seconds())
                  : kDefaultDispatchTimeout);
-  const absl::Duration ttl = std::min(
-      absl::Hours(24), std::max(settings_.reservation_ttl, trader_timeout + kReservationMargin));
 
   // Counted before the lock (so no second connection is needed under it): duplicates waiting
   // for the lock use up numbers but never reserve, they find the first one's order.
@@ -327,6 +326,7 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
   if (auto s = replay(tx)) return *s;
 
   inv::Reservation reservation;
+  const absl::Duration ttl = deadlines.reservation_ttl;
   if (auto s = Reserve(ctx, order_id, attempt, req, ttl, &reservation); !s.ok()) return s;
 
   try {
@@ -360,7 +360,7 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
         nt.stall_id = rl.stall_id();
         nt.stall_name = rl.stall_name();
         nt.pickup_code = RandomDigits(4);
-        nt.decide_by = now + trader_timeout;
+        nt.decide_by = now + deadlines.trader_timeout;
         nt.created_at = now;
         o.tickets.push_back(std::move(nt));
         t = &o.tickets.back();
@@ -530,14 +530,20 @@ grpc::Status OrderApi::WatchOrder(grpc::ServerContext* ctx, const v1::WatchOrder
       const bool hinted = watch.Wait(std::min(settings_.watch_backstop, absl::Seconds(1)));
       if (!hinted && absl::Now() - last_read < settings_.watch_backstop) continue;
       last_read = absl::Now();
-      for (const store::Snapshot& snap : store::SnapshotsAfter(pool_, req->order_id(), sent, 50)) {
-        v1::WatchOrderResponse next;
-        if (!next.mutable_order()->ParseFromString(snap.bytes)) {
-          return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+      // Every version after the last one sent, oldest first, in pages until none is left.
+      for (;;) {
+        const std::vector<store::Snapshot> page =
+            store::SnapshotsAfter(pool_, req->order_id(), sent, kSnapshotPage);
+        for (const store::Snapshot& snap : page) {
+          v1::WatchOrderResponse next;
+          if (!next.mutable_order()->ParseFromString(snap.bytes)) {
+            return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+          }
+          if (!writer->Write(next)) return grpc::Status::OK;
+          sent = snap.version;
+          if (Final(*FromProto(next.order().status()))) return grpc::Status::OK;
         }
-        if (!writer->Write(next)) return grpc::Status::OK;
-        sent = snap.version;
-        if (Final(*FromProto(next.order().status()))) return grpc::Status::OK;
+        if (static_cast<int>(page.size()) < kSnapshotPage) break;
       }
     }
     return grpc::Status::OK;

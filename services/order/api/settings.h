@@ -15,6 +15,8 @@ struct Settings {
   absl::Duration reservation_ttl = absl::Minutes(30);
   // PASAR_RESERVE_DEADLINE_MS: bound of each call to inventory made while the customer waits.
   absl::Duration inventory_deadline = absl::Seconds(3);
+  // PASAR_MARKET_CACHE_MS: how long a market read from inventory is reused (0: not cached).
+  absl::Duration market_cache_ttl = absl::Seconds(5);
   // PASAR_SWEEPER_INTERVAL_MS: how often due ticket deadlines are looked for.
   absl::Duration sweeper_interval = absl::Seconds(1);
   // PASAR_TRADER_RESPONSE_TIMEOUT_SECONDS: overrides the markets' trader response timeout when
@@ -23,6 +25,9 @@ struct Settings {
   // PASAR_DISPATCH_TIMEOUT_SECONDS: overrides the markets' dispatch timeout (the deadline passed
   // in OrderConfirmed) when > 0.
   absl::Duration dispatch_timeout_override = absl::ZeroDuration();
+  // PASAR_RETENTION_HOURS: WatchOrder snapshots, PlaceOrder attempt counters and stored
+  // responses of other mutations older than this are purged (0: kept forever).
+  absl::Duration retention = absl::Hours(72);
   // PASAR_WATCH_BACKSTOP_MS: how often watchers re-read without a hint.
   absl::Duration watch_backstop = absl::Seconds(2);
   // PASAR_PG_POOL_SIZE: PostgreSQL connections of the process.
@@ -32,6 +37,12 @@ struct Settings {
   // PASAR_CONSUMER_CLAIM_IDLE_MS: a refused (e.g. early) or abandoned event is retried after
   // this long.
   absl::Duration consumer_claim_idle = absl::Seconds(5);
+  // PASAR_CONSUMER_RETRY_WINDOW_SECONDS: how long a refused event keeps being retried before it
+  // goes to the dead-letter stream. An event that arrived early waits for one pending on a
+  // crashed consumer (claimed after claim_idle) or for PostgreSQL to come back.
+  absl::Duration consumer_retry_window = absl::Minutes(10);
+  // Derived: deliveries allowed within the retry window, at least 5.
+  int consumer_max_deliveries = 120;
 };
 
 // Throws std::invalid_argument for a missing inventory address or a malformed number.

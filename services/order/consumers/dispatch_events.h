@@ -2,8 +2,10 @@
 // (CourierAssigned, CourierUnassigned, PickupConfirmed, DeliveryConfirmed, DispatchFailed) and
 // the inventory service's stream (ReservationExpired). Run by events::Consumer inside the
 // transaction that records the event id, so each event is applied once however often it is
-// delivered. Every fact goes through the order state machine: a stale or out-of-order event is
-// logged and ignored (recorded as consumed), never retried in a loop.
+// delivered. Every fact goes through the order state machine (and, for courier facts, is placed
+// against the current assignment, domain::TimeCourierFact): a stale event is logged and ignored
+// (recorded as consumed); an early one (an event it depends on is still pending elsewhere) is
+// refused by throwing, so it stays pending and is retried after the claim interval.
 #pragma once
 
 #include "pasar/events/events.h"

@@ -10,10 +10,13 @@ namespace pasar::order {
 namespace {
 constexpr int kMaxOrdersPerRound = 200;
 constexpr absl::Duration kMaxBackoff = absl::Seconds(30);
+constexpr absl::Duration kPurgeEvery = absl::Minutes(10);
+constexpr int kPurgeBatch = 1000;
+constexpr int kMaxPurgeBatches = 20;  // per pass: the rest waits for the next one
 }  // namespace
 
-TicketSweeper::TicketSweeper(pg::Pool& pool, absl::Duration interval)
-    : pool_(pool), interval_(interval) {}
+TicketSweeper::TicketSweeper(pg::Pool& pool, absl::Duration interval, absl::Duration retention)
+    : pool_(pool), interval_(interval), retention_(retention) {}
 
 TicketSweeper::~TicketSweeper() {
   Stop();
@@ -54,11 +57,28 @@ int TicketSweeper::RunOnce(absl::Time now) {
   return changed;
 }
 
+int64_t TicketSweeper::Purge(absl::Time now) {
+  if (retention_ <= absl::ZeroDuration()) return 0;
+  int64_t total = 0;
+  for (int i = 0; i < kMaxPurgeBatches && !stop_; ++i) {
+    const int64_t deleted = store::PurgeBefore(pool_, now - retention_, kPurgeBatch);
+    total += deleted;
+    if (deleted == 0) break;
+  }
+  if (total > 0) rpc::Log("info", "old rows purged", {{"rows", std::to_string(total)}});
+  return total;
+}
+
 void TicketSweeper::Loop() {
   absl::Duration wait = interval_;
   while (!stop_) {
     try {
-      RunOnce(absl::Now());
+      const absl::Time now = absl::Now();
+      RunOnce(now);
+      if (now >= next_purge_) {
+        next_purge_ = now + kPurgeEvery;
+        Purge(now);
+      }
       wait = interval_;
     } catch (const std::exception& e) {
       rpc::Log("error", "ticket sweeper failed", {{"error", e.what()}});

@@ -2,6 +2,9 @@
 // passed. Each round claims due orders one at a time with FOR UPDATE SKIP LOCKED and applies
 // the expiry (and the order's confirmation or cancellation) in that same transaction, so any
 // number of instances can sweep together and a restart loses nothing.
+//
+// It also does the service's housekeeping: every few minutes, rows older than `retention` that
+// are only needed for a while (store::PurgeBefore) are deleted in bounded batches.
 #pragma once
 
 #include <atomic>
@@ -15,7 +18,9 @@ namespace pasar::order {
 
 class TicketSweeper final {
  public:
-  TicketSweeper(pg::Pool& pool, absl::Duration interval);
+  // `retention` zero: nothing is purged.
+  TicketSweeper(pg::Pool& pool, absl::Duration interval,
+                absl::Duration retention = absl::ZeroDuration());
   ~TicketSweeper();  // Stop()
   TicketSweeper(const TicketSweeper&) = delete;
   TicketSweeper& operator=(const TicketSweeper&) = delete;
@@ -25,12 +30,17 @@ class TicketSweeper final {
   // One round on the calling thread: expires what is due at `now`; returns the number of
   // orders changed.
   int RunOnce(absl::Time now);
+  // One housekeeping pass on the calling thread: purges rows older than now - retention in
+  // bounded batches; returns the number of rows deleted.
+  int64_t Purge(absl::Time now);
 
  private:
   void Loop();
 
   pg::Pool& pool_;
   absl::Duration interval_;
+  absl::Duration retention_;
+  absl::Time next_purge_ = absl::InfinitePast();  // used by the sweeper thread only
   std::atomic<bool> stop_{false};
   absl::Notification stopped_;
   std::thread thread_;

@@ -39,6 +39,10 @@ Outcome InvalidOrder(const Order& o, OrderEvent e) {
                  " order");
 }
 
+Outcome DeadlinePassed() {
+  return Invalid("the response deadline of this ticket has passed");
+}
+
 void Touch(Order& order, absl::Time now) {
   order.updated_at = now;
 }
@@ -112,6 +116,7 @@ Outcome AcceptTicket(Order& order, int t, std::span<const LineDecision> decision
   if (!next || order.status != OrderState::kPlaced) {
     return InvalidTicket(ticket, TicketEvent::kAccept);
   }
+  if (ticket.decide_by <= now) return DeadlinePassed();
   std::vector<OrderedLine> ordered;
   for (const Line& l : ticket.lines) {
     ordered.push_back({l.product_id, l.ordered_quantity, l.price_idr, l.weighed});
@@ -155,6 +160,7 @@ Outcome RejectTicket(Order& order, int t, int reason, std::string note, absl::Ti
   if (!next || order.status != OrderState::kPlaced) {
     return InvalidTicket(ticket, TicketEvent::kReject);
   }
+  if (ticket.decide_by <= now) return DeadlinePassed();
   ticket.reject_reason = reason;
   ticket.reject_note = std::move(note);
   ticket.decided_at = now;
@@ -313,6 +319,33 @@ Outcome ReservationExpired(Order& order, absl::Time now) {
   Outcome out;
   Cancel(order, CancelReason::kReservationExpired, "the stock hold expired", now, out);
   return out;
+}
+
+FactTiming TimeCourierFact(const Order& order, OrderEvent event, std::string_view courier_id,
+                           absl::Time occurred_at) {
+  if (order.status != OrderState::kCourierAssigned || !order.courier) return FactTiming::kNow;
+  const Courier& current = *order.courier;
+  const bool same = courier_id.empty() || courier_id == current.id;
+  switch (event) {
+    case OrderEvent::kCourierAssigned:
+      // A later assignment waits for the release of the current one; an earlier one is over.
+      return occurred_at > current.assigned_at ? FactTiming::kEarly : FactTiming::kStale;
+    case OrderEvent::kCourierUnassigned:
+      return same && occurred_at >= current.assigned_at ? FactTiming::kNow : FactTiming::kStale;
+    case OrderEvent::kAllPickedUp:
+      if (same) return FactTiming::kNow;
+      return occurred_at > current.assigned_at ? FactTiming::kEarly : FactTiming::kStale;
+    default:
+      return FactTiming::kNow;
+  }
+}
+
+PlacementDeadlines PlaceDeadlines(absl::Duration trader_timeout, absl::Duration configured_ttl) {
+  PlacementDeadlines d;
+  d.trader_timeout = std::min(trader_timeout, kMaxReservationTtl - kReservationMargin);
+  d.reservation_ttl =
+      std::min(kMaxReservationTtl, std::max(configured_ttl, d.trader_timeout + kReservationMargin));
+  return d;
 }
 
 std::string_view Name(LineStatus status) {

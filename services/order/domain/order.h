@@ -63,7 +63,7 @@ struct Courier {
   std::string plate;
   std::string phone;
   int32_t eta_seconds = 0;
-  absl::Time assigned_at;
+  absl::Time assigned_at;  // when dispatch recorded the assignment (the event's occurred_at)
 };
 
 struct Order {
@@ -136,7 +136,9 @@ struct Outcome {
 };
 
 // Trader operations on ticket `t` (index into order.tickets). Deciding the last pending ticket
-// settles the order: CONFIRMED with the recomputed totals, or CANCELLED.
+// settles the order: CONFIRMED with the recomputed totals, or CANCELLED. A PENDING ticket whose
+// decide_by has passed can no longer be decided (INVALID_TRANSITION): the sweeper expires it,
+// and the stock hold is only guaranteed until the deadline plus a margin (PlacementDeadlines).
 Outcome AcceptTicket(Order& order, int t, std::span<const LineDecision> decisions, absl::Time now);
 Outcome RejectTicket(Order& order, int t, int reason, std::string note, absl::Time now);
 // READY stays READY (no-op, not a refusal).
@@ -158,6 +160,32 @@ Outcome DeliveryConfirmed(Order& order, const std::string& courier_id, absl::Tim
 Outcome DispatchFailed(Order& order, absl::Time now);
 // Inventory fact: the reservation expired; a still-PLACED order is cancelled (else ignored).
 Outcome ReservationExpired(Order& order, absl::Time now);
+
+// Dispatch facts of one order may be handled out of order (several consumers, redelivery after
+// a crash). Where the lifecycle alone cannot tell (a courier released, then another or the same
+// one assigned again), a courier fact is placed against the current assignment by when dispatch
+// recorded it (Courier::assigned_at holds the CourierAssigned's occurred_at).
+enum class FactTiming {
+  kNow,    // apply now (the state machine may still refuse it)
+  kEarly,  // a fact it depends on (a release) has not been applied yet: retry later
+  kStale,  // superseded by the current assignment: ignore
+};
+// `event` is kCourierAssigned, kCourierUnassigned or kAllPickedUp (one pickup) about
+// `courier_id` (empty: unknown), recorded at `occurred_at`; other events are kNow.
+FactTiming TimeCourierFact(const Order& order, OrderEvent event, std::string_view courier_id,
+                           absl::Time occurred_at);
+
+// The deadlines of a new order: the trader response timeout (capped so the stock hold can
+// outlive it) and the TTL asked of inventory for the hold: at least `configured_ttl`, at least
+// the timeout plus kReservationMargin (confirmation reaches inventory after the deadline at the
+// latest), at most kMaxReservationTtl (inventory's limit).
+inline constexpr absl::Duration kReservationMargin = absl::Minutes(5);
+inline constexpr absl::Duration kMaxReservationTtl = absl::Hours(24);
+struct PlacementDeadlines {
+  absl::Duration trader_timeout;
+  absl::Duration reservation_ttl;
+};
+PlacementDeadlines PlaceDeadlines(absl::Duration trader_timeout, absl::Duration configured_ttl);
 
 // What inventory commits at confirmation: product -> units (accepted tickets' final quantities;
 // rejected lines and dropped tickets commit 0).

@@ -38,7 +38,8 @@ constexpr pg::Query kFindPlacedRequest{
 constexpr pg::Query kNextPlaceAttempt{
     "order_next_place_attempt",
     "INSERT INTO place_attempts (order_id, attempts) VALUES ($1, 1) "
-    "ON CONFLICT (order_id) DO UPDATE SET attempts = place_attempts.attempts + 1 "
+    "ON CONFLICT (order_id) DO UPDATE SET attempts = place_attempts.attempts + 1, "
+    "  updated_at = now() "
     "RETURNING attempts - 1"};
 
 constexpr pg::Query kLockPlaceAttempt{"order_lock_place_attempt",
@@ -203,6 +204,23 @@ constexpr pg::Query kStoreResponse{
     "order_store_response",
     "INSERT INTO idempotency (subject, rpc, request_id, request_hash, response) "
     "VALUES ($1, $2, $3, $4, $5)"};
+
+// Housekeeping: bounded batches of rows older than $1 (micros), at most $2 rows per table.
+constexpr pg::Query kPurgeSnapshots{
+    "order_purge_snapshots",
+    "DELETE FROM order_snapshots WHERE ctid = ANY(ARRAY("
+    "  SELECT ctid FROM order_snapshots WHERE created_at < to_timestamp($1::float8 / 1e6) "
+    "  LIMIT $2))"};
+constexpr pg::Query kPurgeAttempts{
+    "order_purge_place_attempts",
+    "DELETE FROM place_attempts WHERE ctid = ANY(ARRAY("
+    "  SELECT ctid FROM place_attempts WHERE updated_at < to_timestamp($1::float8 / 1e6) "
+    "  LIMIT $2))"};
+constexpr pg::Query kPurgeResponses{
+    "order_purge_responses",
+    "DELETE FROM idempotency WHERE ctid = ANY(ARRAY("
+    "  SELECT ctid FROM idempotency WHERE created_at < to_timestamp($1::float8 / 1e6) "
+    "  LIMIT $2))"};
 
 Order OrderFromRow(const pg::Result& r) {
   Order o;
@@ -480,6 +498,14 @@ void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_
                    const std::string& request_id, const std::string& request_hash,
                    const std::string& response) {
   tx.Exec(kStoreResponse, subject, rpc, request_id, request_hash, pg::Bytea{response});
+}
+
+int64_t PurgeBefore(pg::Pool& pool, absl::Time before, int limit) {
+  int64_t deleted = 0;
+  for (const pg::Query* q : {&kPurgeSnapshots, &kPurgeAttempts, &kPurgeResponses}) {
+    deleted += pg::Exec(pool, *q, Micros(before), limit).affected();
+  }
+  return deleted;
 }
 
 }  // namespace pasar::order::store

@@ -98,4 +98,9 @@ void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_
                    const std::string& request_id, const std::string& request_hash,
                    const std::string& response);
 
+// Housekeeping: deletes WatchOrder snapshots, PlaceOrder attempt counters and stored responses
+// older than `before`, at most `limit` rows of each table (one autocommit statement each);
+// returns the number of rows deleted. Orders, tickets and the ledger are never purged.
+int64_t PurgeBefore(pg::Pool& pool, absl::Time before, int limit);
+
 }  // namespace pasar::order::store

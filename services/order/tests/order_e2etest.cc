@@ -437,3 +437,105 @@ TEST_CASE("authentication roles and bad input") {
           "lines[0].accepted.line_total_idr");
   CHECK(env.Get("c1", o.id).version() == 1);  // bad input wrote nothing
 }
+
+TEST_CASE("a foreign order or ticket answers NOT_FOUND on every RPC") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "alice", {{}, {}});
+  const std::string s1 = o.tickets[0].stall_id, s2 = o.tickets[1].stall_id;
+  const std::string mallory = Token(Role::kCustomer, "mallory");
+  {
+    v1::WatchOrderRequest req;
+    req.set_order_id(o.id);
+    auto ctx = Ctx(mallory);
+    auto stream = env.client.orders->WatchOrder(ctx.get(), req);
+    v1::WatchOrderResponse msg;
+    CHECK_FALSE(stream->Read(&msg));
+    CHECK(stream->Finish().error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+  // The trader of stall 2 holds a token without stall 1.
+  const std::string other_trader = Token(Role::kTrader, "t2", {s2});
+  {
+    v1::RejectTicketRequest req;
+    req.set_request_id("r");
+    req.set_ticket_id(o.tickets[0].id);
+    req.set_reason(v1::REJECT_REASON_OUT_OF_STOCK);
+    v1::RejectTicketResponse resp;
+    CHECK(env.client.tickets->RejectTicket(Ctx(other_trader).get(), req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    v1::MarkTicketReadyRequest req;
+    req.set_request_id("m");
+    req.set_ticket_id(o.tickets[0].id);
+    v1::MarkTicketReadyResponse resp;
+    CHECK(env.client.tickets->MarkTicketReady(Ctx(other_trader).get(), req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+  }
+  {
+    v1::ListTicketsRequest req;
+    req.set_stall_id(s1);
+    v1::ListTicketsResponse resp;
+    CHECK(env.client.tickets->ListTickets(Ctx(other_trader).get(), req, &resp).error_code() ==
+          grpc::StatusCode::NOT_FOUND);
+    // Without a stall filter: only the token's stalls, with their own pickup codes.
+    req.clear_stall_id();
+    REQUIRE(env.client.tickets->ListTickets(Ctx(other_trader).get(), req, &resp).ok());
+    REQUIRE(resp.tickets_size() == 1);
+    CHECK(resp.tickets(0).id() == o.tickets[1].id);
+    CHECK(resp.tickets(0).pickup_code() == o.tickets[1].pickup_code);
+  }
+  {
+    v1::WatchTicketsRequest req;
+    req.add_stall_ids(s1);
+    auto ctx = Ctx(other_trader);
+    auto stream = env.client.tickets->WatchTickets(ctx.get(), req);
+    v1::WatchTicketsResponse msg;
+    CHECK_FALSE(stream->Read(&msg));
+    CHECK(stream->Finish().error_code() == grpc::StatusCode::NOT_FOUND);
+  }
+  // Nothing changed; the customer's view carries the PIN but no pickup code.
+  const v1::Order seen = env.Get("alice", o.id);
+  CHECK(seen.version() == 1);
+  CHECK(seen.delivery_pin() == o.delivery_pin);
+  for (const v1::Ticket& t : seen.tickets())
+    CHECK(t.pickup_code().empty());
+}
+
+TEST_CASE("ListTickets pages through a stall's tickets newest first, each once") {
+  Env env;
+  const std::string stall = RandomUuid();
+  std::vector<std::string> expected;  // newest first
+  for (int i = 0; i < 5; ++i) {
+    // Two stalls per order: the other stall's tickets never show.
+    const domain::Order o = SeedOrder(env.pool, "c1", {{.stall_id = stall}, {}});
+    expected.insert(expected.begin(), o.tickets[0].id);
+  }
+  const std::string trader = Token(Role::kTrader, "t", {stall});
+  std::vector<std::string> listed;
+  v1::ListTicketsRequest req;
+  req.set_page_size(2);
+  int pages = 0;
+  do {
+    v1::ListTicketsResponse resp;
+    REQUIRE(env.client.tickets->ListTickets(Ctx(trader).get(), req, &resp).ok());
+    CHECK(resp.tickets_size() <= 2);
+    for (const v1::Ticket& t : resp.tickets())
+      listed.push_back(t.id());
+    req.set_page_token(resp.next_page_token());
+    ++pages;
+  } while (!req.page_token().empty() && pages < 10);
+  CHECK(pages == 3);
+  CHECK(listed == expected);
+
+  // A status filter and a malformed token.
+  req.clear_page_token();
+  req.set_page_size(0);
+  req.add_statuses(v1::TICKET_STATUS_ACCEPTED);
+  v1::ListTicketsResponse none;
+  REQUIRE(env.client.tickets->ListTickets(Ctx(trader).get(), req, &none).ok());
+  CHECK(none.tickets_size() == 0);
+  req.set_page_token("garbage");
+  const grpc::Status s = env.client.tickets->ListTickets(Ctx(trader).get(), req, &none);
+  CHECK(s.error_code() == grpc::StatusCode::INVALID_ARGUMENT);
+  CHECK(s.error_message().rfind("page_token:", 0) == 0);
+}

@@ -48,7 +48,10 @@ struct Env {
       : inventory(testkit::BinaryPath("pasar-inventory"), InventoryEnv(inventory_db, prefix)),
         order(testkit::BinaryPath("pasar-order"),
               OrderEnv(order_db, prefix, inventory.address(),
-                       {{"PASAR_TRADER_RESPONSE_TIMEOUT_SECONDS", "60"}})),
+                       // A configured hold shorter than the trader timeout: the TTL asked
+                       // of inventory must still outlive the ticket deadline plus the margin.
+                       {{"PASAR_TRADER_RESPONSE_TIMEOUT_SECONDS", "60"},
+                        {"PASAR_RESERVATION_TTL_SECONDS", "10"}})),
         client(order.address()),
         inventory_channel(
             grpc::CreateChannel(inventory.address(), grpc::InsecureChannelCredentials())),
@@ -238,6 +241,19 @@ TEST_CASE("PlaceOrder reserves stock - traders accept - CONFIRMED - inventory co
   CHECK(placed.delivery_fee_idr() == 7500);
   CHECK(env.GetProduct(env.products[1].id).stock() == 95);
   CHECK(env.GetProduct(env.products[1].id).reserved() == 5);
+  {
+    // The hold outlives every ticket's response deadline by the margin (5 minutes).
+    inv::GetReservationRequest req;
+    req.set_reservation_id(placed.reservation_id());
+    inv::GetReservationResponse resp;
+    REQUIRE(env.stock->GetReservation(Ctx(Token(Role::kService, "order")).get(), req, &resp)
+                .error_message() == "");
+    CHECK(resp.reservation().state() == inv::RESERVATION_STATE_HELD);
+    for (const v1::Ticket& t : placed.tickets()) {
+      CHECK(resp.reservation().expires_at().seconds() >=
+            t.decide_by().seconds() + 5 * 60 - 2);  // less the time the call itself took
+    }
+  }
 
   // Stall 0 weighs the chilli lighter (0.95x, within 10%); stall 1 accepts as ordered.
   const v1::Ticket* t0 = nullptr;
@@ -396,4 +412,30 @@ TEST_CASE("a failure after the reservation releases it and a retry places the or
   CHECK(placed.status() == v1::ORDER_STATUS_PLACED);
   CHECK(env.GetProduct(env.products[0].id).stock() == 98);
   CHECK(env.GetProduct(env.products[0].id).reserved() == 2);
+}
+
+TEST_CASE("WatchTickets on one instance delivers a ticket placed through another, live") {
+  Env env;
+  // The trader's instance re-reads only on live hints: its backstop is far beyond the wait.
+  testkit::ServiceProcess watched(testkit::BinaryPath("pasar-order"),
+                                  OrderEnv(env.order_db, env.prefix, env.inventory.address(),
+                                           {{"PASAR_WATCH_BACKSTOP_MS", "60000"}}));
+  OrderClient trader_client(watched.address());
+  auto ctx = Ctx(env.TraderToken(1), std::chrono::seconds(30));
+  v1::WatchTicketsRequest req;
+  auto stream = trader_client.tickets->WatchTickets(ctx.get(), req);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+
+  const v1::Order placed = env.Place("fay", env.Cart("watched"));  // through env.order
+  v1::WatchTicketsResponse msg;
+  REQUIRE(stream->Read(&msg));
+  CHECK_FALSE(msg.initial());
+  CHECK(msg.order().order_id() == placed.id());
+  CHECK(msg.ticket().stall_id() == env.stall_ids[1]);
+  CHECK(msg.ticket().status() == v1::TICKET_STATUS_PENDING);
+  CHECK(msg.ticket().pickup_code().size() == 4);  // the stall's own trader sees it
+  ctx->TryCancel();
+  while (stream->Read(&msg)) {
+  }
+  stream->Finish();
 }

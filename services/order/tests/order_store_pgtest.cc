@@ -5,6 +5,7 @@
 #include <atomic>
 #include <thread>
 
+#include "api/convert.h"
 #include "consumers/dispatch_events.h"
 #include "consumers/ticket_sweeper.h"
 #include "pasar/events/v1/events.pb.h"
@@ -63,6 +64,39 @@ ev::Envelope Envelope(std::string type) {
   e.set_event_id(RandomUuid());
   e.set_type(std::move(type));
   e.set_producer("dispatch");
+  return e;
+}
+
+// Every ticket of a seeded order accepted as ordered: CONFIRMED.
+void Confirm(pg::Pool& pool, const std::string& order_id) {
+  pg::Transaction tx(pool, "test_confirm");
+  auto o = store::LoadOrder(tx, order_id, true);
+  REQUIRE(o);
+  const absl::Time now = absl::Now();
+  std::vector<d::Change> changes;
+  for (size_t i = 0; i < o->tickets.size(); ++i) {
+    const d::Outcome out = d::AcceptTicket(*o, static_cast<int>(i), {}, now);
+    REQUIRE(out.ok());
+    changes.insert(changes.end(), out.changes.begin(), out.changes.end());
+  }
+  RecordChanges(tx, *o, changes, {d::OrderState::kPlaced, now});
+  tx.Commit();
+}
+
+ev::Envelope Assigned(const std::string& order_id, const std::string& courier, absl::Time at) {
+  ev::Envelope e = Envelope("CourierAssigned");
+  SetTime(e.mutable_occurred_at(), at);
+  e.mutable_courier_assigned()->set_order_id(order_id);
+  e.mutable_courier_assigned()->set_courier_id(courier);
+  e.mutable_courier_assigned()->set_courier_name("courier " + courier);
+  return e;
+}
+
+ev::Envelope Unassigned(const std::string& order_id, const std::string& courier, absl::Time at) {
+  ev::Envelope e = Envelope("CourierUnassigned");
+  SetTime(e.mutable_occurred_at(), at);
+  e.mutable_courier_unassigned()->set_order_id(order_id);
+  e.mutable_courier_unassigned()->set_courier_id(courier);
   return e;
 }
 
@@ -275,4 +309,104 @@ TEST_CASE("an expired reservation cancels a PLACED order and is ignored afterwar
   expired.set_event_id(RandomUuid());
   Apply(f.pool, expired);
   CHECK(Load(f.pool, placed.id).version == version);
+}
+
+TEST_CASE("a courier released and another assigned, handled out of order, ends with the new one") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(f.pool, "c", {{}});
+  Confirm(f.pool, placed.id);
+  // Dispatch recorded: c1 assigned (t1), c1 released (t2), c2 assigned (t3), c2 picked up (t4).
+  const absl::Time t1 = absl::Now(), t2 = t1 + absl::Seconds(1), t3 = t2 + absl::Seconds(1);
+  ev::Envelope pickup = Envelope("PickupConfirmed");
+  SetTime(pickup.mutable_occurred_at(), t3 + absl::Seconds(1));
+  pickup.mutable_pickup_confirmed()->set_order_id(placed.id);
+  pickup.mutable_pickup_confirmed()->set_ticket_id(placed.tickets[0].id);
+  pickup.mutable_pickup_confirmed()->set_courier_id("c2");
+  pickup.mutable_pickup_confirmed()->set_paid_to_trader_idr(placed.tickets[0].total_idr);
+
+  Apply(f.pool, Assigned(placed.id, "c1", t1));
+  // c2's assignment and pickup arrive before c1's release: early, retried later.
+  CHECK_THROWS(Apply(f.pool, Assigned(placed.id, "c2", t3)));
+  CHECK_THROWS(Apply(f.pool, pickup));
+  d::Order o = Load(f.pool, placed.id);
+  REQUIRE(o.courier);
+  CHECK(o.courier->id == "c1");
+  CHECK(absl::AbsDuration(o.courier->assigned_at - t1) < absl::Microseconds(1));  // dispatch's time
+
+  Apply(f.pool, Unassigned(placed.id, "c1", t2));
+  CHECK(Load(f.pool, placed.id).status == d::OrderState::kConfirmed);
+  Apply(f.pool, Assigned(placed.id, "c2", t3));  // the retry
+  o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kCourierAssigned);
+  REQUIRE(o.courier);
+  CHECK(o.courier->id == "c2");
+  const int64_t version = o.version;
+
+  // Superseded facts about c1 (a late release, a late assignment) change nothing.
+  Apply(f.pool, Unassigned(placed.id, "c1", t2));
+  Apply(f.pool, Assigned(placed.id, "c1", t1));
+  o = Load(f.pool, placed.id);
+  CHECK(o.version == version);
+  CHECK(o.courier->id == "c2");
+
+  Apply(f.pool, pickup);  // the retry
+  o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kPickedUp);
+  CHECK(o.tickets[0].status == d::TicketState::kPickedUp);
+}
+
+TEST_CASE("the expiry of another reservation of the same order id is ignored") {
+  Fixture f;
+  const d::Order placed = testing::SeedOrder(f.pool, "c", {{}});
+  // A hold of an earlier, failed PlaceOrder attempt (its release failed) expires.
+  ev::Envelope expired = Envelope("ReservationExpired");
+  expired.set_producer("inventory");
+  expired.mutable_reservation_expired()->set_order_id(placed.id);
+  expired.mutable_reservation_expired()->set_reservation_id(RandomUuid());
+  Apply(f.pool, expired);
+  const d::Order o = Load(f.pool, placed.id);
+  CHECK(o.status == d::OrderState::kPlaced);
+  CHECK(o.version == 1);
+}
+
+TEST_CASE("housekeeping purges old snapshots, attempt counters and stored responses only") {
+  Fixture f;
+  const d::Order old_order = testing::SeedOrder(f.pool, "c", {{}});
+  store::NextPlaceAttempt(f.pool, old_order.id);
+  {
+    pg::Transaction tx(f.pool, "test_responses");
+    store::StoreResponse(tx, "c", "CancelOrder", "old", "h", "r");
+    tx.Commit();
+  }
+  constexpr pg::Query kAge{
+      "test_age_rows",
+      "WITH a AS (UPDATE order_snapshots SET created_at = now() - interval '4 days'), "
+      "b AS (UPDATE place_attempts SET updated_at = now() - interval '4 days') "
+      "UPDATE idempotency SET created_at = now() - interval '4 days'"};
+  pg::Exec(f.pool, kAge);
+  // Recent rows stay.
+  const d::Order recent = testing::SeedOrder(f.pool, "c", {{}});
+  store::NextPlaceAttempt(f.pool, recent.id);
+  {
+    pg::Transaction tx(f.pool, "test_responses");
+    store::StoreResponse(tx, "c", "CancelOrder", "recent", "h", "r");
+    tx.Commit();
+  }
+
+  TicketSweeper sweeper(f.pool, absl::Seconds(1), absl::Hours(72));
+  CHECK(sweeper.Purge(absl::Now()) == 3);
+  CHECK(sweeper.Purge(absl::Now()) == 0);
+  constexpr pg::Query kCounts{"test_counts",
+                              "SELECT (SELECT count(*) FROM order_snapshots), "
+                              "(SELECT count(*) FROM place_attempts), "
+                              "(SELECT count(*) FROM idempotency), (SELECT count(*) FROM orders)"};
+  const pg::Result counts = pg::Exec(f.pool, kCounts);
+  CHECK(counts.Int(0, 0) == 1);
+  CHECK(counts.Int(0, 1) == 1);
+  CHECK(counts.Int(0, 2) == 1);
+  CHECK(counts.Int(0, 3) == 2);  // orders are never purged
+  CHECK(store::SnapshotsAfter(f.pool, recent.id, 0, 10).size() == 1);
+  // Without a retention nothing is purged.
+  pg::Exec(f.pool, kAge);
+  CHECK(TicketSweeper(f.pool, absl::Seconds(1)).Purge(absl::Now()) == 0);
 }

@@ -206,3 +206,71 @@ TEST_CASE("pickup before assignment or of a dropped ticket is refused") {
   CHECK(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
   CHECK(o.status == OrderState::kPickedUp);  // the rejected ticket does not count
 }
+
+TEST_CASE("a ticket past its response deadline can no longer be decided") {
+  d::Order o = MakeOrder();  // t2 is due at kT0 + 2 min
+  const absl::Time due = o.tickets[1].decide_by;
+  d::Outcome r = d::AcceptTicket(o, 1, {}, due);
+  CHECK(r.refusal == d::Refusal::kInvalidTransition);
+  r = d::RejectTicket(o, 1, 1, "", due + absl::Seconds(1));
+  CHECK(r.refusal == d::Refusal::kInvalidTransition);
+  CHECK(o.tickets[1].status == TicketState::kPending);
+  CHECK_FALSE(o.tickets[1].decided_at.has_value());
+  // Just before the deadline it still can; the sweeper expires what is left.
+  REQUIRE(d::AcceptTicket(o, 0, {}, due - absl::Seconds(1)).ok());
+  REQUIRE(d::ExpireDueTickets(o, due).ok());
+  CHECK(o.tickets[1].status == TicketState::kExpired);
+  CHECK(o.status == OrderState::kConfirmed);
+}
+
+TEST_CASE("courier facts out of order: early ones wait, superseded ones are stale") {
+  d::Order o = MakeOrder();
+  const absl::Time t1 = kT0 + absl::Minutes(10);
+  const absl::Time t2 = t1 + absl::Minutes(1), t3 = t2 + absl::Minutes(1);
+  // Before any assignment everything is left to the state machine.
+  CHECK(d::TimeCourierFact(o, d::OrderEvent::kCourierUnassigned, "c1", t2) == d::FactTiming::kNow);
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, t1}, t1).ok());
+
+  using d::FactTiming;
+  using d::OrderEvent;
+  // c1 released at t2, c2 assigned at t3: the new assignment waits for the release...
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierAssigned, "c2", t3) == FactTiming::kEarly);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kAllPickedUp, "c2", t3) == FactTiming::kEarly);
+  // ... the same courier assigned again after a release too; the current assignment is stale.
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierAssigned, "c1", t3) == FactTiming::kEarly);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierAssigned, "c1", t1) == FactTiming::kStale);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierUnassigned, "c1", t2) == FactTiming::kNow);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kAllPickedUp, "c1", t2) == FactTiming::kNow);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kDelivered, "c2", t3) == FactTiming::kNow);
+
+  // Once c2 (assigned at t3) is current, c1's release and an earlier assignment are stale.
+  REQUIRE(d::CourierUnassigned(o, t2).ok());
+  REQUIRE(d::CourierAssigned(o, {"c2", "Sari", "N 2", "", 60, t3}, t3).ok());
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierUnassigned, "c1", t2) == FactTiming::kStale);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierUnassigned, "c2", t2) == FactTiming::kStale);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kCourierAssigned, "c1", t1) == FactTiming::kStale);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kAllPickedUp, "c1", t2) == FactTiming::kStale);
+  CHECK(d::TimeCourierFact(o, OrderEvent::kAllPickedUp, "", t2) == FactTiming::kNow);
+}
+
+TEST_CASE("the stock hold outlives the trader response deadline by the margin") {
+  using d::kReservationMargin;
+  // The configured TTL when it is longer.
+  d::PlacementDeadlines p = d::PlaceDeadlines(absl::Minutes(5), absl::Minutes(30));
+  CHECK(p.trader_timeout == absl::Minutes(5));
+  CHECK(p.reservation_ttl == absl::Minutes(30));
+  // Else the timeout plus the margin.
+  p = d::PlaceDeadlines(absl::Minutes(60), absl::Minutes(30));
+  CHECK(p.reservation_ttl == absl::Minutes(60) + kReservationMargin);
+  // A timeout near inventory's limit is capped so the hold still outlives it.
+  p = d::PlaceDeadlines(absl::Hours(24), absl::Minutes(30));
+  CHECK(p.reservation_ttl == d::kMaxReservationTtl);
+  CHECK(p.trader_timeout == d::kMaxReservationTtl - kReservationMargin);
+  for (absl::Duration t : {absl::Seconds(1), absl::Minutes(25), absl::Hours(23), absl::Hours(30)}) {
+    p = d::PlaceDeadlines(t, absl::Seconds(10));
+    CHECK(p.reservation_ttl >= p.trader_timeout + kReservationMargin);
+    CHECK(p.reservation_ttl <= d::kMaxReservationTtl);
+  }
+}

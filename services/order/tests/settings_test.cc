@@ -1,0 +1,47 @@
+// The order service's settings: defaults, overrides and the derived consumer retry budget.
+#include <catch2/catch.hpp>
+
+#include <stdexcept>
+
+#include "api/settings.h"
+
+namespace {
+
+pasar::rpc::ServerConfig Config(std::map<std::string, std::string> extra) {
+  pasar::rpc::ServerConfig c;
+  c.extra = std::move(extra);
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a refused event is retried for the whole retry window before it is dead-lettered") {
+  using pasar::order::SettingsFromConfig;
+  auto s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"}}));
+  CHECK(s.consumer_claim_idle == absl::Seconds(5));
+  CHECK(s.consumer_retry_window == absl::Minutes(10));
+  // Each retry comes at least claim_idle after the previous delivery.
+  CHECK(s.consumer_max_deliveries * s.consumer_claim_idle >=
+        s.consumer_retry_window + s.consumer_claim_idle);
+  CHECK(s.market_cache_ttl == absl::Seconds(5));
+  CHECK(s.retention == absl::Hours(72));
+
+  s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
+                                 {"consumer_claim_idle_ms", "700"},
+                                 {"consumer_retry_window_seconds", "60"},
+                                 {"market_cache_ms", "0"},
+                                 {"retention_hours", "0"}}));
+  CHECK(s.consumer_max_deliveries * s.consumer_claim_idle >= absl::Seconds(60));
+  CHECK(s.consumer_max_deliveries <= 90);
+  CHECK(s.market_cache_ttl == absl::ZeroDuration());
+  CHECK(s.retention == absl::ZeroDuration());
+  // Never fewer than the library's default.
+  s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
+                                 {"consumer_claim_idle_ms", "600000"},
+                                 {"consumer_retry_window_seconds", "1"}}));
+  CHECK(s.consumer_max_deliveries == 5);
+
+  CHECK_THROWS_AS(SettingsFromConfig(Config({})), std::invalid_argument);
+  CHECK_THROWS_AS(SettingsFromConfig(Config({{"inventory_addr", "x"}, {"market_cache_ms", "-1"}})),
+                  std::invalid_argument);
+}
