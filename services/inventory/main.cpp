@@ -1,14 +1,16 @@
 // pasar-inventory: markets, stalls, products, stock and reservations.
 //
 // Configuration (env or flags, see pasar::rpc::ConfigFromEnvAndFlags) beyond the common ones:
-//   PASAR_RESERVATION_TTL_SECONDS          hold time when ReserveStock leaves ttl_seconds at 0
-//   (900) PASAR_RESERVATION_SWEEP_INTERVAL_MS    how often expired reservations are released (1000)
-//   PASAR_CONSUMER_CLAIM_IDLE_MS           order events idle this long are claimed (30000)
-//   PASAR_PG_POOL_SIZE                     PostgreSQL connections (16)
-#include <cstdio>
+//   PASAR_RESERVATION_TTL_SECONDS        hold time when ReserveStock leaves ttl_seconds at 0 (900)
+//   PASAR_RESERVATION_SWEEP_INTERVAL_MS  how often expired reservations are released (1000)
+//   PASAR_CONSUMER_CLAIM_IDLE_MS         order events idle this long are claimed (30000)
+//   PASAR_PG_POOL_SIZE                   PostgreSQL connections (16)
 #include <exception>
+#include <stdexcept>
 #include <string>
 
+#include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "api/services.h"
 #include "consumers/order_events.h"
 #include "consumers/reservation_sweeper.h"
@@ -27,10 +29,10 @@ namespace {
 int64_t Setting(const pasar::rpc::ServerConfig& config, const std::string& key, int64_t fallback) {
   const std::string value = config.Extra(key);
   if (value.empty()) return fallback;
-  size_t used = 0;
-  const int64_t parsed = std::stoll(value, &used);
-  if (used != value.size() || parsed <= 0) {
-    throw std::invalid_argument("PASAR_" + key + " must be a positive integer");
+  int64_t parsed = 0;
+  if (!absl::SimpleAtoi(value, &parsed) || parsed <= 0) {
+    throw std::invalid_argument("PASAR_" + absl::AsciiStrToUpper(key) +
+                                " must be a positive integer");
   }
   return parsed;
 }
@@ -59,7 +61,6 @@ int Run(int argc, char** argv) {
   consumer_config.claim_idle = claim_idle;
   events::Consumer consumer(pool, redis.config(), consumer_config,
                             inventory::OrderEventHandler(store));
-  inventory::ReservationSweeper sweeper(store, sweep_every);
 
   auth::Verifier verifier(config.jwt);
   inventory::CatalogApi catalog(store, verifier);
@@ -68,6 +69,9 @@ int Run(int argc, char** argv) {
   inventory::StockApi stock(store, verifier, ttl);
   rpc::Host host(config, {&catalog, &stalls, &admin, &stock},
                  [&] { return pool.Ping() && redis.Ping(); });
+  inventory::InventoryMetrics metrics(host.metrics());
+  stock.set_metrics(&metrics);
+  inventory::ReservationSweeper sweeper(store, sweep_every, &metrics);
 
   relay.Start();
   consumer.Start();

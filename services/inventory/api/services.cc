@@ -407,6 +407,7 @@ grpc::Status StockApi::ReserveStock(grpc::ServerContext* ctx, const pb::ReserveS
     return Mutate(ctx, store_, *who, "ReserveStock", *req, resp,
                   [&](pg::Transaction& tx, pb::ReserveStockResponse& out) -> absl::Status {
                     absl::StatusOr<pb::Reservation> v = store_.Reserve(tx, input, absl::Now());
+                    if (metrics_ != nullptr) metrics_->CountReservation(v.status());
                     if (!v.ok()) return v.status();
                     *out.mutable_reservation() = std::move(*v);
                     return absl::OkStatus();

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "metrics.h"
 #include "pasar/auth/auth.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "store/store.h"
@@ -15,7 +16,8 @@ namespace pasar::inventory {
 // Reads for anyone signed in (any role).
 class CatalogApi final : public pb::CatalogService::Service {
  public:
-  CatalogApi(Store& store, const auth::Verifier& verifier) : store_(store), verifier_(verifier) {}
+  explicit CatalogApi(Store& store, const auth::Verifier& verifier)
+      : store_(store), verifier_(verifier) {}
 
   grpc::Status ListMarkets(grpc::ServerContext* ctx, const pb::ListMarketsRequest* req,
                            pb::ListMarketsResponse* resp) override;
@@ -40,7 +42,8 @@ class CatalogApi final : public pb::CatalogService::Service {
 // The stall's trader only (role trader, stall id in the token); other stalls answer NOT_FOUND.
 class StallApi final : public pb::StallService::Service {
  public:
-  StallApi(Store& store, const auth::Verifier& verifier) : store_(store), verifier_(verifier) {}
+  explicit StallApi(Store& store, const auth::Verifier& verifier)
+      : store_(store), verifier_(verifier) {}
 
   grpc::Status UpdateStall(grpc::ServerContext* ctx, const pb::UpdateStallRequest* req,
                            pb::UpdateStallResponse* resp) override;
@@ -61,7 +64,7 @@ class StallApi final : public pb::StallService::Service {
 // Operators only.
 class MarketAdminApi final : public pb::MarketAdminService::Service {
  public:
-  MarketAdminApi(Store& store, const auth::Verifier& verifier)
+  explicit MarketAdminApi(Store& store, const auth::Verifier& verifier)
       : store_(store), verifier_(verifier) {}
 
   grpc::Status CreateMarket(grpc::ServerContext* ctx, const pb::CreateMarketRequest* req,
@@ -80,8 +83,12 @@ class MarketAdminApi final : public pb::MarketAdminService::Service {
 class StockApi final : public pb::StockService::Service {
  public:
   // `default_ttl`: how long a reservation is held when the request leaves ttl_seconds at 0.
-  StockApi(Store& store, const auth::Verifier& verifier, absl::Duration default_ttl)
+  explicit StockApi(Store& store, const auth::Verifier& verifier, absl::Duration default_ttl)
       : store_(store), verifier_(verifier), default_ttl_(default_ttl) {}
+
+  // Where ReserveStock outcomes are counted (null: nowhere). Set before the server starts: the
+  // metrics live in the Host's registry, and the Host is built from this service.
+  void set_metrics(InventoryMetrics* metrics) { metrics_ = metrics; }
 
   grpc::Status ReserveStock(grpc::ServerContext* ctx, const pb::ReserveStockRequest* req,
                             pb::ReserveStockResponse* resp) override;
@@ -97,6 +104,7 @@ class StockApi final : public pb::StockService::Service {
   Store& store_;
   const auth::Verifier& verifier_;
   absl::Duration default_ttl_;
+  InventoryMetrics* metrics_ = nullptr;
 };
 
 }  // namespace pasar::inventory

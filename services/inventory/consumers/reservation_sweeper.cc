@@ -30,6 +30,7 @@ int ReservationSweeper::RunOnce() {
   for (;;) {
     const int n = store_.SweepExpired(batch_);
     total += n;
+    if (metrics_ != nullptr && n > 0) metrics_->CountExpired(n);
     if (n < batch_) return total;
   }
 }

@@ -5,20 +5,26 @@
 // records older than `idempotency_retention`, at most every 10 minutes.
 #pragma once
 
-#include <atomic>
 #include <thread>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
+#include "metrics.h"
 #include "store/store.h"
 
 namespace pasar::inventory {
 
 class ReservationSweeper final {
  public:
-  ReservationSweeper(Store& store, absl::Duration interval, int batch = 100,
-                     absl::Duration idempotency_retention = absl::Hours(24 * 7))
-      : store_(store), interval_(interval), batch_(batch), retention_(idempotency_retention) {}
+  // `metrics` may be null (no counting); it must outlive the sweeper otherwise.
+  explicit ReservationSweeper(Store& store, absl::Duration interval,
+                              InventoryMetrics* metrics = nullptr, int batch = 100,
+                              absl::Duration idempotency_retention = absl::Hours(24 * 7))
+      : store_(store),
+        interval_(interval),
+        metrics_(metrics),
+        batch_(batch),
+        retention_(idempotency_retention) {}
   ~ReservationSweeper() { Stop(); }
   ReservationSweeper(const ReservationSweeper&) = delete;
   ReservationSweeper& operator=(const ReservationSweeper&) = delete;
@@ -26,7 +32,8 @@ class ReservationSweeper final {
   void Start();  // idempotent
   void Stop();   // wakes and joins the thread (idempotent)
   // Expires what is due now on the calling thread (batches until nothing is due); returns how
-  // many reservations it expired. Throws pg::Error when PostgreSQL fails.
+  // many reservations it expired (and counts them in the metrics). Throws pg::Error when
+  // PostgreSQL fails.
   int RunOnce();
 
  private:
@@ -35,6 +42,7 @@ class ReservationSweeper final {
 
   Store& store_;
   const absl::Duration interval_;
+  InventoryMetrics* const metrics_;
   const int batch_;
   const absl::Duration retention_;
   absl::Time next_purge_ = absl::InfinitePast();  // used by the thread only

@@ -4,23 +4,20 @@
 #include <vector>
 
 #include "absl/container/flat_hash_set.h"
+#include "domain/catalog.h"
 #include "domain/schedule.h"
 #include "domain/validation.h"
 
 namespace pasar::inventory {
 namespace {
 
-absl::Status Bad(const std::string& field, const std::string& why) {
-  return absl::InvalidArgumentError(field + ": " + why);
-}
-
 std::string At(std::string_view field, int i) {
   return std::string(field) + "[" + std::to_string(i) + "]";
 }
 
 absl::Status CheckCategory(const std::string& field, int category, bool required) {
-  if (!pb::Category_IsValid(category)) return Bad(field, "unknown category");
-  if (required && category == pb::CATEGORY_UNSPECIFIED) return Bad(field, "is required");
+  if (!pb::Category_IsValid(category)) return InvalidField(field, "unknown category");
+  if (required && category == pb::CATEGORY_UNSPECIFIED) return InvalidField(field, "is required");
   return absl::OkStatus();
 }
 
@@ -30,7 +27,7 @@ absl::Status CheckStock(const std::string& field, int64_t stock) {
 
 absl::Status CheckLocation(const std::string& field, bool present,
                            const pasar::common::v1::LatLng& p) {
-  if (!present) return Bad(field, "is required");
+  if (!present) return InvalidField(field, "is required");
   return CheckLatLng(field, p.lat(), p.lng());
 }
 
@@ -43,9 +40,9 @@ absl::Status CheckHours(const std::string& field, const pb::OpeningHours& hours)
 }
 
 absl::Status CheckFeeScheme(const std::string& field, bool present, const pb::FeeScheme& f) {
-  if (!present) return Bad(field, "is required");
+  if (!present) return InvalidField(field, "is required");
   if (f.kind() == pb::FEE_KIND_UNSPECIFIED || !pb::FeeKind_IsValid(f.kind())) {
-    return Bad(field + ".kind", "is required (FLAT, PER_KM or BASE_PLUS_PER_KM)");
+    return InvalidField(field + ".kind", "is required (FLAT, PER_KM or BASE_PLUS_PER_KM)");
   }
   if (f.road_factor_permille() != 0) {
     if (absl::Status s = CheckRange(field + ".road_factor_permille", f.road_factor_permille(),
@@ -88,7 +85,7 @@ absl::Status CheckMarketValues(const std::string& p, const pb::Market& m) {
 }  // namespace
 
 absl::Status ValidatePageSize(int page_size) {
-  if (page_size < 0) return Bad("page_size", "must be >= 0");
+  if (page_size < 0) return InvalidField("page_size", "must be >= 0");
   return absl::OkStatus();
 }
 
@@ -115,7 +112,8 @@ absl::Status Validate(const pb::ListProductsRequest& r) {
   return FirstError({CheckUuid("market_id", r.market_id()),
                      r.stall_id().empty() ? absl::OkStatus() : CheckUuid("stall_id", r.stall_id()),
                      CheckCategory("category", r.category(), false),
-                     CheckOptionalText("query", r.query(), kMaxQueryChars),
+                     // Blank text is no filter (the search box was left empty).
+                     CheckOptionalText("query", NormalizeQuery(r.query()), kMaxQueryChars),
                      ValidatePageSize(r.page_size())});
 }
 
@@ -124,15 +122,15 @@ absl::Status Validate(const pb::GetProductRequest& r) {
 }
 
 absl::Status Validate(const pb::BatchGetProductsRequest& r) {
-  if (r.product_ids().empty()) return Bad("product_ids", "at least one id is required");
+  if (r.product_ids().empty()) return InvalidField("product_ids", "at least one id is required");
   if (r.product_ids_size() > kMaxBatchIds) {
-    return Bad("product_ids", "at most " + std::to_string(kMaxBatchIds) + " ids");
+    return InvalidField("product_ids", "at most " + std::to_string(kMaxBatchIds) + " ids");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.product_ids_size(); ++i) {
     const std::string field = At("product_ids", i);
     if (absl::Status s = CheckUuid(field, r.product_ids(i)); !s.ok()) return s;
-    if (!seen.insert(r.product_ids(i)).second) return Bad(field, "duplicate id");
+    if (!seen.insert(r.product_ids(i)).second) return InvalidField(field, "duplicate id");
   }
   return absl::OkStatus();
 }
@@ -162,7 +160,7 @@ absl::Status Validate(const pb::UpdateProductRequest& r) {
   }
   if (!r.has_name() && !r.has_category() && !r.has_unit() && !r.has_price_idr() &&
       !r.has_weighed() && !r.has_active()) {
-    return Bad("update", "at least one field to change is required");
+    return InvalidField("update", "at least one field to change is required");
   }
   return FirstError(
       {r.has_name() ? CheckName("name", r.name()) : absl::OkStatus(),
@@ -177,14 +175,34 @@ absl::Status Validate(const pb::AdjustStockRequest& r) {
       !s.ok()) {
     return s;
   }
-  if (r.delta() == 0) return Bad("delta", "must not be 0");
+  if (r.delta() == 0) return InvalidField("delta", "must not be 0");
   if (r.delta() < -kMaxStock || r.delta() > kMaxStock) {
-    return Bad("delta",
-               "must be in -" + std::to_string(kMaxStock) + ".." + std::to_string(kMaxStock));
+    return InvalidField(
+        "delta", "must be in -" + std::to_string(kMaxStock) + ".." + std::to_string(kMaxStock));
   }
   if (r.reason() == pb::STOCK_ADJUSTMENT_REASON_UNSPECIFIED ||
       !pb::StockAdjustmentReason_IsValid(r.reason())) {
-    return Bad("reason", "is required");
+    return InvalidField("reason", "is required");
+  }
+  // The contract gives four reasons a direction: goods arriving or coming back add stock,
+  // spoiled or sold-offline goods remove it.
+  switch (r.reason()) {
+    case pb::STOCK_ADJUSTMENT_REASON_RESTOCK:
+    case pb::STOCK_ADJUSTMENT_REASON_RETURNED:
+      if (r.delta() < 0) {
+        return InvalidField("delta",
+                            "must be > 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
+      }
+      break;
+    case pb::STOCK_ADJUSTMENT_REASON_SPOILAGE:
+    case pb::STOCK_ADJUSTMENT_REASON_SOLD_OFFLINE:
+      if (r.delta() > 0) {
+        return InvalidField("delta",
+                            "must be < 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
+      }
+      break;
+    default:
+      break;
   }
   return CheckOptionalText("note", r.note(), kMaxNoteChars);
 }
@@ -197,7 +215,7 @@ absl::Status Validate(const pb::SetStockRequest& r) {
 
 absl::Status Validate(const pb::CreateMarketRequest& r) {
   if (absl::Status s = CheckRequestId("request_id", r.request_id()); !s.ok()) return s;
-  if (!r.has_market()) return Bad("market", "is required");
+  if (!r.has_market()) return InvalidField("market", "is required");
   return CheckMarketValues("market.", r.market());
 }
 
@@ -211,7 +229,7 @@ absl::Status Validate(const pb::UpdateMarketRequest& r) {
       !r.has_opening_hours() && !r.has_fee_scheme() && !r.has_service_fee_idr() &&
       !r.has_max_delivery_distance_meters() && !r.has_weighed_tolerance_percent() &&
       !r.has_trader_response_timeout_seconds() && !r.has_dispatch_timeout_seconds()) {
-    return Bad("update", "at least one field to change is required");
+    return InvalidField("update", "at least one field to change is required");
   }
   auto when = [](bool present, absl::Status s) { return present ? s : absl::OkStatus(); };
   return FirstError(
@@ -256,9 +274,9 @@ absl::Status Validate(const pb::ReserveStockRequest& r) {
       !s.ok()) {
     return s;
   }
-  if (r.lines().empty()) return Bad("lines", "at least one line is required");
+  if (r.lines().empty()) return InvalidField("lines", "at least one line is required");
   if (r.lines_size() > kMaxReservationLines) {
-    return Bad("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+    return InvalidField("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.lines_size(); ++i) {
@@ -269,7 +287,7 @@ absl::Status Validate(const pb::ReserveStockRequest& r) {
       return s;
     }
     if (!seen.insert(r.lines(i).product_id()).second) {
-      return Bad(at + ".product_id", "product given more than once");
+      return InvalidField(at + ".product_id", "product given more than once");
     }
   }
   return absl::OkStatus();
@@ -282,7 +300,7 @@ absl::Status Validate(const pb::CommitReservationRequest& r) {
     return s;
   }
   if (r.lines_size() > kMaxReservationLines) {
-    return Bad("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+    return InvalidField("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.lines_size(); ++i) {
@@ -294,7 +312,7 @@ absl::Status Validate(const pb::CommitReservationRequest& r) {
       return s;
     }
     if (!seen.insert(r.lines(i).product_id()).second) {
-      return Bad(at + ".product_id", "product given more than once");
+      return InvalidField(at + ".product_id", "product given more than once");
     }
   }
   return absl::OkStatus();

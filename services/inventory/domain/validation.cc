@@ -6,15 +6,15 @@
 namespace pasar::inventory {
 namespace {
 
-absl::Status Bad(std::string_view field, std::string_view why) {
-  return absl::InvalidArgumentError(std::string(field) + ": " + std::string(why));
-}
-
 bool IsHex(char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
 }
 
 }  // namespace
+
+absl::Status InvalidField(std::string_view field, std::string_view why) {
+  return absl::InvalidArgumentError(std::string(field) + ": " + std::string(why));
+}
 
 int64_t Utf8Length(std::string_view s) {
   int64_t count = 0;
@@ -62,12 +62,13 @@ absl::Status FirstError(std::initializer_list<absl::Status> checks) {
 }
 
 absl::Status CheckRequestId(std::string_view field, std::string_view value) {
-  if (value.empty()) return Bad(field, "is required");
+  if (value.empty()) return InvalidField(field, "is required");
   if (value.size() > kMaxRequestIdChars) {
-    return Bad(field, "must be at most " + std::to_string(kMaxRequestIdChars) + " characters");
+    return InvalidField(field,
+                        "must be at most " + std::to_string(kMaxRequestIdChars) + " characters");
   }
   for (char c : value) {
-    if (c < 0x21 || c > 0x7E) return Bad(field, "must be printable ASCII without spaces");
+    if (c < 0x21 || c > 0x7E) return InvalidField(field, "must be printable ASCII without spaces");
   }
   return absl::OkStatus();
 }
@@ -85,25 +86,25 @@ bool IsUuid(std::string_view value) {
 }
 
 absl::Status CheckUuid(std::string_view field, std::string_view value) {
-  if (value.empty()) return Bad(field, "is required");
-  if (!IsUuid(value)) return Bad(field, "must be a UUID");
+  if (value.empty()) return InvalidField(field, "is required");
+  if (!IsUuid(value)) return InvalidField(field, "must be a UUID");
   return absl::OkStatus();
 }
 
 absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars) {
-  if (value.empty()) return Bad(field, "is required");
+  if (value.empty()) return InvalidField(field, "is required");
   const int64_t length = Utf8Length(value);
-  if (length < 0) return Bad(field, "must be valid UTF-8");
+  if (length < 0) return InvalidField(field, "must be valid UTF-8");
   if (static_cast<size_t>(length) > max_chars) {
-    return Bad(field, "must be at most " + std::to_string(max_chars) + " characters");
+    return InvalidField(field, "must be at most " + std::to_string(max_chars) + " characters");
   }
   bool blank = true;
   for (char c : value) {
     const auto u = static_cast<unsigned char>(c);
-    if (u < 0x20 || u == 0x7F) return Bad(field, "must not contain control characters");
+    if (u < 0x20 || u == 0x7F) return InvalidField(field, "must not contain control characters");
     if (c != ' ') blank = false;
   }
-  if (blank) return Bad(field, "must not be blank");
+  if (blank) return InvalidField(field, "must not be blank");
   return absl::OkStatus();
 }
 
@@ -114,35 +115,36 @@ absl::Status CheckOptionalText(std::string_view field, std::string_view value, s
 
 absl::Status CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max) {
   if (value < min || value > max)
-    return Bad(field, "must be in " + std::to_string(min) + ".." + std::to_string(max));
+    return InvalidField(field, "must be in " + std::to_string(min) + ".." + std::to_string(max));
   return absl::OkStatus();
 }
 
 absl::Status CheckPrice(std::string_view field, int64_t price_idr) {
-  if (price_idr <= 0) return Bad(field, "must be > 0");
-  if (price_idr > kMaxPriceIdr) return Bad(field, "must be <= " + std::to_string(kMaxPriceIdr));
+  if (price_idr <= 0) return InvalidField(field, "must be > 0");
+  if (price_idr > kMaxPriceIdr)
+    return InvalidField(field, "must be <= " + std::to_string(kMaxPriceIdr));
   return absl::OkStatus();
 }
 
 absl::Status CheckQuantity(std::string_view field, int64_t quantity) {
-  if (quantity <= 0) return Bad(field, "must be > 0");
+  if (quantity <= 0) return InvalidField(field, "must be > 0");
   if (quantity > kMaxReserveQuantity) {
-    return Bad(field, "must be <= " + std::to_string(kMaxReserveQuantity));
+    return InvalidField(field, "must be <= " + std::to_string(kMaxReserveQuantity));
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckLatLng(std::string_view field, double lat, double lng) {
   if (!geo::Valid({lat, lng})) {
-    return Bad(field, "must have latitude in -90..90 and longitude in -180..180");
+    return InvalidField(field, "must have latitude in -90..90 and longitude in -180..180");
   }
   return absl::OkStatus();
 }
 
 absl::Status CheckTimeZone(std::string_view field, std::string_view name) {
-  if (name.empty()) return Bad(field, "is required");
-  if (name.size() > kMaxTimeZoneChars || !LoadZone(name))
-    return Bad(field, "is not a known IANA time zone");
+  if (name.empty()) return InvalidField(field, "is required");
+  if (name.size() > kMaxTimeZoneChars || name == "localtime" || !LoadZone(name))
+    return InvalidField(field, "is not a known IANA time zone");
   return absl::OkStatus();
 }
 

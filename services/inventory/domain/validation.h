@@ -46,6 +46,9 @@ inline constexpr int kDefaultRoadFactorPermille = 1300;
 inline constexpr int kMinReservationTtlSeconds = 10;
 inline constexpr int kMaxReservationTtlSeconds = 86'400;
 
+// INVALID_ARGUMENT "<field>: <why>", the shape of every validation error.
+absl::Status InvalidField(std::string_view field, std::string_view why);
+
 // Required request id: 1..128 characters, printable ASCII.
 absl::Status CheckRequestId(std::string_view field, std::string_view value);
 // A UUID in its canonical text form (8-4-4-4-12 hex digits).
@@ -64,6 +67,8 @@ absl::Status CheckQuantity(std::string_view field, int64_t quantity);  // 1..kMa
 // A value within [min, max] (inclusive), with "must be in min..max" otherwise.
 absl::Status CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
 absl::Status CheckLatLng(std::string_view field, double lat, double lng);
+// A named IANA zone the system knows ("Asia/Jakarta"); not "localtime", whose meaning would
+// depend on the host the service runs on.
 absl::Status CheckTimeZone(std::string_view field, std::string_view name);
 
 // The first non-OK status of `checks` (evaluated in order), or OK.

@@ -8,6 +8,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "domain/refusal.h"
 #include "domain/schedule.h"
+#include "domain/validation.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
 
@@ -112,19 +113,29 @@ constexpr Query kUpdateProduct{
     "active = $7, updated_at = now() WHERE id = $1"};
 constexpr Query kAddStock{"inv_add_stock",
                           "UPDATE products SET stock = stock + $2, updated_at = now() "
-                          "WHERE id = $1 AND stock + $2 >= 0 RETURNING stock"};
+                          "WHERE id = $1 AND stock + $2 BETWEEN 0 AND $3 RETURNING stock"};
 constexpr Query kMoveStock{
     "inv_move_stock",
     "UPDATE products SET stock = stock + $2, held = held + $3, sold = sold + $4, "
     "updated_at = now() WHERE id = $1"};
-constexpr Query kListProducts{
-    "inv_list_products",
-    "SELECT " PASAR_INV_PRODUCT_COLUMNS
-    " FROM product_view WHERE market_id = $1 "
-    "AND ($2::text IS NULL OR (name, id) > ($2::text, $3::uuid)) "
-    "AND ($4::uuid IS NULL OR stall_id = $4::uuid) AND ($5::integer = 0 OR category = $5) "
-    "AND ($6::text IS NULL OR name ILIKE $6::text) AND (NOT $7::boolean OR available) "
-    "ORDER BY name, id LIMIT $8"};
+// Listing and searching are two statements rather than one with optional filters: a prepared
+// statement may run a generic plan, in which `$x IS NULL OR name ILIKE $x` can use no index, so
+// a search would filter every product of the market. Both seek from the page cursor in the
+// (market_id, name, id) index (the first page starts at ('', nil uuid), before every product:
+// names are never empty); a search also intersects with the trigram index.
+#define PASAR_INV_PRODUCT_FILTERS                                                         \
+  "AND (name, id) > ($2::text, $3::uuid) "                                                \
+  "AND ($4::uuid IS NULL OR stall_id = $4::uuid) AND ($5::integer = 0 OR category = $5) " \
+  "AND (NOT $6::boolean OR available) "
+constexpr Query kListProducts{"inv_list_products",
+                              "SELECT " PASAR_INV_PRODUCT_COLUMNS
+                              " FROM product_view WHERE market_id = $1 " PASAR_INV_PRODUCT_FILTERS
+                              "ORDER BY name, id LIMIT $7"};
+constexpr Query kSearchProducts{"inv_search_products",
+                                "SELECT " PASAR_INV_PRODUCT_COLUMNS
+                                " FROM product_view WHERE market_id = $1 " PASAR_INV_PRODUCT_FILTERS
+                                "AND name ILIKE $8::text ORDER BY name, id LIMIT $7"};
+#undef PASAR_INV_PRODUCT_FILTERS
 constexpr Query kGetProducts{"inv_get_products", "SELECT " PASAR_INV_PRODUCT_COLUMNS
                                                  " FROM product_view WHERE id = ANY($1::uuid[])"};
 
@@ -544,13 +555,18 @@ pb::Product Store::SaveProduct(pg::Transaction& tx, const pb::Product& p) {
 absl::StatusOr<pb::Product> Store::AdjustStock(pg::Transaction& tx, std::string_view product_id,
                                                int64_t delta, std::string_view detail,
                                                std::string_view actor) {
-  const pg::Result r = tx.Exec(kAddStock, product_id, delta);
+  const pg::Result r = tx.Exec(kAddStock, product_id, delta, kMaxStock);
   if (r.empty()) {
     const pg::Result now = tx.Exec(kLockProduct, product_id);
     if (now.empty()) return absl::NotFoundError("product not found");
+    const int64_t stock = now.Int(0, 0);
+    if (delta > 0) {
+      return absl::InvalidArgumentError("delta: the stock (" + std::to_string(stock) +
+                                        ") would exceed " + std::to_string(kMaxStock));
+    }
     return Refused("INSUFFICIENT_STOCK", std::string(product_id) + " (requested " +
                                              std::to_string(-delta) + ", available " +
-                                             std::to_string(now.Int(0, 0)) + ")");
+                                             std::to_string(stock) + ")");
   }
   Ledger(tx, product_id, LedgerReason::kAdjustment, detail, actor, std::nullopt,
          StockDelta{delta, 0, 0});
@@ -564,7 +580,7 @@ absl::StatusOr<pb::Product> Store::SetStock(pg::Transaction& tx, std::string_vie
   if (locked.empty()) return absl::NotFoundError("product not found");
   const int64_t before = locked.Int(0, 0);
   if (stock != before) {
-    tx.Exec(kAddStock, product_id, stock - before);
+    tx.Exec(kAddStock, product_id, stock - before, kMaxStock);
     Ledger(tx, product_id, LedgerReason::kAdjustment, detail, actor, std::nullopt,
            StockDelta{stock - before, 0, 0});
   }
@@ -572,11 +588,15 @@ absl::StatusOr<pb::Product> Store::SetStock(pg::Transaction& tx, std::string_vie
 }
 
 std::vector<pb::Product> Store::ListProducts(const ProductFilter& f) {
-  const pg::Result r = pg::Exec(
-      pool_, kListProducts, f.market_id, f.cursor ? std::optional(f.cursor->name) : std::nullopt,
-      f.cursor ? std::optional(f.cursor->id) : std::nullopt, Nullable(f.stall_id), f.category,
-      f.query.empty() ? std::nullopt : std::optional(ContainsPattern(f.query)), f.only_available,
-      f.limit);
+  constexpr std::string_view kBeforeFirstId = "00000000-0000-0000-0000-000000000000";
+  const std::string after_name = f.cursor ? f.cursor->name : std::string();
+  const std::string after_id = f.cursor ? f.cursor->id : std::string(kBeforeFirstId);
+  const pg::Result r = f.query.empty()
+                           ? pg::Exec(pool_, kListProducts, f.market_id, after_name, after_id,
+                                      Nullable(f.stall_id), f.category, f.only_available, f.limit)
+                           : pg::Exec(pool_, kSearchProducts, f.market_id, after_name, after_id,
+                                      Nullable(f.stall_id), f.category, f.only_available, f.limit,
+                                      ContainsPattern(f.query));
   std::vector<pb::Product> out;
   for (int i = 0; i < r.size(); ++i)
     out.push_back(ProductFromRow(r, i));

@@ -71,8 +71,6 @@ class Store final {
  public:
   explicit Store(pg::Pool& pool) : pool_(pool) {}
 
-  pg::Pool& pool() { return pool_; }
-
   // ---- idempotency -------------------------------------------------------------------------
   // Runs `work` in one transaction keyed by (subject, rpc, request_id): the first call claims
   // the key, runs `work` and stores the serialized response it returns with the change; a later
@@ -110,7 +108,8 @@ class Store final {
   // Name, category, unit, price, weighed, active of product.id().
   pb::Product SaveProduct(pg::Transaction& tx, const pb::Product& product);
   // Adds `delta` to the available stock; FAILED_PRECONDITION / INSUFFICIENT_STOCK when the stock
-  // would go below 0 (nothing written). Ledger: adjustment with `detail`.
+  // would go below 0, INVALID_ARGUMENT "delta: …" when it would exceed kMaxStock (nothing
+  // written either way). Ledger: adjustment with `detail`.
   absl::StatusOr<pb::Product> AdjustStock(pg::Transaction& tx, std::string_view product_id,
                                           int64_t delta, std::string_view detail,
                                           std::string_view actor);

@@ -40,6 +40,25 @@ TEST_CASE("a market trading 00:00-10:00 is open in its own time zone only", "[sc
   CHECK_FALSE(IsOpen(hours, absl::UTCTimeZone(), t));
 }
 
+TEST_CASE("a market open until 24:00 and one open across midnight", "[schedule]") {
+  const absl::TimeZone jakarta = *LoadZone("Asia/Jakarta");
+  // Closing at 1440 ("24:00") includes the last minute of the day, not the next day's first.
+  const std::vector<DayHours> evening = {{1, 18 * 60, kMinutesPerDay}};
+  CHECK(ValidateHours("hours", evening).ok());
+  CHECK(IsOpen(evening, jakarta, Jakarta(2026, 11, 23, 23, 59)));
+  CHECK_FALSE(IsOpen(evening, jakarta, Jakarta(2026, 11, 24, 0, 0)));  // Tuesday 00:00
+  CHECK_FALSE(IsOpen(evening, jakarta, Jakarta(2026, 11, 23, 17, 59)));
+  // Sunday 22:00 to Monday 06:00: two intervals, and the week wraps from Sunday to Monday.
+  const std::vector<DayHours> night = {{7, 22 * 60, kMinutesPerDay}, {1, 0, 6 * 60}};
+  CHECK(ValidateHours("hours", night).ok());
+  CHECK(IsOpen(night, jakarta, Jakarta(2026, 11, 22, 23, 30)));  // Sunday
+  CHECK(IsOpen(night, jakarta, Jakarta(2026, 11, 23, 0, 0)));    // Monday midnight
+  CHECK(IsOpen(night, jakarta, Jakarta(2026, 11, 23, 5, 59)));
+  CHECK_FALSE(IsOpen(night, jakarta, Jakarta(2026, 11, 23, 6, 0)));
+  CHECK_FALSE(IsOpen(night, jakarta, Jakarta(2026, 11, 23, 23, 0)));  // Monday night: closed
+  CHECK_FALSE(IsOpen(night, jakarta, Jakarta(2026, 11, 22, 21, 59)));
+}
+
 TEST_CASE("the same instant is open in one zone and closed in another", "[schedule]") {
   const std::vector<DayHours> hours = {{1, 8 * 60, 9 * 60}};
   const absl::Time t = Jakarta(2026, 11, 23, 8, 30);  // 08:30 WIB = 09:30 WITA (Makassar)
@@ -55,6 +74,8 @@ TEST_CASE("time zones are loaded from the system database", "[schedule]") {
   CHECK_FALSE(LoadZone("Mars/Olympus_Mons").has_value());
   CHECK(CheckTimeZone("time_zone", "Asia/Jakarta").ok());
   CHECK(Message(CheckTimeZone("time_zone", "Nowhere/Atlantis")).rfind("time_zone: ", 0) == 0);
+  // absl would load "localtime" (the host's zone): a market's hours must not depend on the host.
+  CHECK(Message(CheckTimeZone("time_zone", "localtime")).rfind("time_zone: ", 0) == 0);
 }
 
 TEST_CASE("opening hours must be well formed", "[schedule][validation]") {
@@ -248,4 +269,37 @@ TEST_CASE("request validation names the first bad field", "[requests]") {
   CHECK(EffectivePageSize(0) == kDefaultPageSize);
   CHECK(EffectivePageSize(1000) == kMaxPageSize);
   CHECK_FALSE(ValidatePageSize(-1).ok());
+}
+
+TEST_CASE("a stock adjustment's sign must fit its reason", "[requests]") {
+  pasar::inventory::v1::AdjustStockRequest r;
+  r.set_request_id("r-1");
+  r.set_product_id("123e4567-e89b-12d3-a456-426614174001");
+  auto check = [&](pasar::inventory::v1::StockAdjustmentReason reason, int64_t delta) {
+    r.set_reason(reason);
+    r.set_delta(delta);
+    return Validate(r);
+  };
+  CHECK(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_RESTOCK, 5).ok());
+  CHECK(Message(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_RESTOCK, -5)) ==
+        "delta: must be > 0 for STOCK_ADJUSTMENT_REASON_RESTOCK");
+  CHECK_FALSE(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_RETURNED, -1).ok());
+  CHECK(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_SPOILAGE, -2).ok());
+  CHECK(Message(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_SPOILAGE, 2)) ==
+        "delta: must be < 0 for STOCK_ADJUSTMENT_REASON_SPOILAGE");
+  CHECK_FALSE(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_SOLD_OFFLINE, 1).ok());
+  CHECK(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_CORRECTION, -3).ok());
+  CHECK(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_CORRECTION, 3).ok());
+  CHECK(check(pasar::inventory::v1::STOCK_ADJUSTMENT_REASON_OTHER, -3).ok());
+}
+
+TEST_CASE("a blank search text is no filter, a long one is refused", "[requests]") {
+  pasar::inventory::v1::ListProductsRequest r;
+  r.set_market_id("123e4567-e89b-12d3-a456-426614174000");
+  r.set_query("   ");
+  CHECK(Validate(r).ok());
+  r.set_query(" cabai\trawit ");
+  CHECK(Validate(r).ok());
+  r.set_query(std::string(101, 'a'));
+  CHECK(Message(Validate(r)).rfind("query: ", 0) == 0);
 }

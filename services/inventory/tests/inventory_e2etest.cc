@@ -1,6 +1,7 @@
 // pasar-inventory end to end: the real binary over gRPC, on a fresh database and Redis prefix.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <map>
@@ -810,6 +811,47 @@ TEST_CASE("authorization matrix: every RPC by every role on own and foreign obje
   }
 }
 
+TEST_CASE("customers search products and page through the results with tokens", "[e2e][catalog]") {
+  World w;
+  auto service = w.Start();
+  w.Connect(*service);
+  const Catalogue c = Seed(w);  // "Cabai rawit" of stall own
+  for (const char* name : {"Cabai rawit merah", "cabai RAWIT hijau", "Bawang merah",
+                           "Cabai rawit super", "Tomat", "Cabai keriting", "Cabai rawit lokal"}) {
+    w.CreateProduct(c.own, c.own_trader, name, 10);
+  }
+  pb::ListProductsRequest q;
+  q.set_market_id(c.market.id());
+  q.set_query("  cabai   rawit ");
+  q.set_page_size(2);
+  std::vector<std::string> names;
+  for (int page = 0; page < 5; ++page) {
+    pb::ListProductsResponse r;
+    REQUIRE(
+        Call(&pb::CatalogService::Stub::ListProducts, *w.catalog, w.customer_token, q, &r).ok());
+    for (const pb::Product& p : r.products()) {
+      names.push_back(p.name());
+      CHECK(p.available());
+      CHECK(p.stall_name() == c.own.name());
+    }
+    if (r.next_page_token().empty()) break;
+    CHECK(r.products_size() == 2);
+    q.set_page_token(r.next_page_token());
+  }
+  // Every match once, ordered by name (case-sensitive collation order as stored).
+  CHECK(names.size() == 5);
+  std::vector<std::string> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  CHECK(std::unique(sorted.begin(), sorted.end()) == sorted.end());
+  CHECK(std::count(names.begin(), names.end(), "Cabai keriting") == 0);
+
+  // The token belongs to its query: reusing it with another text is refused.
+  q.set_query("bawang");
+  pb::ListProductsResponse other;
+  CHECK(Call(&pb::CatalogService::Stub::ListProducts, *w.catalog, w.customer_token, q, &other)
+            .error_code() == StatusCode::INVALID_ARGUMENT);
+}
+
 TEST_CASE("bad input on every RPC is INVALID_ARGUMENT naming the field and writes nothing",
           "[e2e][validation]") {
   World w;
@@ -973,6 +1015,7 @@ TEST_CASE("bad input on every RPC is INVALID_ARGUMENT naming the field and write
     return Call(&pb::StallService::Stub::AdjustStock, *w.stall, c.own_trader, q, &r);
   };
   cases.push_back({"delta", [=] { return adjust(0, 1, ""); }});
+  cases.push_back({"delta", [=] { return adjust(-5, 1, ""); }});  // RESTOCK removing stock
   cases.push_back({"reason", [=] { return adjust(5, 0, ""); }});
   cases.push_back({"note", [=] { return adjust(5, 1, std::string(201, 'x')); }});
   cases.push_back({"stock", [&] {

@@ -3,12 +3,15 @@
 // search and the ledger invariant.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include "consumers/order_events.h"
 #include "consumers/reservation_sweeper.h"
 #include "domain/refusal.h"
+#include "domain/validation.h"
+#include "metrics.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/pg/migrate.h"
@@ -179,6 +182,14 @@ TEST_CASE("ReserveStock holds every line or nothing and refuses with a reason", 
     CHECK(std::string(v.status().message()) == bawang.id() + " (requested 5, available 3)");
     CHECK(f.store().GetProduct(cabai.id())->stock() == 10);  // nothing held
     CHECK(pg::Exec(f.pool(), kCountReservations).Int(0, 0) == 0);
+
+    prometheus::Registry registry;  // how ReserveStock counts the outcome
+    InventoryMetrics metrics(registry);
+    metrics.CountReservation(v.status());
+    metrics.CountReservation(f.Reserve(market.id(), {{cabai.id(), 1}}).status());
+    CHECK(metrics.Reservations("insufficient_stock") == 1);
+    CHECK(metrics.Reservations("held") == 1);
+    CHECK(metrics.Reservations("market_closed") == 0);
   }
   SECTION("a closed stall, an inactive product, another market, a closed market") {
     const pb::Stall closed = f.Stall(market.id(), false, "Tutup");
@@ -320,14 +331,17 @@ TEST_CASE("two sweepers expire each due reservation exactly once", "[store][swee
   REQUIRE(kept.ok());
   absl::SleepFor(absl::Milliseconds(20));  // let the 1 ms holds pass their expiry
 
-  ReservationSweeper one(f.store(), absl::Milliseconds(5), 3);
-  ReservationSweeper two(f.store(), absl::Milliseconds(5), 3);
+  prometheus::Registry registry;
+  InventoryMetrics metrics(registry);
+  ReservationSweeper one(f.store(), absl::Milliseconds(5), &metrics, 3);
+  ReservationSweeper two(f.store(), absl::Milliseconds(5), &metrics, 3);
   std::atomic<int> expired{0};
   std::thread t1([&] { expired += one.RunOnce(); });
   std::thread t2([&] { expired += two.RunOnce(); });
   t1.join();
   t2.join();
   CHECK(expired.load() == 40);
+  CHECK(metrics.Expired() == 40);
   for (const std::string& id : ids) {
     CHECK(f.store().GetReservation(id)->state() == pb::RESERVATION_STATE_EXPIRED);
     CHECK(f.Count(kCountLedger, id, "expiry") == 2);  // one row per line, once
@@ -394,6 +408,30 @@ TEST_CASE("the catalogue finds Indonesian product names and pages in a stable or
   filter.stall_id = tutup.id();
   CHECK(f.store().ListProducts(filter).size() == 1);
 
+  // A search pages too: the seven "Tomat" (equal names, ordered by id) in pages of 3.
+  filter = ProductFilter{};
+  filter.market_id = market.id();
+  filter.query = "TOMAT";
+  filter.limit = 3;
+  std::vector<std::string> tomat;
+  for (int page = 0; page < 5; ++page) {
+    const std::vector<pb::Product> found_page = f.store().ListProducts(filter);
+    for (const pb::Product& p : found_page) {
+      CHECK(p.name() == "Tomat");
+      tomat.push_back(p.id());
+    }
+    if (found_page.size() < 3) break;
+    filter.cursor = PageCursor{found_page.back().name(), found_page.back().id()};
+  }
+  REQUIRE(tomat.size() == 7);
+  CHECK(std::is_sorted(tomat.begin(), tomat.end()));
+  CHECK(std::adjacent_find(tomat.begin(), tomat.end()) == tomat.end());
+  // LIKE's wildcards in the text are literal.
+  filter = ProductFilter{};
+  filter.market_id = market.id();
+  filter.query = "ca%ai";
+  CHECK(f.store().ListProducts(filter).empty());
+
   // Keyset pages of 3 cover every product once, in the order of one full listing.
   filter = ProductFilter{};
   filter.market_id = market.id();
@@ -427,6 +465,12 @@ TEST_CASE("stock adjustments are ledgered and a drifted counter is detected", "[
     return f.store().AdjustStock(tx, p.id(), -7, "SPOILAGE", "trader-1");
   });
   CHECK(Reason(too_much.status()) == "INSUFFICIENT_STOCK");
+  auto overflow = f.Tx("adjust", [&](pg::Transaction& tx) {
+    return f.store().AdjustStock(tx, p.id(), kMaxStock, "RESTOCK", "trader-1");
+  });
+  CHECK(overflow.status().code() == absl::StatusCode::kInvalidArgument);
+  CHECK(std::string(overflow.status().message()).rfind("delta: ", 0) == 0);
+  CHECK(f.store().GetProduct(p.id())->stock() == 6);
   const absl::StatusOr<pb::Product> set = f.Tx(
       "set", [&](pg::Transaction& tx) { return f.store().SetStock(tx, p.id(), 25, "count", "t"); });
   REQUIRE(set.ok());
