@@ -1,12 +1,14 @@
 #include "api/common.h"
 
-#include <charconv>
 #include <cmath>
+#include <initializer_list>
 #include <memory>
 
 #include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/io/zero_copy_stream_impl_lite.h>
+#include <google/protobuf/util/time_util.h>
 
+#include "absl/strings/str_cat.h"
 #include "pasar/auth/auth.h"
 #include "pasar/geo/geo.h"
 #include "pasar/rpc/status.h"
@@ -63,6 +65,13 @@ std::optional<grpc::Status> CheckLatLng(std::string_view field, const common::v1
   return std::nullopt;
 }
 
+bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
+  using google::protobuf::util::TimeUtil;
+  return ts.seconds() >= TimeUtil::kTimestampMinSeconds &&
+         ts.seconds() <= TimeUtil::kTimestampMaxSeconds && ts.nanos() >= 0 &&
+         ts.nanos() <= 999'999'999;
+}
+
 std::optional<grpc::Status> CheckDigits(std::string_view field, const std::string& value,
                                         int digits) {
   bool ok = static_cast<int>(value.size()) == digits;
@@ -78,33 +87,17 @@ std::optional<grpc::Status> PageSize(int32_t requested, int* out) {
   return std::nullopt;
 }
 
-std::string EncodeOffsetToken(int offset) {
-  return auth::Base64UrlEncode("offset:" + std::to_string(offset));
-}
+namespace {
 
-std::optional<grpc::Status> DecodeOffsetToken(const std::string& token, int* offset) {
-  *offset = 0;
-  if (token.empty()) return std::nullopt;
-  const auto text = auth::Base64UrlDecode(token);
-  constexpr std::string_view kPrefix = "offset:";
-  if (!text || !text->starts_with(kPrefix)) {
-    return rpc::InvalidArgument("page_token", "malformed");
+// `message` serialized deterministically, with the named fields cleared.
+std::string CanonicalBytes(const google::protobuf::Message& message,
+                           std::initializer_list<std::string_view> cleared) {
+  std::unique_ptr<google::protobuf::Message> copy(message.New());
+  copy->CopyFrom(message);
+  for (std::string_view name : cleared) {
+    const auto* field = copy->GetDescriptor()->FindFieldByName(std::string(name));
+    if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
   }
-  const char* begin = text->data() + kPrefix.size();
-  const char* end = text->data() + text->size();
-  const auto [ptr, ec] = std::from_chars(begin, end, *offset);
-  if (ec != std::errc() || ptr != end || *offset < 0) {
-    return rpc::InvalidArgument("page_token", "malformed");
-  }
-  return std::nullopt;
-}
-
-store::IdemKey MakeKey(const std::string& subject, std::string_view rpc,
-                       const google::protobuf::Message& request, const std::string& request_id) {
-  std::unique_ptr<google::protobuf::Message> copy(request.New());
-  copy->CopyFrom(request);
-  const auto* field = copy->GetDescriptor()->FindFieldByName("request_id");
-  if (field != nullptr) copy->GetReflection()->ClearField(copy.get(), field);
   std::string bytes;
   {
     google::protobuf::io::StringOutputStream stream(&bytes);
@@ -112,7 +105,53 @@ store::IdemKey MakeKey(const std::string& subject, std::string_view rpc,
     out.SetSerializationDeterministic(true);
     copy->SerializeToCodedStream(&out);
   }
-  return store::IdemKey{subject, std::string(rpc), request_id, std::move(bytes)};
+  return bytes;
+}
+
+// FNV-1a, 64 bits: stable across processes and builds (unlike absl::Hash).
+uint64_t Fnv1a(std::string_view bytes) {
+  uint64_t h = 0xcbf29ce484222325ULL;
+  for (unsigned char c : bytes) {
+    h ^= c;
+    h *= 0x100000001b3ULL;
+  }
+  return h;
+}
+
+std::string FiltersHash(const google::protobuf::Message& request) {
+  return absl::StrCat(
+      absl::Hex(Fnv1a(CanonicalBytes(request, {"page_size", "page_token"})), absl::kZeroPad16));
+}
+
+}  // namespace
+
+std::string EncodePageToken(const google::protobuf::Message& request, std::string_view position) {
+  return auth::Base64UrlEncode(FiltersHash(request) + "." + std::string(position));
+}
+
+std::optional<grpc::Status> DecodePageToken(const google::protobuf::Message& request,
+                                            std::string* position) {
+  position->clear();
+  const auto* field = request.GetDescriptor()->FindFieldByName("page_token");
+  const std::string token =
+      field == nullptr ? "" : request.GetReflection()->GetString(request, field);
+  if (token.empty()) return std::nullopt;
+  const auto text = auth::Base64UrlDecode(token);
+  const std::string hash = FiltersHash(request);
+  if (!text || text->size() <= hash.size() + 1 || (*text)[hash.size()] != '.') {
+    return rpc::InvalidArgument("page_token", "malformed");
+  }
+  if (!text->starts_with(hash)) {
+    return rpc::InvalidArgument("page_token", "issued for other filters");
+  }
+  *position = text->substr(hash.size() + 1);
+  return std::nullopt;
+}
+
+store::IdemKey MakeKey(const std::string& subject, std::string_view rpc,
+                       const google::protobuf::Message& request, const std::string& request_id) {
+  return store::IdemKey{subject, std::string(rpc), request_id,
+                        CanonicalBytes(request, {"request_id"})};
 }
 
 grpc::Status ToStatus(grpc::ServerContext* ctx, const store::Outcome& outcome) {

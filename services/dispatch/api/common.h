@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include <google/protobuf/message.h>
+#include <google/protobuf/timestamp.pb.h>
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
@@ -34,14 +35,21 @@ std::optional<grpc::Status> CheckLength(std::string_view field, const std::strin
 std::optional<grpc::Status> CheckUuid(std::string_view field, const std::string& value);
 // INVALID_ARGUMENT unless a valid WGS84 point other than (0, 0).
 std::optional<grpc::Status> CheckLatLng(std::string_view field, const common::v1::LatLng& p);
+// Within google.protobuf.Timestamp's range (years 1..9999, nanos 0..999,999,999).
+bool ValidTimestamp(const google::protobuf::Timestamp& ts);
 // INVALID_ARGUMENT unless exactly `digits` decimal digits.
 std::optional<grpc::Status> CheckDigits(std::string_view field, const std::string& value,
                                         int digits);
 
 // Page size: 0 -> 50, above 100 -> 100, negative -> INVALID_ARGUMENT.
 std::optional<grpc::Status> PageSize(int32_t requested, int* out);
-std::string EncodeOffsetToken(int offset);
-std::optional<grpc::Status> DecodeOffsetToken(const std::string& token, int* offset);
+// Page tokens of the list RPCs: where the next page starts (`position`, opaque to clients),
+// bound to the request's filters (a hash of the request without page_size and page_token), so
+// a token sent with other filters is INVALID_ARGUMENT instead of a page of another list.
+std::string EncodePageToken(const google::protobuf::Message& request, std::string_view position);
+// The position of `request`'s page_token (empty when the token is).
+std::optional<grpc::Status> DecodePageToken(const google::protobuf::Message& request,
+                                            std::string* position);
 
 // The idempotency key of a mutation by `subject`: the request without request_id, serialized
 // deterministically.

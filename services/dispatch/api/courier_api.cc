@@ -77,10 +77,11 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
       }
       fixes.clear();
       for (const v1::LocationFix& f : msg.fixes()) {
-        // Fixes without a time or with negative accuracy/speed cannot be trusted: rejected.
-        if (!f.has_recorded_at() || !f.has_location() || f.accuracy_meters() < 0 ||
-            f.speed_meters_per_second() < 0 || !std::isfinite(f.accuracy_meters()) ||
-            !std::isfinite(f.speed_meters_per_second())) {
+        // Fixes without a (valid) time or with negative accuracy/speed cannot be trusted:
+        // rejected. Positions and times are checked by CheckFix.
+        if (!f.has_recorded_at() || !ValidTimestamp(f.recorded_at()) || !f.has_location() ||
+            f.accuracy_meters() < 0 || f.speed_meters_per_second() < 0 ||
+            !std::isfinite(f.accuracy_meters()) || !std::isfinite(f.speed_meters_per_second())) {
           ++rejected;
           continue;
         }
@@ -108,6 +109,9 @@ grpc::Status CourierApi::WatchOffers(grpc::ServerContext* ctx, const v1::WatchOf
     const auto courier_id = store_.CourierIdBySubject(who->subject);
     if (!courier_id) return rpc::NotFound("courier");
     WatchRegistration registration(hub_, *courier_id);
+    // Registered: no hint is missed from here on. The initial metadata tells the client that
+    // the stream is live (the first pass below then sends the pending offer and job, if any).
+    writer->SendInitialMetadata();
 
     std::string offer_id, offer_job_id;
     std::string job_id;
@@ -133,7 +137,11 @@ grpc::Status CourierApi::WatchOffers(grpc::ServerContext* ctx, const v1::WatchOf
           auto* w = out.mutable_offer_withdrawn();
           w->set_offer_id(offer_id);
           w->set_job_id(offer_job_id);
-          w->set_reason(end->first == "EXPIRED" ? v1::WITHDRAW_REASON_OFFER_EXPIRED : end->second);
+          // An expired offer says OFFER_EXPIRED, or COURIER_OFF_DUTY when it was the timeout
+          // that took the courier off duty.
+          w->set_reason(end->second != v1::WITHDRAW_REASON_UNSPECIFIED
+                            ? end->second
+                            : v1::WITHDRAW_REASON_OFFER_EXPIRED);
           if (!writer->Write(out)) break;
         }
         offer_id.clear();

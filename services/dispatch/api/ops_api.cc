@@ -1,7 +1,11 @@
 #include "api/ops_api.h"
 
+#include <charconv>
+#include <optional>
 #include <regex>
+#include <string>
 
+#include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "api/common.h"
 #include "google/protobuf/util/time_util.h"
@@ -15,6 +19,7 @@ using auth::Role;
 using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kMaxRadiusMeters = 50'000;
+constexpr int kMaxOffset = 1'000'000'000;  // offset + page size stays an int
 
 bool IsE164(const std::string& phone) {
   static const std::regex kE164(R"(\+[1-9][0-9]{6,14})");
@@ -61,13 +66,23 @@ grpc::Status OpsApi::ListCouriers(grpc::ServerContext* ctx, const v1::ListCourie
     }
     DSP_RETURN_IF(CheckLength("home_market_id", req->home_market_id(), 0, kMaxIdChars));
     int limit = 0;
-    int offset = 0;
     DSP_RETURN_IF(PageSize(req->page_size(), &limit));
-    DSP_RETURN_IF(DecodeOffsetToken(req->page_token(), &offset));
+    // Position: the offset of the next page (names and distances seldom change under a page).
+    std::string position;
+    DSP_RETURN_IF(DecodePageToken(*req, &position));
+    int offset = 0;
+    if (!position.empty()) {
+      const auto [end, ec] =
+          std::from_chars(position.data(), position.data() + position.size(), offset);
+      if (ec != std::errc() || end != position.data() + position.size() || offset < 0 ||
+          offset > kMaxOffset) {
+        return rpc::InvalidArgument("page_token", "malformed");
+      }
+    }
     auto couriers = store_.ListCouriers(*req, offset, limit + 1);
     if (static_cast<int>(couriers.size()) > limit) {
       couriers.resize(limit);
-      resp->set_next_page_token(EncodeOffsetToken(offset + limit));
+      resp->set_next_page_token(EncodePageToken(*req, std::to_string(offset + limit)));
     }
     for (auto& c : couriers)
       *resp->add_couriers() = std::move(c);
@@ -101,15 +116,27 @@ grpc::Status OpsApi::ListJobs(grpc::ServerContext* ctx, const v1::ListJobsReques
       }
     }
     int limit = 0;
-    int offset = 0;
     DSP_RETURN_IF(PageSize(req->page_size(), &limit));
-    DSP_RETURN_IF(DecodeOffsetToken(req->page_token(), &offset));
-    auto jobs = store_.ListJobs(*req, offset, limit + 1);
-    if (static_cast<int>(jobs.size()) > limit) {
-      jobs.resize(limit);
-      resp->set_next_page_token(EncodeOffsetToken(offset + limit));
+    // Position: "<created_at in unix microseconds>.<id>" of the last job of the previous page.
+    std::string position;
+    DSP_RETURN_IF(DecodePageToken(*req, &position));
+    std::optional<store::Store::JobCursor> after;
+    if (!position.empty()) {
+      after.emplace();
+      const char* begin = position.data();
+      const char* end = begin + position.size();
+      const auto [dot, ec] = std::from_chars(begin, end, after->created_at_us);
+      if (ec != std::errc() || dot == end || *dot != '.' || dot + 1 == end) {
+        return rpc::InvalidArgument("page_token", "malformed");
+      }
+      after->id.assign(dot + 1, end);
     }
-    for (auto& j : jobs)
+    store::Store::JobPage page = store_.ListJobs(*req, after, limit);
+    if (page.next) {
+      resp->set_next_page_token(
+          EncodePageToken(*req, absl::StrCat(page.next->created_at_us, ".", page.next->id)));
+    }
+    for (auto& j : page.jobs)
       *resp->add_jobs() = std::move(j);
     return grpc::Status::OK;
   });
@@ -124,11 +151,7 @@ grpc::Status OpsApi::GetStats(grpc::ServerContext* ctx, const v1::GetStatsReques
     const int64_t now_ms = absl::ToUnixMillis(absl::Now());
     int64_t since_ms = now_ms - 24 * 3600 * 1000;
     if (req->has_since()) {
-      if (req->since().seconds() < TimeUtil::kTimestampMinSeconds ||
-          req->since().seconds() > TimeUtil::kTimestampMaxSeconds || req->since().nanos() < 0 ||
-          req->since().nanos() > 999'999'999) {
-        return rpc::InvalidArgument("since", "not a valid timestamp");
-      }
+      if (!ValidTimestamp(req->since())) return rpc::InvalidArgument("since", "not a timestamp");
       since_ms = TimeUtil::TimestampToMilliseconds(req->since());
       if (since_ms > now_ms) return rpc::InvalidArgument("since", "must not be in the future");
     }

@@ -105,7 +105,8 @@ FixVerdict CheckFix(const FixRules& rules, const Fix& fix, const Fix* previous, 
   if (fix.recorded_at_ms > now_ms + rules.max_future_skew_ms) return FixVerdict::kFuture;
   if (fix.recorded_at_ms < now_ms - rules.max_age_ms) return FixVerdict::kTooOld;
   if (previous == nullptr) return FixVerdict::kAccept;
-  if (fix.recorded_at_ms <= previous->recorded_at_ms) return FixVerdict::kNotNewer;
+  if (fix.recorded_at_ms == previous->recorded_at_ms) return FixVerdict::kDuplicate;
+  if (fix.recorded_at_ms < previous->recorded_at_ms) return FixVerdict::kOlder;
   const double seconds =
       static_cast<double>(fix.recorded_at_ms - previous->recorded_at_ms) / 1000.0;
   const double meters = geo::DistanceMeters(previous->position, fix.position);

@@ -92,9 +92,18 @@ struct FixRules {
   double max_speed_mps = 200.0 / 3.6;   // implied speed from the previous fix
 };
 
-enum class FixVerdict { kAccept, kInvalidPosition, kFuture, kTooOld, kNotNewer, kImpossibleJump };
+enum class FixVerdict {
+  kAccept,
+  kDuplicate,  // same recorded_at as the last fix (a retry, or StartShift's position): ignored
+  kInvalidPosition,
+  kFuture,
+  kTooOld,
+  kOlder,
+  kImpossibleJump,
+};
 
-// `previous` is the courier's last accepted fix, if any.
+// `previous` is the courier's last accepted fix, if any. kAccept and kDuplicate are not errors:
+// the caller stores an accepted fix and drops a duplicate (the first fix of an instant wins).
 FixVerdict CheckFix(const FixRules& rules, const Fix& fix, const Fix* previous, int64_t now_ms);
 
 }  // namespace pasar::dispatch

@@ -14,27 +14,28 @@ namespace {
 
 // ---- SQL --------------------------------------------------------------------------------------
 // Timestamps travel as unix milliseconds.
+// clang-format off
 #define DSP_MS(col) "(extract(epoch from " col ") * 1000)::bigint"
 
-#define DSP_COURIER_COLS                                                                           \
-  "c.id::text, c.subject, c.name, c.phone, c.vehicle_plate, c.home_market_id, c.state, "           \
-  "c.cash_on_hand_idr, coalesce(c.current_job_id, ''), " DSP_MS("c.shift_started_at") ", " DSP_MS( \
-      "c.created_at") ", " DSP_MS("c.updated_at") ", l.lat, l.lng, l.recorded_at_ms"
+#define DSP_COURIER_COLS                                                                  \
+  "c.id::text, c.subject, c.name, c.phone, c.vehicle_plate, c.home_market_id, c.state, "  \
+  "c.cash_on_hand_idr, coalesce(c.current_job_id, ''), " DSP_MS("c.shift_started_at") ", " \
+  DSP_MS("c.created_at") ", " DSP_MS("c.updated_at") ", l.lat, l.lng, l.recorded_at_ms"
 #define DSP_COURIER_FROM " FROM couriers c LEFT JOIN courier_locations l ON l.courier_id = c.id "
 
-#define DSP_JOB_COLS \
-  "j.id, j.market_id, j.market_name, j.pickup_lat, j.pickup_lng, j.drop_off_lat, "            \
-  "j.drop_off_lng, j.drop_off_address, j.drop_off_note, j.goods_total_idr, "                  \
-  "j.cash_to_collect_idr, j.delivery_fee_idr, j.service_fee_idr, j.status, "                  \
-  "coalesce(j.courier_id::text, ''), j.distance_meters, " DSP_MS("j.created_at") ", " DSP_MS( \
-      "j.dispatch_deadline") ", " DSP_MS("j.assigned_at") ", " DSP_MS("j.delivered_at") ", "  \
-                                                                                        "j."  \
-                                                                                        "version"
+#define DSP_JOB_COLS                                                                   \
+  "j.id, j.market_id, j.market_name, j.pickup_lat, j.pickup_lng, j.drop_off_lat, "     \
+  "j.drop_off_lng, j.drop_off_address, j.drop_off_note, j.goods_total_idr, "           \
+  "j.cash_to_collect_idr, j.delivery_fee_idr, j.service_fee_idr, j.status, "           \
+  "coalesce(j.courier_id::text, ''), j.distance_meters, " DSP_MS("j.created_at") ", "  \
+  DSP_MS("j.dispatch_deadline") ", " DSP_MS("j.assigned_at") ", "                      \
+  DSP_MS("j.delivered_at") ", j.version"
 
-#define DSP_OFFER_COLS \
-  "o.id::text, o.job_id, " DSP_MS("o.expires_at") ", o.distance_to_market_meters, "     \
-  "o.eta_seconds, " DSP_MS("o.created_at") ", "                                         \
+#define DSP_OFFER_COLS                                                                 \
+  "o.id::text, o.job_id, " DSP_MS("o.expires_at") ", o.distance_to_market_meters, "    \
+  "o.eta_seconds, " DSP_MS("o.created_at") ", "                                        \
   "greatest(0, ceil(extract(epoch from o.expires_at - now())))::int"
+// clang-format on
 
 constexpr pg::Query kClaimKey{
     "dsp_claim_key",
@@ -76,11 +77,13 @@ constexpr pg::Query kEndShift{
     "dsp_end_shift",
     "UPDATE couriers SET state = 'OFF_DUTY', shift_started_at = NULL, idle_since = NULL, "
     "updated_at = now() WHERE id = $1"};
+// Back to IDLE from an offer or from job $2 (never touching another job the courier holds);
+// consecutive_timeouts are kept: losing an offer or a job is no answer.
 constexpr pg::Query kCourierToIdle{
     "dsp_courier_to_idle",
     "UPDATE couriers SET state = 'IDLE', current_job_id = NULL, updated_at = now(), "
     "idle_since = CASE WHEN state = 'OFFERED' THEN idle_since ELSE now() END "
-    "WHERE id = $1 AND state <> 'OFF_DUTY'"};
+    "WHERE id = $1 AND state <> 'OFF_DUTY' AND coalesce(current_job_id, $2) = $2"};
 constexpr pg::Query kCourierAnswered{
     "dsp_courier_answered",
     "UPDATE couriers SET state = 'IDLE', consecutive_timeouts = 0, updated_at = now() "
@@ -287,11 +290,14 @@ constexpr pg::Query kCouriersInBox{
                            "WHERE (cardinality($1::text[]) = 0 OR c.state = ANY($1::text[])) "
                            "AND ($2 = '' OR c.home_market_id = $2) AND l.lat BETWEEN $3 AND $4 "
                            "AND l.lng BETWEEN $5 AND $6"};
-constexpr pg::Query kListJobs{"dsp_list_jobs",
-                              "SELECT " DSP_JOB_COLS
-                              " FROM jobs j WHERE ($1 = '' OR j.market_id = $1) "
-                              "AND (cardinality($2::text[]) = 0 OR j.status = ANY($2::text[])) "
-                              "ORDER BY j.created_at DESC, j.id DESC LIMIT $3 OFFSET $4"};
+constexpr pg::Query kListJobs{
+    "dsp_list_jobs", "SELECT " DSP_JOB_COLS
+                     ", (extract(epoch from j.created_at) * 1000000)::bigint "
+                     "FROM jobs j WHERE ($1 = '' OR j.market_id = $1) "
+                     "AND (cardinality($2::text[]) = 0 OR j.status = ANY($2::text[])) "
+                     "AND ($4::bigint IS NULL OR (j.created_at, j.id) < "
+                     "('epoch'::timestamptz + $4::bigint * interval '1 microsecond', $5::text)) "
+                     "ORDER BY j.created_at DESC, j.id DESC LIMIT $3"};
 
 constexpr pg::Query kStatsCouriers{
     "dsp_stats_couriers",
@@ -493,7 +499,7 @@ void WithdrawPendingOffer(pg::Transaction& tx, const std::string& job_id,
   for (int i = 0; i < r.size(); ++i) {
     const std::string courier_id = r.Str(i, 1);
     tx.Exec(kLockCourier, courier_id);
-    tx.Exec(kCourierAnswered, courier_id);
+    tx.Exec(kCourierToIdle, courier_id, job_id);
     ev::Envelope env;
     auto* w = env.mutable_offer_withdrawn();
     w->set_offer_id(r.Str(i, 0));
@@ -510,7 +516,7 @@ void ReleaseCourier(pg::Transaction& tx, const std::string& job_id, const std::s
                     const std::string& correlation, v1::WithdrawReason reason,
                     std::string_view note) {
   tx.Exec(kLockCourier, courier_id);
-  tx.Exec(kCourierToIdle, courier_id);
+  tx.Exec(kCourierToIdle, courier_id, job_id);
   tx.Exec(kReleaseAssignment, job_id, courier_id, WithdrawName(reason));
   ev::Envelope env;
   auto* u = env.mutable_courier_unassigned();
@@ -666,19 +672,24 @@ std::optional<v1::Job> Store::GetJob(const std::string& job_id) {
   return job;
 }
 
-std::vector<v1::Job> Store::ListJobs(const v1::ListJobsRequest& req, int offset, int limit) {
+Store::JobPage Store::ListJobs(const v1::ListJobsRequest& req,
+                               const std::optional<JobCursor>& after, int limit) {
   pg::Transaction tx(pool_, "list_jobs");
   const pg::Result r =
-      tx.Exec(kListJobs, req.market_id(), StateNames(req.statuses(), false), limit, offset);
-  std::vector<v1::Job> jobs;
-  for (int i = 0; i < r.size(); ++i)
-    jobs.push_back(ReadJob(r, i));
+      tx.Exec(kListJobs, req.market_id(), StateNames(req.statuses(), false), limit + 1,
+              after ? std::optional<int64_t>(after->created_at_us) : std::nullopt,
+              after ? std::optional<std::string>(after->id) : std::nullopt);
+  JobPage page;
+  const int rows = std::min(r.size(), limit);
+  for (int i = 0; i < rows; ++i)
+    page.jobs.push_back(ReadJob(r, i));
+  if (r.size() > limit) page.next = JobCursor{r.Int(rows - 1, 21), r.Str(rows - 1, 0)};
   std::vector<v1::Job*> ptrs;
-  for (auto& j : jobs)
+  for (auto& j : page.jobs)
     ptrs.push_back(&j);
   LoadStops(tx, ptrs);
   tx.Commit();
-  return jobs;
+  return page;
 }
 
 void Store::Stats(const std::string& market_id, int64_t since_ms, v1::GetStatsResponse* resp) {
@@ -733,11 +744,10 @@ Outcome Store::StartShift(const IdemKey& key, const v1::StartShiftRequest& req,
   return Idempotent(pool_, "start_shift", key, resp, [&](pg::Transaction& tx, bool&) {
     const auto courier = LockCourierBySubject(tx, key.subject);
     if (!courier) return Refuse(Refusal::kNotFound, "courier");
-    if (courier->state == "OFF_DUTY") {
-      tx.Exec(kStartShiftFromOff, courier->id, req.cash_on_hand_idr());
-    } else if (courier->state == "IDLE") {
-      tx.Exec(kSetCash, courier->id, req.cash_on_hand_idr());
-    }
+    // On shift already: the declared cash is the cash they carry now, whatever they are doing;
+    // AcceptOffer and ConfirmPickup check it again (INSUFFICIENT_CASH).
+    tx.Exec(courier->state == "OFF_DUTY" ? kStartShiftFromOff : kSetCash, courier->id,
+            req.cash_on_hand_idr());
     *resp->mutable_courier() = *LoadCourier(tx, courier->id);
     return Outcome{};
   });
@@ -1027,12 +1037,13 @@ std::vector<MatchJob> Store::PendingJobs(const std::string& market_id, int limit
     jobs.push_back(std::move(m));
   }
   if (!ids.empty()) {
+    absl::flat_hash_map<std::string_view, MatchJob*> by_id;
+    for (MatchJob& m : jobs)
+      by_id.emplace(m.job.job_id, &m);
     const pg::Result ex = tx.Exec(kExclusionsOf, ids);
     for (int i = 0; i < ex.size(); ++i) {
-      const std::string job_id = ex.Str(i, 0);
-      for (MatchJob& m : jobs) {
-        if (m.job.job_id == job_id) m.job.excluded.insert(ex.Str(i, 1));
-      }
+      const auto it = by_id.find(ex.Text(i, 0));
+      if (it != by_id.end()) it->second->job.excluded.insert(ex.Str(i, 1));
     }
   }
   tx.Commit();
@@ -1088,11 +1099,14 @@ int Store::ExpireOffers(int limit) {
       const pg::Result job = tx.Exec(kTryLockJob, job_id);
       if (job.empty()) continue;
       tx.Exec(kLockCourier, courier_id);
+      const pg::Result courier =
+          tx.Exec(kCourierTimedOut, courier_id, timers_.max_consecutive_timeouts);
+      const bool off_duty = !courier.empty() && courier.Text(0, 0) == "OFF_DUTY";
       tx.Exec(kResolveOffer, offer_id, "EXPIRED", std::nullopt, std::nullopt,
-              WithdrawName(v1::WITHDRAW_REASON_OFFER_EXPIRED));
+              WithdrawName(off_duty ? v1::WITHDRAW_REASON_COURIER_OFF_DUTY
+                                    : v1::WITHDRAW_REASON_OFFER_EXPIRED));
       if (job.Text(0, 0) == "OFFERED") tx.Exec(kJobStatus, job_id, "PENDING");
       tx.Exec(kInsertExclusion, job_id, courier_id, "EXPIRED");
-      tx.Exec(kCourierTimedOut, courier_id, timers_.max_consecutive_timeouts);
       ev::Envelope env;
       auto* r = env.mutable_offer_resolved();
       r->set_offer_id(offer_id);

@@ -91,7 +91,18 @@ class Store final {
   // Couriers by name (or nearest first around `near`), offset pagination.
   std::vector<v1::Courier> ListCouriers(const v1::ListCouriersRequest& req, int offset, int limit);
   std::optional<v1::Job> GetJob(const std::string& job_id);
-  std::vector<v1::Job> ListJobs(const v1::ListJobsRequest& req, int offset, int limit);
+  // Jobs newest first (created_at desc, id desc), strictly after `after` when given: keyset
+  // pagination, stable while jobs are created. `next` is set when more rows follow.
+  struct JobCursor {
+    int64_t created_at_us = 0;  // unix microseconds
+    std::string id;
+  };
+  struct JobPage {
+    std::vector<v1::Job> jobs;
+    std::optional<JobCursor> next;
+  };
+  JobPage ListJobs(const v1::ListJobsRequest& req, const std::optional<JobCursor>& after,
+                   int limit);
   void Stats(const std::string& market_id, int64_t since_ms, v1::GetStatsResponse* resp);
 
   // ---- courier ---------------------------------------------------------------------------

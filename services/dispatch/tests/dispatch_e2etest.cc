@@ -22,12 +22,13 @@ constexpr pg::Query kCountRows{
     "SELECT (SELECT count(*) FROM couriers), (SELECT count(*) FROM idempotency_keys), "
     "(SELECT count(*) FROM jobs), (SELECT count(*) FROM offers)"};
 
-// Reads a WatchOffers stream on its own thread.
+// Reads a WatchOffers stream on its own thread. Constructed once the stream is live: the
+// server sends its initial metadata after registering the stream for live hints.
 class Watcher final {
  public:
-  Watcher(Client& c, const Courier& k) : ctx_(std::make_unique<grpc::ClientContext>()) {
-    ctx_->AddMetadata("authorization", "Bearer " + k.token);
+  Watcher(Client& c, const Courier& k) : ctx_(Ctx(k.token, std::chrono::seconds(120))) {
     reader_ = c.courier->WatchOffers(ctx_.get(), v1::WatchOffersRequest());
+    reader_->WaitForInitialMetadata();  // bounded by the context's deadline
     thread_ = std::thread([this] {
       v1::WatchOffersResponse m;
       while (reader_->Read(&m)) {
@@ -199,6 +200,8 @@ TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN
   // Someone else's offer does not exist for them.
   v1::AcceptOfferResponse accepted;
   REQUIRE(Accept(c, other, offer.offer_id(), &accepted).error_code() == grpc::NOT_FOUND);
+  REQUIRE(Decline(c, other, offer.offer_id()).error_code() == grpc::NOT_FOUND);
+  REQUIRE_FALSE(Current(c, other).has_offer());
 
   const std::string accept_id = NewId();
   REQUIRE(Accept(c, budi, offer.offer_id(), &accepted, accept_id).ok());
@@ -229,6 +232,7 @@ TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN
   REQUIRE(call.reason == "CASH_MISMATCH");
   call = Pickup(c, other, order.order_id, t1, t1.pickup_code, t1.total_idr, &picked);
   REQUIRE(call.status.error_code() == grpc::NOT_FOUND);
+  REQUIRE_FALSE(Current(c, other).has_job());
   REQUIRE(Pickup(c, budi, order.order_id, t1, t1.pickup_code, t1.total_idr, &picked).status.ok());
   REQUIRE(picked.job().status() == v1::JOB_STATUS_PICKING_UP);
 
@@ -243,6 +247,9 @@ TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN
   REQUIRE(cur.courier().state() == v1::COURIER_STATE_DELIVERING);
   REQUIRE(cur.courier().cash_on_hand_idr() == 500'000 - 80'000);
 
+  // Another courier cannot deliver it, even with the right PIN.
+  call = Deliver(c, other, order.order_id, order.pin, order.cash_to_collect(), &delivered);
+  REQUIRE(call.status.error_code() == grpc::NOT_FOUND);
   call = Deliver(c, budi, order.order_id, "0000", order.cash_to_collect(), &delivered);
   REQUIRE(call.reason == "WRONG_DELIVERY_PIN");
   call = Deliver(c, budi, order.order_id, order.pin, order.cash_to_collect() - 500, &delivered);
@@ -334,9 +341,34 @@ TEST_CASE("five wrong codes per ticket, then TOO_MANY_ATTEMPTS, and keys are not
 }
 
 TEST_CASE("last fixes are persisted in batches and survive a restart", "[e2e]") {
+  using google::protobuf::util::TimeUtil;
   Fixture f;
   const Courier k = f.OnShift("K", 500'000, 400);
-  REQUIRE(Eventually([&] { return pg::Exec(*f.pool, kPersistedFixes).Int(0, 0) == 1; }));
+  {
+    // The same instant twice is a duplicate: accepted, and the first position stays; an older
+    // fix is rejected.
+    const auto at = TimeUtil::MillisecondsToTimestamp(
+        TimeUtil::TimestampToMilliseconds(TimeUtil::GetCurrentTime()) + 1000);
+    auto ctx = Ctx(k.token);
+    v1::ReportLocationsResponse resp;
+    auto writer = f.client->courier->ReportLocations(ctx.get(), &resp);
+    v1::ReportLocationsRequest msg;
+    for (double meters : {400.0, 420.0}) {
+      auto* fix = msg.add_fixes();
+      *fix->mutable_location() = North(meters);
+      *fix->mutable_recorded_at() = at;
+    }
+    REQUIRE(writer->Write(msg));
+    msg.mutable_fixes(0)->mutable_recorded_at()->set_seconds(at.seconds() - 2);
+    msg.mutable_fixes()->RemoveLast();
+    REQUIRE(writer->Write(msg));
+    writer->WritesDone();
+    REQUIRE(writer->Finish().ok());
+    REQUIRE(resp.accepted() == 2);
+    REQUIRE(resp.rejected() == 1);
+    REQUIRE(Eventually([&] { return Current(*f.client, k).courier().last_fix_at() == at; }));
+  }
+  REQUIRE(pg::Exec(*f.pool, kPersistedFixes).Int(0, 0) == 1);
   f.Restart();
   // No new fix after the restart: the offer needs the recovered one.
   const Order order = f.NewOrder();
@@ -387,29 +419,94 @@ TEST_CASE("three offer timeouts in a row take a courier off duty", "[e2e]") {
   Fixture f;
   Client& c = *f.client;
   const Courier lazy = f.OnShift("Lazy", 500'000, 300);
-  for (int i = 0; i < 3; ++i)
-    PublishConfirmed(f.redis, f.NewOrder());
+  Watcher watch(c, lazy);
+  std::set<std::string> orders;
+  for (int i = 0; i < 3; ++i) {
+    const Order o = f.NewOrder();
+    orders.insert(o.order_id);
+    PublishConfirmed(f.redis, o);
+  }
   REQUIRE(
       Eventually([&] { return Current(c, lazy).courier().state() == v1::COURIER_STATE_OFF_DUTY; },
                  std::chrono::seconds(20)));
   REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, lazy.id).Int(0, 0) == 3);
+  // The courier is told: the first two offers expired, the third took them off duty.
+  const auto off = watch.Wait([](const auto& m) {
+    return m.has_offer_withdrawn() &&
+           m.offer_withdrawn().reason() == v1::WITHDRAW_REASON_COURIER_OFF_DUTY;
+  });
+  REQUIRE(off);
+  REQUIRE(watch.Wait([](const auto& m) {
+    return m.has_offer_withdrawn() &&
+           m.offer_withdrawn().reason() == v1::WITHDRAW_REASON_OFFER_EXPIRED;
+  }));
+  // No job is left with the courier: all three wait for someone else.
+  for (const std::string& id : orders)
+    REQUIRE(GetJob(c, id).status() == v1::JOB_STATUS_PENDING);
+  REQUIRE_FALSE(Current(c, lazy).has_offer());
+
+  // Pages of 2 cover the three jobs once, even with a job created between the pages; a token
+  // only works with the filters it came with.
+  const std::string op = Token(Role::kOperator, "operator-1");
+  v1::ListJobsRequest list;
+  list.set_market_id(f.market);
+  list.set_page_size(2);
+  v1::ListJobsResponse page;
+  REQUIRE(c.ops->ListJobs(Ctx(op).get(), list, &page).ok());
+  REQUIRE(page.jobs_size() == 2);
+  REQUIRE_FALSE(page.next_page_token().empty());
+  std::set<std::string> listed{page.jobs(0).id(), page.jobs(1).id()};
+  REQUIRE(page.jobs(0).created_at().seconds() >= page.jobs(1).created_at().seconds());
+  v1::ListJobsRequest other_filter = list;
+  other_filter.set_page_token(page.next_page_token());
+  other_filter.add_statuses(v1::JOB_STATUS_PENDING);
+  v1::ListJobsResponse refused;
+  const grpc::Status mismatch = c.ops->ListJobs(Ctx(op).get(), other_filter, &refused);
+  REQUIRE(mismatch.error_code() == grpc::INVALID_ARGUMENT);
+  REQUIRE(mismatch.error_message().rfind("page_token:", 0) == 0);
+  const Order newer = f.NewOrder();
+  PublishConfirmed(f.redis, newer);
+  REQUIRE(Eventually([&] { return GetJob(c, newer.order_id).status() == v1::JOB_STATUS_PENDING; }));
+  list.set_page_token(page.next_page_token());
+  REQUIRE(c.ops->ListJobs(Ctx(op).get(), list, &page).ok());
+  REQUIRE(page.jobs_size() == 1);
+  REQUIRE(page.next_page_token().empty());
+  listed.insert(page.jobs(0).id());
+  REQUIRE(listed == orders);
 }
 
 TEST_CASE("a courier without enough cash is never offered the job", "[e2e]") {
-  Fixture f;
+  // Offers stay pending for the whole test, so each courier keeps the offer first made.
+  Fixture f(std::map<std::string, std::string>{{"PASAR_OFFER_TIMEOUT_MS", "60000"}});
   Client& c = *f.client;
   const Courier poor = f.OnShift("Poor", 79'999, 100);  // goods total is 80,000
   const Order order = f.NewOrder();
   PublishConfirmed(f.redis, order);
   REQUIRE(Eventually([&] { return GetJob(c, order.order_id).status() == v1::JOB_STATUS_PENDING; }));
-  // Many windows pass without an offer to the poor courier.
-  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  // A cheaper job of the same market, confirmed later: the window that offers it to the poor
+  // courier also had the expensive one pending (older, so planned first) and the poor courier
+  // near it, yet chose only the job the poor courier can advance.
+  const Order cheap = f.NewOrder({{"t-" + NewId(), 79'999, "3333"}});
+  PublishConfirmed(f.redis, cheap);
+  const v1::Offer affordable = WaitOffer(c, poor);
+  REQUIRE(affordable.job().id() == cheap.order_id);
   REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_PENDING);
   const Courier rich = f.OnShift("Rich", 1'000'000, 2500);
   const v1::Offer offer = WaitOffer(c, rich);
   REQUIRE(offer.job().id() == order.order_id);
-  REQUIRE_FALSE(Current(c, poor).has_offer());
-  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, poor.id).Int(0, 0) == 0);
+  REQUIRE(Current(c, poor).offer().job().id() == cheap.order_id);
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, poor.id).Int(0, 0) == 1);
+  // Declaring less cash while the offer is pending: it can no longer be accepted.
+  REQUIRE(StartShift(c, poor, 79'998).ok());
+  v1::AcceptOfferResponse accepted;
+  auto actx = Ctx(poor.token);
+  v1::AcceptOfferRequest accept;
+  accept.set_request_id(NewId());
+  accept.set_offer_id(affordable.offer_id());
+  REQUIRE(c.courier->AcceptOffer(actx.get(), accept, &accepted).error_code() ==
+          grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*actx) == "INSUFFICIENT_CASH");
+  REQUIRE(Current(c, poor).courier().cash_on_hand_idr() == 79'998);
 }
 
 TEST_CASE("a silent assigned courier is released and the job matched again", "[e2e]") {
@@ -432,6 +529,7 @@ TEST_CASE("a silent assigned courier is released and the job matched again", "[e
   REQUIRE_FALSE(now.has_job());
   const v1::Offer again = WaitOffer(c, backup);
   REQUIRE(again.job().id() == order.order_id);
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, silent.id).Int(0, 0) == 1);  // excluded
 }
 
 TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
@@ -462,6 +560,57 @@ TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
   REQUIRE(job_withdrawn->job_withdrawn().reason() == v1::WITHDRAW_REASON_ORDER_CANCELLED);
   REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 1; }));
   REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_IDLE);
+
+  // Cancelled after a first pickup (the order service allows it until every stall is picked
+  // up): the courier is free again, keeps the cash paid out, and cannot go on with the job.
+  const Order third = f.NewOrder();
+  PublishConfirmed(f.redis, third);
+  const v1::Offer third_offer = WaitOffer(c, k);
+  REQUIRE(third_offer.job().id() == third.order_id);
+  REQUIRE(Accept(c, k, third_offer.offer_id(), &accepted).ok());
+  v1::ConfirmPickupResponse picked;
+  const Ticket& t1 = third.tickets[0];
+  const Ticket& t2 = third.tickets[1];
+  REQUIRE(Pickup(c, k, third.order_id, t1, t1.pickup_code, t1.total_idr, &picked).status.ok());
+  REQUIRE(picked.job().status() == v1::JOB_STATUS_PICKING_UP);
+  PublishCancelled(f.redis, third.order_id, f.market);
+  const auto third_withdrawn = watch.Wait([&](const auto& m) {
+    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == third.order_id;
+  });
+  REQUIRE(third_withdrawn);
+  REQUIRE(third_withdrawn->job_withdrawn().reason() == v1::WITHDRAW_REASON_ORDER_CANCELLED);
+  const auto after = Current(c, k);
+  REQUIRE(after.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE(after.courier().current_job_id().empty());
+  REQUIRE_FALSE(after.has_job());
+  REQUIRE(after.courier().cash_on_hand_idr() == 500'000 - t1.total_idr);
+  REQUIRE(GetJob(c, third.order_id).status() == v1::JOB_STATUS_CANCELLED);
+  const Call late = Pickup(c, k, third.order_id, t2, t2.pickup_code, t2.total_idr, &picked);
+  REQUIRE(late.reason == "INVALID_TRANSITION");
+
+  // Free for the next job; cancelled even after every pickup (the order service refuses that,
+  // dispatch does not rely on it): the courier is not left DELIVERING a dead job.
+  const Order fourth = f.NewOrder({{"t-" + NewId(), 10'000, "4444"}});
+  PublishConfirmed(f.redis, fourth);
+  const v1::Offer fourth_offer = WaitOffer(c, k);
+  REQUIRE(fourth_offer.job().id() == fourth.order_id);
+  REQUIRE(Accept(c, k, fourth_offer.offer_id(), &accepted).ok());
+  const Ticket& t4 = fourth.tickets[0];
+  REQUIRE(Pickup(c, k, fourth.order_id, t4, t4.pickup_code, t4.total_idr, &picked).status.ok());
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_DELIVERING);
+  PublishCancelled(f.redis, fourth.order_id, f.market);
+  REQUIRE(watch.Wait([&](const auto& m) {
+    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == fourth.order_id;
+  }));
+  const auto freed = Current(c, k);
+  REQUIRE(freed.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE_FALSE(freed.has_job());
+  REQUIRE(freed.courier().cash_on_hand_idr() == 500'000 - t1.total_idr - t4.total_idr);
+  v1::ConfirmDeliveryResponse delivered;
+  const Call deliver =
+      Deliver(c, k, fourth.order_id, fourth.pin, fourth.cash_to_collect(), &delivered);
+  REQUIRE(deliver.reason == "INVALID_TRANSITION");
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 3; }));
 }
 
 TEST_CASE("a job nobody takes before its dispatch deadline fails", "[e2e]") {
@@ -487,11 +636,18 @@ TEST_CASE("one matcher per market, and another instance takes over when it dies"
   std::vector<Courier> couriers;
   for (int i = 0; i < 4; ++i)
     couriers.push_back(f.OnShift("C" + std::to_string(i), 500'000, 300 + 200 * i));
+  // Both processes listen for hints (one subscription each), and both streams are registered
+  // (a Watcher exists once its stream is live): no offer can reach either stream through its
+  // connect-time read.
+  REQUIRE(Eventually([&] {
+    const redis::Reply r =
+        f.redis.Command({"PUBSUB", "NUMSUB", f.redis.Key("live.events.dispatch")});
+    return r.size() == 2 && r.at(1).integer() == 2;
+  }));
   Watcher on_first(*f.client, couriers[0]);
   Watcher on_second(c2, couriers[0]);
-  // Give both streams time to subscribe before anything is offered (were one late, its
-  // connect-time read would still deliver the offer: correct either way, only less telling).
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  REQUIRE(on_first.size() == 0);
+  REQUIRE(on_second.size() == 0);
   std::vector<Order> orders;
   for (int i = 0; i < 3; ++i) {
     orders.push_back(f.NewOrder());

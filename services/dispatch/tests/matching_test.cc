@@ -112,7 +112,11 @@ TEST_CASE("fix validation", "[matching]") {
   REQUIRE(CheckFix(rules, Fix{kMarket, now + 59'000}, nullptr, now) == FixVerdict::kAccept);
   REQUIRE(CheckFix(rules, Fix{kMarket, now - 301'000}, nullptr, now) == FixVerdict::kTooOld);
   const Fix prev{kMarket, now - 10'000};
-  REQUIRE(CheckFix(rules, Fix{kMarket, now - 10'000}, &prev, now) == FixVerdict::kNotNewer);
+  // The same instant again (a retried message, or a fix in the millisecond of StartShift's
+  // position) is a duplicate, whatever the position; an earlier one is refused.
+  REQUIRE(CheckFix(rules, Fix{kMarket, now - 10'000}, &prev, now) == FixVerdict::kDuplicate);
+  REQUIRE(CheckFix(rules, Fix{North(10), now - 10'000}, &prev, now) == FixVerdict::kDuplicate);
+  REQUIRE(CheckFix(rules, Fix{kMarket, now - 10'001}, &prev, now) == FixVerdict::kOlder);
   // 1 km in 10 s = 360 km/h: impossible; 100 m in 10 s: fine.
   REQUIRE(CheckFix(rules, Fix{North(1000), now}, &prev, now) == FixVerdict::kImpossibleJump);
   REQUIRE(CheckFix(rules, Fix{North(100), now}, &prev, now) == FixVerdict::kAccept);

@@ -70,6 +70,75 @@ TEST_CASE("fixes: one batch upsert, newest wins, read back in seq order", "[pg]"
   REQUIRE(seen[0].second.recorded_at_ms == 3000);
 }
 
+events::v1::Envelope Confirmed(const std::string& order_id) {
+  events::v1::Envelope env;
+  auto* oc = env.mutable_order_confirmed();
+  oc->set_order_id(order_id);
+  oc->set_market_id("m-1");
+  oc->mutable_pickup()->set_lat(-8.1);
+  oc->mutable_pickup()->set_lng(113.2);
+  oc->mutable_drop_off()->set_lat(-8.11);
+  oc->mutable_drop_off()->set_lng(113.21);
+  oc->set_delivery_pin("1234");
+  oc->set_goods_total_idr(50'000);
+  oc->set_cash_to_collect_idr(62'000);
+  auto* t = oc->add_tickets();
+  t->set_ticket_id("t-" + order_id);
+  t->set_stall_id("s-1");
+  t->set_total_idr(50'000);
+  t->set_pickup_code("1111");
+  return env;
+}
+
+TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]") {
+  Db d;
+  Store store(d.pool, Timers{});
+  constexpr int kN = 6;
+  std::vector<std::string> couriers;
+  {
+    pg::Transaction tx(d.pool, "confirm");
+    for (int i = 0; i < kN; ++i)
+      store.ApplyOrderConfirmed(tx, Confirmed("order-" + std::to_string(i)));
+    tx.Commit();
+  }
+  for (int i = 0; i < kN; ++i)
+    couriers.push_back(OnShiftCourier(store, "c" + std::to_string(i)));
+
+  // Every instance proposes courier 0 for a different job at the same moment.
+  std::atomic<int> made{0};
+  std::vector<std::thread> threads;
+  for (int i = 0; i < kN; ++i) {
+    threads.emplace_back([&, i] {
+      const Proposal p{"order-" + std::to_string(i), couriers[0], 500, 94, 94};
+      made += store.MakeOffer("m-1", p, "instance-" + std::to_string(i)) ? 1 : 0;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  REQUIRE(made.load() == 1);
+  REQUIRE(pg::Exec(d.pool, kCourierRow, couriers[0]).Str(0, 0) == "OFFERED");
+
+  // Every instance proposes a different courier for one still pending job.
+  std::string pending;
+  for (int i = 0; i < kN && pending.empty(); ++i) {
+    const std::string id = "order-" + std::to_string(i);
+    if (pg::Exec(d.pool, kJobStatusOf, id).Str(0, 0) == "PENDING") pending = id;
+  }
+  REQUIRE_FALSE(pending.empty());
+  made = 0;
+  threads.clear();
+  for (int i = 1; i < kN; ++i) {
+    threads.emplace_back([&, i] {
+      made += store.MakeOffer("m-1", Proposal{pending, couriers[i], 500, 94, 94}, "x") ? 1 : 0;
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  REQUIRE(made.load() == 1);
+  REQUIRE(pg::Exec(d.pool, kJobStatusOf, pending).Str(0, 0) == "OFFERED");
+  REQUIRE(pg::Exec(d.pool, kCountOutbox, "OfferMade").Int(0, 0) == 2);
+}
+
 TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   Db d;
   Timers timers;
@@ -78,22 +147,7 @@ TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   const std::string courier = OnShiftCourier(store, "c");
   {
     pg::Transaction tx(d.pool, "confirm");
-    events::v1::Envelope env;
-    auto* oc = env.mutable_order_confirmed();
-    oc->set_order_id("order-1");
-    oc->set_market_id("m-1");
-    oc->mutable_pickup()->set_lat(-8.1);
-    oc->mutable_pickup()->set_lng(113.2);
-    oc->mutable_drop_off()->set_lat(-8.11);
-    oc->mutable_drop_off()->set_lng(113.21);
-    oc->set_delivery_pin("1234");
-    oc->set_goods_total_idr(50'000);
-    oc->set_cash_to_collect_idr(62'000);
-    auto* t = oc->add_tickets();
-    t->set_ticket_id("t-1");
-    t->set_stall_id("s-1");
-    t->set_total_idr(50'000);
-    t->set_pickup_code("1111");
+    const events::v1::Envelope env = Confirmed("order-1");
     store.ApplyOrderConfirmed(tx, env);
     store.ApplyOrderConfirmed(tx, env);  // a duplicate delivery changes nothing
     tx.Commit();

@@ -1,6 +1,7 @@
 #include "workers/live_locations.h"
 
 #include <exception>
+#include <optional>
 
 #include "pasar/rpc/log.h"
 
@@ -38,23 +39,29 @@ void LiveLocations::Stop() {
 LiveLocations::Counts LiveLocations::Report(const std::string& courier_id,
                                             const std::vector<Fix>& fixes, int64_t now_ms) {
   Counts counts;
-  std::vector<Fix> accepted;
-  accepted.reserve(fixes.size());
   {
     std::unique_lock lock(index_mu_);
-    std::optional<Fix> previous = index_.Get(courier_id);
+    std::optional<Fix> latest = index_.Get(courier_id);
+    bool changed = false;
     for (const Fix& fix : fixes) {
-      if (CheckFix(rules_, fix, previous ? &*previous : nullptr, now_ms) != FixVerdict::kAccept) {
-        ++counts.rejected;
-        continue;
+      switch (CheckFix(rules_, fix, latest ? &*latest : nullptr, now_ms)) {
+        case FixVerdict::kAccept:
+          latest = fix;
+          changed = true;
+          ++counts.accepted;
+          break;
+        case FixVerdict::kDuplicate:  // accepted, nothing new to store
+          ++counts.accepted;
+          break;
+        default:
+          ++counts.rejected;
+          break;
       }
-      previous = fix;
-      ++counts.accepted;
     }
-    if (counts.accepted > 0) index_.Upsert(courier_id, *previous);
-    if (counts.accepted > 0) {
+    if (changed) {
+      index_.Upsert(courier_id, *latest);
       std::lock_guard dirty(dirty_mu_);
-      dirty_[courier_id] = *previous;
+      dirty_[courier_id] = *latest;
     }
   }
   if (metrics_ != nullptr) {

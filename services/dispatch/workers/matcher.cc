@@ -1,6 +1,7 @@
 #include "workers/matcher.h"
 
 #include <exception>
+#include <stdexcept>
 
 #include "absl/time/clock.h"
 #include "pasar/rpc/log.h"
@@ -19,7 +20,12 @@ Matcher::Matcher(store::Store& store, redis::Client& redis, LiveLocations& locat
       locations_(locations),
       policy_(policy),
       config_(config),
-      instance_id_(std::move(instance_id)) {}
+      instance_id_(std::move(instance_id)) {
+  // A lease that lapses between two windows would hand markets back and forth.
+  if (config_.lease_ttl <= config_.window) {
+    throw std::invalid_argument("the matcher lease must outlive the batch window");
+  }
+}
 
 Matcher::~Matcher() {
   Stop();
@@ -68,8 +74,17 @@ int Matcher::RunOnce() {
       ml.lease = std::make_unique<redis::Lease>(redis_, "matcher." + market, instance_id_,
                                                 config_.lease_ttl);
     }
+    // Renewed right before the market is matched, so a slow market earlier in the loop cannot
+    // let this one lapse before its offers are made.
     const bool held = ml.lease->held() ? ml.lease->Renew() : ml.lease->TryAcquire();
-    if (held && ml.last_needed == now) offers += MatchMarket(market);
+    if (held && ml.last_needed == now) {
+      try {
+        offers += MatchMarket(market, *ml.lease);
+      } catch (const std::exception& e) {
+        // One market's failure must not keep the others (and their leases) waiting.
+        rpc::Log("warn", "matching a market failed", {{"market_id", market}, {"error", e.what()}});
+      }
+    }
     ++it;
   }
   if (metrics_ != nullptr) {
@@ -79,7 +94,7 @@ int Matcher::RunOnce() {
   return offers;
 }
 
-int Matcher::MatchMarket(const std::string& market_id) {
+int Matcher::MatchMarket(const std::string& market_id, const redis::Lease& lease) {
   const std::vector<store::MatchJob> rows =
       store_.PendingJobs(market_id, config_.max_jobs_per_window);
   if (rows.empty()) return 0;
@@ -117,6 +132,10 @@ int Matcher::MatchMarket(const std::string& market_id) {
   const std::vector<Proposal> plan = policy_.Plan(jobs, candidates, idle);
   int made = 0;
   for (const Proposal& p : plan) {
+    // Once the lease may have lapsed (a slow window) another instance may hold the market:
+    // stop, the rest waits for the next window. held() is measured from before the renewal
+    // was sent, so it ends before the key expires in Redis.
+    if (!lease.held()) break;
     if (store_.MakeOffer(market_id, p, instance_id_)) ++made;
   }
   return made;

@@ -29,6 +29,7 @@ struct MatcherConfig {
 
 class Matcher final {
  public:
+  // Throws std::invalid_argument unless config.lease_ttl > config.window.
   Matcher(store::Store& store, redis::Client& redis, LiveLocations& locations,
           MatchingPolicy policy, MatcherConfig config, std::string instance_id);
   ~Matcher();  // Stop()
@@ -43,7 +44,8 @@ class Matcher final {
 
  private:
   void Loop();
-  int MatchMarket(const std::string& market_id);
+  // Plans the market and makes the offers while `lease` is held.
+  int MatchMarket(const std::string& market_id, const redis::Lease& lease);
 
   store::Store& store_;
   redis::Client& redis_;
