@@ -1,0 +1,131 @@
+// pasar-sim: a simulated market day against running services (see tools/sim/README.md).
+#include <fstream>
+#include <iostream>
+
+#include "pasar/auth/auth.h"
+#include "pasar/town/flags.h"
+#include "pasar/town/town.h"
+#include "sim.h"
+
+namespace {
+
+constexpr char kUsage[] = R"(pasar-sim — a simulated market day, through the public gRPC APIs only
+
+usage: pasar-sim --town FILE [options]
+
+  --inventory ADDR --order ADDR --dispatch ADDR
+                         the services (default $PASAR_INVENTORY_ADDR, $PASAR_ORDER_ADDR,
+                         $PASAR_DISPATCH_ADDR, else 127.0.0.1:7101/7102/7103)
+  --town FILE            the town (tools/sim/data/lumajang.json)
+  --minutes N            real minutes during which customers arrive (default 3)
+  --seed S               the seed of every choice (default 1)
+  --report FILE          write the JSON report there
+  --speedup X            simulated seconds per real second (default 30)
+  --orders-per-minute R  mean arrivals per real minute (default 40)
+  --stalls-per-market N  --couriers-per-market N   play a smaller town
+  --cancel-probability P --decline-probability P --reject-ticket-probability P
+  --reject-line-probability P --adjust-weighed-probability P
+  --ojek-speed-kmh V     courier speed in town time (default 25)
+  --fix-seconds S        a courier reports a fix every S town seconds (default 1)
+  --trader-timeout-seconds S   --dispatch-timeout-seconds S   market timers for the day
+                         (default 60 and 240; 0 keeps the town's / the service's)
+  --drain-timeout-seconds S    after the last arrival, wait at most this long (default 360)
+  --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
+  --run-id ID            names this run's customers and keys (default random)
+  --no-progress          no live progress line on stderr
+Tokens are minted with $PASAR_JWT_SECRET (the services' secret). Exit status: 0 when every
+invariant holds, 1 when one does not, 2 for bad arguments, 3 when the day could not run.
+)";
+
+int Run(int argc, char** argv) {
+  const pasar::town::Flags flags(argc, argv);
+  if (flags.Bool("help") || !flags.positional().empty()) {
+    std::cout << kUsage;
+    return flags.Bool("help") ? 0 : 2;
+  }
+  flags.AllowOnly({"inventory",
+                   "order",
+                   "dispatch",
+                   "town",
+                   "minutes",
+                   "seed",
+                   "report",
+                   "speedup",
+                   "orders-per-minute",
+                   "stalls-per-market",
+                   "couriers-per-market",
+                   "cancel-probability",
+                   "decline-probability",
+                   "reject-ticket-probability",
+                   "reject-line-probability",
+                   "adjust-weighed-probability",
+                   "ojek-speed-kmh",
+                   "fix-seconds",
+                   "trader-timeout-seconds",
+                   "dispatch-timeout-seconds",
+                   "drain-timeout-seconds",
+                   "tag",
+                   "run-id",
+                   "no-progress",
+                   "help"});
+  pasar::sim::SimConfig c;
+  c.endpoints = pasar::town::EndpointsFromEnv();
+  c.endpoints.inventory = flags.Str("inventory", c.endpoints.inventory);
+  c.endpoints.order = flags.Str("order", c.endpoints.order);
+  c.endpoints.dispatch = flags.Str("dispatch", c.endpoints.dispatch);
+  c.jwt = pasar::auth::JwtConfigFromEnv();
+  c.town = pasar::town::LoadTown(flags.Required("town"));
+  if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market")) {
+    c.town = pasar::town::Subset(c.town, static_cast<int>(flags.Int("stalls-per-market", 1000)),
+                                 static_cast<int>(flags.Int("couriers-per-market", 1000)));
+  }
+  c.seed = static_cast<uint64_t>(flags.Int("seed", 1));
+  c.minutes = flags.Double("minutes", c.minutes);
+  c.speedup = flags.Double("speedup", c.speedup);
+  c.orders_per_minute = flags.Double("orders-per-minute", c.orders_per_minute);
+  c.cancel_probability = flags.Double("cancel-probability", c.cancel_probability);
+  c.decline_probability = flags.Double("decline-probability", c.decline_probability);
+  c.reject_ticket_probability =
+      flags.Double("reject-ticket-probability", c.reject_ticket_probability);
+  c.reject_line_probability = flags.Double("reject-line-probability", c.reject_line_probability);
+  c.adjust_weighed_probability =
+      flags.Double("adjust-weighed-probability", c.adjust_weighed_probability);
+  c.ojek_speed_kmh = flags.Double("ojek-speed-kmh", c.ojek_speed_kmh);
+  c.fix_interval_sim_seconds = flags.Double("fix-seconds", c.fix_interval_sim_seconds);
+  c.trader_response_timeout_seconds =
+      static_cast<int>(flags.Int("trader-timeout-seconds", c.trader_response_timeout_seconds));
+  c.dispatch_timeout_seconds =
+      static_cast<int>(flags.Int("dispatch-timeout-seconds", c.dispatch_timeout_seconds));
+  c.drain_timeout = absl::Seconds(flags.Int("drain-timeout-seconds", 360));
+  c.seed_tag = flags.Str("tag", c.seed_tag);
+  c.run_id = flags.Str("run-id");
+  c.progress = !flags.Bool("no-progress");
+  if (c.minutes <= 0 || c.speedup <= 0 || c.orders_per_minute < 0 ||
+      c.fix_interval_sim_seconds <= 0) {
+    throw std::invalid_argument("--minutes, --speedup and --fix-seconds must be > 0");
+  }
+
+  const pasar::sim::SimReport report = pasar::sim::RunSimulation(c);
+  pasar::sim::PrintSummary(report, std::cout);
+  if (flags.Has("report")) {
+    std::ofstream out(flags.Str("report"));
+    out << pasar::sim::ReportJson(report) << "\n";
+    if (!out) throw std::runtime_error("cannot write " + flags.Str("report"));
+    std::cout << "Report:    " << flags.Str("report") << "\n";
+  }
+  return report.ok() ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return Run(argc, argv);
+  } catch (const std::invalid_argument& e) {
+    std::cerr << "pasar-sim: " << e.what() << " (pasar-sim --help)\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "pasar-sim: " << e.what() << "\n";
+    return 3;
+  }
+}

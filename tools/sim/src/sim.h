@@ -1,0 +1,99 @@
+// The market-day simulator: seeds a town, then plays its customers, traders and couriers
+// against the three services through their public gRPC APIs only, drains until every order is
+// final, and checks the day's invariants against what the services answer.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <ostream>
+#include <string>
+
+#include "absl/time/time.h"
+#include "pasar/auth/auth.h"
+#include "pasar/town/api.h"
+#include "pasar/town/town.h"
+
+namespace pasar::sim {
+
+struct SimConfig {
+  town::Endpoints endpoints;
+  auth::JwtConfig jwt;
+  town::Town town;
+  uint64_t seed = 1;
+  double minutes = 3;                // real minutes during which customers arrive
+  double speedup = 30;               // simulated seconds per real second (travel, packing, delays)
+  double orders_per_minute = 40;     // mean customer arrivals per real minute (Poisson)
+  double cancel_probability = 0.06;  // a customer cancels after a while
+  double reject_ticket_probability = 0.04;   // a trader rejects a whole ticket
+  double reject_line_probability = 0.04;     // … or one line of a multi-line ticket
+  double adjust_weighed_probability = 0.5;   // a weighed line's total is adjusted
+  double decline_probability = 0.15;         // a courier declines an offer
+  double ojek_speed_kmh = 25;                // in simulated time
+  double fix_interval_sim_seconds = 1;       // a courier's phone reports a fix this often
+  int64_t max_cart_idr = 150000;             // customers keep carts within this budget
+  int trader_response_timeout_seconds = 60;  // market settings for the run (0: the town's)
+  int dispatch_timeout_seconds = 240;        // (0: the service's default)
+  absl::Duration drain_timeout = absl::Minutes(6);
+  std::string seed_tag = "town";  // idempotency-key prefix of seeding (same tag: same objects)
+  std::string run_id;             // tells this run's customers and keys apart; empty: random
+  bool progress = true;           // live progress line on `log`
+  std::ostream* log = nullptr;    // progress and notes; nullptr: std::cerr
+};
+
+struct Percentiles {
+  int64_t count = 0;
+  double p50 = 0;
+  double p99 = 0;
+};
+
+struct SimReport {
+  uint64_t seed = 0;
+  double minutes = 0;
+  double speedup = 0;
+  std::string run_id;
+  double wall_seconds = 0;  // seeding excluded
+  bool drained = false;     // every order final before drain_timeout
+
+  int64_t arrivals = 0;
+  int64_t placed = 0;
+  std::string carts_digest;  // of the placed orders' customers and carts: equal seeds, equal value
+  std::map<std::string, int64_t> refused;  // PlaceOrder refusals by reason
+  int64_t confirmed = 0;
+  int64_t assigned = 0;
+  int64_t delivered = 0;
+  std::map<std::string, int64_t> cancelled;  // by reason: "customer", "all_rejected", …
+  int64_t cancel_requests = 0;               // customers who asked to cancel
+  int64_t cancel_too_late = 0;               // … after pickup (refused, as they should be)
+
+  Percentiles place_ms, assign_ms, deliver_ms;  // real milliseconds
+
+  int couriers = 0;
+  double utilisation = 0;            // courier busy time / on-shift time
+  double offers_per_assignment = 0;  // dispatch GetStats: offers made / assignments
+  int64_t offers_made = 0, assignments = 0;
+  int64_t offers_seen = 0, offers_declined = 0;  // as the simulated couriers saw them
+  int64_t fixes_sent = 0;
+
+  int64_t tickets = 0, tickets_rejected = 0, lines_rejected = 0, weighed_adjusted = 0;
+
+  bool all_terminal = false;
+  bool stock_conserved = false;
+  bool ledger_balanced = false;
+  bool no_double_assignment = false;
+  std::map<std::string, std::string> problems;  // invariant -> first counterexample
+
+  bool ok() const {
+    return all_terminal && stock_conserved && ledger_balanced && no_double_assignment;
+  }
+};
+
+// Runs the whole day (seed, play, drain, check). Throws on setup failures (seeding refused,
+// services unreachable); refusals during the day are part of the simulation.
+SimReport RunSimulation(const SimConfig& config);
+
+// The report as JSON (see tools/sim/README.md for the fields).
+std::string ReportJson(const SimReport& report);
+// A few lines for people.
+void PrintSummary(const SimReport& report, std::ostream& out);
+
+}  // namespace pasar::sim

@@ -1,0 +1,581 @@
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/time/clock.h"
+#include "actors.h"
+#include "plan.h"
+#include "sim.h"
+#include "world.h"
+
+namespace pasar::sim {
+namespace {
+
+namespace inv = pasar::inventory::v1;
+namespace ord = pasar::order::v1;
+namespace dsp = pasar::dispatch::v1;
+using town::Call;
+using town::Outcome;
+
+absl::Time FromProto(const google::protobuf::Timestamp& t) {
+  return absl::FromUnixSeconds(t.seconds()) + absl::Nanoseconds(t.nanos());
+}
+bool Set(const google::protobuf::Timestamp& t) {
+  return t.seconds() != 0 || t.nanos() != 0;
+}
+
+bool Final(ord::OrderStatus s) {
+  return s == ord::ORDER_STATUS_DELIVERED || s == ord::ORDER_STATUS_CANCELLED;
+}
+
+std::string ReasonName(ord::CancelReason r) {
+  std::string name = ord::CancelReason_Name(r);
+  constexpr std::string_view kPrefix = "CANCEL_REASON_";
+  if (name.rfind(kPrefix, 0) == 0) name = name.substr(kPrefix.size());
+  return absl::AsciiStrToLower(name);
+}
+
+Percentiles Summarise(std::vector<double> values) {
+  Percentiles p;
+  p.count = static_cast<int64_t>(values.size());
+  if (values.empty()) return p;
+  std::sort(values.begin(), values.end());
+  auto rank = [&](double q) {  // nearest rank
+    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(values.size())));
+    return values[std::min(values.size() - 1, i == 0 ? 0 : i - 1)];
+  };
+  p.p50 = rank(0.50);
+  p.p99 = rank(0.99);
+  return p;
+}
+
+std::string RandomRunId() {
+  std::random_device rd;
+  return absl::StrFormat("%06x", rd() & 0xffffff);
+}
+
+struct StockLevel {
+  int64_t stock = 0;
+  int64_t reserved = 0;
+};
+
+// Every product of the town's markets as the catalog shows it now, by product id.
+std::map<std::string, StockLevel> ReadStock(World& world, const std::string& token) {
+  std::map<std::string, StockLevel> out;
+  for (const town::Market& m : world.config.town.markets) {
+    inv::ListProductsRequest req;
+    req.set_market_id(world.seeded.id(m.id));
+    req.set_page_size(100);
+    do {
+      inv::ListProductsResponse resp;
+      town::Check(Call(token,
+                       [&](grpc::ClientContext* c) {
+                         return world.api.catalog().ListProducts(c, req, &resp);
+                       }),
+                  "ListProducts");
+      for (const inv::Product& p : resp.products())
+        out[p.id()] = {p.stock(), p.reserved()};
+      req.set_page_token(resp.next_page_token());
+    } while (!req.page_token().empty());
+  }
+  return out;
+}
+
+// FNV-1a over (customer index, cart) of every placed order, in customer order: two runs with
+// the same seed place the same orders exactly when their digests are equal.
+std::string CartsDigest(World& world) {
+  std::vector<int> indices;
+  for (const auto& placed : world.orders.All())
+    indices.push_back(placed->index);
+  std::sort(indices.begin(), indices.end());
+  uint64_t h = 0xcbf29ce484222325ULL;
+  auto add = [&](std::string_view text) {
+    for (unsigned char c : text) {
+      h ^= c;
+      h *= 0x100000001b3ULL;
+    }
+  };
+  for (int i : indices) {
+    const CustomerPlan plan = PlanCustomer(world.config.town, world.config, i);
+    add(absl::StrCat("#", i, "@", plan.market));
+    for (const CartItem& item : plan.cart)
+      add(absl::StrCat(";", item.product, "x", item.quantity));
+  }
+  return absl::StrFormat("%016x", h);
+}
+
+// Follows every order as its customer's app would (GetOrder), for the live progress line and
+// to know when the day has drained.
+class Tracker final {
+ public:
+  explicit Tracker(World& world) : world_(world) {}
+
+  // Refreshes the orders not yet final; returns how many are still open.
+  int Refresh() {
+    int open = 0;
+    for (const auto& placed : world_.orders.All()) {
+      {
+        absl::MutexLock lock(&placed->mu);
+        if (placed->terminal) continue;
+      }
+      ord::GetOrderRequest req;
+      req.set_order_id(placed->id);
+      ord::GetOrderResponse resp;
+      const Outcome out =
+          Call(placed->token,
+               [&](grpc::ClientContext* c) { return world_.api.orders().GetOrder(c, req, &resp); },
+               {absl::Seconds(5), 2});
+      absl::MutexLock lock(&placed->mu);
+      if (out.ok()) {
+        placed->last = resp.order();
+        placed->terminal = Final(resp.order().status());
+      }
+      if (!placed->terminal) ++open;
+    }
+    return open;
+  }
+
+  std::string Line(const std::vector<std::unique_ptr<Courier>>& couriers) const {
+    int64_t confirmed = 0, assigned = 0, delivered = 0, cancelled = 0;
+    for (const auto& placed : world_.orders.All()) {
+      absl::MutexLock lock(&placed->mu);
+      const ord::Order& o = placed->last;
+      if (Set(o.confirmed_at())) ++confirmed;
+      if (o.has_courier() || o.status() == ord::ORDER_STATUS_DELIVERED) ++assigned;
+      if (o.status() == ord::ORDER_STATUS_DELIVERED) ++delivered;
+      if (o.status() == ord::ORDER_STATUS_CANCELLED) ++cancelled;
+    }
+    int busy = 0;
+    for (const auto& c : couriers)
+      busy += c->busy() ? 1 : 0;
+    const absl::Time now = absl::Now();
+    const int64_t sim = static_cast<int64_t>(world_.clock.SimSeconds(now));
+    return absl::StrFormat(
+        "[town +%d:%02d:%02d x%g | real %ds] placed %d confirmed %d assigned %d delivered %d "
+        "cancelled %d | couriers busy %d/%d",
+        sim / 3600, sim / 60 % 60, sim % 60, world_.config.speedup,
+        static_cast<int>(absl::ToDoubleSeconds(now - world_.clock.start)),
+        world_.counters.placed.load(), confirmed, assigned, delivered, cancelled, busy,
+        static_cast<int>(couriers.size()));
+  }
+
+ private:
+  World& world_;
+};
+
+// One job held by one courier from `start` to `end`.
+struct Holding {
+  absl::Time start;
+  absl::Time end;
+  std::string job;
+};
+
+void CheckInvariants(World& world, const std::map<std::string, StockLevel>& before,
+                     const std::string& observer, const std::string& op, SimReport& r) {
+  // Final state of every order, as its customer sees it.
+  std::vector<ord::Order> orders;
+  r.all_terminal = true;
+  for (const auto& placed : world.orders.All()) {
+    ord::GetOrderRequest req;
+    req.set_order_id(placed->id);
+    ord::GetOrderResponse resp;
+    const Outcome out = Call(placed->token, [&](grpc::ClientContext* c) {
+      return world.api.orders().GetOrder(c, req, &resp);
+    });
+    if (!out.ok()) {
+      r.all_terminal = false;
+      r.problems.emplace("all_terminal",
+                         absl::StrCat("GetOrder ", placed->id, ": ", out.Describe()));
+      continue;
+    }
+    const ord::Order& o = resp.order();
+    orders.push_back(o);
+    if (!Final(o.status())) {
+      r.all_terminal = false;
+      r.problems.emplace("all_terminal",
+                         absl::StrCat("order ", o.id(), " is ", ord::OrderStatus_Name(o.status())));
+    }
+  }
+
+  // Ledger: postings sum to zero; after delivery everyone got what they are owed.
+  r.ledger_balanced = true;
+  auto ledger_problem = [&](const ord::Order& o, const std::string& what) {
+    r.ledger_balanced = false;
+    r.problems.emplace("ledger_balanced", absl::StrCat("order ", o.id(), ": ", what));
+  };
+  for (const ord::Order& o : orders) {
+    int64_t sum = 0;
+    std::map<ord::LedgerParty, int64_t> net;
+    for (const ord::LedgerEntry& e : o.ledger().entries()) {
+      sum += e.amount_idr();
+      net[e.party()] += e.amount_idr();
+    }
+    if (!o.ledger().balanced()) ledger_problem(o, "the service says unbalanced");
+    if (sum != 0) ledger_problem(o, absl::StrCat("postings sum to ", sum));
+    if (o.status() == ord::ORDER_STATUS_DELIVERED) {
+      if (net[ord::LEDGER_PARTY_CUSTOMER] != -o.total_idr()) {
+        ledger_problem(o, absl::StrCat("customer paid ", -net[ord::LEDGER_PARTY_CUSTOMER],
+                                       ", total is ", o.total_idr()));
+      }
+      if (net[ord::LEDGER_PARTY_TRADER] != o.goods_total_idr()) {
+        ledger_problem(o, absl::StrCat("traders got ", net[ord::LEDGER_PARTY_TRADER],
+                                       ", goods total is ", o.goods_total_idr()));
+      }
+      if (net[ord::LEDGER_PARTY_COURIER] != o.delivery_fee_idr()) {
+        ledger_problem(o, absl::StrCat("courier kept ", net[ord::LEDGER_PARTY_COURIER],
+                                       ", delivery fee is ", o.delivery_fee_idr()));
+      }
+    }
+  }
+
+  // Stock: what was there = what is there + what confirmed orders took (accepted lines' final
+  // quantities; inventory commits them at confirmation). Inventory settles by events, so give
+  // it a few seconds to release and commit everything.
+  std::map<std::string, int64_t> sold;
+  for (const ord::Order& o : orders) {
+    if (!Set(o.confirmed_at())) continue;
+    for (const ord::Ticket& t : o.tickets()) {
+      for (const ord::TicketLine& l : t.lines()) {
+        if (l.status() == ord::LINE_STATUS_ACCEPTED) sold[l.product_id()] += l.final_quantity();
+      }
+    }
+  }
+  std::string stock_problem;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    const std::map<std::string, StockLevel> after = ReadStock(world, observer);
+    stock_problem.clear();
+    for (const auto& [id, b] : before) {
+      auto it = after.find(id);
+      const StockLevel a = it == after.end() ? StockLevel{} : it->second;
+      const int64_t s = sold.count(id) ? sold.at(id) : 0;
+      if (a.reserved != 0 || b.stock + b.reserved != a.stock + s) {
+        stock_problem =
+            absl::StrFormat("product %s (%s): before %d (+%d held), now %d (+%d held), sold %d", id,
+                            world.Slug(id), b.stock, b.reserved, a.stock, a.reserved, s);
+        break;
+      }
+    }
+    if (stock_problem.empty()) break;
+    absl::SleepFor(absl::Milliseconds(500));
+  }
+  r.stock_conserved = stock_problem.empty();
+  if (!r.stock_conserved) r.problems.emplace("stock_conserved", stock_problem);
+
+  // Couriers: dispatch's jobs (GetJob) never overlap for one courier. A cancelled job ends when
+  // its order was cancelled.
+  std::map<std::string, std::vector<Holding>> by_courier;
+  std::vector<double> assign_ms, deliver_ms;
+  absl::Duration busy;
+  for (const ord::Order& o : orders) {
+    if (o.status() == ord::ORDER_STATUS_DELIVERED && Set(o.delivered_at())) {
+      deliver_ms.push_back(
+          absl::ToDoubleMilliseconds(FromProto(o.delivered_at()) - FromProto(o.created_at())));
+    }
+    if (!Set(o.confirmed_at())) continue;
+    dsp::GetJobRequest req;
+    req.set_job_id(o.id());
+    dsp::GetJobResponse resp;
+    const Outcome out = Call(
+        op, [&](grpc::ClientContext* c) { return world.api.dispatch_ops().GetJob(c, req, &resp); });
+    if (!out.ok()) {
+      if (out.code() != grpc::NOT_FOUND || o.status() != ord::ORDER_STATUS_CANCELLED) {
+        r.problems.emplace("jobs", absl::StrCat("GetJob ", o.id(), ": ", out.Describe()));
+      }
+      continue;
+    }
+    const dsp::Job& job = resp.job();
+    if (o.has_courier() && Set(o.courier().assigned_at())) {
+      assign_ms.push_back(absl::ToDoubleMilliseconds(FromProto(o.courier().assigned_at()) -
+                                                     FromProto(o.confirmed_at())));
+    } else if (Set(job.assigned_at())) {
+      assign_ms.push_back(
+          absl::ToDoubleMilliseconds(FromProto(job.assigned_at()) - FromProto(o.confirmed_at())));
+    }
+    if (job.courier_id().empty() || !Set(job.assigned_at())) continue;
+    Holding h{FromProto(job.assigned_at()), absl::InfiniteFuture(), job.id()};
+    if (Set(job.delivered_at())) {
+      h.end = FromProto(job.delivered_at());
+    } else if (o.status() == ord::ORDER_STATUS_CANCELLED && Set(o.cancelled_at())) {
+      h.end = FromProto(o.cancelled_at());
+    }
+    if (h.end != absl::InfiniteFuture()) busy += h.end - h.start;
+    by_courier[job.courier_id()].push_back(h);
+  }
+  r.no_double_assignment = true;
+  for (auto& [courier, holdings] : by_courier) {
+    std::sort(holdings.begin(), holdings.end(),
+              [](const Holding& a, const Holding& b) { return a.start < b.start; });
+    for (size_t i = 1; i < holdings.size(); ++i) {
+      if (holdings[i].start < holdings[i - 1].end) {
+        r.no_double_assignment = false;
+        r.problems.emplace("no_double_assignment",
+                           absl::StrCat("courier ", courier, " held ", holdings[i - 1].job, " and ",
+                                        holdings[i].job, " at once"));
+      }
+    }
+  }
+  r.assign_ms = Summarise(assign_ms);
+  r.deliver_ms = Summarise(deliver_ms);
+  const double shift_seconds = static_cast<double>(r.couriers) * std::max(1.0, r.wall_seconds);
+  r.utilisation = absl::ToDoubleSeconds(busy) / shift_seconds;
+
+  for (const ord::Order& o : orders) {
+    if (Set(o.confirmed_at())) ++r.confirmed;
+    if (o.has_courier() || o.status() == ord::ORDER_STATUS_DELIVERED) ++r.assigned;
+    if (o.status() == ord::ORDER_STATUS_DELIVERED) ++r.delivered;
+    if (o.status() == ord::ORDER_STATUS_CANCELLED) ++r.cancelled[ReasonName(o.cancel_reason())];
+  }
+}
+
+}  // namespace
+
+SimReport RunSimulation(const SimConfig& config) {
+  std::ostream& log = config.log != nullptr ? *config.log : std::cerr;
+  SimReport report;
+  report.seed = config.seed;
+  report.minutes = config.minutes;
+  report.speedup = config.speedup;
+  report.run_id = config.run_id.empty() ? RandomRunId() : config.run_id;
+
+  town::Api api(config.endpoints, config.jwt);
+  town::SeedOptions seed_options;
+  seed_options.tag = config.seed_tag;
+  seed_options.trader_response_timeout_seconds = config.trader_response_timeout_seconds;
+  seed_options.dispatch_timeout_seconds = config.dispatch_timeout_seconds;
+  const absl::Time seed_start = absl::Now();
+  town::Seeded seeded = town::SeedTown(api, config.town, seed_options);
+  log << absl::StrFormat(
+      "sim: seeded %s (%d markets, %d stalls, %d products, %d couriers) in %.1f s\n",
+      config.town.name, config.town.markets.size(), config.town.stalls.size(),
+      config.town.products.size(), config.town.couriers.size(),
+      absl::ToDoubleSeconds(absl::Now() - seed_start));
+
+  World world(config, api, std::move(seeded), report.run_id);
+  world.log = &log;
+  world.tty = config.progress && &log == &std::cerr && isatty(STDERR_FILENO);
+  world.clock.speedup = config.speedup;
+  const std::string observer = api.Token(auth::Role::kCustomer, "pasar-sim-observer");
+  const std::string op = api.Token(auth::Role::kOperator, "pasar-sim");
+  const std::map<std::string, StockLevel> before = ReadStock(world, observer);
+
+  Scheduler scheduler(8);
+  std::vector<std::unique_ptr<Trader>> traders;
+  for (const town::Stall& s : config.town.stalls) {
+    traders.push_back(std::make_unique<Trader>(world, scheduler, s));
+    traders.back()->Start();
+  }
+  std::vector<std::unique_ptr<Courier>> couriers;
+  for (const town::Courier& c : config.town.couriers) {
+    couriers.push_back(std::make_unique<Courier>(world, scheduler, c));
+    couriers.back()->Start();
+  }
+  report.couriers = static_cast<int>(couriers.size());
+
+  world.clock.start = absl::Now();
+  const std::vector<double> arrivals =
+      Arrivals(config.seed, config.minutes, config.orders_per_minute);
+  std::atomic<int> arrived{0};
+  for (size_t i = 0; i < arrivals.size(); ++i) {
+    scheduler.At(world.clock.start + absl::Seconds(arrivals[i]), [&world, &scheduler, &arrived, i] {
+      CustomerArrives(world, scheduler, static_cast<int>(i));
+      ++arrived;
+    });
+  }
+  log << absl::StrFormat(
+      "sim: run %s, seed %d: %d customers over %g min (x%g: %.0f town minutes), %d traders, %d "
+      "couriers\n",
+      report.run_id, config.seed, arrivals.size(), config.minutes, config.speedup,
+      config.minutes * config.speedup, traders.size(), couriers.size());
+
+  // Taking orders, then draining: every placed order final, or the drain timeout.
+  Tracker tracker(world);
+  const absl::Time orders_end = world.clock.start + absl::Seconds(config.minutes * 60);
+  absl::Time drain_end = absl::InfiniteFuture();
+  absl::Time last_line = absl::InfinitePast();
+  for (;;) {
+    absl::SleepFor(absl::Milliseconds(500));
+    const int open = tracker.Refresh();
+    const absl::Time now = absl::Now();
+    if (config.progress && now - last_line >= (world.tty ? absl::Seconds(1) : absl::Seconds(10))) {
+      world.Progress(tracker.Line(couriers));
+      last_line = now;
+    }
+    const bool all_arrived = arrived.load() == static_cast<int>(arrivals.size());
+    if (now >= orders_end && all_arrived && drain_end == absl::InfiniteFuture()) {
+      drain_end = now + config.drain_timeout;
+      world.Note(absl::StrCat("sim: stopped taking orders; draining ", open, " open orders"));
+    }
+    if (drain_end != absl::InfiniteFuture()) {
+      if (open == 0) {
+        report.drained = true;
+        break;
+      }
+      if (now >= drain_end) {
+        world.Note(absl::StrCat("sim: drain timeout with ", open, " orders still open"));
+        break;
+      }
+    }
+  }
+  if (config.progress && world.tty) {
+    world.Progress(tracker.Line(couriers));
+    log << "\n";
+  }
+  report.wall_seconds = absl::ToDoubleSeconds(absl::Now() - world.clock.start);
+
+  world.stopping = true;
+  scheduler.Stop();
+  for (auto& t : traders)
+    t->Stop();
+  for (auto& c : couriers)
+    c->Stop();
+
+  report.arrivals = world.counters.arrivals;
+  report.placed = world.counters.placed;
+  {
+    absl::MutexLock lock(&world.counters.mu);
+    report.refused = world.counters.refused;
+  }
+  report.cancel_requests = world.counters.cancel_requests;
+  report.cancel_too_late = world.counters.cancel_too_late;
+  report.tickets = world.counters.tickets;
+  report.tickets_rejected = world.counters.tickets_rejected;
+  report.lines_rejected = world.counters.lines_rejected;
+  report.weighed_adjusted = world.counters.weighed_adjusted;
+  report.offers_seen = world.counters.offers_seen;
+  report.offers_declined = world.counters.offers_declined;
+  report.fixes_sent = world.counters.fixes_sent;
+  std::vector<double> place_ms;
+  for (const auto& placed : world.orders.All()) {
+    place_ms.push_back(absl::ToDoubleMilliseconds(placed->place_latency));
+  }
+  report.place_ms = Summarise(place_ms);
+  report.carts_digest = CartsDigest(world);
+
+  CheckInvariants(world, before, observer, op, report);
+
+  dsp::GetStatsRequest stats_req;
+  stats_req.mutable_since()->set_seconds(absl::ToUnixSeconds(world.clock.start));
+  dsp::GetStatsResponse stats;
+  const Outcome out = Call(op, [&](grpc::ClientContext* c) {
+    return api.dispatch_ops().GetStats(c, stats_req, &stats);
+  });
+  if (out.ok()) {
+    report.offers_made = stats.offers_made();
+    report.assignments = stats.assignments();
+  } else {
+    world.Note("sim: GetStats: " + out.Describe() + " (offers counted as the couriers saw them)");
+    report.offers_made = report.offers_seen;
+    report.assignments = report.assigned;
+  }
+  report.offers_per_assignment =
+      report.assignments > 0
+          ? static_cast<double>(report.offers_made) / static_cast<double>(report.assignments)
+          : 0;
+  return report;
+}
+
+std::string ReportJson(const SimReport& r) {
+  using nlohmann::json;
+  json cancelled = json::object();
+  for (const auto& [reason, n] : r.cancelled)
+    cancelled[reason] = n;
+  json refused = json::object();
+  for (const auto& [reason, n] : r.refused)
+    refused[reason] = n;
+  json problems = json::object();
+  for (const auto& [what, example] : r.problems)
+    problems[what] = example;
+  json j = {
+      {"seed", r.seed},
+      {"minutes", r.minutes},
+      {"speedup", r.speedup},
+      {"simulated_minutes", r.minutes * r.speedup},
+      {"run_id", r.run_id},
+      {"wall_seconds", r.wall_seconds},
+      {"drained", r.drained},
+      {"orders",
+       {{"arrivals", r.arrivals},
+        {"placed", r.placed},
+        {"carts_digest", r.carts_digest},
+        {"refused", refused},
+        {"confirmed", r.confirmed},
+        {"assigned", r.assigned},
+        {"delivered", r.delivered},
+        {"cancelled", cancelled},
+        {"cancel_requests", r.cancel_requests},
+        {"cancel_too_late", r.cancel_too_late}}},
+      {"latency_ms",
+       {{"place_p50", r.place_ms.p50},
+        {"place_p99", r.place_ms.p99},
+        {"assign_p50", r.assign_ms.p50},
+        {"assign_p99", r.assign_ms.p99},
+        {"deliver_p50", r.deliver_ms.p50},
+        {"deliver_p99", r.deliver_ms.p99}}},
+      {"couriers",
+       {{"count", r.couriers},
+        {"utilisation", r.utilisation},
+        {"offers_per_assignment", r.offers_per_assignment},
+        {"offers_made", r.offers_made},
+        {"assignments", r.assignments},
+        {"offers_seen", r.offers_seen},
+        {"offers_declined", r.offers_declined},
+        {"location_fixes", r.fixes_sent}}},
+      {"traders",
+       {{"tickets", r.tickets},
+        {"tickets_rejected", r.tickets_rejected},
+        {"lines_rejected", r.lines_rejected},
+        {"weighed_adjusted", r.weighed_adjusted}}},
+      {"invariants",
+       {{"all_terminal", r.all_terminal},
+        {"stock_conserved", r.stock_conserved},
+        {"ledger_balanced", r.ledger_balanced},
+        {"no_double_assignment", r.no_double_assignment}}},
+      {"problems", problems},
+  };
+  return j.dump(2);
+}
+
+void PrintSummary(const SimReport& r, std::ostream& out) {
+  auto list = [](const std::map<std::string, int64_t>& m) {
+    std::string s;
+    for (const auto& [k, v] : m)
+      absl::StrAppend(&s, s.empty() ? "" : ", ", k, " ", v);
+    return s.empty() ? std::string("none") : s;
+  };
+  int64_t cancelled = 0;
+  for (const auto& [k, v] : r.cancelled)
+    cancelled += v;
+  auto yes = [](bool b) { return b ? "yes" : "NO"; };
+  out << absl::StrFormat(
+      "Market day: seed %d, %g real minutes at x%g (%.0f town minutes), run %s, %.0f s in all\n"
+      "Orders:    %d customers, %d placed (carts %s; refused: %s), %d confirmed, %d got a courier, "
+      "%d delivered, %d cancelled (%s)\n"
+      "Customers: %d asked to cancel, %d too late (already picked up)\n"
+      "Traders:   %d tickets, %d rejected whole, %d lines rejected, %d weighed lines adjusted\n"
+      "Couriers:  %d, utilisation %.0f%%, %.2f offers per assignment, %d declined, %d fixes sent\n"
+      "Latency:   place p50 %.0f ms p99 %.0f ms | confirm->courier p50 %.0f ms p99 %.0f ms | "
+      "place->delivered p50 %.1f s\n"
+      "Checks:    every order final: %s, stock conserved: %s, ledgers balanced: %s, "
+      "no courier on two jobs: %s\n",
+      r.seed, r.minutes, r.speedup, r.minutes * r.speedup, r.run_id, r.wall_seconds, r.arrivals,
+      r.placed, r.carts_digest, list(r.refused), r.confirmed, r.assigned, r.delivered, cancelled,
+      list(r.cancelled), r.cancel_requests, r.cancel_too_late, r.tickets, r.tickets_rejected,
+      r.lines_rejected, r.weighed_adjusted, r.couriers, r.utilisation * 100,
+      r.offers_per_assignment, r.offers_declined, r.fixes_sent, r.place_ms.p50, r.place_ms.p99,
+      r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000, yes(r.all_terminal),
+      yes(r.stock_conserved), yes(r.ledger_balanced), yes(r.no_double_assignment));
+  for (const auto& [what, example] : r.problems)
+    out << "  " << what << ": " << example << "\n";
+}
+
+}  // namespace pasar::sim

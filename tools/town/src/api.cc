@@ -1,0 +1,143 @@
+#include "pasar/town/api.h"
+
+#include <cstdlib>
+
+#include "absl/strings/str_cat.h"
+
+namespace pasar::town {
+namespace {
+
+constexpr char kErrorReasonKey[] = "pasar-error-reason";
+
+std::string EnvOr(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return (v != nullptr && *v != '\0') ? v : fallback;
+}
+
+std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetMaxReceiveMessageSize(16 << 20);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
+std::string_view CodeName(grpc::StatusCode code) {
+  switch (code) {
+    case grpc::OK:
+      return "OK";
+    case grpc::CANCELLED:
+      return "CANCELLED";
+    case grpc::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::ABORTED:
+      return "ABORTED";
+    case grpc::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::INTERNAL:
+      return "INTERNAL";
+    case grpc::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return "UNKNOWN";
+  }
+}
+
+}  // namespace
+
+Endpoints EndpointsFromEnv() {
+  return {EnvOr("PASAR_INVENTORY_ADDR", "127.0.0.1:7101"),
+          EnvOr("PASAR_ORDER_ADDR", "127.0.0.1:7102"),
+          EnvOr("PASAR_DISPATCH_ADDR", "127.0.0.1:7103")};
+}
+
+Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
+    : endpoints_(std::move(endpoints)), jwt_(std::move(jwt)) {
+  auto inventory = Dial(endpoints_.inventory);
+  auto order = Dial(endpoints_.order);
+  auto dispatch = Dial(endpoints_.dispatch);
+  catalog_ = inventory::v1::CatalogService::NewStub(inventory);
+  stalls_ = inventory::v1::StallService::NewStub(inventory);
+  market_admin_ = inventory::v1::MarketAdminService::NewStub(inventory);
+  orders_ = order::v1::OrderService::NewStub(order);
+  tickets_ = order::v1::TicketService::NewStub(order);
+  couriers_ = dispatch::v1::CourierService::NewStub(dispatch);
+  dispatch_ops_ = dispatch::v1::DispatchOpsService::NewStub(dispatch);
+}
+
+std::string Api::Token(const auth::Principal& principal) const {
+  return auth::Mint(jwt_, principal);
+}
+
+std::string Api::Token(auth::Role role, std::string subject) const {
+  return Token(auth::Principal{std::move(subject), role, {}});
+}
+
+void Prepare(grpc::ClientContext& ctx, std::string_view token, absl::Duration timeout) {
+  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(token)));
+  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+}
+
+std::string ErrorReason(const grpc::ClientContext& ctx, const grpc::Status& status) {
+  if (status.ok()) return "";
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  if (auto it = trailers.find(kErrorReasonKey); it != trailers.end()) {
+    return std::string(it->second.data(), it->second.size());
+  }
+  // "REASON: explanation" where REASON is upper case letters and underscores.
+  const std::string& msg = status.error_message();
+  const size_t colon = msg.find(':');
+  if (colon == std::string::npos || colon == 0) return "";
+  for (size_t i = 0; i < colon; ++i) {
+    const char c = msg[i];
+    if (!((c >= 'A' && c <= 'Z') || c == '_')) return "";
+  }
+  return msg.substr(0, colon);
+}
+
+std::string Outcome::Describe() const {
+  if (ok()) return "OK";
+  std::string out(CodeName(status.error_code()));
+  if (!reason.empty()) absl::StrAppend(&out, " (", reason, ")");
+  absl::StrAppend(&out, ": ", status.error_message());
+  return out;
+}
+
+bool Retryable(const Outcome& outcome) {
+  switch (outcome.code()) {
+    case grpc::UNAVAILABLE:
+    case grpc::ABORTED:
+    case grpc::DEADLINE_EXCEEDED:
+      return true;
+    case grpc::RESOURCE_EXHAUSTED:
+      return outcome.reason != "TOO_MANY_ATTEMPTS";
+    default:
+      return false;
+  }
+}
+
+void Check(const Outcome& outcome, std::string_view what) {
+  if (!outcome.ok())
+    throw RpcError(absl::StrCat(std::string(what), ": ", outcome.Describe()), outcome);
+}
+
+}  // namespace pasar::town

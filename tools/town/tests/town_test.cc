@@ -1,0 +1,80 @@
+#include <catch2/catch.hpp>
+
+#include <set>
+
+#include "pasar/town/api.h"
+#include "pasar/town/flags.h"
+#include "pasar/town/seed.h"
+#include "pasar/town/town.h"
+
+namespace town = pasar::town;
+
+TEST_CASE("the demo town loads with every reference resolved") {
+  const town::Town t = town::LoadTown(PASAR_TOWN_FILE);
+  CHECK(t.name == "Lumajang");
+  CHECK(t.markets.size() == 2);
+  CHECK(t.stalls.size() == 40);
+  CHECK(t.products.size() == 319);
+  CHECK(t.couriers.size() == 40);
+  CHECK(t.areas.size() == 16);
+  const town::Market& baru = t.market("pasar-baru-lumajang");
+  CHECK(baru.fee.kind == "BASE_PLUS_PER_KM");
+  CHECK(baru.fee.base_meters == 2000);
+  CHECK(baru.fee.road_factor_permille == 1300);
+  CHECK(baru.demo_hours.size() == 7);
+  for (const town::Product& p : t.products) {
+    CHECK(town::CategoryOf(p.category) != pasar::inventory::v1::CATEGORY_UNSPECIFIED);
+  }
+}
+
+TEST_CASE("a town with a dangling reference is refused with the culprit named") {
+  const std::string bad = R"({"format":"pasar-town","format_version":1,
+    "town":{"name":"X","dropoff_areas":[{"id":"a","name":"A","center":{"lat":-8.1,"lng":113.2},
+      "radius_meters":100,"order_weight":1}]},
+    "markets":[],"stalls":[{"id":"s","market":"nowhere","name":"S","category":"sayur",
+      "trader_subject":"t","preparation_minutes":5}],"products":[],"couriers":[]})";
+  REQUIRE_THROWS_WITH(town::ParseTown(bad), Catch::Contains("nowhere"));
+}
+
+TEST_CASE("a subset keeps whole stalls with their products") {
+  const town::Town t = town::Subset(town::LoadTown(PASAR_TOWN_FILE), 3, 2);
+  CHECK(t.stalls.size() == 6);
+  CHECK(t.couriers.size() == 4);
+  std::set<std::string> stalls;
+  for (const auto& s : t.stalls)
+    stalls.insert(s.id);
+  REQUIRE_FALSE(t.products.empty());
+  for (const auto& p : t.products)
+    CHECK(stalls.count(p.stall) == 1);
+}
+
+TEST_CASE("phones become E.164 and categories map both ways") {
+  CHECK(town::E164Phone("08123456789") == "+628123456789");
+  CHECK(town::E164Phone("+628123") == "+628123");
+  CHECK(town::CategoryOf("jajan_pasar") == pasar::inventory::v1::CATEGORY_JAJAN_PASAR);
+  CHECK(town::CategorySlug(pasar::inventory::v1::CATEGORY_JAJAN_PASAR) == "jajan_pasar");
+  CHECK(town::CategoryOf("lollipops") == pasar::inventory::v1::CATEGORY_UNSPECIFIED);
+}
+
+TEST_CASE("the refusal reason is read from the status message prefix") {
+  grpc::ClientContext ctx;
+  CHECK(
+      town::ErrorReason(ctx, grpc::Status(grpc::FAILED_PRECONDITION,
+                                          "INSUFFICIENT_STOCK: p-1 (requested 5, available 2)")) ==
+      "INSUFFICIENT_STOCK");
+  CHECK(town::ErrorReason(ctx, grpc::Status(grpc::INVALID_ARGUMENT, "lines[0].quantity: > 0"))
+            .empty());
+  CHECK(town::ErrorReason(ctx, grpc::Status::OK).empty());
+}
+
+TEST_CASE("flags take values in both spellings and refuse unknown names") {
+  const char* argv[] = {"prog", "seed", "--town", "f.json", "--minutes=3", "--json", "--seed", "7"};
+  town::Flags f(8, const_cast<char**>(argv));
+  CHECK(f.positional() == std::vector<std::string>{"seed"});
+  CHECK(f.Str("town") == "f.json");
+  CHECK(f.Int("minutes", 0) == 3);
+  CHECK(f.Bool("json"));
+  CHECK(f.Int("seed", 0) == 7);
+  CHECK_THROWS_WITH(f.Required("missing"), Catch::Contains("--missing"));
+  CHECK_THROWS_WITH(f.AllowOnly({"town", "minutes", "json"}), Catch::Contains("--seed"));
+}
