@@ -30,21 +30,6 @@ namespace {
 
 using namespace pasar;
 
-// A positive number of milliseconds from the configuration (PASAR_<KEY>), or `fallback`.
-absl::Duration Millis(const rpc::ServerConfig& config, const std::string& key,
-                      absl::Duration fallback) {
-  const std::string v = config.Extra(key);
-  if (v.empty()) return fallback;
-  const long long ms = std::stoll(v);
-  if (ms <= 0) throw std::invalid_argument("PASAR_" + key + " must be > 0");
-  return absl::Milliseconds(ms);
-}
-
-double Number(const rpc::ServerConfig& config, const std::string& key, double fallback) {
-  const std::string v = config.Extra(key);
-  return v.empty() ? fallback : std::stod(v);
-}
-
 std::string InstanceId() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
@@ -62,37 +47,40 @@ int Run(int argc, char** argv) {
   auth::Verifier verifier(config.jwt);
 
   dispatch::store::Timers timers;
-  timers.offer_ttl = Millis(config, "offer_timeout_ms", absl::Seconds(20));
+  timers.offer_ttl = config.ExtraMillis("offer_timeout_ms", absl::Seconds(20));
   dispatch::store::Store store(pool, timers);
 
   dispatch::MatchingConfig matching;
   matching.fix_max_age_ms =
-      absl::ToInt64Milliseconds(Millis(config, "fix_max_age_ms", absl::Seconds(60)));
-  matching.base_radius_m = Number(config, "match_radius_m", matching.base_radius_m);
-  matching.max_radius_m = Number(config, "match_max_radius_m", matching.max_radius_m);
+      absl::ToInt64Milliseconds(config.ExtraMillis("fix_max_age_ms", absl::Seconds(60)));
+  matching.base_radius_m = static_cast<double>(
+      config.ExtraInt("match_radius_m", static_cast<int64_t>(matching.base_radius_m), 100, 100000));
+  matching.max_radius_m = static_cast<double>(config.ExtraInt(
+      "match_max_radius_m", static_cast<int64_t>(matching.max_radius_m), 100, 200000));
 
   dispatch::LiveLocations locations(store, dispatch::FixRules{},
-                                    Millis(config, "location_flush_ms", absl::Seconds(1)));
+                                    config.ExtraMillis("location_flush_ms", absl::Seconds(1)));
   events::Relay relay(pool, redis, config.pg);
   events::ConsumerConfig consumer_config;
   consumer_config.name = "dispatch";
   consumer_config.streams = {"events.order"};
-  consumer_config.claim_idle = Millis(config, "consumer_claim_idle_ms", absl::Seconds(30));
+  consumer_config.claim_idle = config.ExtraMillis("consumer_claim_idle_ms", absl::Seconds(30));
   events::Consumer consumer(pool, redis.config(), consumer_config,
                             dispatch::consumers::OrderEventsHandler(store));
   dispatch::Matcher matcher(
       store, redis, locations, dispatch::MatchingPolicy(matching),
-      dispatch::MatcherConfig{.window = Millis(config, "batch_window_ms", absl::Seconds(2)),
-                              .lease_ttl = Millis(config, "matcher_lease_ms", absl::Seconds(5))},
+      dispatch::MatcherConfig{
+          .window = config.ExtraMillis("batch_window_ms", absl::Seconds(2)),
+          .lease_ttl = config.ExtraMillis("matcher_lease_ms", absl::Seconds(5))},
       InstanceId());
   dispatch::Sweeper sweeper(
       store, dispatch::SweeperConfig{
-                 .every = Millis(config, "sweep_interval_ms", absl::Milliseconds(500)),
-                 .stale_assigned = Millis(config, "stale_assigned_ms", absl::Seconds(120))});
+                 .every = config.ExtraMillis("sweep_interval_ms", absl::Milliseconds(500)),
+                 .stale_assigned = config.ExtraMillis("stale_assigned_ms", absl::Seconds(120))});
 
   dispatch::api::WatchHub hub(redis.config());
   dispatch::api::CourierApi courier_api(store, verifier, locations, hub,
-                                        Millis(config, "watch_backstop_ms", absl::Seconds(2)));
+                                        config.ExtraMillis("watch_backstop_ms", absl::Seconds(2)));
   dispatch::api::OpsApi ops_api(store, verifier);
   rpc::Host host(config, {&courier_api, &ops_api}, [&] { return pool.Ping() && redis.Ping(); });
   dispatch::DispatchMetrics metrics(host.metrics());

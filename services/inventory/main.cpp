@@ -9,8 +9,6 @@
 #include <stdexcept>
 #include <string>
 
-#include "absl/strings/ascii.h"
-#include "absl/strings/numbers.h"
 #include "api/services.h"
 #include "consumers/order_events.h"
 #include "consumers/reservation_sweeper.h"
@@ -26,29 +24,18 @@ std::vector<pg::Migration> Migrations();
 
 namespace {
 
-int64_t Setting(const pasar::rpc::ServerConfig& config, const std::string& key, int64_t fallback) {
-  const std::string value = config.Extra(key);
-  if (value.empty()) return fallback;
-  int64_t parsed = 0;
-  if (!absl::SimpleAtoi(value, &parsed) || parsed <= 0) {
-    throw std::invalid_argument("PASAR_" + absl::AsciiStrToUpper(key) +
-                                " must be a positive integer");
-  }
-  return parsed;
-}
-
 int Run(int argc, char** argv) {
   using namespace pasar;
   const rpc::ServerConfig config = rpc::ConfigFromEnvAndFlags("inventory", argc, argv);
-  const absl::Duration ttl = absl::Seconds(Setting(config, "reservation_ttl_seconds", 900));
+  const absl::Duration ttl =
+      absl::Seconds(config.ExtraInt("reservation_ttl_seconds", 900, 1, 86400));
   const absl::Duration sweep_every =
-      absl::Milliseconds(Setting(config, "reservation_sweep_interval_ms", 1000));
-  const absl::Duration claim_idle =
-      absl::Milliseconds(Setting(config, "consumer_claim_idle_ms", 30000));
+      config.ExtraMillis("reservation_sweep_interval_ms", absl::Seconds(1));
+  const absl::Duration claim_idle = config.ExtraMillis("consumer_claim_idle_ms", absl::Seconds(30));
 
   pg::Pool pool({.conninfo = config.pg,
                  .search_path = "inventory",
-                 .size = static_cast<int>(Setting(config, "pg_pool_size", 16))});
+                 .size = static_cast<int>(config.ExtraInt("pg_pool_size", 16, 1, 256))});
   pg::Migrate(pool, "inventory", "events", events::Migrations());
   pg::Migrate(pool, "inventory", "inventory", inventory::Migrations());
 

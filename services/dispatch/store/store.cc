@@ -8,6 +8,7 @@
 #include "google/protobuf/util/time_util.h"
 #include "pasar/events/events.h"
 #include "pasar/geo/geo.h"
+#include "pasar/ids/ids.h"
 
 namespace pasar::dispatch::store {
 namespace {
@@ -336,18 +337,6 @@ constexpr pg::Query kStatsFailures{
 
 // ---- helpers ----------------------------------------------------------------------------------
 
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t hi = (rng() & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;
-  const uint64_t lo = (rng() & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;
-  char buf[37];
-  std::snprintf(buf, sizeof buf, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(hi >> 32),
-                static_cast<unsigned>((hi >> 16) & 0xffff), static_cast<unsigned>(hi & 0xffff),
-                static_cast<unsigned>(lo >> 48),
-                static_cast<unsigned long long>(lo & 0xffffffffffffULL));
-  return buf;
-}
-
 void SetTs(google::protobuf::Timestamp* ts, int64_t ms) {
   *ts = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(ms);
 }
@@ -478,7 +467,7 @@ void Emit(pg::Transaction& tx, const std::string& aggregate, const std::string& 
           ev::Envelope env) {
   const auto* oneof = env.GetDescriptor()->FindOneofByName("payload");
   const auto* field = env.GetReflection()->GetOneofFieldDescriptor(env, oneof);
-  env.set_event_id(NewUuid());
+  env.set_event_id(ids::RandomUuid());
   env.set_type(field->message_type()->name());
   SetTs(env.mutable_occurred_at(), absl::ToUnixMillis(absl::Now()));
   env.set_producer("dispatch");

@@ -11,6 +11,7 @@
 #include "domain/validation.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
+#include "pasar/ids/ids.h"
 
 namespace pasar::inventory {
 namespace {
@@ -364,24 +365,8 @@ void AddLines(pg::Transaction& tx, pb::Reservation& v) {
 
 // ---- events -----------------------------------------------------------------------------------
 
-std::string NewUuid() {
-  thread_local std::mt19937_64 rng{std::random_device{}()};
-  const uint64_t hi = (rng() & 0xFFFFFFFFFFFF0FFFull) | 0x0000000000004000ull;  // version 4
-  const uint64_t lo = (rng() & 0x3FFFFFFFFFFFFFFFull) | 0x8000000000000000ull;  // variant 10
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(36);
-  for (int i = 0; i < 32; ++i) {
-    if (i == 8 || i == 12 || i == 16 || i == 20) out.push_back('-');
-    const uint64_t word = i < 16 ? hi : lo;
-    const int shift = 60 - 4 * (i % 16);
-    out.push_back(kHex[(word >> shift) & 0xF]);
-  }
-  return out;
-}
-
 void AppendEvent(pg::Transaction& tx, const pb::Reservation& v, events::v1::Envelope envelope) {
-  envelope.set_event_id(NewUuid());
+  envelope.set_event_id(ids::RandomUuid());
   *envelope.mutable_occurred_at() = TimeUtil::GetCurrentTime();
   envelope.set_producer("inventory");
   envelope.set_aggregate_id(v.reservation_id());

@@ -1,0 +1,26 @@
+// Identifiers, secrets and fingerprints (OpenSSL's CSPRNG and SHA-256). Pure apart from the
+// random source; no domain types.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace pasar::ids {
+
+// A random (version 4) UUID in canonical lower-case form.
+std::string RandomUuid();
+
+// A name-based UUID (version 8, from SHA-256 of `name`): the same name always gives the same id,
+// so callers can derive an idempotent id from a request key.
+std::string NameUuid(std::string_view name);
+
+// `digits` uniformly random decimal digits ("0042"), for pickup codes and PINs.
+std::string RandomDigits(int digits);
+
+// Lower-case hex SHA-256 of `bytes` (request fingerprints for idempotency).
+std::string Sha256Hex(std::string_view bytes);
+
+// True for a canonical textual UUID (36 characters, hex and dashes).
+bool IsUuid(std::string_view text);
+
+}  // namespace pasar::ids
