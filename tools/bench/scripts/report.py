@@ -1,0 +1,300 @@
+#!/usr/bin/python3
+"""Turns the raw results of one scripts/bench run (a folder of JSON and pgbench/redis-benchmark
+outputs) into the table of SPEC section 8: what | ours | baseline | ratio | target | met.
+Prints the table and, with --report FILE, writes it as JSON with every raw figure beside it.
+Exits 1 when a correctness check failed (oversell, solver cost mismatch, rejected location
+fixes, short pages); targets that are missed are reported, never asserted."""
+import argparse
+import datetime
+import glob
+import json
+import os
+import platform
+import re
+import sys
+
+
+def load_json(path):
+    """The JSON document in `path` (or, when other lines precede it, its last line)."""
+    text = read(path).strip()
+    if not text:
+        return None
+    for candidate in (text, text.splitlines()[-1]):
+        try:
+            return json.loads(candidate)
+        except ValueError:
+            continue
+    return None
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def pgbench_tps(path):
+    m = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", read(path))
+    return float(m.group(1)) if m else None
+
+
+def pgbench_log_p99_ms(pattern):
+    """p99 of (schedule lag + transaction time) from pgbench -l logs written with -R."""
+    values = []
+    for path in glob.glob(pattern):
+        for line in read(path).splitlines():
+            f = line.split()
+            if len(f) >= 7:
+                values.append((int(f[2]) + int(f[6])) / 1000.0)
+            elif len(f) >= 3:
+                values.append(int(f[2]) / 1000.0)
+    if not values:
+        return None
+    values.sort()
+    return values[min(len(values) - 1, int(0.99 * len(values)))]
+
+
+def redis_csv(path):
+    """The result line of redis-benchmark --csv (one test): rps and latencies (ms)."""
+    lines = [l for l in read(path).splitlines() if l.startswith('"') and not l.startswith('"test"')]
+    if not lines:
+        return None
+    cols = [c.strip('"') for c in lines[-1].split('","')]
+    header = ["test", "rps", "avg_ms", "min_ms", "p50_ms", "p95_ms", "p99_ms", "max_ms"]
+    out = dict(zip(header, cols))
+    return {k: float(v) for k, v in out.items() if k != "test"}
+
+
+def dig(obj, *keys):
+    for k in keys:
+        if obj is None:
+            return None
+        obj = obj.get(k) if isinstance(obj, dict) else None
+    return obj
+
+
+def fmt(value, unit):
+    if value is None:
+        return "—"
+    if unit == "/s":
+        return f"{value:,.0f}/s"
+    if unit == "ms":
+        return f"{value:,.2f} ms"
+    if unit == "us":
+        return f"{value:,.1f} µs"
+    if unit == "s":
+        return f"{value:,.3f} s"
+    if unit == "MiB":
+        return f"{value:,.1f} MiB"
+    return f"{value}{unit}"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--dir", required=True)
+    p.add_argument("--quick", type=int, default=0)
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--seconds", type=int, default=0)
+    p.add_argument("--build-seconds", type=int, default=0)
+    p.add_argument("--failed", default="")
+    p.add_argument("--report")
+    a = p.parse_args()
+    d = a.dir
+    j = lambda name: load_json(os.path.join(d, name + ".json"))
+
+    rows = []
+    checks_ok = True
+
+    def row(what, ours, ours_unit, base=None, base_unit=None, base_name="", ratio=None,
+            target="—", met=None, note=""):
+        rows.append({
+            "what": what,
+            "ours": ours, "ours_text": fmt(ours, ours_unit),
+            "baseline": base,
+            "baseline_text": (base_name + " " + fmt(base, base_unit)).strip() if base is not None
+            else (base_name or "—"),
+            "ratio": ratio,
+            "target": target,
+            "met": met,
+            "note": note,
+        })
+
+    c = a.clients
+    # PlaceOrder peak vs pgbench TPC-B at the same client count.
+    po = j("place_order_peak")
+    tpcb = pgbench_tps(os.path.join(d, "pgbench_tpcb.json"))
+    po_tps = dig(po, "throughput_per_s")
+    ratio = po_tps / tpcb if po_tps and tpcb else None
+    row(f"PlaceOrder peak, 3 lines/2 stalls, durable ({c} clients)", po_tps, "/s", tpcb, "/s",
+        "pgbench TPC-B", ratio, "≥ 0.5× pgbench", ratio is not None and ratio >= 0.5,
+        f"failures {dig(po, 'failures')}" if dig(po, "failed") else "")
+    half = j("place_order_half")
+    p99 = dig(half, "latency_us", "p99")
+    p99_ms = p99 / 1000.0 if p99 is not None else None
+    pg_p99 = pgbench_log_p99_ms(os.path.join(d, "tpcb_half*"))
+    rate = dig(half, "rate")
+    row(f"PlaceOrder p99, open loop at half the peak ({rate:,.0f}/s)" if rate else
+        "PlaceOrder p99 at half the peak", p99_ms, "ms", pg_p99, "ms",
+        "pgbench TPC-B p99 at that rate", p99_ms / pg_p99 if p99_ms and pg_p99 else None,
+        "p99 ≤ 20 ms", p99_ms is not None and p99_ms <= 20.0)
+
+    # Hot product.
+    hot = j("hot_product")
+    hot_row_tps = pgbench_tps(os.path.join(d, "pgbench_hot_row.json"))
+    hot_ok = bool(hot) and dig(hot, "hot", "oversold") == 0 and bool(dig(hot, "hot", "consistent"))
+    checks_ok &= hot_ok
+    attempts = dig(hot, "attempts") or 0
+    row(f"Hot product: 32 buyers, {attempts:,} ReserveStock attempts", dig(hot, "throughput_per_s"),
+        "/s", hot_row_tps, "/s", "pgbench 1-row UPDATE, 32 clients",
+        dig(hot, "throughput_per_s") / hot_row_tps if hot and hot_row_tps else None,
+        "zero oversell; stock + sold = initial", hot_ok,
+        "sold {} of {}, oversold {}, stock after {}".format(
+            dig(hot, "hot", "reserved_ok"), dig(hot, "hot", "initial_stock"),
+            dig(hot, "hot", "oversold"), dig(hot, "hot", "stock_after")) if hot else "")
+
+    # Event hop.
+    ev = j("events")
+    xadd = redis_csv(os.path.join(d, "redis_xadd.json"))
+    xadd16 = redis_csv(os.path.join(d, "redis_xadd_p16.json"))
+    ev_p99 = dig(ev, "open_loop", "hop_from_commit_us", "p99")
+    ev_p99_ms = ev_p99 / 1000.0 if ev_p99 is not None else None
+    row("Event hop outbox → Redis → consumer: p99 at 1,000 events/s", ev_p99_ms, "ms",
+        xadd and xadd.get("p99_ms"), "ms", "redis-benchmark XADD p99 (50 clients)",
+        ev_p99_ms / xadd["p99_ms"] if ev_p99_ms and xadd and xadd.get("p99_ms") else None,
+        "p99 ≤ 10 ms", ev_p99_ms is not None and ev_p99_ms <= 10.0,
+        "from the producer's commit to the handler; offered {:,.0f}/s, the producers' durable "
+        "commits achieved {:,.0f}/s; not consumed: {}".format(
+            dig(ev, "open_loop", "rate"), dig(ev, "open_loop", "achieved_rate"),
+            dig(ev, "open_loop", "not_consumed")) if ev else "")
+    peak_rate = dig(ev, "peak", "consumed_per_s")
+    row("Event hop peak rate (consumed/s)", peak_rate, "/s", xadd and xadd.get("rps"), "/s",
+        "redis-benchmark XADD", peak_rate / xadd["rps"] if peak_rate and xadd else None, "—",
+        None, "XADD -P 16: {:,.0f}/s".format(xadd16["rps"]) if xadd16 else "")
+
+    # Assignment.
+    asg = j("assignment")
+    for inst in (asg or {}).get("instances", []):
+        name = inst["name"].replace("x", " × ")
+        same = bool(inst.get("same_cost"))
+        checks_ok &= same
+        speed = inst.get("speedup_vs_scipy")
+        big = inst["name"] == "1000x5000"
+        target = "same cost (1e-9)" + ("; no slower than scipy" if big else "")
+        met = same and (not big or (speed is not None and speed >= 1.0))
+        row(f"Assignment solver {name}", inst["seconds"], "s", dig(inst, "scipy", "seconds"), "s",
+            "scipy linear_sum_assignment", speed, target, met,
+            "cost rel. diff {:.1e}{}".format(inst.get("relative_cost_difference", float("nan")),
+                                              "" if same else " MISMATCH"))
+    if not asg:
+        checks_ok = False
+        row("Assignment solver", None, "s", target="same cost; no slower than scipy", met=False)
+
+    # Nearest couriers.
+    geo = j("geo")
+    ours_p99 = dig(geo, "ours", "latency_us", "p99")
+    redis_p99 = dig(geo, "redis_geosearch", "latency_us", "p99")
+    speed = redis_p99 / ours_p99 if ours_p99 and redis_p99 else None
+    row("Nearest eligible couriers (k=50, 3 km) among 50,000: p99", ours_p99, "us", redis_p99, "us",
+        "Redis GEOSEARCH p99", speed, "p99 ≤ 50 µs; ≥ 50× faster",
+        ours_p99 is not None and ours_p99 <= 50 and speed is not None and speed >= 50,
+        "ratio = speed-up; agreement with Redis {:.1%}".format(geo["agreement"]) if geo else "")
+
+    # Location updates.
+    loc = j("locations")
+    loc_ok = bool(loc) and bool(loc.get("check_ok"))
+    checks_ok &= loc_ok
+    ups = dig(loc, "updates_per_s")
+    streams = dig(loc, "streams") or 0
+    row(f"Location updates into one dispatch ({streams} streams × 100-fix messages)", ups, "/s",
+        target="≥ 50,000/s", met=ups is not None and ups >= 50000,
+        note="accepted {} rejected {}{}".format(
+            loc.get("accepted"), loc.get("rejected"),
+            "; a lower bound: the generator's pacing cap ({:,.0f}/s) was reached".format(
+                loc.get("generator_cap_per_s", 0)) if loc.get("generator_bound") else "")
+        if loc else "")
+
+    # Catalogue read.
+    lp = j("list_products")
+    sel = pgbench_tps(os.path.join(d, "pgbench_select.json"))
+    lp_tps = dig(lp, "throughput_per_s")
+    checks_ok &= bool(lp) and bool(lp.get("check_ok"))
+    row(f"Catalogue ListProducts, page of 50 ({c} clients)", lp_tps, "/s", sel, "/s",
+        "pgbench -S -M prepared", lp_tps / sel if lp_tps and sel else None, "—", None,
+        "p99 {:.2f} ms".format(dig(lp, "latency_us", "p99") / 1000) if lp else "")
+
+    # Memory.
+    idle = load_json(os.path.join(d, "rss-idle.json")) or {}
+    loaded = load_json(os.path.join(d, "rss-loaded.json")) or {}
+    for s in ("inventory", "order", "dispatch"):
+        mib = idle.get(s) / 1024.0 if idle.get(s) is not None else None
+        row(f"Idle RSS, {s}", mib, "MiB", target="≤ 64 MiB", met=mib is not None and mib <= 64)
+    for s in ("inventory", "order", "dispatch"):
+        hwm = dig(loaded, s, "hwm_kib")
+        row(f"Peak RSS under load, {s}", hwm / 1024.0 if hwm else None, "MiB")
+
+    cpu = {}
+    for name in ("place_order_peak", "place_order_half", "hot_product", "list_products", "locations"):
+        v = dig(j(name), "server_cpu_seconds_per_1000")
+        if v:
+            cpu[name] = v
+
+    # ---- print -------------------------------------------------------------------------------
+    headers = ["what", "ours", "baseline", "ratio", "target", "met"]
+    table = []
+    for r in rows:
+        met = "—" if r["met"] is None else ("yes" if r["met"] else "NO")
+        ratio = "—" if r["ratio"] is None else f"{r['ratio']:.2f}×"
+        table.append([r["what"], r["ours_text"], r["baseline_text"], ratio, r["target"], met])
+    widths = [max(len(h), *(len(t[i]) for t in table)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"
+    print(line(headers))
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for t in table:
+        print(line(t))
+    notes = [f"- {r['what']}: {r['note']}" for r in rows if r["note"]]
+    if notes:
+        print("\nNotes:")
+        print("\n".join(notes))
+    if cpu:
+        print("\nServer CPU seconds per 1,000 requests (Pasar processes only, PostgreSQL excluded):")
+        for name, v in cpu.items():
+            print("- {}: {}".format(name, ", ".join(f"{k} {x:.3g}" for k, x in v.items())))
+    mode = "quick (indicative only)" if a.quick else "full"
+    print(f"\n{mode} run, {datetime.date.today().isoformat()}, {os.cpu_count()} CPUs, "
+          f"{a.seconds} s in all ({a.build_seconds} s of it building)")
+    if a.failed.strip():
+        print("benchmarks that failed to run: " + a.failed)
+    if not checks_ok:
+        print("A CORRECTNESS CHECK FAILED (see the rows above).")
+
+    if a.report:
+        raw = {}
+        for path in sorted(glob.glob(os.path.join(d, "*.json"))):
+            name = os.path.basename(path)[:-5]
+            v = load_json(path)
+            raw[name] = v if v is not None else read(path)[-4000:]
+        raw["pgbench_tpcb_half_p99_ms"] = pg_p99
+        raw["redis_xadd"] = xadd
+        raw["redis_xadd_p16"] = xadd16
+        out = {
+            "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+            "mode": "quick" if a.quick else "full",
+            "machine": {"cpus": os.cpu_count(), "system": platform.platform()},
+            "seconds": a.seconds,
+            "build_seconds": a.build_seconds,
+            "rows": rows,
+            "server_cpu_seconds_per_1000": cpu,
+            "checks_ok": checks_ok,
+            "failed": a.failed.split(),
+            "raw": raw,
+        }
+        with open(a.report, "w") as f:
+            json.dump(out, f, indent=1, ensure_ascii=False)
+        print(f"report written to {a.report}")
+    return 0 if checks_ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,240 @@
+// pasar-bench-events: the event hop outbox -> relay -> Redis Streams -> consumer, with the real
+// libs/events Relay and Consumer on a real PostgreSQL (durable commits) and Redis.
+//
+//   pasar-bench-events --pg CONNINFO --redis URL [--rate 1000] [--duration 20]
+//                      [--peak-duration 10] [--producers 16] [--peak-batch 10]
+//                      [--consumer-threads 2]
+//
+// Phase 1, open loop: events are appended at a fixed rate (one producer transaction each:
+// AppendToOutbox + COMMIT), spread over --producers threads. The hop latency of an event is the
+// time from its producer's COMMIT returning to the consumer's handler seeing it (also reported:
+// from just before AppendToOutbox, which adds the producer's own transaction). Late producers do
+// not hide delay: the intended send time is also recorded and "from_intended" reported.
+// Phase 2, peak: producers append --peak-batch events per transaction as fast as they can; the
+// peak is the rate at which the consumer applied events during the phase.
+// Works in a schema of its own (dropped at the end) and a Redis prefix of its own (deleted).
+// Prints one JSON object on stdout.
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "histogram.h"
+#include "nlohmann/json.hpp"
+#include "pasar/events/events.h"
+#include "pasar/ids/ids.h"
+#include "pasar/pg/migrate.h"
+#include "pasar/pg/pg.h"
+#include "pasar/redis/redis.h"
+#include "pasar/town/flags.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using pasar::bench::Histogram;
+
+constexpr std::string_view kStream = "events.bench";
+
+int64_t NowNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
+      .count();
+}
+
+// Per-event timestamps of phase 1, written by producers and the consumer (each slot once).
+struct Stamps {
+  explicit Stamps(size_t n) : intended(n), appended(n), committed(n), consumed(n) {}
+  std::vector<int64_t> intended;
+  std::vector<int64_t> appended;
+  std::vector<std::atomic<int64_t>> committed;
+  std::vector<std::atomic<int64_t>> consumed;
+};
+
+// The payload carries the event's sequence number (phase 1) or -1 (phase 2).
+std::string Payload(int64_t seq) {
+  return std::to_string(seq);
+}
+
+void AppendOne(pasar::pg::Pool& pool, int64_t seq, int count) {
+  pasar::pg::Transaction tx(pool, "bench_append");
+  for (int i = 0; i < count; ++i) {
+    const std::string id = pasar::ids::RandomUuid();
+    pasar::events::AppendToOutbox(tx, {.event_id = id,
+                                       .stream = std::string(kStream),
+                                       .type = "BenchEvent",
+                                       .aggregate_id = id,
+                                       .payload = Payload(seq)});
+  }
+  tx.Commit();
+}
+
+// DROP SCHEMA cannot take its name as a parameter; the name was generated here ([a-z0-9_]),
+// and the statement runs once per process, so its one name always maps to the same SQL.
+void DropSchema(const std::string& conninfo, const std::string& schema) {
+  pasar::pg::Pool admin({.conninfo = conninfo, .size = 1});
+  const std::string sql = "DROP SCHEMA IF EXISTS " + schema + " CASCADE";
+  pasar::pg::Exec(admin, pasar::pg::Query{"bench_drop_schema", sql});
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  const pasar::town::Flags flags(argc, argv);
+  flags.AllowOnly({"pg", "redis", "rate", "duration", "peak-duration", "producers", "peak-batch",
+                   "consumer-threads"});
+  const std::string conninfo = flags.Required("pg");
+  const double rate = flags.Double("rate", 1000);
+  const double duration = flags.Double("duration", 20);
+  const double peak_duration = flags.Double("peak-duration", 10);
+  const int producers = static_cast<int>(flags.Int("producers", 16));
+  const int peak_batch = static_cast<int>(flags.Int("peak-batch", 10));
+  const int consumer_threads = static_cast<int>(flags.Int("consumer-threads", 2));
+
+  const std::string tag = pasar::ids::RandomUuid().substr(0, 8);  // [0-9a-f]: schema-safe
+  const std::string schema = "bench_events_" + tag;
+  pasar::pg::Pool pool({.conninfo = conninfo,
+                        .search_path = schema,
+                        .size = producers + consumer_threads + 4,
+                        .acquire_timeout = absl::Seconds(10)});
+  pasar::pg::Migrate(pool, schema, "events", pasar::events::Migrations());
+  const pasar::redis::Config redis_config =
+      pasar::redis::ConfigFromUrl(flags.Required("redis"), "bench-events-" + tag + ":");
+  pasar::redis::Client redis(redis_config);
+
+  const auto n = static_cast<size_t>(rate * duration);
+  Stamps stamps(n);
+  std::atomic<int64_t> consumed_total{0};
+  pasar::events::ConsumerConfig consumer_config;
+  consumer_config.name = "bench";
+  consumer_config.streams = {std::string(kStream)};
+  consumer_config.threads = consumer_threads;
+  consumer_config.block = absl::Milliseconds(500);
+  pasar::events::Consumer consumer(pool, redis_config, consumer_config,
+                                   [&](pasar::pg::Transaction&, const pasar::events::Delivery& d) {
+                                     const int64_t now = NowNs();
+                                     const int64_t seq = std::stoll(d.payload);
+                                     if (seq >= 0 && static_cast<size_t>(seq) < n)
+                                       stamps.consumed[seq].store(now);
+                                     consumed_total.fetch_add(1);
+                                   });
+  pasar::events::Relay relay(pool, redis, conninfo);
+  relay.Start();
+  consumer.Start();
+
+  // ---- phase 1: open loop at `rate`.
+  const int64_t start = NowNs() + 200'000'000;
+  const double interval_ns = 1e9 / rate;
+  for (size_t i = 0; i < n; ++i) {
+    stamps.intended[i] = start + static_cast<int64_t>(static_cast<double>(i) * interval_ns);
+  }
+  {
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+      threads.emplace_back([&, p] {
+        for (size_t i = p; i < n; i += producers) {
+          const int64_t wait = stamps.intended[i] - NowNs();
+          if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
+          stamps.appended[i] = NowNs();
+          AppendOne(pool, static_cast<int64_t>(i), 1);
+          stamps.committed[i].store(NowNs());
+        }
+      });
+    }
+    for (auto& t : threads)
+      t.join();
+  }
+  const absl::Time drain_until = absl::Now() + absl::Seconds(30);
+  while (consumed_total.load() < static_cast<int64_t>(n) && absl::Now() < drain_until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  Histogram from_commit, from_append, from_intended;
+  int64_t lost = 0;
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t c = stamps.consumed[i].load();
+    if (c == 0) {
+      ++lost;
+      continue;
+    }
+    from_commit.Record(c - stamps.committed[i].load());
+    from_append.Record(c - stamps.appended[i]);
+    from_intended.Record(c - stamps.intended[i]);
+  }
+  const double achieved_rate =
+      n > 1 ? static_cast<double>(n - 1) * 1e9 /
+                  static_cast<double>(stamps.committed[n - 1].load() - stamps.committed[0].load())
+            : 0.0;
+
+  // ---- phase 2: peak.
+  const int64_t before = consumed_total.load();
+  std::atomic<bool> stop{false};
+  std::atomic<int64_t> produced{0};
+  const int64_t peak_start = NowNs();
+  {
+    std::vector<std::thread> threads;
+    for (int p = 0; p < producers; ++p) {
+      threads.emplace_back([&] {
+        while (!stop.load()) {
+          AppendOne(pool, -1, peak_batch);
+          produced.fetch_add(peak_batch);
+        }
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::duration<double>(peak_duration));
+    stop.store(true);
+    for (auto& t : threads)
+      t.join();
+  }
+  const double peak_seconds = static_cast<double>(NowNs() - peak_start) / 1e9;
+  const int64_t consumed_in_peak = consumed_total.load() - before;
+  // Let the backlog drain (bounded) so the next run starts clean; report how long it took.
+  const int64_t drain_start = NowNs();
+  const absl::Time peak_drain_until = absl::Now() + absl::Seconds(60);
+  while (consumed_total.load() - before < produced.load() && absl::Now() < peak_drain_until) {
+    absl::SleepFor(absl::Milliseconds(20));
+  }
+  const double drain_seconds = static_cast<double>(NowNs() - drain_start) / 1e9;
+  const int64_t consumed_after_drain = consumed_total.load() - before;
+
+  consumer.Stop();
+  relay.Stop();
+  const auto stats = consumer.stats();
+  redis.Command({"DEL", redis.Key(kStream), redis.Key(std::string(kStream) + ".dead")});
+  DropSchema(conninfo, schema);
+
+  nlohmann::json out{{"open_loop",
+                      {{"rate", rate},
+                       {"achieved_rate", achieved_rate},
+                       {"events", n},
+                       {"not_consumed", lost},
+                       {"producers", producers},
+                       {"hop_from_commit_us", pasar::bench::LatencySummaryMicros(from_commit)},
+                       {"from_append_us", pasar::bench::LatencySummaryMicros(from_append)},
+                       {"from_intended_us", pasar::bench::LatencySummaryMicros(from_intended)}}},
+                     {"peak",
+                      {{"seconds", peak_seconds},
+                       {"produced", produced.load()},
+                       {"produced_per_s", static_cast<double>(produced.load()) / peak_seconds},
+                       {"consumed", consumed_in_peak},
+                       {"consumed_per_s", static_cast<double>(consumed_in_peak) / peak_seconds},
+                       {"events_per_transaction", peak_batch},
+                       {"consumer_threads", consumer_threads},
+                       {"drain_seconds", drain_seconds},
+                       {"consumed_after_drain", consumed_after_drain},
+                       {"end_to_end_per_s", static_cast<double>(consumed_after_drain) /
+                                                (peak_seconds + drain_seconds)}}},
+                     {"consumer",
+                      {{"applied", stats.applied},
+                       {"duplicates", stats.duplicates},
+                       {"failures", stats.failures},
+                       {"dead_lettered", stats.dead_lettered}}}};
+  std::cout << out.dump() << std::endl;
+  return 0;
+} catch (const std::exception& e) {
+  std::cerr << "pasar-bench-events: " << e.what() << std::endl;
+  return 1;
+}

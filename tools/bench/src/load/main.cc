@@ -1,0 +1,452 @@
+// pasar-load: load generator for the Pasar services over their public gRPC APIs.
+//
+//   pasar-load SCENARIO [options]
+//   scenarios:
+//     place-order    PlaceOrder of a 3-line cart from 2 stalls (reserve in inventory + order +
+//                    outbox, durable commits); carts spread over 10 stalls x 20 products
+//     list-products  ListProducts, one page of 50 products
+//     reserve-hot    one hot product, ReserveStock of 1 unit by concurrent buyers until
+//                    --attempts calls were made; then checks that nothing was oversold
+//     locations      ReportLocations client streams of 100-fix messages into dispatch
+//   options:
+//     --mode closed|open     closed: --clients concurrent callers; open: --rate calls/s
+//     --clients N (16)       --rate R (100)      --duration S (10)     --warmup S (2)
+//     --attempts N (100000)  reserve-hot: calls in all; --stock = initial stock (attempts/2)
+//     --streams N (64)       locations: concurrent streams (one courier each)
+//     --channels N (4)       client connections per service
+//     --pids name=pid,...    server processes whose CPU time is measured
+//     --inventory/--order/--dispatch host:port (else PASAR_*_ADDR, see tools/town)
+//   JWT: PASAR_JWT_SECRET (and _ISSUER/_AUDIENCE) as the services have them.
+// Prints one JSON object on stdout; progress on stderr. Exit status 1 on a setup failure or when
+// a check fails (oversell, short pages, rejected fixes).
+#include <atomic>
+#include <chrono>
+#include <iostream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <google/protobuf/util/time_util.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/strings/str_cat.h"
+#include "driver.h"
+#include "fixtures.h"
+#include "nlohmann/json.hpp"
+#include "pasar/ids/ids.h"
+#include "pasar/town/api.h"
+#include "pasar/town/flags.h"
+#include "proc.h"
+
+namespace pasar::bench {
+namespace {
+
+namespace inv = inventory::v1;
+using Clock = std::chrono::steady_clock;
+
+constexpr absl::Duration kCallTimeout = absl::Seconds(10);
+
+// `count` separate connections to `address` (the global subchannel pool would otherwise share
+// one connection between identical channels).
+template <class Service>
+std::vector<std::unique_ptr<typename Service::Stub>> Stubs(const std::string& address, int count) {
+  std::vector<std::unique_ptr<typename Service::Stub>> stubs;
+  for (int i = 0; i < std::max(count, 1); ++i) {
+    grpc::ChannelArguments args;
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+    args.SetInt("pasar.bench.channel", i);
+    stubs.push_back(Service::NewStub(
+        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+  }
+  return stubs;
+}
+
+// One call's context and messages, alive until its completion callback ran.
+template <class Req, class Resp>
+struct Call {
+  grpc::ClientContext ctx;
+  Req req;
+  Resp resp;
+};
+
+// Completes `call` through `done`: a refusal reports its reason; `check` may turn a successful
+// answer that is wrong into a failure (INTERNAL with the check's message as the reason).
+template <class C, class Check>
+auto Finish(std::shared_ptr<C> call, Workload::Done done, Check check) {
+  return [call = std::move(call), done = std::move(done), check](grpc::Status status) {
+    std::string reason = status.ok() ? "" : town::ErrorReason(call->ctx, status);
+    if (status.ok()) {
+      if (std::string wrong = check(call->resp); !wrong.empty()) {
+        status = grpc::Status(grpc::StatusCode::INTERNAL, wrong);
+        reason = wrong;
+      }
+    }
+    done(status, reason);
+  };
+}
+
+// A 64-bit mix (splitmix64's finaliser): spreads consecutive numbers over the shop.
+uint64_t Mix(uint64_t x) {
+  x += 0x9e3779b97f4a7c15ULL;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+  return x ^ (x >> 31);
+}
+
+class PlaceOrderWorkload final : public Workload {
+ public:
+  PlaceOrderWorkload(const Shop& shop, std::vector<std::string> tokens, std::string tag,
+                     const std::string& address, int channels)
+      : shop_(shop),
+        tokens_(std::move(tokens)),
+        tag_(std::move(tag)),
+        stubs_(Stubs<order::v1::OrderService>(address, channels)) {}
+
+  void Start(int client, int64_t seq, Done done) override {
+    auto call =
+        std::make_shared<Call<order::v1::PlaceOrderRequest, order::v1::PlaceOrderResponse>>();
+    town::Prepare(call->ctx, tokens_[client % tokens_.size()], kCallTimeout);
+    order::v1::PlaceOrderRequest& req = call->req;
+    req.set_request_id(absl::StrCat(tag_, "-", seq));
+    req.set_market_id(shop_.market_id);
+    // 3 lines from 2 stalls: two products of one stall, one of another, spread over the shop
+    // like many customers' carts (a hot product is the reserve-hot scenario's business).
+    const uint64_t h = Mix(static_cast<uint64_t>(seq));
+    const size_t stalls = shop_.stalls.size();
+    const size_t a = h % stalls;
+    const size_t b = (a + 1 + (h >> 8) % (stalls - 1)) % stalls;
+    const std::vector<std::string>& pa = shop_.stalls[a].product_ids;
+    const std::vector<std::string>& pb = shop_.stalls[b].product_ids;
+    const size_t a1 = (h >> 16) % pa.size();
+    const size_t a2 = (a1 + 1 + (h >> 24) % (pa.size() - 1)) % pa.size();
+    const std::string* cart[] = {&pa[a1], &pa[a2], &pb[(h >> 32) % pb.size()]};
+    for (const std::string* product : cart) {
+      order::v1::CartLine* line = req.add_lines();
+      line->set_product_id(*product);
+      line->set_quantity(1 + static_cast<int64_t>((h >> 40) % 3));
+    }
+    req.mutable_drop_off()->set_lat(kDropOff.lat);
+    req.mutable_drop_off()->set_lng(kDropOff.lng);
+    req.set_drop_off_address("Jl. Kyai Muksin 12");
+    auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
+    auto* raw = call.get();
+    stub->async()->PlaceOrder(&raw->ctx, &raw->req, &raw->resp,
+                              Finish(std::move(call), std::move(done),
+                                     [](const order::v1::PlaceOrderResponse& r) -> std::string {
+                                       return r.order().tickets_size() == 2 ? "" : "NOT_2_TICKETS";
+                                     }));
+  }
+
+ private:
+  const Shop& shop_;
+  std::vector<std::string> tokens_;
+  std::string tag_;
+  std::vector<std::unique_ptr<order::v1::OrderService::Stub>> stubs_;
+};
+
+class ListProductsWorkload final : public Workload {
+ public:
+  ListProductsWorkload(std::string market_id, std::vector<std::string> tokens,
+                       const std::string& address, int channels)
+      : market_id_(std::move(market_id)),
+        tokens_(std::move(tokens)),
+        stubs_(Stubs<inv::CatalogService>(address, channels)) {}
+
+  void Start(int client, int64_t seq, Done done) override {
+    auto call = std::make_shared<Call<inv::ListProductsRequest, inv::ListProductsResponse>>();
+    town::Prepare(call->ctx, tokens_[client % tokens_.size()], kCallTimeout);
+    call->req.set_market_id(market_id_);
+    call->req.set_page_size(50);
+    auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
+    auto* raw = call.get();
+    stub->async()->ListProducts(&raw->ctx, &raw->req, &raw->resp,
+                                Finish(std::move(call), std::move(done),
+                                       [](const inv::ListProductsResponse& r) -> std::string {
+                                         return r.products_size() == 50 ? "" : "SHORT_PAGE";
+                                       }));
+  }
+
+ private:
+  std::string market_id_;
+  std::vector<std::string> tokens_;
+  std::vector<std::unique_ptr<inv::CatalogService::Stub>> stubs_;
+};
+
+class ReserveHotWorkload final : public Workload {
+ public:
+  ReserveHotWorkload(std::string market_id, std::string product_id, std::string token,
+                     std::string tag, const std::string& address, int channels)
+      : market_id_(std::move(market_id)),
+        product_id_(std::move(product_id)),
+        token_(std::move(token)),
+        tag_(std::move(tag)),
+        stubs_(Stubs<inv::StockService>(address, channels)) {}
+
+  void Start(int, int64_t seq, Done done) override {
+    auto call = std::make_shared<Call<inv::ReserveStockRequest, inv::ReserveStockResponse>>();
+    town::Prepare(call->ctx, token_, kCallTimeout);
+    call->req.set_request_id(absl::StrCat(tag_, "-hot-", seq));
+    call->req.set_market_id(market_id_);
+    call->req.set_ttl_seconds(86400);  // nothing expires (and returns stock) during the run
+    inv::ReserveLine* line = call->req.add_lines();
+    line->set_product_id(product_id_);
+    line->set_quantity(1);
+    auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
+    auto* raw = call.get();
+    stub->async()->ReserveStock(&raw->ctx, &raw->req, &raw->resp,
+                                Finish(std::move(call), std::move(done),
+                                       [](const inv::ReserveStockResponse&) { return ""; }));
+  }
+
+ private:
+  std::string market_id_, product_id_, token_, tag_;
+  std::vector<std::unique_ptr<inv::StockService::Stub>> stubs_;
+};
+
+std::vector<std::string> CustomerTokens(const town::Api& api, const std::string& tag, int n) {
+  std::vector<std::string> tokens;
+  for (int i = 0; i < std::max(n, 1); ++i) {
+    tokens.push_back(
+        api.Token(auth::Role::kCustomer, absl::StrCat("bench-customer-", tag, "-", i)));
+  }
+  return tokens;
+}
+
+// Streams of 100 fixes per message from `streams` couriers for warm-up + duration seconds.
+nlohmann::json RunLocations(town::Api& api, Fixtures& fixtures, const town::Flags& flags,
+                            CpuMeter& cpu) {
+  const int streams = static_cast<int>(flags.Int("streams", 64));
+  const double warmup = flags.Double("warmup", 2);
+  const double duration = flags.Double("duration", 10);
+  const int channels = static_cast<int>(flags.Int("channels", 4));
+  const std::vector<std::string> couriers = fixtures.CreateCouriers(ids::RandomUuid(), streams);
+  auto stubs = Stubs<dispatch::v1::CourierService>(api.endpoints().dispatch, channels);
+
+  // Fixes of a courier are 1 ms apart (they must be strictly newer) and start 55 s in the past,
+  // so that they stay inside dispatch's accepted window (by default 60 s back, 60 s ahead): a
+  // courier can send at most about 115,000 + 1,000/s fixes. Each stream is paced to that budget
+  // over the run; when the server keeps up with every stream's budget, the figure is a lower
+  // bound ("generator_bound"): add streams to measure more.
+  const double run_seconds = warmup + duration;
+  const double per_stream_cap = (110'000.0 + 1000.0 * run_seconds) / run_seconds;
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  const int64_t first_fix_ms = wall_ms() - 55'000;
+  const Clock::time_point begin = Clock::now();
+  const auto secs = [](double s) {
+    return std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(s));
+  };
+  const Clock::time_point measure_from = begin + secs(warmup);
+  const Clock::time_point stop_at = measure_from + secs(duration);
+  std::vector<int64_t> sent(streams), sent_at_start(streams), accepted(streams), rejected(streams);
+  std::vector<std::string> errors(streams);
+  std::atomic<int> exhausted{0};
+  std::thread meter([&] {
+    std::this_thread::sleep_until(measure_from);
+    cpu.Start();
+  });
+  std::vector<std::thread> threads;
+  for (int s = 0; s < streams; ++s) {
+    threads.emplace_back([&, s] {
+      grpc::ClientContext ctx;
+      town::Prepare(ctx, api.Token(auth::Role::kCourier, couriers[s]),
+                    absl::Seconds(warmup + duration + 60));
+      dispatch::v1::ReportLocationsResponse resp;
+      auto writer = stubs[s % stubs.size()]->ReportLocations(&ctx, &resp);
+      dispatch::v1::ReportLocationsRequest msg;
+      for (int i = 0; i < 100; ++i)
+        msg.add_fixes();
+      const double base_lat = kMarketLocation.lat + 0.001 * (s % 20);
+      const double base_lng = kMarketLocation.lng + 0.001 * (s / 20);
+      int64_t n = 0;
+      bool measuring = false;
+      while (true) {
+        const Clock::time_point now = Clock::now();
+        if (now >= stop_at) break;
+        if (first_fix_ms + n + 100 > wall_ms() + 55'000) {
+          exhausted.fetch_add(1);
+          break;
+        }
+        const double allowed = per_stream_cap * std::chrono::duration<double>(now - begin).count();
+        if (static_cast<double>(n) > allowed) {
+          std::this_thread::sleep_for(std::chrono::microseconds(200));
+          continue;
+        }
+        if (!measuring && now >= measure_from) {
+          measuring = true;
+          sent_at_start[s] = n;
+        }
+        for (auto& fix : *msg.mutable_fixes()) {
+          // A courier standing at a stall, with a few metres of GPS jitter (at most 11 m).
+          fix.mutable_location()->set_lat(base_lat + 1e-6 * static_cast<double>(n % 97));
+          fix.mutable_location()->set_lng(base_lng + 1e-6 * static_cast<double>(n % 89));
+          *fix.mutable_recorded_at() =
+              google::protobuf::util::TimeUtil::MillisecondsToTimestamp(first_fix_ms + n);
+          fix.set_accuracy_meters(5);
+          fix.set_speed_meters_per_second(1);
+          ++n;
+        }
+        if (!writer->Write(msg)) break;
+        sent[s] = n;
+      }
+      if (!measuring) sent_at_start[s] = n;
+      writer->WritesDone();
+      const grpc::Status status = writer->Finish();
+      if (!status.ok()) errors[s] = CodeName(status.error_code()) + ": " + status.error_message();
+      accepted[s] = resp.accepted();
+      rejected[s] = resp.rejected();
+    });
+  }
+  std::this_thread::sleep_until(stop_at);
+  meter.join();
+  const auto cpu_used = cpu.Stop();
+  for (auto& t : threads)
+    t.join();
+
+  int64_t in_window = 0, total_sent = 0, total_accepted = 0, total_rejected = 0;
+  nlohmann::json stream_errors = nlohmann::json::array();
+  for (int s = 0; s < streams; ++s) {
+    in_window += sent[s] - sent_at_start[s];
+    total_sent += sent[s];
+    total_accepted += accepted[s];
+    total_rejected += rejected[s];
+    if (!errors[s].empty()) stream_errors.push_back(errors[s]);
+  }
+  nlohmann::json cpu_per_1000 = nlohmann::json::object();
+  for (const auto& [name, seconds] : cpu_used) {
+    if (in_window > 0) cpu_per_1000[name] = seconds * 1000.0 / static_cast<double>(in_window);
+  }
+  return {
+      {"streams", streams},
+      {"fixes_per_message", 100},
+      {"measured_seconds", duration},
+      {"updates_in_window", in_window},
+      {"updates_per_s", static_cast<double>(in_window) / duration},
+      {"sent", total_sent},
+      {"accepted", total_accepted},
+      {"rejected", total_rejected},
+      {"stream_errors", stream_errors},
+      {"streams_exhausted", exhausted.load()},
+      {"generator_cap_per_s", per_stream_cap * streams},
+      {"generator_bound",
+       static_cast<double>(in_window) / duration >= 0.95 * per_stream_cap * streams},
+      {"server_cpu_seconds", cpu_used},
+      {"server_cpu_seconds_per_1000", cpu_per_1000},
+      {"check_ok", stream_errors.empty() && total_rejected == 0 && total_accepted == total_sent}};
+}
+
+LoadOptions OptionsFrom(const town::Flags& flags) {
+  LoadOptions o;
+  const std::string mode = flags.Str("mode", "closed");
+  if (mode != "closed" && mode != "open") throw std::invalid_argument("--mode: closed or open");
+  o.mode = mode == "open" ? LoadOptions::Mode::kOpen : LoadOptions::Mode::kClosed;
+  o.clients = static_cast<int>(flags.Int("clients", 16));
+  o.rate = flags.Double("rate", 100);
+  o.duration_seconds = flags.Double("duration", 10);
+  o.warmup_seconds = flags.Double("warmup", 2);
+  return o;
+}
+
+nlohmann::json Describe(const LoadOptions& o) {
+  return {{"mode", o.mode == LoadOptions::Mode::kOpen ? "open" : "closed"},
+          {"clients", o.clients},
+          {"rate", o.mode == LoadOptions::Mode::kOpen ? nlohmann::json(o.rate) : nlohmann::json()},
+          {"duration_s", o.duration_seconds},
+          {"warmup_s", o.warmup_seconds}};
+}
+
+int Main(int argc, char** argv) {
+  const town::Flags flags(argc, argv);
+  flags.AllowOnly({"mode", "clients", "rate", "duration", "warmup", "attempts", "stock", "streams",
+                   "channels", "pids", "inventory", "order", "dispatch"});
+  if (flags.positional().size() != 1) {
+    throw std::invalid_argument(
+        "usage: pasar-load place-order|list-products|reserve-hot|locations [options]");
+  }
+  const std::string scenario = flags.positional()[0];
+  town::Endpoints endpoints = town::EndpointsFromEnv();
+  endpoints.inventory = flags.Str("inventory", endpoints.inventory);
+  endpoints.order = flags.Str("order", endpoints.order);
+  endpoints.dispatch = flags.Str("dispatch", endpoints.dispatch);
+  town::Api api(endpoints, auth::JwtConfigFromEnv());
+  const std::string tag = absl::StrCat(
+      "bench-", std::chrono::system_clock::now().time_since_epoch().count() % 1000000000, "-",
+      std::random_device{}() % 100000);
+  Fixtures fixtures(api, tag);
+  CpuMeter cpu(ParsePids(flags.Str("pids", "")));
+  const int channels = static_cast<int>(flags.Int("channels", 4));
+
+  nlohmann::json out{{"scenario", scenario}};
+  bool check_ok = true;
+  if (scenario == "place-order") {
+    const LoadOptions options = OptionsFrom(flags);
+    std::cerr << "pasar-load: setting up a market with 10 stalls of 20 products\n";
+    const Shop shop = fixtures.CreateShop(std::vector<int>(10, 20), 1'000'000'000);
+    PlaceOrderWorkload work(shop, CustomerTokens(api, tag, std::max(options.clients, 64)), tag,
+                            endpoints.order, channels);
+    const LoadResult r = RunLoad(work, options, cpu);
+    out.update(Describe(options));
+    out.update(r.ToJson());
+  } else if (scenario == "list-products") {
+    const LoadOptions options = OptionsFrom(flags);
+    std::cerr << "pasar-load: setting up a market with 120 products\n";
+    const Shop shop = fixtures.CreateShop({60, 60}, 1000);
+    ListProductsWorkload work(shop.market_id, CustomerTokens(api, tag, 64), endpoints.inventory,
+                              channels);
+    const LoadResult r = RunLoad(work, options, cpu);
+    out.update(Describe(options));
+    out.update(r.ToJson());
+    check_ok = r.failures.count("INTERNAL/SHORT_PAGE") == 0;
+  } else if (scenario == "reserve-hot") {
+    LoadOptions options = OptionsFrom(flags);
+    options.mode = LoadOptions::Mode::kClosed;
+    options.clients = static_cast<int>(flags.Int("clients", 32));
+    options.max_calls = flags.Int("attempts", 100000);
+    const int64_t initial = flags.Int("stock", options.max_calls / 2);
+    std::cerr << "pasar-load: setting up one hot product with " << initial << " units\n";
+    const Shop shop = fixtures.CreateShop({1}, initial);
+    const std::string product = shop.stalls[0].product_ids[0];
+    ReserveHotWorkload work(shop.market_id, product, api.Token(auth::Role::kService, "order"), tag,
+                            endpoints.inventory, channels);
+    const LoadResult r = RunLoad(work, options, cpu);
+    const inv::Product after = fixtures.GetProduct(product);
+    const int64_t sold = r.ok_total;  // every successful reservation holds one unit
+    const bool consistent = after.stock() + after.reserved() == initial && after.reserved() == sold;
+    check_ok = consistent && sold <= initial;
+    out.update(Describe(options));
+    out.update(r.ToJson());
+    out["attempts"] = options.max_calls;
+    out["hot"] = {{"initial_stock", initial},
+                  {"reserved_ok", sold},
+                  {"stock_after", after.stock()},
+                  {"reserved_after", after.reserved()},
+                  {"oversold", std::max<int64_t>(0, sold - initial)},
+                  {"stock_plus_sold_equals_initial", after.stock() + sold == initial},
+                  {"consistent", consistent}};
+  } else if (scenario == "locations") {
+    out.update(RunLocations(api, fixtures, flags, cpu));
+    check_ok = out["check_ok"].get<bool>();
+  } else {
+    throw std::invalid_argument("unknown scenario " + scenario);
+  }
+  out["check_ok"] = check_ok;
+  std::cout << out.dump() << std::endl;
+  return check_ok ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace pasar::bench
+
+int main(int argc, char** argv) {
+  try {
+    return pasar::bench::Main(argc, argv);
+  } catch (const std::exception& e) {
+    std::cerr << "pasar-load: " << e.what() << std::endl;
+    return 1;
+  }
+}
