@@ -155,16 +155,31 @@ constexpr Query kLockProductsForReserve{
 constexpr Query kLockProducts{
     "inv_lock_products",
     "SELECT id FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR NO KEY UPDATE"};
+// A whole reservation in one statement (one round trip while the products stay locked): the
+// reservation, its lines, the products' counters and their ledger rows. Lines travel as arrays
+// (in request order; $5 product ids, the deltas per product in $14..$16).
 constexpr Query kInsertReservation{
     "inv_insert_reservation",
-    "INSERT INTO reservations (market_id, order_id, caller, state, expires_at) "
-    "VALUES ($1, $2, $3, 'HELD', now() + $4::bigint * interval '1 millisecond') "
-    "RETURNING " PASAR_INV_RESERVATION_COLUMNS};
-constexpr Query kInsertLine{
-    "inv_insert_line",
-    "INSERT INTO reservation_lines (reservation_id, position, product_id, stall_id, stall_name, "
-    "name, unit, weighed, quantity, price_idr, preparation_minutes) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"};
+    "WITH r AS (INSERT INTO reservations (market_id, order_id, caller, state, expires_at) "
+    "  VALUES ($1, $2, $3, 'HELD', now() + $4::bigint * interval '1 millisecond') RETURNING *), "
+    "l AS (INSERT INTO reservation_lines (reservation_id, position, product_id, stall_id, "
+    "  stall_name, name, unit, weighed, quantity, price_idr, preparation_minutes) "
+    "  SELECT r.id, (u.n - 1)::integer, u.product_id, u.stall_id, u.stall_name, u.name, u.unit, "
+    "    u.weighed <> 0, u.quantity, u.price, u.prep::integer "
+    "  FROM r, unnest($5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::text[], $10::bigint[], "
+    "    $11::bigint[], $12::bigint[], $13::bigint[]) WITH ORDINALITY "
+    "    AS u(product_id, stall_id, stall_name, name, unit, weighed, quantity, price, prep, n)), "
+    "m AS (UPDATE products p SET stock = p.stock + u.ds, held = p.held + u.dh, "
+    "  sold = p.sold + u.dsold, updated_at = now() "
+    "  FROM unnest($5::uuid[], $14::bigint[], $15::bigint[], $16::bigint[]) AS u(id, ds, dh, "
+    "dsold) "
+    "  WHERE p.id = u.id), "
+    "g AS (INSERT INTO stock_ledger (product_id, reason, detail, actor, reservation_id, "
+    "  delta_stock, delta_held, delta_sold) "
+    "  SELECT u.id, 'reservation', '', $3, r.id, u.ds, u.dh, u.dsold "
+    "  FROM r, unnest($5::uuid[], $14::bigint[], $15::bigint[], $16::bigint[]) WITH ORDINALITY "
+    "    AS u(id, ds, dh, dsold, n) ORDER BY u.n) "
+    "SELECT " PASAR_INV_RESERVATION_COLUMNS " FROM r"};
 constexpr Query kGetReservation{"inv_get_reservation", "SELECT " PASAR_INV_RESERVATION_COLUMNS
                                                        " FROM reservations WHERE id = $1"};
 constexpr Query kGetReservationForUpdate{"inv_get_reservation_for_update",
@@ -626,20 +641,43 @@ absl::StatusOr<pb::Reservation> Store::Reserve(pg::Transaction& tx, const Reserv
     return Refused(refusal->reason, refusal->message);
   }
 
-  const pg::Result inserted = tx.Exec(kInsertReservation, in.market_id, in.order_id, in.actor,
-                                      absl::ToInt64Milliseconds(in.ttl));
-  pb::Reservation v = ReservationFromRow(inserted, 0);
-  for (size_t pos = 0; pos < in.lines.size(); ++pos) {
-    const RequestedLine& l = in.lines[pos];
+  std::vector<std::string> product_ids, stall_ids, stall_names, names, units;
+  std::vector<int64_t> weighed, quantities, prices, preparation, d_stock, d_held, d_sold;
+  for (const RequestedLine& l : in.lines) {
     const int i = row_of.at(l.product_id);
-    tx.Exec(kInsertLine, v.reservation_id(), static_cast<int32_t>(pos), l.product_id,
-            rows.Text(i, 2), rows.Text(i, 9), rows.Text(i, 3), rows.Text(i, 4), rows.Bool(i, 5),
-            l.quantity, rows.Int(i, 8), rows.Int(i, 11));
     const StockDelta d = ReserveDelta(l.quantity);
-    Move(tx, l.product_id, d);
-    Ledger(tx, l.product_id, LedgerReason::kReservation, "", in.actor, v.reservation_id(), d);
+    product_ids.push_back(rows.Str(i, 0));
+    stall_ids.push_back(rows.Str(i, 2));
+    stall_names.push_back(rows.Str(i, 9));
+    names.push_back(rows.Str(i, 3));
+    units.push_back(rows.Str(i, 4));
+    weighed.push_back(rows.Bool(i, 5) ? 1 : 0);
+    quantities.push_back(l.quantity);
+    prices.push_back(rows.Int(i, 8));
+    preparation.push_back(rows.Int(i, 11));
+    d_stock.push_back(d.stock);
+    d_held.push_back(d.held);
+    d_sold.push_back(d.sold);
   }
-  AddLines(tx, v);
+  const pg::Result inserted =
+      tx.Exec(kInsertReservation, in.market_id, in.order_id, in.actor,
+              absl::ToInt64Milliseconds(in.ttl), product_ids, stall_ids, stall_names, names, units,
+              weighed, quantities, prices, preparation, d_stock, d_held, d_sold);
+  pb::Reservation v = ReservationFromRow(inserted, 0);
+  // The lines as written (what AddLines would read back).
+  for (size_t k = 0; k < product_ids.size(); ++k) {
+    pb::ReservationLine* l = v.add_lines();
+    l->set_product_id(product_ids[k]);
+    l->set_stall_id(stall_ids[k]);
+    l->set_stall_name(stall_names[k]);
+    l->set_name(names[k]);
+    l->set_unit(units[k]);
+    l->set_weighed(weighed[k] != 0);
+    l->set_quantity(quantities[k]);
+    l->set_price_idr(prices[k]);
+    l->set_committed_quantity(0);
+    l->set_preparation_minutes(static_cast<int32_t>(preparation[k]));
+  }
   return v;
 }
 

@@ -280,19 +280,17 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
   const std::string hash = RequestHash(req);
   const std::string order_id = DeriveOrderId(who.subject, req.request_id());
 
+  // One transaction for the whole placement. Counting the attempt takes its row lock first:
+  // duplicates of this request wait there for the first one, then find its order.
+  pg::Transaction tx(pool_, "place_order");
+  const int attempt = store::NextPlaceAttempt(tx, order_id);
   // A replay answers from the database without touching inventory.
-  auto replay = [&](pg::Transaction& tx) -> std::optional<grpc::Status> {
-    const auto placed = store::FindPlacedRequest(tx, who.subject, req.request_id());
-    if (!placed) return std::nullopt;
+  if (const auto placed = store::FindPlacedRequest(tx, who.subject, req.request_id())) {
     if (placed->request_hash != hash) return KeyReused(ctx);
     const auto order = store::LoadOrder(tx, placed->order_id, false);
     if (!order) return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
     ToProto(*order, Viewer::Customer(), resp->mutable_order());
     return grpc::Status::OK;
-  };
-  {
-    pg::Transaction tx(pool_, "place_order_replay");
-    if (auto s = replay(tx)) return *s;
   }
 
   inv::Market market;
@@ -317,17 +315,14 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
                  ? absl::Seconds(market.dispatch_timeout_seconds())
                  : kDefaultDispatchTimeout);
 
-  // Counted before the lock (so no second connection is needed under it): duplicates waiting
-  // for the lock use up numbers but never reserve, they find the first one's order.
-  const int attempt = store::NextPlaceAttempt(pool_, order_id);
-  // Duplicates of this request wait here for the first one; they then find its order.
-  pg::Transaction tx(pool_, "place_order");
-  store::LockPlaceAttempt(tx, order_id);
-  if (auto s = replay(tx)) return *s;
-
   inv::Reservation reservation;
   const absl::Duration ttl = deadlines.reservation_ttl;
-  if (auto s = Reserve(ctx, order_id, attempt, req, ttl, &reservation); !s.ok()) return s;
+  if (auto s = Reserve(ctx, order_id, attempt, req, ttl, &reservation); !s.ok()) {
+    // The inventory key of this attempt may be spent (a hold no longer HELD, an unknown
+    // outcome): the count is kept, so a retry reserves under the next one.
+    tx.Commit();
+    return s;
+  }
 
   try {
     const absl::Time now = absl::Now();
@@ -399,8 +394,14 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
     }
     bool committed = false;
     try {
+      // Counting the spent attempt again (its count went with the rollback) keeps a later
+      // attempt off this hold's key, and waits on the count's row lock for a duplicate that
+      // came in meanwhile, under the same key, so placed its order on this very hold.
       pg::Transaction check(pool_, "place_order_check");
-      committed = store::FindPlacedRequest(check, who.subject, req.request_id()).has_value();
+      store::NextPlaceAttempt(check, order_id);
+      const bool found = store::FindPlacedRequest(check, who.subject, req.request_id()).has_value();
+      check.Commit();
+      committed = found;
     } catch (...) {
       committed = true;  // unknown: leave the hold to expire rather than release a live order
     }

@@ -42,37 +42,29 @@ constexpr pg::Query kNextPlaceAttempt{
     "  updated_at = now() "
     "RETURNING attempts - 1"};
 
-constexpr pg::Query kLockPlaceAttempt{"order_lock_place_attempt",
-                                      "SELECT pg_advisory_xact_lock(hashtextextended($1, 7))"};
-
+// The order with its tickets and lines in one statement (tickets and lines travel as arrays).
 constexpr pg::Query kInsertOrder{
     "order_insert",
-    "INSERT INTO orders (id, customer_subject, request_id, request_hash, market_id, market_name, "
-    "  market_lat, market_lng, status, drop_off_lat, drop_off_lng, drop_off_address, "
-    "  drop_off_note, goods_total_idr, delivery_fee_idr, service_fee_idr, distance_meters, "
-    "  delivery_pin, reservation_id, weighed_tolerance_percent, dispatch_timeout_seconds, "
-    "  version, created_at, updated_at) "
-    "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
-    "  $19, $20, $21, $22, to_timestamp($23::float8 / 1e6), to_timestamp($23::float8 / 1e6))"};
-
-constexpr pg::Query kInsertTickets{
-    "order_insert_tickets",
-    "INSERT INTO tickets (id, order_id, position, stall_id, stall_name, market_id, status, "
+    "WITH o AS (INSERT INTO orders (id, customer_subject, request_id, request_hash, market_id, "
+    "  market_name, market_lat, market_lng, status, drop_off_lat, drop_off_lng, "
+    "  drop_off_address, drop_off_note, goods_total_idr, delivery_fee_idr, service_fee_idr, "
+    "  distance_meters, delivery_pin, reservation_id, weighed_tolerance_percent, "
+    "  dispatch_timeout_seconds, version, created_at, updated_at) "
+    "  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, "
+    "  $19, $20, $21, $22, to_timestamp($23::float8 / 1e6), to_timestamp($23::float8 / 1e6))), "
+    "t AS (INSERT INTO tickets (id, order_id, position, stall_id, stall_name, market_id, status, "
     "  total_idr, pickup_code, decide_by, created_at, updated_at) "
-    "SELECT t.id, $1, t.position, t.stall_id, t.stall_name, $2, 'PENDING', t.total_idr, t.code, "
-    "  to_timestamp(t.decide_by::float8 / 1e6), to_timestamp($3::float8 / 1e6), "
-    "  to_timestamp($3::float8 / 1e6) "
-    "FROM unnest($4::uuid[], $5::int[], $6::uuid[], $7::text[], $8::bigint[], $9::text[], "
-    "  $10::bigint[]) AS t(id, position, stall_id, stall_name, total_idr, code, decide_by)"};
-
-constexpr pg::Query kInsertLines{
-    "order_insert_lines",
+    "  SELECT t.id, $1, t.position, t.stall_id, t.stall_name, $5, 'PENDING', t.total_idr, t.code, "
+    "    to_timestamp(t.decide_by::float8 / 1e6), to_timestamp($23::float8 / 1e6), "
+    "    to_timestamp($23::float8 / 1e6) "
+    "  FROM unnest($24::uuid[], $25::int[], $26::uuid[], $27::text[], $28::bigint[], $29::text[], "
+    "    $30::bigint[]) AS t(id, position, stall_id, stall_name, total_idr, code, decide_by)) "
     "INSERT INTO ticket_lines (ticket_id, product_id, position, name, unit, weighed, "
     "  ordered_quantity, price_idr, status, final_quantity, line_total_idr) "
     "SELECT l.ticket_id, l.product_id, l.position, l.name, l.unit, l.weighed <> 0, l.quantity, "
     "  l.price, 'PENDING', l.quantity, l.quantity * l.price "
-    "FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::text[], $6::int[], "
-    "  $7::bigint[], $8::bigint[]) AS l(ticket_id, product_id, position, name, unit, weighed, "
+    "FROM unnest($31::uuid[], $32::uuid[], $33::int[], $34::text[], $35::text[], $36::int[], "
+    "  $37::bigint[], $38::bigint[]) AS l(ticket_id, product_id, position, name, unit, weighed, "
     "  quantity, price)"};
 
 // The orders columns OrderFromRow reads, in its order.
@@ -272,22 +264,12 @@ std::optional<PlacedRequest> FindPlacedRequest(pg::Transaction& tx, const std::s
   return PlacedRequest{r.Str(0, 0), r.Str(0, 1)};
 }
 
-int NextPlaceAttempt(pg::Pool& pool, const std::string& order_id) {
-  return static_cast<int>(pg::Exec(pool, kNextPlaceAttempt, order_id).Int(0, 0));
-}
-
-void LockPlaceAttempt(pg::Transaction& tx, const std::string& order_id) {
-  tx.Exec(kLockPlaceAttempt, order_id);
+int NextPlaceAttempt(pg::Transaction& tx, const std::string& order_id) {
+  return static_cast<int>(tx.Exec(kNextPlaceAttempt, order_id).Int(0, 0));
 }
 
 void InsertOrder(pg::Transaction& tx, const Order& o, const std::string& request_id,
                  const std::string& request_hash) {
-  tx.Exec(kInsertOrder, o.id, o.customer, request_id, request_hash, o.market_id, o.market_name,
-          o.market_location.lat, o.market_location.lng, domain::Name(o.status), o.drop_off.lat,
-          o.drop_off.lng, o.drop_off_address, o.drop_off_note, o.totals.goods_total_idr,
-          o.totals.delivery_fee_idr, o.totals.service_fee_idr, o.distance_meters, o.delivery_pin,
-          o.reservation_id, o.weighed_tolerance_percent, o.dispatch_timeout_seconds, o.version,
-          Micros(o.created_at));
   std::vector<std::string> ids, stall_ids, stall_names, codes;
   std::vector<int64_t> positions, totals, deadlines;
   std::vector<std::string> l_ticket, l_product, l_name, l_unit;
@@ -312,10 +294,13 @@ void InsertOrder(pg::Transaction& tx, const Order& o, const std::string& request
       l_price.push_back(l.price_idr);
     }
   }
-  tx.Exec(kInsertTickets, o.id, o.market_id, Micros(o.created_at), ids, positions, stall_ids,
-          stall_names, totals, codes, deadlines);
-  tx.Exec(kInsertLines, l_ticket, l_product, l_position, l_name, l_unit, l_weighed, l_quantity,
-          l_price);
+  tx.Exec(kInsertOrder, o.id, o.customer, request_id, request_hash, o.market_id, o.market_name,
+          o.market_location.lat, o.market_location.lng, domain::Name(o.status), o.drop_off.lat,
+          o.drop_off.lng, o.drop_off_address, o.drop_off_note, o.totals.goods_total_idr,
+          o.totals.delivery_fee_idr, o.totals.service_fee_idr, o.distance_meters, o.delivery_pin,
+          o.reservation_id, o.weighed_tolerance_percent, o.dispatch_timeout_seconds, o.version,
+          Micros(o.created_at), ids, positions, stall_ids, stall_names, totals, codes, deadlines,
+          l_ticket, l_product, l_position, l_name, l_unit, l_weighed, l_quantity, l_price);
 }
 
 std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id, bool lock) {

@@ -22,12 +22,11 @@ struct PlacedRequest {
 std::optional<PlacedRequest> FindPlacedRequest(pg::Transaction& tx, const std::string& customer,
                                                const std::string& request_id);
 
-// Counts a new PlaceOrder attempt for `order_id` (autocommit, so it survives the attempt's
-// rollback) and returns its number, 0 for the first.
-int NextPlaceAttempt(pg::Pool& pool, const std::string& order_id);
-
-// Serializes PlaceOrder attempts of one (derived) order id for the rest of the transaction.
-void LockPlaceAttempt(pg::Transaction& tx, const std::string& order_id);
+// Counts a new PlaceOrder attempt for `order_id` in the caller's transaction and returns its
+// number, 0 for the first. Its row lock serializes the attempts of one (derived) order id until
+// the transaction ends: a concurrent attempt waits here, then counts on from the committed
+// value. An attempt that may have used its number (reserved under it) must commit the count.
+int NextPlaceAttempt(pg::Transaction& tx, const std::string& order_id);
 
 // Inserts a new order with its tickets and lines (ids already set on the aggregate).
 void InsertOrder(pg::Transaction& tx, const domain::Order& order, const std::string& request_id,

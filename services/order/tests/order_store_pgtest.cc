@@ -372,7 +372,11 @@ TEST_CASE("the expiry of another reservation of the same order id is ignored") {
 TEST_CASE("housekeeping purges old snapshots, attempt counters and stored responses only") {
   Fixture f;
   const d::Order old_order = testing::SeedOrder(f.pool, "c", {{}});
-  store::NextPlaceAttempt(f.pool, old_order.id);
+  {
+    pg::Transaction tx(f.pool, "test_attempt");
+    store::NextPlaceAttempt(tx, old_order.id);
+    tx.Commit();
+  }
   {
     pg::Transaction tx(f.pool, "test_responses");
     store::StoreResponse(tx, "c", "CancelOrder", "old", "h", "r");
@@ -386,7 +390,11 @@ TEST_CASE("housekeeping purges old snapshots, attempt counters and stored respon
   pg::Exec(f.pool, kAge);
   // Recent rows stay.
   const d::Order recent = testing::SeedOrder(f.pool, "c", {{}});
-  store::NextPlaceAttempt(f.pool, recent.id);
+  {
+    pg::Transaction tx(f.pool, "test_attempt");
+    store::NextPlaceAttempt(tx, recent.id);
+    tx.Commit();
+  }
   {
     pg::Transaction tx(f.pool, "test_responses");
     store::StoreResponse(tx, "c", "CancelOrder", "recent", "h", "r");
