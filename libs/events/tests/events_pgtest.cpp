@@ -262,6 +262,77 @@ TEST_CASE("a failing handler changes nothing, is retried, then dead-lettered") {
   CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);
 }
 
+TEST_CASE("a failing handler in a batch rolls back only its entry while the others commit") {
+  Fixture f;
+  const std::string stream = f.redis.Key(std::string(kStream));
+  for (const std::string id : {"ok-1", "bad", "ok-2", "ok-3"})
+    f.XAddRaw(id, id == "bad" ? "Poison" : "ThingHappened", "x");
+  // The second entry is the poison.
+  const std::string bad_entry(f.redis.Command({"XRANGE", stream, "-", "+"}).at(1).at(0).str());
+  std::atomic<bool> refuse{true};
+  std::atomic<int> calls{0};
+  Consumer consumer(f.pool, f.redis_config, TestConsumerConfig(),
+                    [&](pg::Transaction& tx, const Delivery& d) {
+                      ++calls;
+                      RecordEffect()(tx, d);  // the poison's write is rolled back by the throw
+                      if (d.type == "Poison" && refuse.load()) throw std::runtime_error("refused");
+                    });
+
+  // The four entries come in one XREADGROUP batch, applied in one transaction.
+  CHECK(consumer.RunOnce() == 3);
+  CHECK(calls.load() == 4);
+  Consumer::Stats s = consumer.stats();
+  CHECK(s.applied == 3);
+  CHECK(s.failures == 1);
+  CHECK(f.Count(kCountEffects) == 3);
+  CHECK(pg::Exec(f.pool, kEffect, std::string("bad")).empty());
+  CHECK(pg::Exec(f.pool, kEffect, std::string("ok-3")).size() == 1);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 3);
+  const redis::Reply pending = f.redis.Command({"XPENDING", stream, "tester", "-", "+", "10"});
+  REQUIRE(pending.size() == 1);
+  CHECK(pending.at(0).at(0).str() == bad_entry);
+
+  // Once the handler accepts it, the redelivered entry is applied and nothing stays pending.
+  refuse = false;
+  REQUIRE(Eventually(
+      [&] {
+        consumer.RunOnce();
+        return consumer.stats().applied == 4;
+      },
+      200));
+  s = consumer.stats();
+  CHECK(s.duplicates == 0);
+  CHECK(s.dead_lettered == 0);
+  CHECK(f.Count(kCountEffects) == 4);
+  CHECK(pg::Exec(f.pool, kEffect, std::string("bad")).size() == 1);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 4);
+  CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);
+}
+
+TEST_CASE("a handler that finishes the transaction fails the batch, which is redelivered") {
+  Fixture f;
+  f.XAddRaw("a", "ThingHappened", "x");
+  f.XAddRaw("b", "Committer", "x");
+  std::atomic<bool> misbehave{true};
+  Consumer consumer(f.pool, f.redis_config, TestConsumerConfig(),
+                    [&](pg::Transaction& tx, const Delivery& d) {
+                      RecordEffect()(tx, d);
+                      if (d.type == "Committer" && misbehave.load()) tx.Rollback();
+                    });
+  CHECK(consumer.RunOnce() == 0);
+  CHECK(consumer.stats().failures == 2);
+  CHECK(f.Count(kCountEffects) == 0);
+  misbehave = false;
+  REQUIRE(Eventually(
+      [&] {
+        consumer.RunOnce();
+        return consumer.stats().applied == 2;
+      },
+      200));
+  CHECK(f.Count(kCountEffects) == 2);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
+}
+
 TEST_CASE("end to end: outbox, relay and consumers apply every event once") {
   Fixture f;
   Relay relay(f.pool, f.redis, f.db.conninfo());

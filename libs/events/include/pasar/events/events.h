@@ -3,8 +3,10 @@
 //   producer tx: state change + AppendToOutbox(tx, event)      (one PostgreSQL transaction)
 //   Relay:       outbox rows --XADD--> <prefix><stream>, PUBLISH "<aggregate> <type>" on
 //                <prefix>live.<stream>                          (docs/conventions.md)
-//   Consumer:    per entry, one transaction records (consumer, event_id) in consumed_events and
-//                runs the handler; then XACK. A duplicate delivery is skipped and acknowledged.
+//   Consumer:    per XREADGROUP batch, one transaction (one durable commit) with a savepoint per
+//                entry that records (consumer, event_id) in consumed_events and runs the handler;
+//                after the COMMIT, XACK of the entries applied. A failing handler rolls back its
+//                own entry only (it stays pending); a duplicate delivery is skipped and acked.
 //
 // Tables (Migrations(), component "events") are unqualified: they are created in the service's
 // schema through the pool's search_path, like the service's own tables.
@@ -15,6 +17,8 @@
 //   - Delivery::deliveries; Consumer::stats() (counters for metrics); destructors stop threads.
 //   - Relay ships one batch at a time per schema (a transaction-scoped advisory lock beside
 //     FOR UPDATE SKIP LOCKED) so that a stream keeps the outbox order even with several relays.
+//   - Consumer applies a whole XREADGROUP batch in one transaction, a savepoint per entry (the
+//     plan had one transaction per entry): one durable commit per batch instead of per event.
 #pragma once
 
 #include <atomic>
@@ -62,8 +66,11 @@ struct RelayConfig {
 // Ships unsent outbox rows of the pool's schema: in one transaction, a batch selected FOR UPDATE
 // SKIP LOCKED is XADDed in one pipeline (fields id, type, aggregate, payload) and marked sent;
 // after the commit, live hints are published. At-least-once: a crash between XADD and COMMIT
-// ships the batch again, which consumers deduplicate. Errors are logged to stderr (one JSON line)
-// and retried with backoff by the thread.
+// ships the batch again, which consumers deduplicate; so does a PostgreSQL crash just after the
+// COMMIT, which does not wait for the WAL flush (synchronous_commit off for this transaction
+// only: sent_at is the only thing it writes). The thread ships batch after batch while rows are
+// pending and otherwise waits for the NOTIFY of AppendToOutbox (at most idle_poll). Errors are
+// logged to stderr (one JSON line) and retried with backoff by the thread.
 class Relay final {
  public:
   Relay(pg::Pool& pool, redis::Client& redis, std::string conninfo_for_listen,
@@ -98,8 +105,12 @@ struct Delivery {
   int64_t deliveries = 1;
 };
 
-// Runs inside the consumer's transaction; throw to refuse (the entry stays pending, is
-// redelivered after claim_idle and dead-lettered after max_deliveries). The Consumer commits.
+// Runs inside the consumer's transaction, under a savepoint of its own; throw to refuse (the
+// entry's writes are rolled back to the savepoint, the entry stays pending, is redelivered after
+// claim_idle and dead-lettered after max_deliveries; the other entries of the batch still
+// commit). A deadlock or serialization failure in the handler reruns it (3 runs at most). The
+// Consumer commits: the handler must neither commit nor roll back (doing so fails the whole
+// batch, which is then redelivered and deduplicated).
 using Handler = std::function<void(pg::Transaction&, const Delivery&)>;
 
 struct ConsumerConfig {
@@ -118,7 +129,7 @@ class Consumer final {
   struct Stats {
     int64_t applied = 0;        // handler ran and committed
     int64_t duplicates = 0;     // already applied: skipped and acknowledged
-    int64_t failures = 0;       // handler or transaction failed: left pending
+    int64_t failures = 0;       // handler or batch transaction failed: left pending (per entry)
     int64_t dead_lettered = 0;  // moved to <stream>.dead
   };
 
@@ -135,7 +146,10 @@ class Consumer final {
   Stats stats() const;
 
  private:
+  enum class Outcome { kApplied, kDuplicate, kFailed };
   int Process(redis::GroupReader& reader);
+  // One entry under a savepoint of `tx`; throws when the transaction itself failed.
+  Outcome Apply(pg::Transaction& tx, const Delivery& d);
   std::unique_ptr<redis::GroupReader> MakeReader(int index) const;
   void MaybePurge();  // consumed_events rows older than a week, bounded DELETE
 
