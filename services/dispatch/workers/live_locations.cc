@@ -8,7 +8,12 @@
 namespace pasar::dispatch {
 
 LiveLocations::LiveLocations(store::Store& store, FixRules rules, absl::Duration flush_every)
-    : store_(store), rules_(rules), flush_every_(flush_every) {}
+    : store_(store),
+      rules_(rules),
+      // No back-off: a failed flush keeps its fixes, and the next one writes them all at once.
+      flusher_(
+          "location flusher", flush_every, flush_every, [this] { Flush(); },
+          rpc::PeriodicWorker::FirstRound::kAfterInterval) {}
 
 LiveLocations::~LiveLocations() {
   Stop();
@@ -16,18 +21,11 @@ LiveLocations::~LiveLocations() {
 
 void LiveLocations::Start() {
   Refresh();
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
+  flusher_.Start();
 }
 
 void LiveLocations::Stop() {
-  {
-    std::lock_guard lock(stop_mu_);
-    stop_ = true;
-  }
-  stop_cv_.notify_all();
-  if (thread_.joinable()) {
-    thread_.join();
+  if (flusher_.Stop()) {
     try {
       Flush();
     } catch (const std::exception& e) {
@@ -107,20 +105,6 @@ void LiveLocations::Flush() {
     throw;
   }
   if (metrics_ != nullptr) metrics_->fixes_flushed.Increment(static_cast<double>(batch.size()));
-}
-
-void LiveLocations::Loop() {
-  std::unique_lock lock(stop_mu_);
-  while (!stop_cv_.wait_for(lock, absl::ToChronoMilliseconds(flush_every_),
-                            [this] { return stop_; })) {
-    lock.unlock();
-    try {
-      Flush();
-    } catch (const std::exception& e) {
-      rpc::Log("warn", "location flush failed", {{"error", e.what()}});
-    }
-    lock.lock();
-  }
 }
 
 }  // namespace pasar::dispatch

@@ -11,19 +11,17 @@
 // insert under locks, no I/O.
 #pragma once
 
-#include <atomic>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <shared_mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/time/time.h"
 #include "domain/matching.h"
 #include "domain/spatial_index.h"
+#include "pasar/rpc/periodic.h"
 #include "store/store.h"
 #include "workers/metrics.h"
 
@@ -63,11 +61,8 @@ class LiveLocations final {
   }
 
  private:
-  void Loop();
-
   store::Store& store_;
   const FixRules rules_;
-  const absl::Duration flush_every_;
   DispatchMetrics* metrics_ = nullptr;
 
   mutable std::shared_mutex index_mu_;
@@ -79,10 +74,7 @@ class LiveLocations final {
   std::mutex refresh_mu_;
   int64_t seen_seq_ = 0;
 
-  std::mutex stop_mu_;
-  std::condition_variable stop_cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  rpc::PeriodicWorker flusher_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

@@ -20,7 +20,9 @@ Matcher::Matcher(store::Store& store, redis::Client& redis, LiveLocations& locat
       locations_(locations),
       policy_(policy),
       config_(config),
-      instance_id_(std::move(instance_id)) {
+      instance_id_(std::move(instance_id)),
+      // No back-off: matching resumes at the first window after PostgreSQL or Redis is back.
+      worker_("matcher", config_.window, config_.window, [this] { RunOnce(); }) {
   // A lease that lapses between two windows would hand markets back and forth.
   if (config_.lease_ttl <= config_.window) {
     throw std::invalid_argument("the matcher lease must outlive the batch window");
@@ -31,18 +33,8 @@ Matcher::~Matcher() {
   Stop();
 }
 
-void Matcher::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
-}
-
 void Matcher::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
+  worker_.Stop();
   for (auto& [market, ml] : leases_) {
     try {
       if (ml.lease) ml.lease->Release();
@@ -141,38 +133,14 @@ int Matcher::MatchMarket(const std::string& market_id, const redis::Lease& lease
   return made;
 }
 
-void Matcher::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    try {
-      RunOnce();
-    } catch (const std::exception& e) {
-      rpc::Log("warn", "matcher window failed", {{"error", e.what()}});
-    }
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.window), [this] { return stop_; });
-  }
-}
-
-Sweeper::Sweeper(store::Store& store, SweeperConfig config) : store_(store), config_(config) {}
+Sweeper::Sweeper(store::Store& store, SweeperConfig config)
+    : store_(store),
+      config_(config),
+      // No back-off, like the matcher: deadlines are applied at the first round after an outage.
+      worker_("dispatch sweeper", config_.every, config_.every, [this] { RunOnce(); }) {}
 
 Sweeper::~Sweeper() {
   Stop();
-}
-
-void Sweeper::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void Sweeper::Stop() {
-  {
-    std::lock_guard lock(mu_);
-    stop_ = true;
-  }
-  cv_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 int Sweeper::RunOnce() {
@@ -181,20 +149,6 @@ int Sweeper::RunOnce() {
   done += store_.ReleaseSilentCouriers(config_.stale_assigned, config_.batch);
   if (metrics_ != nullptr) metrics_->timers_fired.Increment(done);
   return done;
-}
-
-void Sweeper::Loop() {
-  std::unique_lock lock(mu_);
-  while (!stop_) {
-    lock.unlock();
-    try {
-      RunOnce();
-    } catch (const std::exception& e) {
-      rpc::Log("warn", "sweeper failed", {{"error", e.what()}});
-    }
-    lock.lock();
-    cv_.wait_for(lock, absl::ToChronoMilliseconds(config_.every), [this] { return stop_; });
-  }
 }
 
 }  // namespace pasar::dispatch

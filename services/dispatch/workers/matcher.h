@@ -5,16 +5,14 @@
 // instance takes the market over at its next window.
 #pragma once
 
-#include <condition_variable>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
-#include <thread>
 
 #include "absl/time/time.h"
 #include "domain/matching.h"
 #include "pasar/redis/redis.h"
+#include "pasar/rpc/periodic.h"
 #include "store/store.h"
 #include "workers/live_locations.h"
 #include "workers/metrics.h"
@@ -37,13 +35,12 @@ class Matcher final {
   Matcher& operator=(const Matcher&) = delete;
 
   void set_metrics(DispatchMetrics* metrics) { metrics_ = metrics; }  // optional, before Start
-  void Start();
+  void Start() { worker_.Start(); }
   void Stop();  // joins and releases the leases held
   // One window on the calling thread; returns the number of offers made.
   int RunOnce();
 
  private:
-  void Loop();
   // Plans the market and makes the offers while `lease` is held.
   int MatchMarket(const std::string& market_id, const redis::Lease& lease);
 
@@ -58,12 +55,8 @@ class Matcher final {
     std::unique_ptr<redis::Lease> lease;
     absl::Time last_needed;  // last window the market had pending jobs
   };
-  std::map<std::string, MarketLease> leases_;  // loop thread only
-
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  std::map<std::string, MarketLease> leases_;  // worker thread only (or RunOnce's caller)
+  rpc::PeriodicWorker worker_;                 // last: stopped before the rest is destroyed
 };
 
 struct SweeperConfig {
@@ -82,20 +75,15 @@ class Sweeper final {
   Sweeper& operator=(const Sweeper&) = delete;
 
   void set_metrics(DispatchMetrics* metrics) { metrics_ = metrics; }  // optional, before Start
-  void Start();
-  void Stop();
+  void Start() { worker_.Start(); }
+  void Stop() { worker_.Stop(); }
   int RunOnce();  // transitions applied
 
  private:
-  void Loop();
-
   store::Store& store_;
   const SweeperConfig config_;
   DispatchMetrics* metrics_ = nullptr;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;
-  std::thread thread_;
+  rpc::PeriodicWorker worker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

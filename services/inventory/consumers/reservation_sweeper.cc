@@ -1,29 +1,10 @@
 #include "consumers/reservation_sweeper.h"
 
-#include <algorithm>
-#include <exception>
 #include <string>
 
 #include "pasar/rpc/log.h"
 
 namespace pasar::inventory {
-
-void ReservationSweeper::Start() {
-  if (thread_.joinable()) return;
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = false;
-  }
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void ReservationSweeper::Stop() {
-  {
-    absl::MutexLock lock(&mu_);
-    stop_ = true;
-  }
-  if (thread_.joinable()) thread_.join();
-}
 
 int ReservationSweeper::RunOnce() {
   int total = 0;
@@ -49,23 +30,10 @@ void ReservationSweeper::MaybePurge() {
   }
 }
 
-void ReservationSweeper::Loop() {
-  absl::Duration wait = interval_;
-  for (;;) {
-    {
-      absl::MutexLock lock(&mu_);
-      if (mu_.AwaitWithTimeout(absl::Condition(&stop_), wait)) return;
-    }
-    try {
-      const int n = RunOnce();
-      if (n > 0) rpc::Log("info", "reservations expired", {{"count", std::to_string(n)}});
-      MaybePurge();
-      wait = interval_;
-    } catch (const std::exception& e) {
-      rpc::Log("error", "reservation sweep failed", {{"error", e.what()}});
-      wait = std::min(interval_ * 4, absl::Seconds(5));  // back off while PostgreSQL is away
-    }
-  }
+void ReservationSweeper::Round() {
+  const int n = RunOnce();
+  if (n > 0) rpc::Log("info", "reservations expired", {{"count", std::to_string(n)}});
+  MaybePurge();
 }
 
 }  // namespace pasar::inventory

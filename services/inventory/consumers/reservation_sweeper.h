@@ -5,11 +5,11 @@
 // records older than `idempotency_retention`, at most every 10 minutes.
 #pragma once
 
-#include <thread>
+#include <algorithm>
 
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "metrics.h"
+#include "pasar/rpc/periodic.h"
 #include "store/store.h"
 
 namespace pasar::inventory {
@@ -21,34 +21,35 @@ class ReservationSweeper final {
                               InventoryMetrics* metrics = nullptr, int batch = 100,
                               absl::Duration idempotency_retention = absl::Hours(24 * 7))
       : store_(store),
-        interval_(interval),
         metrics_(metrics),
         batch_(batch),
-        retention_(idempotency_retention) {}
+        retention_(idempotency_retention),
+        // The first round is due after `interval`. While PostgreSQL is away the sweeper backs
+        // off, to 4 intervals but at most 5 s, so holds still expire soon after it returns.
+        worker_(
+            "reservation sweeper", interval, std::min(interval * 4, absl::Seconds(5)),
+            [this] { Round(); }, rpc::PeriodicWorker::FirstRound::kAfterInterval) {}
   ~ReservationSweeper() { Stop(); }
   ReservationSweeper(const ReservationSweeper&) = delete;
   ReservationSweeper& operator=(const ReservationSweeper&) = delete;
 
-  void Start();  // idempotent
-  void Stop();   // wakes and joins the thread (idempotent)
+  void Start() { worker_.Start(); }  // idempotent
+  void Stop() { worker_.Stop(); }    // wakes and joins the thread (idempotent)
   // Expires what is due now on the calling thread (batches until nothing is due); returns how
   // many reservations it expired (and counts them in the metrics). Throws pg::Error when
   // PostgreSQL fails.
   int RunOnce();
 
  private:
-  void Loop();
+  void Round();  // RunOnce, then MaybePurge
   void MaybePurge();
 
   Store& store_;
-  const absl::Duration interval_;
   InventoryMetrics* const metrics_;
   const int batch_;
   const absl::Duration retention_;
   absl::Time next_purge_ = absl::InfinitePast();  // used by the thread only
-  absl::Mutex mu_;
-  bool stop_ ABSL_GUARDED_BY(mu_) = false;
-  std::thread thread_;
+  rpc::PeriodicWorker worker_;                    // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::inventory

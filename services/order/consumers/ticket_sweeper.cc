@@ -1,6 +1,6 @@
 #include "consumers/ticket_sweeper.h"
 
-#include <exception>
+#include <string>
 
 #include "api/changes.h"
 #include "pasar/rpc/log.h"
@@ -16,22 +16,12 @@ constexpr int kMaxPurgeBatches = 20;  // per pass: the rest waits for the next o
 }  // namespace
 
 TicketSweeper::TicketSweeper(pg::Pool& pool, absl::Duration interval, absl::Duration retention)
-    : pool_(pool), interval_(interval), retention_(retention) {}
+    : pool_(pool),
+      retention_(retention),
+      worker_("ticket sweeper", interval, kMaxBackoff, [this] { Round(); }) {}
 
 TicketSweeper::~TicketSweeper() {
   Stop();
-}
-
-void TicketSweeper::Start() {
-  if (thread_.joinable()) return;
-  thread_ = std::thread([this] { Loop(); });
-}
-
-void TicketSweeper::Stop() {
-  if (!thread_.joinable()) return;
-  stop_ = true;
-  if (!stopped_.HasBeenNotified()) stopped_.Notify();
-  thread_.join();
 }
 
 int TicketSweeper::RunOnce(absl::Time now) {
@@ -60,7 +50,7 @@ int TicketSweeper::RunOnce(absl::Time now) {
 int64_t TicketSweeper::Purge(absl::Time now) {
   if (retention_ <= absl::ZeroDuration()) return 0;
   int64_t total = 0;
-  for (int i = 0; i < kMaxPurgeBatches && !stop_; ++i) {
+  for (int i = 0; i < kMaxPurgeBatches && !worker_.stopping(); ++i) {
     const int64_t deleted = store::PurgeBefore(pool_, now - retention_, kPurgeBatch);
     total += deleted;
     if (deleted == 0) break;
@@ -69,22 +59,12 @@ int64_t TicketSweeper::Purge(absl::Time now) {
   return total;
 }
 
-void TicketSweeper::Loop() {
-  absl::Duration wait = interval_;
-  while (!stop_) {
-    try {
-      const absl::Time now = absl::Now();
-      RunOnce(now);
-      if (now >= next_purge_) {
-        next_purge_ = now + kPurgeEvery;
-        Purge(now);
-      }
-      wait = interval_;
-    } catch (const std::exception& e) {
-      rpc::Log("error", "ticket sweeper failed", {{"error", e.what()}});
-      wait = std::min(kMaxBackoff, wait * 2);
-    }
-    stopped_.WaitForNotificationWithTimeout(wait);
+void TicketSweeper::Round() {
+  const absl::Time now = absl::Now();
+  RunOnce(now);
+  if (now >= next_purge_) {
+    next_purge_ = now + kPurgeEvery;
+    Purge(now);
   }
 }
 

@@ -7,12 +7,11 @@
 // are only needed for a while (store::PurgeBefore) are deleted in bounded batches.
 #pragma once
 
-#include <atomic>
-#include <thread>
+#include <cstdint>
 
-#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "pasar/pg/pg.h"
+#include "pasar/rpc/periodic.h"
 
 namespace pasar::order {
 
@@ -25,25 +24,22 @@ class TicketSweeper final {
   TicketSweeper(const TicketSweeper&) = delete;
   TicketSweeper& operator=(const TicketSweeper&) = delete;
 
-  void Start();
-  void Stop();
+  void Start() { worker_.Start(); }
+  void Stop() { worker_.Stop(); }
   // One round on the calling thread: expires what is due at `now`; returns the number of
   // orders changed.
   int RunOnce(absl::Time now);
   // One housekeeping pass on the calling thread: purges rows older than now - retention in
-  // bounded batches; returns the number of rows deleted.
+  // bounded batches (fewer once Stop was called); returns the number of rows deleted.
   int64_t Purge(absl::Time now);
 
  private:
-  void Loop();
+  void Round();  // RunOnce, and Purge every few minutes
 
   pg::Pool& pool_;
-  absl::Duration interval_;
   absl::Duration retention_;
   absl::Time next_purge_ = absl::InfinitePast();  // used by the sweeper thread only
-  std::atomic<bool> stop_{false};
-  absl::Notification stopped_;
-  std::thread thread_;
+  rpc::PeriodicWorker worker_;                    // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::order
