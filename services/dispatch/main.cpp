@@ -64,6 +64,8 @@ int Run(int argc, char** argv) {
   events::ConsumerConfig consumer_config;
   consumer_config.name = "dispatch";
   consumer_config.streams = {"events.order"};
+  consumer_config.types.assign(dispatch::consumers::kOrderEventTypes.begin(),
+                               dispatch::consumers::kOrderEventTypes.end());
   consumer_config.claim_idle = config.ExtraMillis("consumer_claim_idle_ms", absl::Seconds(30));
   events::Consumer consumer(pool, redis.config(), consumer_config,
                             dispatch::consumers::OrderEventsHandler(store));

@@ -45,6 +45,8 @@ int Run(int argc, char** argv) {
   events::ConsumerConfig consumer_config;
   consumer_config.name = std::string(inventory::kConsumerGroup);
   consumer_config.streams = {std::string(inventory::kOrderStream)};
+  consumer_config.types.assign(inventory::kOrderEventTypes.begin(),
+                               inventory::kOrderEventTypes.end());
   consumer_config.claim_idle = claim_idle;
   events::Consumer consumer(pool, redis.config(), consumer_config,
                             inventory::OrderEventHandler(store));

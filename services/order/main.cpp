@@ -34,6 +34,8 @@ int main(int argc, char** argv) {
     events::ConsumerConfig consumer_config;
     consumer_config.name = order::kConsumerGroup;
     consumer_config.streams = {order::kDispatchStream, order::kInventoryStream};
+    consumer_config.types.assign(order::kHandledEventTypes.begin(),
+                                 order::kHandledEventTypes.end());
     consumer_config.threads = settings.consumer_threads;
     consumer_config.claim_idle = settings.consumer_claim_idle;
     consumer_config.max_deliveries = settings.consumer_max_deliveries;

@@ -313,7 +313,13 @@ int Consumer::RunOnce() {
 }
 
 Consumer::Stats Consumer::stats() const {
-  return Stats{applied_.load(), duplicates_.load(), failures_.load(), dead_lettered_.load()};
+  return Stats{applied_.load(), duplicates_.load(), failures_.load(), dead_lettered_.load(),
+               skipped_.load()};
+}
+
+bool Consumer::Handles(std::string_view type) const {
+  return config_.types.empty() ||
+         std::find(config_.types.begin(), config_.types.end(), type) != config_.types.end();
 }
 
 void Consumer::MaybePurge() {
@@ -362,12 +368,14 @@ int Consumer::Process(redis::GroupReader& reader) {
   std::vector<redis::Entry> entries = reader.Next();
   dead_lettered_ += reader.dead_lettered() - dead_before;
   const std::string& prefix = redis_.prefix;
+  // Acknowledged after the batch: entries of types the handler ignores, then the ones applied.
+  std::vector<redis::Entry> done;
   std::vector<Delivery> deliveries;
   std::vector<size_t> entry_of;  // deliveries[i] comes from entries[entry_of[i]]
   deliveries.reserve(entries.size());
   entry_of.reserve(entries.size());
   for (size_t i = 0; i < entries.size(); ++i) {
-    const redis::Entry& entry = entries[i];
+    redis::Entry& entry = entries[i];
     const std::string* id = entry.Field("id");
     if (id == nullptr || id->empty()) {
       ++failures_;  // stays pending, so it ends up in the dead-letter stream
@@ -375,9 +383,15 @@ int Consumer::Process(redis::GroupReader& reader) {
               {{"consumer", config_.name}, {"stream", entry.stream}, {"entry_id", entry.id}});
       continue;
     }
+    const std::string* type = entry.Field("type");
+    if (!Handles(type == nullptr ? std::string_view() : std::string_view(*type))) {
+      ++skipped_;  // nothing to apply, so nothing to record: PostgreSQL is not involved
+      done.push_back(std::move(entry));
+      continue;
+    }
     Delivery& d = deliveries.emplace_back();
     d.event_id = *id;
-    if (const std::string* v = entry.Field("type")) d.type = *v;
+    if (type != nullptr) d.type = *type;
     if (const std::string* v = entry.Field("aggregate")) d.aggregate_id = *v;
     if (const std::string* v = entry.Field("payload")) d.payload = *v;
     d.stream = entry.stream.substr(0, prefix.size()) == prefix ? entry.stream.substr(prefix.size())
@@ -386,27 +400,26 @@ int Consumer::Process(redis::GroupReader& reader) {
     d.deliveries = entry.deliveries;
     entry_of.push_back(i);
   }
-  if (deliveries.empty()) return 0;
 
-  // The whole batch in one transaction (one durable commit), a savepoint per entry.
+  // The whole batch in one transaction (one durable commit), a savepoint per entry; none when
+  // every entry was skipped.
   std::vector<Outcome> outcomes;
-  try {
-    pg::WithTransaction(pool_, "consume_events", [&](pg::Transaction& tx) {
-      outcomes.clear();  // a retried batch starts over
-      for (const Delivery& d : deliveries)
-        outcomes.push_back(Apply(tx, d));
-      tx.Commit();
-    });
-  } catch (const std::exception& e) {
-    failures_ += static_cast<int64_t>(deliveries.size());
-    LogLine("error", "event batch failed; its events stay pending",
-            {{"consumer", config_.name},
-             {"events", std::to_string(deliveries.size())},
-             {"error", e.what()}});
-    return 0;
+  if (!deliveries.empty()) {
+    try {
+      pg::WithTransaction(pool_, "consume_events", [&](pg::Transaction& tx) {
+        outcomes.clear();  // a retried batch starts over
+        for (const Delivery& d : deliveries)
+          outcomes.push_back(Apply(tx, d));
+        tx.Commit();
+      });
+    } catch (const std::exception& e) {
+      LogLine("error", "event batch failed; its events stay pending",
+              {{"consumer", config_.name},
+               {"events", std::to_string(deliveries.size())},
+               {"error", e.what()}});
+      outcomes.assign(deliveries.size(), Outcome::kFailed);
+    }
   }
-  std::vector<redis::Entry> done;
-  done.reserve(deliveries.size());
   for (size_t i = 0; i < deliveries.size(); ++i) {
     switch (outcomes[i]) {
       case Outcome::kApplied:

@@ -333,6 +333,96 @@ TEST_CASE("a handler that finishes the transaction fails the batch, which is red
   CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
 }
 
+TEST_CASE("entries of types the handler does not act on are acknowledged without PostgreSQL") {
+  Fixture f;
+  const std::string stream = f.redis.Key(std::string(kStream));
+  // The consumer's pool names a database the server does not have: any transaction fails.
+  pg::Pool unreachable{
+      pg::PoolConfig{.conninfo = f.db.conninfo() + " dbname=" + f.db.name() + "_missing",
+                     .search_path = std::string(kSchema)}};
+  ConsumerConfig cc = TestConsumerConfig();
+  cc.types = {"ThingHappened"};
+  std::atomic<int> calls{0};
+  Consumer consumer(unreachable, f.redis_config, cc,
+                    [&](pg::Transaction&, const Delivery&) { ++calls; });
+  f.XAddRaw("x-1", "Unrelated", "x");
+  f.XAddRaw("x-2", "AlsoUnrelated", "x");
+  f.redis.XAdd(stream, {{"id", "x-3"}, {"payload", "no type"}});  // no type: not listed either
+
+  // A whole batch of other types: acknowledged, no transaction opened (it would have failed).
+  CHECK(consumer.RunOnce() == 3);
+  Consumer::Stats s = consumer.stats();
+  CHECK(s.skipped == 3);
+  CHECK(s.applied == 0);
+  CHECK(s.failures == 0);
+  CHECK(calls.load() == 0);
+  CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);
+
+  // The control: a listed type does need PostgreSQL, so its batch fails and it stays pending,
+  // while the skipped entry beside it is still acknowledged.
+  f.XAddRaw("listed", "ThingHappened", "x");
+  f.XAddRaw("x-4", "Unrelated", "x");
+  const std::string listed_entry(f.redis.Command({"XRANGE", stream, "-", "+"}).at(3).at(0).str());
+  CHECK(consumer.RunOnce() == 1);
+  s = consumer.stats();
+  CHECK(s.skipped == 4);
+  CHECK(s.failures == 1);
+  CHECK(calls.load() == 0);
+  const redis::Reply pending = f.redis.Command({"XPENDING", stream, "tester", "-", "+", "10"});
+  REQUIRE(pending.size() == 1);
+  CHECK(pending.at(0).at(0).str() == listed_entry);
+}
+
+TEST_CASE("a batch mixing listed and other types applies only the listed ones") {
+  Fixture f;
+  const std::string stream = f.redis.Key(std::string(kStream));
+  ConsumerConfig cc = TestConsumerConfig();
+  cc.types = {"ThingHappened", "Poison"};
+  std::vector<std::string> handled;  // RunOnce runs the handler on this thread
+  Consumer consumer(f.pool, f.redis_config, cc, [&](pg::Transaction& tx, const Delivery& d) {
+    handled.push_back(d.event_id);
+    RecordEffect()(tx, d);
+    if (d.type == "Poison") throw std::runtime_error("refused");
+  });
+  f.XAddRaw("a", "ThingHappened", "x");
+  f.XAddRaw("skip-1", "Unrelated", "x");
+  f.XAddRaw("bad", "Poison", "x");
+  f.XAddRaw("skip-2", "Unrelated", "x");
+  f.XAddRaw("a", "ThingHappened", "x");  // shipped twice
+  f.XAddRaw("b", "ThingHappened", "x");
+  const std::string bad_entry(f.redis.Command({"XRANGE", stream, "-", "+"}).at(2).at(0).str());
+
+  // One XREADGROUP batch: a, a (duplicate), b and both skipped entries are acknowledged.
+  CHECK(consumer.RunOnce() == 5);
+  CHECK(handled == std::vector<std::string>{"a", "bad", "b"});
+  const Consumer::Stats s = consumer.stats();
+  CHECK(s.applied == 2);
+  CHECK(s.duplicates == 1);
+  CHECK(s.skipped == 2);
+  CHECK(s.failures == 1);
+  CHECK(f.Count(kCountEffects) == 2);
+  CHECK(pg::Exec(f.pool, kEffect, std::string("a")).size() == 1);
+  CHECK(pg::Exec(f.pool, kEffect, std::string("b")).size() == 1);
+  CHECK(pg::Exec(f.pool, kEffect, std::string("skip-1")).empty());
+  // consumed_events holds the applied events only: a and b.
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
+  const redis::Reply pending = f.redis.Command({"XPENDING", stream, "tester", "-", "+", "10"});
+  REQUIRE(pending.size() == 1);
+  CHECK(pending.at(0).at(0).str() == bad_entry);
+
+  // The refused listed entry keeps the usual path: redelivered, then dead-lettered.
+  REQUIRE(Eventually(
+      [&] {
+        consumer.RunOnce();
+        return consumer.stats().dead_lettered == 1;
+      },
+      500));
+  CHECK(consumer.stats().skipped == 2);
+  CHECK(f.redis.Command({"XLEN", stream + ".dead"}).integer() == 1);
+  CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);
+  CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
+}
+
 TEST_CASE("end to end: outbox, relay and consumers apply every event once") {
   Fixture f;
   Relay relay(f.pool, f.redis, f.db.conninfo());

@@ -38,7 +38,7 @@ events::Handler OrderEventsHandler(store::Store& store) {
       // Never valid however often it is delivered: it ends in the dead-letter stream.
       throw std::runtime_error("undecodable Envelope " + d.event_id);
     }
-    switch (env.payload_case()) {
+    switch (env.payload_case()) {  // the cases are the types of kOrderEventTypes
       case pasar::events::v1::Envelope::kOrderConfirmed:
         if (const std::string problem = Problem(env.order_confirmed()); !problem.empty()) {
           // Never valid either: dead-lettered after the redeliveries, nothing written.

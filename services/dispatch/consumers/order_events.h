@@ -2,10 +2,20 @@
 // OrderConfirmed creates the job, OrderCancelled withdraws it. Other events are ignored.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "pasar/events/events.h"
 #include "store/store.h"
 
 namespace pasar::dispatch::consumers {
+
+// The event types OrderEventsHandler acts on, for events::ConsumerConfig::types: the consumer
+// acknowledges the others (OrderPlaced, OrderStatusChanged, Ticket*) without a transaction. Keep
+// in step with the handler's switch on the payload (order_events.cc): a type missing here is
+// never handled.
+inline constexpr std::array<std::string_view, 2> kOrderEventTypes = {"OrderConfirmed",
+                                                                     "OrderCancelled"};
 
 // The handler runs inside the consumer's transaction (which records the event id).
 events::Handler OrderEventsHandler(store::Store& store);

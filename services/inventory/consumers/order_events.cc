@@ -27,6 +27,7 @@ events::Handler OrderEventHandler(Store& store) {
     if (!envelope.ParseFromString(d.payload)) {
       throw std::runtime_error("unreadable envelope of event " + d.event_id);
     }
+    // The cases here are the types of kOrderEventTypes.
     if (envelope.has_order_confirmed()) {
       const events::v1::OrderConfirmed& e = envelope.order_confirmed();
       if (e.reservation_id().empty()) return;

@@ -6,6 +6,9 @@
 // makes a settlement already done by gRPC a no-op.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "pasar/events/events.h"
 #include "store/store.h"
 
@@ -13,6 +16,13 @@ namespace pasar::inventory {
 
 inline constexpr std::string_view kOrderStream = "events.order";
 inline constexpr std::string_view kConsumerGroup = "inventory";
+
+// The event types OrderEventHandler acts on, for events::ConsumerConfig::types: the consumer
+// acknowledges the others (OrderPlaced, OrderStatusChanged, Ticket*) without a transaction. Keep
+// in step with the handler's dispatch on the payload (order_events.cc): a type missing here is
+// never handled.
+inline constexpr std::array<std::string_view, 2> kOrderEventTypes = {"OrderConfirmed",
+                                                                     "OrderCancelled"};
 
 // The handler for events::Consumer. Events of other types are ignored. A refusal (the
 // reservation is unknown, expired, or settled the other way) is logged and the event consumed:

@@ -33,7 +33,7 @@ void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
     return;
   }
   std::string order_id;
-  switch (e.payload_case()) {
+  switch (e.payload_case()) {  // the cases are the types of kHandledEventTypes
     case ev::Envelope::kCourierAssigned:
       order_id = e.courier_assigned().order_id();
       break;

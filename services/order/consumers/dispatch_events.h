@@ -8,6 +8,9 @@
 // refused by throwing, so it stays pending and is retried after the claim interval.
 #pragma once
 
+#include <array>
+#include <string_view>
+
 #include "pasar/events/events.h"
 #include "pasar/pg/pg.h"
 
@@ -16,6 +19,14 @@ namespace pasar::order {
 inline constexpr char kConsumerGroup[] = "order";
 inline constexpr char kDispatchStream[] = "events.dispatch";
 inline constexpr char kInventoryStream[] = "events.inventory";
+
+// The event types HandleEvent acts on, for events::ConsumerConfig::types: the consumer
+// acknowledges the others (offers, ReservationCommitted, ReservationReleased) without a
+// transaction. Keep in step with HandleEvent's switch on the payload (dispatch_events.cc): a type
+// missing here is never handled.
+inline constexpr std::array<std::string_view, 6> kHandledEventTypes = {
+    "CourierAssigned",   "CourierUnassigned", "PickupConfirmed",
+    "DeliveryConfirmed", "DispatchFailed",    "ReservationExpired"};
 
 void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery);
 

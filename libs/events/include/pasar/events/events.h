@@ -7,13 +7,15 @@
 //                entry that records (consumer, event_id) in consumed_events and runs the handler;
 //                after the COMMIT, XACK of the entries applied. A failing handler rolls back its
 //                own entry only (it stays pending); a duplicate delivery is skipped and acked.
+//                Entries of types the handler does not act on (ConsumerConfig::types) are acked
+//                without touching PostgreSQL.
 //
 // Tables (Migrations(), component "events") are unqualified: they are created in the service's
 // schema through the pool's search_path, like the service's own tables.
 //
 // Differences from plan/lib-api.md (additions only):
 //   - NotifyChannel(); RelayConfig::purge_after / purge_every / max_stream_length;
-//   ConsumerConfig::consumer, batch, block.
+//   ConsumerConfig::consumer, batch, block, types.
 //   - Delivery::deliveries; Consumer::stats() (counters for metrics); destructors stop threads.
 //   - Relay ships one batch at a time per schema (a transaction-scoped advisory lock beside
 //     FOR UPDATE SKIP LOCKED) so that a stream keeps the outbox order even with several relays.
@@ -26,6 +28,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -122,6 +125,13 @@ struct ConsumerConfig {
   std::string consumer;  // Redis consumer name; default "<name>-<host>-<pid>" (+ "-<thread>")
   int batch = 50;
   absl::Duration block = absl::Seconds(1);
+  // The event types (entry field `type`, e.g. "OrderConfirmed") the handler acts on; empty means
+  // all. An entry of another type (or without a type) is acknowledged without PostgreSQL: no
+  // transaction, no savepoint, no consumed_events row, no handler call. A stream carries every
+  // event of its producer, most of which a given consumer ignores, so this saves a write per
+  // ignored event and the whole transaction of a batch with nothing to apply. A type missing from
+  // the list is silently dropped: keep the list next to the handler's dispatch on type.
+  std::vector<std::string> types;
 };
 
 class Consumer final {
@@ -131,6 +141,7 @@ class Consumer final {
     int64_t duplicates = 0;     // already applied: skipped and acknowledged
     int64_t failures = 0;       // handler or batch transaction failed: left pending (per entry)
     int64_t dead_lettered = 0;  // moved to <stream>.dead
+    int64_t skipped = 0;        // type not in ConsumerConfig::types: acknowledged, nothing run
   };
 
   Consumer(pg::Pool& pool, redis::Config redis, ConsumerConfig config, Handler handler);
@@ -141,7 +152,8 @@ class Consumer final {
   void Start();  // `threads` threads, each with its own GroupReader (idempotent)
   void Stop();   // stops and joins them (within about `block`)
   // One batch on the calling thread (for tests and tools; do not mix with Start()); returns the
-  // number of entries applied or skipped as duplicates. Throws redis::Error when Redis is down.
+  // number of entries acknowledged: applied, skipped as duplicates, or skipped for their type.
+  // Throws redis::Error when Redis is down.
   int RunOnce();
   Stats stats() const;
 
@@ -151,6 +163,7 @@ class Consumer final {
   // One entry under a savepoint of `tx`; throws when the transaction itself failed.
   Outcome Apply(pg::Transaction& tx, const Delivery& d);
   std::unique_ptr<redis::GroupReader> MakeReader(int index) const;
+  bool Handles(std::string_view type) const;  // per ConsumerConfig::types
   void MaybePurge();  // consumed_events rows older than a week, bounded DELETE
 
   pg::Pool& pool_;
@@ -160,7 +173,7 @@ class Consumer final {
   std::atomic<bool> stop_{false};
   std::vector<std::thread> threads_;
   std::unique_ptr<redis::GroupReader> once_reader_;
-  std::atomic<int64_t> applied_{0}, duplicates_{0}, failures_{0}, dead_lettered_{0};
+  std::atomic<int64_t> applied_{0}, duplicates_{0}, failures_{0}, dead_lettered_{0}, skipped_{0};
   absl::Time next_purge_ = absl::InfinitePast();  // used by thread 0 only
 };
 
