@@ -130,6 +130,24 @@ std::string UniqueRedisPrefix() {
   return "t" + RandomHex(8) + ":";
 }
 
+std::map<std::string, std::string> ServiceEnv(const TempDatabase& db,
+                                              const std::string& redis_prefix,
+                                              const std::string& jwt_secret,
+                                              std::map<std::string, std::string> extra) {
+  std::map<std::string, std::string> env = {
+      {"PASAR_PG", db.conninfo()},
+      {"PASAR_REDIS", RequireEnv("PASAR_TEST_REDIS")},
+      {"PASAR_REDIS_PREFIX", redis_prefix},
+      {"PASAR_LISTEN", "127.0.0.1:0"},
+      {"PASAR_METRICS_LISTEN", ""},
+      {"PASAR_JWT_SECRET", jwt_secret},
+      {"PASAR_RATE_LIMIT_PER_SECOND", "10000"},
+  };
+  for (auto& [name, value] : extra)
+    env.insert_or_assign(name, std::move(value));
+  return env;
+}
+
 // ---- ServiceProcess ----
 
 ServiceProcess::ServiceProcess(std::string binary_path, std::map<std::string, std::string> env,

@@ -1,8 +1,9 @@
-// pasar::testkit::TempDatabase against the real PostgreSQL of PASAR_TEST_PG.
+// pasar::testkit::TempDatabase and ServiceEnv against the real PostgreSQL of PASAR_TEST_PG.
 #include <catch2/catch.hpp>
 
 #include <libpq-fe.h>
 
+#include <map>
 #include <memory>
 #include <string>
 
@@ -45,4 +46,26 @@ TEST_CASE("TempDatabase creates a database and drops it") {
   }
   CHECK(QueryValue(admin, "SELECT count(*) FROM pg_database WHERE datname = '" + name + "'") ==
         "0");
+}
+
+TEST_CASE("ServiceEnv gives a service the test's servers, prefix and secret") {
+  const std::string redis = pasar::testkit::RequireEnv("PASAR_TEST_REDIS");
+  pasar::testkit::TempDatabase db;
+  const std::map<std::string, std::string> env = pasar::testkit::ServiceEnv(
+      db, "tprefix:", "the-secret",
+      {{"PASAR_RATE_LIMIT_PER_SECOND", "5"}, {"PASAR_SWEEP_INTERVAL_MS", "100"}});
+  const std::map<std::string, std::string> expected = {
+      {"PASAR_PG", db.conninfo()},          {"PASAR_REDIS", redis},
+      {"PASAR_REDIS_PREFIX", "tprefix:"},   {"PASAR_LISTEN", "127.0.0.1:0"},
+      {"PASAR_METRICS_LISTEN", ""},         {"PASAR_JWT_SECRET", "the-secret"},
+      {"PASAR_RATE_LIMIT_PER_SECOND", "5"},  // `extra` overrides a default
+      {"PASAR_SWEEP_INTERVAL_MS", "100"},    // and adds the service's own settings
+  };
+  CHECK(env == expected);
+  // PASAR_PG reaches the test's own database.
+  CHECK(QueryValue(env.at("PASAR_PG"), "SELECT current_database()") == db.name());
+
+  const auto defaults = pasar::testkit::ServiceEnv(db, "tprefix:", "the-secret");
+  CHECK(defaults.size() == 7);
+  CHECK(defaults.at("PASAR_RATE_LIMIT_PER_SECOND") == "10000");
 }

@@ -22,6 +22,7 @@
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/status.h"
+#include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 
 namespace pasar::dispatch::testing {
@@ -90,28 +91,20 @@ bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::secon
   return done();
 }
 
-// Short timers for tests; `extra` overrides.
+// testkit's common settings plus short timers for tests; `extra` overrides both.
 inline std::map<std::string, std::string> DispatchEnv(
     const testkit::TempDatabase& db, const std::string& prefix,
     std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> env = {
-      {"PASAR_PG", db.conninfo()},
-      {"PASAR_REDIS", testkit::RequireEnv("PASAR_TEST_REDIS")},
-      {"PASAR_REDIS_PREFIX", prefix},
-      {"PASAR_LISTEN", "127.0.0.1:0"},
-      {"PASAR_METRICS_LISTEN", ""},
-      {"PASAR_JWT_SECRET", kSecret},
+  // insert keeps what `extra` already sets.
+  extra.insert({
       {"PASAR_BATCH_WINDOW_MS", "200"},
       {"PASAR_OFFER_TIMEOUT_MS", "1500"},
       {"PASAR_MATCHER_LEASE_MS", "2000"},
       {"PASAR_LOCATION_FLUSH_MS", "200"},
       {"PASAR_SWEEP_INTERVAL_MS", "100"},
       {"PASAR_CONSUMER_CLAIM_IDLE_MS", "1000"},
-      {"PASAR_RATE_LIMIT_PER_SECOND", "10000"},
-  };
-  for (auto& [k, v] : extra)
-    env[k] = v;
-  return env;
+  });
+  return testkit::ServiceEnv(db, prefix, kSecret, std::move(extra));
 }
 
 struct Client {
@@ -158,11 +151,10 @@ inline ev::Envelope Envelope(const std::string& order_id) {
   return e;
 }
 
+// Publishes `e` on <prefix>events.order exactly as the order service's relay would.
 inline void Publish(redis::Client& redis, const ev::Envelope& e) {
-  redis.XAdd(redis.Key("events.order"), {{"id", e.event_id()},
-                                         {"type", e.type()},
-                                         {"aggregate", e.aggregate_id()},
-                                         {"payload", e.SerializeAsString()}});
+  testkit::PublishAsRelay(redis, "events.order", e.event_id(), e.type(), e.aggregate_id(),
+                          e.SerializeAsString());
 }
 
 // OrderConfirmed for `order`, as the order service's relay would publish it.

@@ -17,6 +17,7 @@
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/status.h"
+#include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 
 namespace pasar::order::testing {
@@ -49,28 +50,21 @@ inline std::string Reason(const grpc::ClientContext& ctx) {
   return it == t.end() ? "" : std::string(it->second.data(), it->second.size());
 }
 
-// Environment of one pasar-order process on `db` (extra settings override the defaults).
+// Environment of one pasar-order process on `db`: testkit's common settings plus order's own
+// (extra settings override both).
 inline std::map<std::string, std::string> OrderEnv(const testkit::TempDatabase& db,
                                                    const std::string& prefix,
                                                    const std::string& inventory_addr,
                                                    std::map<std::string, std::string> extra = {}) {
-  std::map<std::string, std::string> env = {
-      {"PASAR_PG", db.conninfo()},
-      {"PASAR_REDIS", testkit::RequireEnv("PASAR_TEST_REDIS")},
-      {"PASAR_REDIS_PREFIX", prefix},
-      {"PASAR_LISTEN", "127.0.0.1:0"},
-      {"PASAR_METRICS_LISTEN", ""},
-      {"PASAR_JWT_SECRET", kSecret},
+  // insert keeps what `extra` already sets.
+  extra.insert({
       {"PASAR_INVENTORY_ADDR", inventory_addr},
       {"PASAR_SWEEPER_INTERVAL_MS", "100"},
       {"PASAR_WATCH_BACKSTOP_MS", "500"},
-      {"PASAR_RATE_LIMIT_PER_SECOND", "10000"},
       {"PASAR_PG_POOL_SIZE", "24"},
       {"PASAR_CONSUMER_CLAIM_IDLE_MS", "500"},
-  };
-  for (auto& [k, v] : extra)
-    env[k] = v;
-  return env;
+  });
+  return testkit::ServiceEnv(db, prefix, kSecret, std::move(extra));
 }
 
 struct OrderClient {
@@ -83,13 +77,11 @@ struct OrderClient {
         tickets(v1::TicketService::NewStub(channel)) {}
 };
 
-// XADDs an envelope to <prefix>events.dispatch exactly as dispatch's relay would.
+// Publishes an envelope on <prefix>events.dispatch exactly as dispatch's relay would.
 inline void PublishDispatchEvent(redis::Client& redis, const events::v1::Envelope& e,
                                  const std::string& aggregate) {
-  redis.XAdd(redis.Key("events.dispatch"), {{"id", e.event_id()},
-                                            {"type", e.type()},
-                                            {"aggregate", aggregate},
-                                            {"payload", e.SerializeAsString()}});
+  testkit::PublishAsRelay(redis, "events.dispatch", e.event_id(), e.type(), aggregate,
+                          e.SerializeAsString());
 }
 
 // Polls `done` every 50 ms until it is true or `timeout` passes; returns its last value.

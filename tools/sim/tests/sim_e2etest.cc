@@ -20,19 +20,11 @@ constexpr char kSecret[] = "sim-e2e-secret-0123456789";
 }  // namespace
 
 TEST_CASE("a short seeded market day ends with every order final and every invariant true") {
-  const std::string redis = testkit::RequireEnv("PASAR_TEST_REDIS");
   testkit::TempDatabase db;
-  std::map<std::string, std::string> env = {
-      {"PASAR_PG", db.conninfo()},
-      {"PASAR_REDIS", redis},
-      {"PASAR_REDIS_PREFIX", testkit::UniqueRedisPrefix()},
-      {"PASAR_LISTEN", "127.0.0.1:0"},
-      {"PASAR_METRICS_LISTEN", ""},
-      {"PASAR_JWT_SECRET", kSecret},
-      // Short timers, as scripts/run sets them for a simulated day.
-      {"PASAR_OFFER_TIMEOUT_MS", "8000"},
-      {"PASAR_BATCH_WINDOW_MS", "500"},
-  };
+  // Short timers, as scripts/run sets them for a simulated day.
+  const std::map<std::string, std::string> env =
+      testkit::ServiceEnv(db, testkit::UniqueRedisPrefix(), kSecret,
+                          {{"PASAR_OFFER_TIMEOUT_MS", "8000"}, {"PASAR_BATCH_WINDOW_MS", "500"}});
   testkit::ServiceProcess inventory(testkit::BinaryPath("pasar-inventory"), env);
   std::map<std::string, std::string> order_env = env;
   order_env["PASAR_INVENTORY_ADDR"] = inventory.address();

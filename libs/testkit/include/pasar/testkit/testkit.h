@@ -9,7 +9,8 @@
 //   set_target_properties(pasar-order PROPERTIES RUNTIME_OUTPUT_DIRECTORY ${CMAKE_BINARY_DIR}/bin)
 //
 // Differences from plan/lib-api.md (additions only): TempDatabase::name(); ServiceProcess takes
-// optional command-line arguments, and has port(), pid(), log_path(), Log(), exit_status().
+// optional command-line arguments, and has port(), pid(), log_path(), Log(), exit_status();
+// ServiceEnv(); PublishAsRelay() (in pasar/testkit/relay.h).
 #pragma once
 
 #include <sys/types.h>
@@ -52,6 +53,17 @@ class TempDatabase final {
 
 // A Redis key prefix unique to this call: "t<random hex>:".
 std::string UniqueRedisPrefix();
+
+// The environment every service reads (docs/conventions.md), set up for one test process:
+// PASAR_PG = db, PASAR_REDIS = $PASAR_TEST_REDIS (throws when missing), PASAR_REDIS_PREFIX,
+// PASAR_LISTEN = 127.0.0.1:0 (the port comes from the listening line), PASAR_METRICS_LISTEN
+// empty (no fixed port to collide on), PASAR_JWT_SECRET, and PASAR_RATE_LIMIT_PER_SECOND =
+// 10000 (a test drives many calls as one principal; the production limit would refuse them).
+// `extra` adds the service's own settings and overrides any of these.
+std::map<std::string, std::string> ServiceEnv(const TempDatabase& db,
+                                              const std::string& redis_prefix,
+                                              const std::string& jwt_secret,
+                                              std::map<std::string, std::string> extra = {});
 
 // Starts a real binary with `env` added to (overriding) the current environment, captures its
 // stderr and stdout through a pipe into a log file, and waits up to 30 s for the JSON line
