@@ -36,22 +36,33 @@ std::string Fingerprint(const google::protobuf::Message& m) {
   return out;
 }
 
+// Answers a replay with the response exactly as stored.
+struct AsStored final {
+  template <class Resp>
+  void operator()(Resp& /*stored*/) const {}
+};
+
 // Runs `fill(tx, response)` once per (caller, rpc, request_id) in one transaction with its
-// idempotency record; a replay gets the stored response.
-template <class Req, class Resp, class F>
+// idempotency record; a replay gets the stored response, passed through `on_replay(response)`
+// for RPCs whose replay answers the current state of what the first call created.
+template <class Req, class Resp, class F, class OnReplay = AsStored>
 grpc::Status Mutate(grpc::ServerContext* ctx, Store& store, const auth::Principal& who,
-                    std::string_view rpc_name, const Req& req, Resp* resp, F&& fill) {
-  absl::StatusOr<std::string> bytes =
-      store.RunIdempotent(who.subject, rpc_name, req.request_id(), Fingerprint(req),
-                          [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
-                            Resp fresh;
-                            if (absl::Status s = fill(tx, fresh); !s.ok()) return s;
-                            return fresh.SerializeAsString();
-                          });
+                    std::string_view rpc_name, const Req& req, Resp* resp, F&& fill,
+                    OnReplay&& on_replay = OnReplay{}) {
+  bool replayed = false;
+  absl::StatusOr<std::string> bytes = store.RunIdempotent(
+      who.subject, rpc_name, req.request_id(), Fingerprint(req),
+      [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
+        Resp fresh;
+        if (absl::Status s = fill(tx, fresh); !s.ok()) return s;
+        return fresh.SerializeAsString();
+      },
+      &replayed);
   if (!bytes.ok()) return Answer(ctx, bytes.status());
   if (!resp->ParseFromString(*bytes)) {
     return grpc::Status(grpc::StatusCode::INTERNAL, "stored response unreadable");
   }
+  if (replayed) on_replay(*resp);
   return grpc::Status::OK;
 }
 
@@ -404,14 +415,25 @@ grpc::Status StockApi::ReserveStock(grpc::ServerContext* ctx, const pb::ReserveS
     for (const pb::ReserveLine& l : req->lines()) {
       input.lines.push_back({l.product_id(), l.quantity()});
     }
-    return Mutate(ctx, store_, *who, "ReserveStock", *req, resp,
-                  [&](pg::Transaction& tx, pb::ReserveStockResponse& out) -> absl::Status {
-                    absl::StatusOr<pb::Reservation> v = store_.Reserve(tx, input, absl::Now());
-                    if (metrics_ != nullptr) metrics_->CountReservation(v.status());
-                    if (!v.ok()) return v.status();
-                    *out.mutable_reservation() = std::move(*v);
-                    return absl::OkStatus();
-                  });
+    return Mutate(
+        ctx, store_, *who, "ReserveStock", *req, resp,
+        [&](pg::Transaction& tx, pb::ReserveStockResponse& out) -> absl::Status {
+          absl::StatusOr<pb::Reservation> v = store_.Reserve(tx, input, absl::Now());
+          if (metrics_ != nullptr) metrics_->CountReservation(v.status());
+          if (!v.ok()) return v.status();
+          *out.mutable_reservation() = std::move(*v);
+          return absl::OkStatus();
+        },
+        // A replay answers the reservation as it is now (released, expired, committed), not
+        // the HELD stored at the first call: a caller that lost the first answer (PlaceOrder
+        // after a timeout) must not take a hold that is gone for a live one. The lines and
+        // their prices are the reservation's own snapshot either way. Reservations are never
+        // deleted; were one missing, the stored answer stands.
+        [&](pb::ReserveStockResponse& stored) {
+          std::optional<pb::Reservation> now =
+              store_.GetReservation(stored.reservation().reservation_id());
+          if (now) *stored.mutable_reservation() = std::move(*now);
+        });
   });
 }
 

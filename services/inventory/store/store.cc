@@ -415,8 +415,9 @@ std::optional<std::string> Nullable(const std::string& s) {
 absl::StatusOr<std::string> Store::RunIdempotent(
     std::string_view subject, std::string_view rpc, std::string_view request_id,
     const std::string& request,
-    const std::function<absl::StatusOr<std::string>(pg::Transaction&)>& work) {
+    const std::function<absl::StatusOr<std::string>(pg::Transaction&)>& work, bool* replayed) {
   return pg::WithTransaction(pool_, rpc, [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
+    if (replayed != nullptr) *replayed = false;
     // Waits for a concurrent claim of the same key to finish; then either claims it or
     // sees the committed record.
     if (tx.Exec(kClaimRequest, subject, rpc, request_id, pg::Bytea{request}).affected() == 0) {
@@ -428,6 +429,7 @@ absl::StatusOr<std::string> Store::RunIdempotent(
         return Refused("IDEMPOTENCY_KEY_REUSED", "request_id " + std::string(request_id) +
                                                      " was already used for a different request");
       }
+      if (replayed != nullptr) *replayed = true;
       return stored.Bytes(0, 1);
     }
     absl::StatusOr<std::string> response = work(tx);

@@ -77,11 +77,12 @@ class Store final {
   // call with the same key and the same `request` bytes returns that response without running
   // `work`; with other bytes, FAILED_PRECONDITION / IDEMPOTENCY_KEY_REUSED. When `work` returns
   // an error, everything rolls back (the key stays free). Concurrent calls with one key
-  // serialise on the key's row.
+  // serialise on the key's row. `replayed` (when given) tells whether the answer is a stored one.
   absl::StatusOr<std::string> RunIdempotent(
       std::string_view subject, std::string_view rpc, std::string_view request_id,
       const std::string& request,
-      const std::function<absl::StatusOr<std::string>(pg::Transaction&)>& work);
+      const std::function<absl::StatusOr<std::string>(pg::Transaction&)>& work,
+      bool* replayed = nullptr);
 
   // ---- markets -----------------------------------------------------------------------------
   pb::Market InsertMarket(pg::Transaction& tx, const pb::Market& market);

@@ -15,6 +15,7 @@
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
+#include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 #include "store/store.h"
 
@@ -75,15 +76,10 @@ class World {
   std::unique_ptr<testkit::ServiceProcess> Start() {
     return std::make_unique<testkit::ServiceProcess>(
         testkit::BinaryPath("pasar-inventory"),
-        std::map<std::string, std::string>{{"PASAR_PG", db_.conninfo()},
-                                           {"PASAR_REDIS", testkit::RequireEnv("PASAR_TEST_REDIS")},
-                                           {"PASAR_REDIS_PREFIX", prefix_},
-                                           {"PASAR_LISTEN", "127.0.0.1:0"},
-                                           {"PASAR_METRICS_LISTEN", ""},
-                                           {"PASAR_JWT_SECRET", kSecret},
-                                           {"PASAR_RATE_LIMIT_PER_SECOND", "1000000"},
-                                           {"PASAR_RESERVATION_TTL_SECONDS", "2"},
-                                           {"PASAR_RESERVATION_SWEEP_INTERVAL_MS", "100"}});
+        testkit::ServiceEnv(db_, prefix_, kSecret,
+                            {{"PASAR_RATE_LIMIT_PER_SECOND", "1000000"},
+                             {"PASAR_RESERVATION_TTL_SECONDS", "2"},
+                             {"PASAR_RESERVATION_SWEEP_INTERVAL_MS", "100"}}));
   }
 
   void Connect(const testkit::ServiceProcess& process) {
@@ -470,6 +466,76 @@ TEST_CASE("every mutation replayed with its request id changes nothing", "[e2e][
   CHECK(w.Imbalances().empty());
 }
 
+TEST_CASE("a replayed ReserveStock answers the reservation as it is now and moves no stock",
+          "[e2e][idempotency]") {
+  World w;
+  auto service = w.Start();
+  w.Connect(*service);
+  const pb::Market market = w.CreateMarket();
+  const pb::Stall stall = w.CreateStall(market.id(), "trader-1");
+  const pb::Product product =
+      w.CreateProduct(stall, Token("trader-1", Role::kTrader, {stall.id()}), "Bawang merah", 20);
+  auto request = [&](int64_t quantity, int ttl_seconds) {
+    pb::ReserveStockRequest r;
+    r.set_request_id(NextId());
+    r.set_market_id(market.id());
+    r.set_order_id("order-" + r.request_id());
+    r.set_ttl_seconds(ttl_seconds);
+    pb::ReserveLine* l = r.add_lines();
+    l->set_product_id(product.id());
+    l->set_quantity(quantity);
+    return r;
+  };
+  auto reserve = [&](const pb::ReserveStockRequest& r) {
+    pb::ReserveStockResponse resp;
+    const grpc::Status s =
+        Call(&pb::StockService::Stub::ReserveStock, *w.stock, w.service_token, r, &resp);
+    REQUIRE(s.error_message() == "");
+    return resp.reservation();
+  };
+  // The replay's answer is the first one but for the state and the time it last changed.
+  auto same_hold = [](pb::Reservation replayed, const pb::Reservation& first) {
+    replayed.set_state(first.state());
+    *replayed.mutable_updated_at() = first.updated_at();
+    return replayed.SerializeAsString() == first.SerializeAsString();
+  };
+
+  // Expired: 3 held for the binary's default TTL (2 s here), then swept.
+  const pb::ReserveStockRequest expiring = request(3, 0);
+  const pb::Reservation first_expiring = reserve(expiring);
+  REQUIRE(first_expiring.state() == pb::RESERVATION_STATE_HELD);
+  REQUIRE(w.AwaitState(first_expiring.reservation_id(), pb::RESERVATION_STATE_EXPIRED) ==
+          pb::RESERVATION_STATE_EXPIRED);
+
+  // Released: 4 held for a minute, released by its caller.
+  const pb::ReserveStockRequest releasing = request(4, 60);
+  const pb::Reservation first_releasing = reserve(releasing);
+  REQUIRE(first_releasing.state() == pb::RESERVATION_STATE_HELD);
+  pb::ReleaseReservationRequest release;
+  release.set_request_id(NextId());
+  release.set_reservation_id(first_releasing.reservation_id());
+  pb::ReleaseReservationResponse released;
+  REQUIRE(Call(&pb::StockService::Stub::ReleaseReservation, *w.stock, w.service_token, release,
+               &released)
+              .ok());
+  REQUIRE(w.GetProduct(product.id()).stock() == 20);
+
+  const std::string before = w.RowCounts();
+  const pb::Reservation replayed_expired = reserve(expiring);
+  CHECK(replayed_expired.state() == pb::RESERVATION_STATE_EXPIRED);
+  CHECK(same_hold(replayed_expired, first_expiring));
+  const pb::Reservation replayed_released = reserve(releasing);
+  CHECK(replayed_released.state() == pb::RESERVATION_STATE_RELEASED);
+  CHECK(same_hold(replayed_released, first_releasing));
+  CHECK(replayed_released.lines(0).price_idr() == 60000);
+  // Nothing held again: no reservation, ledger row, event or stock change.
+  CHECK(before == w.RowCounts());
+  const pb::Product after = w.GetProduct(product.id());
+  CHECK(after.stock() == 20);
+  CHECK(after.reserved() == 0);
+  CHECK(w.Imbalances().empty());
+}
+
 TEST_CASE("two instances sweep each expired reservation once, across a restart", "[e2e][sweeper]") {
   World w;
   auto first = w.Start();
@@ -519,11 +585,9 @@ TEST_CASE("OrderConfirmed and OrderCancelled events settle reservations", "[e2e]
   REQUIRE(w.Reserve(market.id(), a.id(), 4, &to_release).ok());
 
   redis::Client redis(redis::ConfigFromUrl(testkit::RequireEnv("PASAR_TEST_REDIS"), w.prefix()));
-  auto publish = [&](events::v1::Envelope e) {
-    redis.XAdd(redis.Key("events.order"), {{"id", e.event_id()},
-                                           {"type", e.type()},
-                                           {"aggregate", e.aggregate_id()},
-                                           {"payload", e.SerializeAsString()}});
+  auto publish = [&](const events::v1::Envelope& e) {
+    testkit::PublishAsRelay(redis, "events.order", e.event_id(), e.type(), e.aggregate_id(),
+                            e.SerializeAsString());
   };
   events::v1::Envelope confirmed;
   confirmed.set_event_id("11111111-1111-4111-8111-111111111111");

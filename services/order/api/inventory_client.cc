@@ -147,4 +147,17 @@ grpc::Status InventoryClient::Forward(grpc::ServerContext* ctx, const Upstream& 
   }
 }
 
+bool InventoryClient::OutcomeUnknown(const Upstream& u) {
+  switch (u.status.error_code()) {
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::CANCELLED:
+    case grpc::StatusCode::UNKNOWN:
+    case grpc::StatusCode::INTERNAL:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace pasar::order

@@ -53,6 +53,11 @@ class InventoryClient final {
   // else INTERNAL. `what` names the object for NOT_FOUND ("market").
   static grpc::Status Forward(grpc::ServerContext* ctx, const Upstream& upstream,
                               std::string_view what);
+  // True when a failed call may still have taken effect in inventory: the request may have
+  // arrived and been applied while its answer was lost (deadline, broken connection,
+  // cancellation, a server fault). Refusals, NOT_FOUND, bad input and the like are answered
+  // before or instead of any change.
+  static bool OutcomeUnknown(const Upstream& upstream);
 
  private:
   void Prepare(grpc::ClientContext& ctx, Deadline deadline);

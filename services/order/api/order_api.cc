@@ -108,6 +108,11 @@ InventoryClient::Deadline OrderApi::InventoryDeadline(grpc::ServerContext* ctx) 
       std::chrono::system_clock::now() + absl::ToChronoMilliseconds(settings_.inventory_deadline));
 }
 
+InventoryClient::Deadline OrderApi::CompensationDeadline() const {
+  return std::chrono::system_clock::now() +
+         absl::ToChronoMilliseconds(settings_.compensation_deadline);
+}
+
 grpc::Status OrderApi::MarketAndDelivery(grpc::ServerContext* ctx, const std::string& market_id,
                                          const pasar::common::v1::LatLng& drop_off,
                                          inv::Market* market, d::FeeScheme* scheme,
@@ -255,7 +260,11 @@ grpc::Status OrderApi::Reserve(grpc::ServerContext* ctx, const std::string& orde
   }
   inv::ReserveStockResponse rr;
   const Upstream u = inventory_.ReserveStock(r, InventoryDeadline(ctx), &rr);
-  if (!u.ok()) return InventoryClient::Forward(ctx, u, "reservation");
+  if (!u.ok()) {
+    // The client still gets the error (and its retry reserves under the next attempt's key).
+    if (InventoryClient::OutcomeUnknown(u)) ReleaseUnknownHold(r);
+    return InventoryClient::Forward(ctx, u, "reservation");
+  }
   if (rr.reservation().state() != inv::RESERVATION_STATE_HELD) {
     return grpc::Status(grpc::StatusCode::ABORTED, "stock reservation not held; retry");
   }
@@ -263,11 +272,37 @@ grpc::Status OrderApi::Reserve(grpc::ServerContext* ctx, const std::string& orde
   return grpc::Status::OK;
 }
 
+void OrderApi::ReleaseUnknownHold(const inv::ReserveStockRequest& request) {
+  // The request may have reached inventory and held stock under an id nobody here learnt, so
+  // nothing else would ever release it. Asking once more under the same request id finds out:
+  // a replay answers the reservation the first call made (in its current state), and if the
+  // first call never arrived this one makes it; either way a HELD answer is released. A
+  // refusal means nothing is held (a refused request leaves its key unused).
+  rpc::Log("warn", "compensation: reserve outcome unknown, asking inventory again",
+           {{"correlation_id", request.order_id()}, {"request_id", request.request_id()}});
+  inv::ReserveStockResponse replay;
+  const Upstream u = inventory_.ReserveStock(request, CompensationDeadline(), &replay);
+  if (!u.ok()) {
+    if (InventoryClient::OutcomeUnknown(u)) {
+      // Inventory is still out of reach: a hold, if there is one, expires by its TTL there
+      // (stock is never lost, only unavailable until then).
+      rpc::Log("warn", "compensation: inventory unreachable, any hold left to expire",
+               {{"correlation_id", request.order_id()},
+                {"request_id", request.request_id()},
+                {"error", u.status.error_message()}});
+    }
+    return;
+  }
+  // An expired or released hold needs nothing; the order was never placed, so none is
+  // committed.
+  if (replay.reservation().state() == inv::RESERVATION_STATE_HELD) {
+    Release(replay.reservation().reservation_id(), "order not placed: reserve outcome unknown");
+  }
+}
+
 void OrderApi::Release(const std::string& reservation_id, const std::string& why) {
-  const auto deadline =
-      std::chrono::system_clock::now() + absl::ToChronoMilliseconds(settings_.inventory_deadline);
-  const Upstream u =
-      inventory_.ReleaseReservation(reservation_id, "release-" + reservation_id, why, deadline);
+  const Upstream u = inventory_.ReleaseReservation(reservation_id, "release-" + reservation_id, why,
+                                                   CompensationDeadline());
   if (!u.ok()) {
     // The reservation then simply expires in inventory (its TTL): stock is never lost.
     rpc::Log("warn", "compensation: release failed",

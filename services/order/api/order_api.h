@@ -42,8 +42,11 @@ class OrderApi final : public v1::OrderService::Service {
                                  int64_t* delivery_fee_idr);
   grpc::Status Reserve(grpc::ServerContext* ctx, const std::string& order_id, int attempt,
                        const v1::PlaceOrderRequest& req, absl::Duration ttl, inv::Reservation* out);
+  // Settles the hold a ReserveStock call whose outcome is unknown may have made.
+  void ReleaseUnknownHold(const inv::ReserveStockRequest& request);
   void Release(const std::string& reservation_id, const std::string& why);
   InventoryClient::Deadline InventoryDeadline(grpc::ServerContext* ctx) const;
+  InventoryClient::Deadline CompensationDeadline() const;
 
   pg::Pool& pool_;
   InventoryClient& inventory_;

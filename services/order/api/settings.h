@@ -15,6 +15,10 @@ struct Settings {
   absl::Duration reservation_ttl = absl::Minutes(30);
   // PASAR_RESERVE_DEADLINE_MS: bound of each call to inventory made while the customer waits.
   absl::Duration inventory_deadline = absl::Seconds(3);
+  // PASAR_COMPENSATION_DEADLINE_MS: bound of each call that undoes a failed placement in
+  // inventory (the replay of a ReserveStock whose outcome is unknown, the release of a hold).
+  // Not tied to the customer's deadline, which may be what ran out.
+  absl::Duration compensation_deadline = absl::Seconds(3);
   // PASAR_MARKET_CACHE_MS: how long a market read from inventory is reused (0: not cached).
   absl::Duration market_cache_ttl = absl::Seconds(5);
   // PASAR_SWEEPER_INTERVAL_MS: how often due ticket deadlines are looked for.

@@ -79,3 +79,24 @@ TEST_CASE("without a cache TTL every call reads the market") {
   REQUIRE(client.GetMarket("m1", Soon(), &m).ok());
   CHECK(fake.catalog.calls == 2);
 }
+
+TEST_CASE("a failed call's outcome is unknown only when the request may have been applied") {
+  using order::InventoryClient;
+  using order::Upstream;
+  auto unknown = [](grpc::StatusCode code) {
+    return InventoryClient::OutcomeUnknown(Upstream{grpc::Status(code, "x"), ""});
+  };
+  for (grpc::StatusCode code :
+       {grpc::StatusCode::DEADLINE_EXCEEDED, grpc::StatusCode::UNAVAILABLE,
+        grpc::StatusCode::CANCELLED, grpc::StatusCode::UNKNOWN, grpc::StatusCode::INTERNAL}) {
+    INFO(code);
+    CHECK(unknown(code));
+  }
+  for (grpc::StatusCode code :
+       {grpc::StatusCode::FAILED_PRECONDITION, grpc::StatusCode::NOT_FOUND,
+        grpc::StatusCode::INVALID_ARGUMENT, grpc::StatusCode::PERMISSION_DENIED,
+        grpc::StatusCode::RESOURCE_EXHAUSTED}) {
+    INFO(code);
+    CHECK_FALSE(unknown(code));
+  }
+}

@@ -3,6 +3,7 @@
 // stalls' traders); stock is checked through inventory's catalog.
 #include <catch2/catch.hpp>
 
+#include <optional>
 #include <set>
 #include <thread>
 
@@ -64,13 +65,7 @@ struct Env {
 
   static std::map<std::string, std::string> InventoryEnv(const testkit::TempDatabase& db,
                                                          const std::string& prefix) {
-    return {{"PASAR_PG", db.conninfo()},
-            {"PASAR_REDIS", testkit::RequireEnv("PASAR_TEST_REDIS")},
-            {"PASAR_REDIS_PREFIX", prefix},
-            {"PASAR_LISTEN", "127.0.0.1:0"},
-            {"PASAR_METRICS_LISTEN", ""},
-            {"PASAR_JWT_SECRET", kSecret},
-            {"PASAR_RATE_LIMIT_PER_SECOND", "10000"}};
+    return testkit::ServiceEnv(db, prefix, kSecret);
   }
 
   void SetUpMarket() {
@@ -438,4 +433,79 @@ TEST_CASE("WatchTickets on one instance delivers a ticket placed through another
   while (stream->Read(&msg)) {
   }
   stream->Finish();
+}
+
+TEST_CASE("a ReserveStock whose outcome PlaceOrder never learns leaves no hold behind") {
+  Env env;
+  // A second pasar-order on the same database that gives up on inventory after 50 ms, while its
+  // compensation may wait long. Markets are cached for a minute: once warmed up, ReserveStock is
+  // the only call to inventory in PlaceOrder, so it is the one that times out.
+  testkit::ServiceProcess impatient(testkit::BinaryPath("pasar-order"),
+                                    OrderEnv(env.order_db, env.prefix, env.inventory.address(),
+                                             {{"PASAR_RESERVE_DEADLINE_MS", "50"},
+                                              {"PASAR_COMPENSATION_DEADLINE_MS", "30000"},
+                                              {"PASAR_MARKET_CACHE_MS", "60000"}}));
+  OrderClient client(impatient.address());
+  const v1::PlaceOrderRequest cart = env.Cart("slow-inventory");
+  REQUIRE(Eventually([&] {
+    v1::QuoteOrderRequest quote;
+    quote.set_market_id(cart.market_id());
+    *quote.mutable_lines() = cart.lines();
+    *quote.mutable_drop_off() = cart.drop_off();
+    v1::QuoteOrderResponse quoted;
+    return client.orders->QuoteOrder(Ctx(Token(Role::kCustomer, "gita")).get(), quote, &quoted)
+        .ok();
+  }));
+
+  // The test's own transaction locks the products, so inventory's ReserveStock waits on them:
+  // the order service's call times out while inventory goes on to hold the stock once the lock
+  // is gone. The lock is released only after the order service logged the timeout.
+  pg::Pool inventory_pool(
+      {.conninfo = env.inventory_db.conninfo(), .search_path = "inventory", .size = 2});
+  constexpr pg::Query kLockProducts{
+      "test_lock_products",
+      "SELECT id FROM products WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE"};
+  constexpr pg::Query kReservationStates{
+      "test_reservation_states",
+      "SELECT coalesce(string_agg(state, ',' ORDER BY created_at), '') FROM reservations "
+      "WHERE order_id = $1"};
+  std::vector<std::string> ids;
+  for (const Product& p : env.products)
+    ids.push_back(p.id);
+  grpc::Status status;
+  // Declared before the lock: leaving the scope early rolls the lock back first, then joins.
+  std::jthread place;
+  std::optional<pg::Transaction> lock;
+  lock.emplace(inventory_pool, "test_lock_products");
+  REQUIRE(lock->Exec(kLockProducts, ids).size() == static_cast<int>(ids.size()));
+  place = std::jthread([&] {
+    v1::PlaceOrderResponse resp;
+    auto ctx = Ctx(Token(Role::kCustomer, "gita"), std::chrono::seconds(60));
+    status = client.orders->PlaceOrder(ctx.get(), cart, &resp);
+  });
+  CHECK(Eventually([&] {
+    return impatient.Log().find("compensation: reserve outcome unknown") != std::string::npos;
+  }));
+  lock.reset();  // rolls back
+  place.join();
+
+  // The client gets the error; the hold inventory made was found by the replay and released.
+  CHECK(status.error_code() == grpc::StatusCode::UNAVAILABLE);
+  const std::string order_id = order::DeriveOrderId("gita", cart.request_id());
+  CHECK(pg::Exec(inventory_pool, kReservationStates, order_id).Str(0, 0) == "RELEASED");
+  for (const Product& p : env.products) {
+    CHECK(env.GetProduct(p.id).stock() == 100);
+    CHECK(env.GetProduct(p.id).reserved() == 0);
+  }
+  v1::ListOrdersRequest list;
+  v1::ListOrdersResponse listed;
+  REQUIRE(
+      env.client.orders->ListOrders(Ctx(Token(Role::kCustomer, "gita")).get(), list, &listed).ok());
+  CHECK(listed.orders_size() == 0);
+
+  // The client's retry with the same request id reserves afresh and places the order.
+  const v1::Order placed = env.Place("gita", cart);
+  CHECK(placed.id() == order_id);
+  CHECK(pg::Exec(inventory_pool, kReservationStates, order_id).Str(0, 0) == "RELEASED,HELD");
+  CHECK(env.GetProduct(env.products[0].id).stock() == 98);
 }

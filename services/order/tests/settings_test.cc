@@ -45,3 +45,17 @@ TEST_CASE("a refused event is retried for the whole retry window before it is de
   CHECK_THROWS_AS(SettingsFromConfig(Config({{"inventory_addr", "x"}, {"market_cache_ms", "-1"}})),
                   std::invalid_argument);
 }
+
+TEST_CASE("compensation calls to inventory have their own deadline, not the customer's") {
+  using pasar::order::SettingsFromConfig;
+  auto s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"}}));
+  CHECK(s.compensation_deadline == absl::Seconds(3));
+  s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
+                                 {"reserve_deadline_ms", "50"},
+                                 {"compensation_deadline_ms", "20000"}}));
+  CHECK(s.inventory_deadline == absl::Milliseconds(50));
+  CHECK(s.compensation_deadline == absl::Seconds(20));
+  CHECK_THROWS_AS(SettingsFromConfig(Config(
+                      {{"inventory_addr", "127.0.0.1:1"}, {"compensation_deadline_ms", "0"}})),
+                  std::invalid_argument);
+}
