@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
+#include <vector>
 
 #include "absl/time/clock.h"
 #include "api/common.h"
@@ -78,7 +80,8 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
       fixes.clear();
       for (const v1::LocationFix& f : msg.fixes()) {
         // Fixes without a (valid) time or with negative accuracy/speed cannot be trusted:
-        // rejected. Positions and times are checked by CheckFix.
+        // rejected. Times are put on the server's clock (ToServerTime), then positions and
+        // times are checked by CheckFix.
         if (!f.has_recorded_at() || !ValidTimestamp(f.recorded_at()) || !f.has_location() ||
             f.accuracy_meters() < 0 || f.speed_meters_per_second() < 0 ||
             !std::isfinite(f.accuracy_meters()) || !std::isfinite(f.speed_meters_per_second())) {
@@ -88,7 +91,9 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
         fixes.push_back(Fix{{f.location().lat(), f.location().lng()},
                             TimeUtil::TimestampToMilliseconds(f.recorded_at())});
       }
-      const LiveLocations::Counts counts = locations_.Report(*courier_id, fixes, NowMs());
+      const int64_t now_ms = NowMs();
+      const LiveLocations::Counts counts = locations_.Report(
+          *courier_id, ToServerTime(fix_rules_, std::move(fixes), now_ms), now_ms);
       accepted += counts.accepted;
       rejected += counts.rejected;
       if (ctx->IsCancelled() || rpc::ShuttingDown()) break;

@@ -4,6 +4,7 @@
 
 #include "absl/time/time.h"
 #include "api/watch_hub.h"
+#include "domain/matching.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 #include "store/store.h"
@@ -15,13 +16,17 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class CourierApi final : public v1::CourierService::Service {
  public:
+  // `fix_rules` are the rules `locations` checks fixes with (their skew bounds the clamp of
+  // fix times to the server's clock in ReportLocations).
   CourierApi(store::Store& store, const auth::Verifier& verifier, LiveLocations& locations,
-             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
+             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2),
+             FixRules fix_rules = FixRules{})
       : store_(store),
         verifier_(verifier),
         locations_(locations),
         hub_(hub),
-        watch_backstop_(watch_backstop) {}
+        watch_backstop_(watch_backstop),
+        fix_rules_(fix_rules) {}
 
   grpc::Status StartShift(grpc::ServerContext* ctx, const v1::StartShiftRequest* req,
                           v1::StartShiftResponse* resp) override;
@@ -49,6 +54,7 @@ class CourierApi final : public v1::CourierService::Service {
   LiveLocations& locations_;
   WatchHub& hub_;
   const absl::Duration watch_backstop_;
+  const FixRules fix_rules_;
 };
 
 }  // namespace pasar::dispatch::api

@@ -9,6 +9,7 @@
 #include "absl/time/clock.h"
 #include "api/common.h"
 #include "google/protobuf/util/time_util.h"
+#include "pasar/ids/ids.h"
 #include "pasar/rpc/server.h"
 #include "pasar/rpc/status.h"
 
@@ -19,7 +20,6 @@ using auth::Role;
 using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kMaxRadiusMeters = 50'000;
-constexpr int kMaxOffset = 1'000'000'000;  // offset + page size stays an int
 
 bool IsE164(const std::string& phone) {
   static const std::regex kE164(R"(\+[1-9][0-9]{6,14})");
@@ -67,24 +67,28 @@ grpc::Status OpsApi::ListCouriers(grpc::ServerContext* ctx, const v1::ListCourie
     DSP_RETURN_IF(CheckLength("home_market_id", req->home_market_id(), 0, kMaxIdChars));
     int limit = 0;
     DSP_RETURN_IF(PageSize(req->page_size(), &limit));
-    // Position: the offset of the next page (names and distances seldom change under a page).
+    // Position: "<distance in whole meters, 0 without near>.<id>" of the last courier of the
+    // previous page.
     std::string position;
     DSP_RETURN_IF(DecodePageToken(*req, &position));
-    int offset = 0;
+    std::optional<store::Store::CourierCursor> after;
     if (!position.empty()) {
-      const auto [end, ec] =
-          std::from_chars(position.data(), position.data() + position.size(), offset);
-      if (ec != std::errc() || end != position.data() + position.size() || offset < 0 ||
-          offset > kMaxOffset) {
+      after.emplace();
+      const char* begin = position.data();
+      const char* end = begin + position.size();
+      const auto [dot, ec] = std::from_chars(begin, end, after->distance_m);
+      if (ec != std::errc() || after->distance_m < 0 || dot == end || *dot != '.') {
         return rpc::InvalidArgument("page_token", "malformed");
       }
+      after->id.assign(dot + 1, end);
+      if (!ids::IsUuid(after->id)) return rpc::InvalidArgument("page_token", "malformed");
     }
-    auto couriers = store_.ListCouriers(*req, offset, limit + 1);
-    if (static_cast<int>(couriers.size()) > limit) {
-      couriers.resize(limit);
-      resp->set_next_page_token(EncodePageToken(*req, std::to_string(offset + limit)));
+    store::Store::CourierPage page = store_.ListCouriers(*req, after, limit);
+    if (page.next) {
+      resp->set_next_page_token(
+          EncodePageToken(*req, absl::StrCat(page.next->distance_m, ".", page.next->id)));
     }
-    for (auto& c : couriers)
+    for (auto& c : page.couriers)
       *resp->add_couriers() = std::move(c);
     return grpc::Status::OK;
   });

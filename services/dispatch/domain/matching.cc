@@ -115,4 +115,22 @@ FixVerdict CheckFix(const FixRules& rules, const Fix& fix, const Fix* previous, 
   return FixVerdict::kAccept;
 }
 
+std::vector<Fix> ToServerTime(const FixRules& rules, std::vector<Fix> fixes, int64_t now_ms) {
+  // 0: before now (kept, in the order sent), 1: lands on now, 2: too far ahead (refused anyway).
+  const auto group = [&](const Fix& fix) {
+    if (fix.recorded_at_ms < now_ms) return 0;
+    return fix.recorded_at_ms <= now_ms + rules.max_future_skew_ms ? 1 : 2;
+  };
+  std::stable_sort(fixes.begin(), fixes.end(), [&](const Fix& a, const Fix& b) {
+    const int ga = group(a);
+    const int gb = group(b);
+    if (ga != gb) return ga < gb;
+    return ga == 1 && a.recorded_at_ms > b.recorded_at_ms;
+  });
+  for (Fix& fix : fixes) {
+    if (group(fix) == 1) fix.recorded_at_ms = now_ms;
+  }
+  return fixes;
+}
+
 }  // namespace pasar::dispatch

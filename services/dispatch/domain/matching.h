@@ -106,4 +106,14 @@ enum class FixVerdict {
 // the caller stores an accepted fix and drops a duplicate (the first fix of an instant wins).
 FixVerdict CheckFix(const FixRules& rules, const Fix& fix, const Fix* previous, int64_t now_ms);
 
+// The fixes of one ReportLocations message (oldest first) on the server's clock, to be checked
+// (CheckFix) in the returned order. A fix ahead of the server by at most max_future_skew_ms is
+// taken as recorded at now_ms: a phone with a fast clock cannot make its position look fresher
+// than it is (freshness for offers and silence of an assigned courier are judged on this time).
+// A fix further ahead keeps its time, so CheckFix still refuses it (kFuture).
+// The fixes landing on now_ms share one instant, of which the first checked wins: they come
+// after the earlier fixes, newest first by their own time, so the newest valid position is the
+// one applied and the others count as duplicates.
+std::vector<Fix> ToServerTime(const FixRules& rules, std::vector<Fix> fixes, int64_t now_ms);
+
 }  // namespace pasar::dispatch

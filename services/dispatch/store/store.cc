@@ -132,9 +132,14 @@ constexpr pg::Query kJobAssign{
     "WHERE id = $1 "
     "RETURNING (extract(epoch from now() - created_at) * 1000)::bigint, "
     "first_assigned_at = now()"};
+// Back to matching without its courier, with a fresh dispatch window: the time spent with the
+// released courier is not the job's fault, and a release after the first deadline would else
+// fail it at once. A window is never shortened.
 constexpr pg::Query kJobUnassign{
     "dsp_job_unassign",
     "UPDATE jobs SET status = 'PENDING', courier_id = NULL, assigned_at = NULL, "
+    "dispatch_deadline = greatest(dispatch_deadline, "
+    "now() + make_interval(secs => dispatch_timeout_seconds)), "
     "version = version + 1 WHERE id = $1"};
 constexpr pg::Query kJobFinish{
     "dsp_job_finish",
@@ -202,9 +207,10 @@ constexpr pg::Query kInsertJob{
     "INSERT INTO jobs (id, market_id, market_name, pickup_lat, pickup_lng, drop_off_lat, "
     "drop_off_lng, drop_off_address, drop_off_note, goods_total_idr, cash_to_collect_idr, "
     "delivery_fee_idr, service_fee_idr, distance_meters, delivery_pin, status, correlation_id, "
-    "dispatch_deadline) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, "
-    "$15, 'PENDING', $16, CASE WHEN $17::bigint > 0 THEN to_timestamp($17::bigint / 1000.0) "
-    "ELSE now() + make_interval(secs => $18) END) ON CONFLICT (id) DO NOTHING RETURNING 1"};
+    "dispatch_deadline, dispatch_timeout_seconds) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, "
+    "$10, $11, $12, $13, $14, $15, 'PENDING', $16, CASE WHEN $17::bigint > 0 THEN "
+    "to_timestamp($17::bigint / 1000.0) ELSE now() + make_interval(secs => $18::int) END, "
+    "$18::int) ON CONFLICT (id) DO NOTHING RETURNING 1"};
 constexpr pg::Query kInsertStop{
     "dsp_insert_stop",
     "INSERT INTO job_stops (job_id, ticket_id, position, stall_id, stall_name, amount_idr, "
@@ -285,7 +291,10 @@ constexpr pg::Query kListCouriers{
     "dsp_list_couriers",
     "SELECT " DSP_COURIER_COLS DSP_COURIER_FROM
     "WHERE (cardinality($1::text[]) = 0 OR c.state = ANY($1::text[])) "
-    "AND ($2 = '' OR c.home_market_id = $2) ORDER BY c.name, c.id LIMIT $3 OFFSET $4"};
+    "AND ($2 = '' OR c.home_market_id = $2) "
+    // After the courier of the cursor (a name is set once, at CreateCourier).
+    "AND ($4::uuid IS NULL OR (c.name, c.id) > (SELECT k.name, k.id FROM couriers k "
+    "WHERE k.id = $4::uuid)) ORDER BY c.name, c.id LIMIT $3"};
 constexpr pg::Query kCouriersInBox{
     "dsp_couriers_in_box", "SELECT " DSP_COURIER_COLS DSP_COURIER_FROM
                            "WHERE (cardinality($1::text[]) = 0 OR c.state = ANY($1::text[])) "
@@ -619,39 +628,52 @@ Outcome Store::CreateCourier(const IdemKey& key, const v1::CreateCourierRequest&
   });
 }
 
-std::vector<v1::Courier> Store::ListCouriers(const v1::ListCouriersRequest& req, int offset,
-                                             int limit) {
+Store::CourierPage Store::ListCouriers(const v1::ListCouriersRequest& req,
+                                       const std::optional<CourierCursor>& after, int limit) {
   pg::Transaction tx(pool_, "list_couriers");
   const std::vector<std::string> states = StateNames(req.states(), true);
-  std::vector<v1::Courier> out;
+  CourierPage page;
   if (req.has_near()) {
     const geo::LatLng center{req.near().lat(), req.near().lng()};
     const auto radius = static_cast<double>(req.radius_meters());
     const geo::BoundingBox box = geo::BoxAround(center, radius);
     const pg::Result r = tx.Exec(kCouriersInBox, states, req.home_market_id(), box.min_lat,
                                  box.max_lat, box.min_lng, box.max_lng);
-    std::vector<std::pair<double, v1::Courier>> near;
+    std::vector<v1::Courier> near;
     for (int i = 0; i < r.size(); ++i) {
       v1::Courier c = ReadCourier(r, i);
       const double d =
           geo::DistanceMeters(center, {c.last_location().lat(), c.last_location().lng()});
       if (d > radius) continue;
       c.set_distance_meters(std::llround(d));
-      near.emplace_back(d, std::move(c));
+      near.push_back(std::move(c));
     }
-    std::sort(near.begin(), near.end(), [](const auto& a, const auto& b) {
-      return a.first != b.first ? a.first < b.first : a.second.id() < b.second.id();
-    });
-    for (std::size_t i = offset; i < near.size() && static_cast<int>(out.size()) < limit; ++i) {
-      out.push_back(std::move(near[i].second));
+    // Keyed by what the page shows (whole meters, then id), so a cursor is exact.
+    using Key = std::pair<int64_t, std::string_view>;
+    const auto key = [](const v1::Courier& c) { return Key(c.distance_meters(), c.id()); };
+    std::sort(near.begin(), near.end(),
+              [&](const v1::Courier& a, const v1::Courier& b) { return key(a) < key(b); });
+    auto it = near.begin();
+    if (after) {
+      const Key cursor(after->distance_m, after->id);
+      it = std::find_if(near.begin(), near.end(),
+                        [&](const v1::Courier& c) { return key(c) > cursor; });
+    }
+    for (; it != near.end() && static_cast<int>(page.couriers.size()) < limit; ++it)
+      page.couriers.push_back(std::move(*it));
+    if (it != near.end() && !page.couriers.empty()) {
+      page.next = CourierCursor{page.couriers.back().distance_meters(), page.couriers.back().id()};
     }
   } else {
-    const pg::Result r = tx.Exec(kListCouriers, states, req.home_market_id(), limit, offset);
-    for (int i = 0; i < r.size(); ++i)
-      out.push_back(ReadCourier(r, i));
+    const pg::Result r = tx.Exec(kListCouriers, states, req.home_market_id(), limit + 1,
+                                 after ? std::optional<std::string>(after->id) : std::nullopt);
+    const int rows = std::min(r.size(), limit);
+    for (int i = 0; i < rows; ++i)
+      page.couriers.push_back(ReadCourier(r, i));
+    if (r.size() > limit) page.next = CourierCursor{0, page.couriers.back().id()};
   }
   tx.Commit();
-  return out;
+  return page;
 }
 
 std::optional<v1::Job> Store::GetJob(const std::string& job_id) {

@@ -88,8 +88,19 @@ class Store final {
   // ---- operator --------------------------------------------------------------------------
   Outcome CreateCourier(const IdemKey& key, const v1::CreateCourierRequest& req,
                         v1::CreateCourierResponse* resp);
-  // Couriers by name (or nearest first around `near`), offset pagination.
-  std::vector<v1::Courier> ListCouriers(const v1::ListCouriersRequest& req, int offset, int limit);
+  // Couriers by name then id, or nearest first around `near` (whole meters, then id), strictly
+  // after `after` when given: keyset pagination, so couriers created meanwhile never shift a
+  // page. `next` is set when more rows follow.
+  struct CourierCursor {
+    int64_t distance_m = 0;  // of the last courier from `near`; 0 without `near`
+    std::string id;          // a courier id (uuid)
+  };
+  struct CourierPage {
+    std::vector<v1::Courier> couriers;
+    std::optional<CourierCursor> next;
+  };
+  CourierPage ListCouriers(const v1::ListCouriersRequest& req,
+                           const std::optional<CourierCursor>& after, int limit);
   std::optional<v1::Job> GetJob(const std::string& job_id);
   // Jobs newest first (created_at desc, id desc), strictly after `after` when given: keyset
   // pagination, stable while jobs are created. `next` is set when more rows follow.
@@ -138,6 +149,8 @@ class Store final {
   // ---- sweepers (FOR UPDATE SKIP LOCKED, safe with several instances) ---------------------
   int ExpireOffers(int limit);
   int FailOverdueJobs(int limit);
+  // Assigned couriers without a fix for `stale_after` before pickup are released (and excluded
+  // from the job); the job is matched again in a fresh dispatch window (now + its timeout).
   int ReleaseSilentCouriers(absl::Duration stale_after, int limit);
 
   // ---- locations -------------------------------------------------------------------------

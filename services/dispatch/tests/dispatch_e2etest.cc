@@ -346,9 +346,14 @@ TEST_CASE("last fixes are persisted in batches and survive a restart", "[e2e]") 
   const Courier k = f.OnShift("K", 500'000, 400);
   {
     // The same instant twice is a duplicate: accepted, and the first position stays; an older
-    // fix is rejected.
-    const auto at = TimeUtil::MillisecondsToTimestamp(
-        TimeUtil::TimestampToMilliseconds(TimeUtil::GetCurrentTime()) + 1000);
+    // fix is rejected. The fixes are 1 s ahead of the clock: taken at the server's time.
+    const auto wall_ms = [] {
+      return std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+          .count();
+    };
+    const int64_t before_ms = wall_ms();
+    const auto at = TimeUtil::MillisecondsToTimestamp(before_ms + 1000);
     auto ctx = Ctx(k.token);
     v1::ReportLocationsResponse resp;
     auto writer = f.client->courier->ReportLocations(ctx.get(), &resp);
@@ -366,7 +371,12 @@ TEST_CASE("last fixes are persisted in batches and survive a restart", "[e2e]") 
     REQUIRE(writer->Finish().ok());
     REQUIRE(resp.accepted() == 2);
     REQUIRE(resp.rejected() == 1);
-    REQUIRE(Eventually([&] { return Current(*f.client, k).courier().last_fix_at() == at; }));
+    const int64_t after_ms = wall_ms();
+    REQUIRE(Eventually([&] {
+      const int64_t last_ms =
+          TimeUtil::TimestampToMilliseconds(Current(*f.client, k).courier().last_fix_at());
+      return last_ms >= before_ms && last_ms <= after_ms;
+    }));
   }
   REQUIRE(pg::Exec(*f.pool, kPersistedFixes).Int(0, 0) == 1);
   f.Restart();
@@ -475,6 +485,62 @@ TEST_CASE("three offer timeouts in a row take a courier off duty", "[e2e]") {
   REQUIRE(listed == orders);
 }
 
+TEST_CASE("courier pages start after the last courier shown, whoever is added", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const std::string op = Token(Role::kOperator, "operator-1");
+  const Courier budi = f.OnShift("Budi", 100'000, 100);
+  const Courier citra = f.OnShift("Citra", 100'000, 200);
+  const Courier dewi = f.OnShift("Dewi", 100'000, 300);
+  const auto ids = [](const v1::ListCouriersResponse& page) {
+    std::vector<std::string> out;
+    for (const auto& k : page.couriers())
+      out.push_back(k.id());
+    return out;
+  };
+
+  // By name: a courier added before the listed ones does not shift the next page.
+  v1::ListCouriersRequest by_name;
+  by_name.set_home_market_id(f.market);
+  by_name.set_page_size(2);
+  v1::ListCouriersResponse page;
+  REQUIRE(c.ops->ListCouriers(Ctx(op).get(), by_name, &page).ok());
+  REQUIRE(ids(page) == std::vector<std::string>{budi.id, citra.id});
+  REQUIRE_FALSE(page.next_page_token().empty());
+  CreateCourier(c, f.market, "Adi");
+  by_name.set_page_token(page.next_page_token());
+  REQUIRE(c.ops->ListCouriers(Ctx(op).get(), by_name, &page).ok());
+  REQUIRE(ids(page) == std::vector<std::string>{dewi.id});
+  REQUIRE(page.next_page_token().empty());
+
+  // Nearest first: likewise for a courier who shows up nearer.
+  v1::ListCouriersRequest near;
+  near.set_home_market_id(f.market);
+  *near.mutable_near() = North(0);
+  near.set_radius_meters(1000);
+  // Fixes reach the listing once flushed (PASAR_LOCATION_FLUSH_MS).
+  const auto all_near = [&](int n) {
+    return Eventually([&] {
+      v1::ListCouriersResponse all;
+      return c.ops->ListCouriers(Ctx(op).get(), near, &all).ok() && all.couriers_size() == n;
+    });
+  };
+  REQUIRE(all_near(3));
+  near.set_page_size(2);
+  REQUIRE(c.ops->ListCouriers(Ctx(op).get(), near, &page).ok());
+  REQUIRE(ids(page) == std::vector<std::string>{budi.id, citra.id});
+  REQUIRE(page.couriers(1).distance_meters() == Approx(200).margin(2));
+  REQUIRE_FALSE(page.next_page_token().empty());
+  f.OnShift("Eko", 100'000, 50);
+  near.set_page_size(0);
+  REQUIRE(all_near(4));
+  near.set_page_size(2);
+  near.set_page_token(page.next_page_token());
+  REQUIRE(c.ops->ListCouriers(Ctx(op).get(), near, &page).ok());
+  REQUIRE(ids(page) == std::vector<std::string>{dewi.id});
+  REQUIRE(page.next_page_token().empty());
+}
+
 TEST_CASE("a courier without enough cash is never offered the job", "[e2e]") {
   // Offers stay pending for the whole test, so each courier keeps the offer first made.
   Fixture f(std::map<std::string, std::string>{{"PASAR_OFFER_TIMEOUT_MS", "60000"}});
@@ -530,6 +596,34 @@ TEST_CASE("a silent assigned courier is released and the job matched again", "[e
   const v1::Offer again = WaitOffer(c, backup);
   REQUIRE(again.job().id() == order.order_id);
   REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, silent.id).Int(0, 0) == 1);  // excluded
+}
+
+TEST_CASE("a courier released after the dispatch deadline: the job gets a new window", "[e2e]") {
+  // Released 6 s after the assignment, hence after the 5 s deadline of the order.
+  Fixture f(std::map<std::string, std::string>{{"PASAR_STALE_ASSIGNED_MS", "6000"}});
+  Client& c = *f.client;
+  const Courier silent = f.OnShift("Silent", 500'000, 200);
+  Order order = f.NewOrder();
+  order.dispatch_timeout_seconds = 5;
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(c, silent);
+  REQUIRE(offer.job().id() == order.order_id);
+  const google::protobuf::Timestamp first_deadline = offer.job().dispatch_deadline();
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, silent, offer.offer_id(), &accepted).ok());
+  const Courier backup = f.OnShift("Backup", 500'000, 1500);  // reporting, fresh
+
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 1; }));
+  const auto released = EventsOfType(f.redis, "CourierUnassigned").front();
+  REQUIRE(released.courier_unassigned().reason() == v1::WITHDRAW_REASON_COURIER_SILENT);
+  REQUIRE(released.occurred_at() > first_deadline);
+  const v1::Offer again = WaitOffer(c, backup);
+  REQUIRE(again.job().id() == order.order_id);
+  REQUIRE(again.job().dispatch_deadline() >= released.occurred_at());
+  v1::AcceptOfferResponse taken;
+  REQUIRE(Accept(c, backup, again.offer_id(), &taken).ok());
+  REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_ASSIGNED);
+  REQUIRE(EventsOfType(f.redis, "DispatchFailed").empty());
 }
 
 TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {

@@ -1,6 +1,9 @@
 // Matching policy and fix validation.
 #include <catch2/catch.hpp>
 
+#include <optional>
+#include <vector>
+
 #include "domain/matching.h"
 
 namespace pasar::dispatch {
@@ -120,6 +123,45 @@ TEST_CASE("fix validation", "[matching]") {
   // 1 km in 10 s = 360 km/h: impossible; 100 m in 10 s: fine.
   REQUIRE(CheckFix(rules, Fix{North(1000), now}, &prev, now) == FixVerdict::kImpossibleJump);
   REQUIRE(CheckFix(rules, Fix{North(100), now}, &prev, now) == FixVerdict::kAccept);
+}
+
+TEST_CASE("fixes ahead of the server's clock are taken at the server's time", "[matching]") {
+  const FixRules rules;
+  const int64_t now = 10'000'000;
+  // Within the skew: accepted, at now; beyond it: kept as sent, hence refused.
+  const auto one = ToServerTime(rules, {Fix{kMarket, now + 30'000}}, now);
+  REQUIRE(one.size() == 1);
+  REQUIRE(one[0].recorded_at_ms == now);
+  REQUIRE(CheckFix(rules, one[0], nullptr, now) == FixVerdict::kAccept);
+  const auto far = ToServerTime(rules, {Fix{kMarket, now + 61'000}}, now);
+  REQUIRE(far[0].recorded_at_ms == now + 61'000);
+  REQUIRE(CheckFix(rules, far[0], nullptr, now) == FixVerdict::kFuture);
+
+  // A fast phone's message: the past fix keeps its time; the three ahead all land on now, the
+  // newest first, so checking them in order applies the newest position.
+  const std::vector<Fix> sent{Fix{North(0), now - 2'000}, Fix{North(10), now + 1'000},
+                              Fix{North(20), now + 3'000}, Fix{North(30), now + 2'000},
+                              Fix{North(40), now + 70'000}};
+  const std::vector<Fix> fixes = ToServerTime(rules, sent, now);
+  REQUIRE(fixes.size() == 5);
+  REQUIRE(fixes[0].recorded_at_ms == now - 2'000);
+  const std::vector<double> lats{North(0).lat, North(20).lat, North(30).lat, North(10).lat,
+                                 North(40).lat};
+  for (std::size_t i = 0; i < fixes.size(); ++i) {
+    REQUIRE(fixes[i].position.lat == lats[i]);
+    if (i >= 1 && i <= 3) REQUIRE(fixes[i].recorded_at_ms == now);
+  }
+  std::optional<Fix> latest;
+  std::vector<FixVerdict> verdicts;
+  for (const Fix& fix : fixes) {
+    verdicts.push_back(CheckFix(rules, fix, latest ? &*latest : nullptr, now));
+    if (verdicts.back() == FixVerdict::kAccept) latest = fix;
+  }
+  REQUIRE(verdicts == std::vector<FixVerdict>{FixVerdict::kAccept, FixVerdict::kAccept,
+                                              FixVerdict::kDuplicate, FixVerdict::kDuplicate,
+                                              FixVerdict::kFuture});
+  REQUIRE(latest->position.lat == North(20).lat);
+  REQUIRE(latest->recorded_at_ms == now);
 }
 
 }  // namespace

@@ -1,10 +1,12 @@
-// The store against a real PostgreSQL: batched fixes (newest wins, seq-ordered reads) and a
-// sweeper run by several instances at once (each deadline applied exactly once).
+// The store against a real PostgreSQL: batched fixes (newest wins, seq-ordered reads), a
+// sweeper run by several instances at once (each deadline applied exactly once), and the fresh
+// dispatch window of a job whose courier is released.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
 
+#include "google/protobuf/util/time_util.h"
 #include "pasar/events/events.h"
 #include "pasar/pg/migrate.h"
 #include "pasar/testkit/testkit.h"
@@ -21,6 +23,17 @@ constexpr pg::Query kCountOutbox{"t_count_outbox", "SELECT count(*) FROM outbox 
 constexpr pg::Query kCourierRow{"t_courier_row",
                                 "SELECT state, consecutive_timeouts FROM couriers WHERE id = $1"};
 constexpr pg::Query kJobStatusOf{"t_job_status", "SELECT status FROM jobs WHERE id = $1"};
+// Status and milliseconds left until the dispatch deadline (negative once past).
+constexpr pg::Query kJobWindow{
+    "t_job_window",
+    "SELECT status, (extract(epoch from dispatch_deadline - now()) * 1000)::bigint "
+    "FROM jobs WHERE id = $1"};
+constexpr pg::Query kDeadlinePassed{
+    "t_deadline_passed",
+    "UPDATE jobs SET dispatch_deadline = now() - interval '1 second' WHERE id = $1"};
+constexpr pg::Query kPendingOfferOf{
+    "t_pending_offer_of",
+    "SELECT id::text FROM offers WHERE courier_id = $1 AND status = 'PENDING'"};
 
 struct Db {
   testkit::TempDatabase db;
@@ -174,6 +187,48 @@ TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   REQUIRE(jobs.size() == 1);
   REQUIRE(jobs[0].job.excluded.contains(courier));
   REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-1"));
+}
+
+TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh window", "[pg]") {
+  using google::protobuf::util::TimeUtil;
+  Db d;
+  Store store(d.pool, Timers{});
+  const std::string silent = OnShiftCourier(store, "silent");
+  const std::string backup = OnShiftCourier(store, "backup");
+  events::v1::Envelope env = Confirmed("order-1");
+  env.mutable_order_confirmed()->set_dispatch_timeout_seconds(600);
+  *env.mutable_order_confirmed()->mutable_dispatch_deadline() =
+      TimeUtil::GetCurrentTime() + TimeUtil::SecondsToDuration(600);
+  {
+    pg::Transaction tx(d.pool, "confirm");
+    store.ApplyOrderConfirmed(tx, env);
+    tx.Commit();
+  }
+  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", silent, 500, 94, 94}, "instance-1"));
+  const std::string offer_id = pg::Exec(d.pool, kPendingOfferOf, silent).Str(0, 0);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(store.AcceptOffer({"silent", "AcceptOffer", "a-1", "z"}, offer_id, &accepted).ok());
+
+  // The deadline passes while the courier holds the job (moved back rather than waited for):
+  // nothing fails an assigned job.
+  pg::Exec(d.pool, kDeadlinePassed, "order-1");
+  REQUIRE(pg::Exec(d.pool, kJobWindow, "order-1").Int(0, 1) < 0);
+  REQUIRE(store.FailOverdueJobs(100) == 0);
+
+  // The courier (who never sent a fix) is released: the job is matched again in a new window.
+  REQUIRE(store.ReleaseSilentCouriers(absl::ZeroDuration(), 100) == 1);
+  const pg::Result job = pg::Exec(d.pool, kJobWindow, "order-1");
+  REQUIRE(job.Str(0, 0) == "PENDING");
+  REQUIRE(job.Int(0, 1) > 590'000);
+  REQUIRE(store.FailOverdueJobs(100) == 0);
+  const auto pending = store.PendingJobs("m-1", 10);
+  REQUIRE(pending.size() == 1);
+  REQUIRE(pending[0].job.excluded.contains(silent));
+  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", silent, 500, 94, 94}, "instance-1"));
+  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", backup, 500, 94, 94}, "instance-1"));
+  REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "OFFERED");
+  REQUIRE(pg::Exec(d.pool, kCountOutbox, "CourierUnassigned").Int(0, 0) == 1);
+  REQUIRE(pg::Exec(d.pool, kCountOutbox, "DispatchFailed").Int(0, 0) == 0);
 }
 
 }  // namespace
