@@ -45,7 +45,7 @@ int main(int argc, char** argv) {
 
     auth::Verifier verifier(config.jwt);
     order::InventoryClient inventory(settings.inventory_addr, config.jwt,
-                                     settings.market_cache_ttl);
+                                     settings.market_cache_ttl, settings.inventory_tls);
     rpc::Host* host_ptr = nullptr;
     auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
     order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);

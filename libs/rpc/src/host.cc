@@ -7,10 +7,8 @@
 #include <atomic>
 #include <cmath>
 #include <csignal>
-#include <fstream>
 #include <mutex>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <thread>
 
@@ -221,14 +219,6 @@ bool WaitForSignal(absl::Duration timeout) {
   return true;
 }
 
-std::string ReadFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
 std::string HostPart(const std::string& listen) {
   const size_t colon = listen.rfind(':');
   return colon == std::string::npos ? listen : listen.substr(0, colon);
@@ -339,7 +329,7 @@ class Host::Impl final {
     if (config_.tls_cert_file.empty()) return grpc::InsecureServerCredentials();
     grpc::SslServerCredentialsOptions options;
     options.pem_key_cert_pairs.push_back(
-        {ReadFile(config_.tls_key_file), ReadFile(config_.tls_cert_file)});
+        {internal::ReadFile(config_.tls_key_file), internal::ReadFile(config_.tls_cert_file)});
     return grpc::SslServerCredentials(options);
   }
 

@@ -35,6 +35,10 @@ void EmitLog(std::string_view level, nlohmann::ordered_json fields);
 // Set when a Host starts draining, cleared when a Host starts (see ShuttingDown()).
 void SetShuttingDown(bool value);
 
+// The whole content of the file at `path` (PEM certificates and keys); throws
+// std::runtime_error naming the path when it cannot be read.
+std::string ReadFile(const std::string& path);
+
 // The name of a gRPC status code ("OK", "NOT_FOUND", ...).
 std::string_view CodeName(int code);
 

@@ -1,8 +1,5 @@
 #include "api/inventory_client.h"
 
-#include <grpcpp/create_channel.h>
-#include <grpcpp/security/credentials.h>
-
 #include "pasar/rpc/log.h"
 #include "pasar/rpc/status.h"
 
@@ -17,9 +14,9 @@ constexpr size_t kMaxCachedMarkets = 1024;
 }  // namespace
 
 InventoryClient::InventoryClient(const std::string& address, auth::JwtConfig jwt,
-                                 absl::Duration market_cache_ttl)
+                                 absl::Duration market_cache_ttl, const rpc::ClientTls& tls)
     : jwt_(std::move(jwt)),
-      channel_(grpc::CreateChannel(address, grpc::InsecureChannelCredentials())),
+      channel_(rpc::Dial(address, tls)),
       catalog_(inv::CatalogService::NewStub(channel_)),
       stock_(inv::StockService::NewStub(channel_)),
       market_cache_ttl_(market_cache_ttl) {}

@@ -15,6 +15,7 @@
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
+#include "pasar/rpc/client.h"
 
 namespace pasar::order {
 
@@ -35,8 +36,10 @@ class InventoryClient final {
   // Markets are kept `market_cache_ttl` (zero: not cached): QuoteOrder and PlaceOrder read the
   // market on every call. Safe for a few seconds: inventory checks the market is open again
   // when it reserves, and fee or timeout changes apply to orders placed after the TTL.
+  // Plaintext unless `tls.ca_file` is set.
   InventoryClient(const std::string& address, auth::JwtConfig jwt,
-                  absl::Duration market_cache_ttl = absl::ZeroDuration());
+                  absl::Duration market_cache_ttl = absl::ZeroDuration(),
+                  const rpc::ClientTls& tls = {});
 
   // From the cache when fresh; only successful answers are cached.
   Upstream GetMarket(const std::string& market_id, Deadline deadline, inv::Market* out);

@@ -4,12 +4,16 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "pasar/rpc/client.h"
 #include "pasar/rpc/server.h"
 
 namespace pasar::order {
 
 struct Settings {
   std::string inventory_addr;  // PASAR_INVENTORY_ADDR (required)
+  // PASAR_INVENTORY_TLS_CA_FILE (TLS to inventory when set) and
+  // PASAR_INVENTORY_TLS_SERVER_NAME (the name on inventory's certificate, if not the address's).
+  rpc::ClientTls inventory_tls;
   // PASAR_RESERVATION_TTL_SECONDS: how long inventory holds the stock of a PLACED order. At
   // least the trader response timeout plus a margin is always asked for.
   absl::Duration reservation_ttl = absl::Minutes(30);

@@ -59,3 +59,21 @@ TEST_CASE("compensation calls to inventory have their own deadline, not the cust
                       {{"inventory_addr", "127.0.0.1:1"}, {"compensation_deadline_ms", "0"}})),
                   std::invalid_argument);
 }
+
+TEST_CASE("TLS to inventory is off by default, on with a root file, and a lone name is refused") {
+  using pasar::order::SettingsFromConfig;
+  auto s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"}}));
+  CHECK(s.inventory_tls.ca_file.empty());
+  CHECK(s.inventory_tls.server_name.empty());
+
+  s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
+                                 {"inventory_tls_ca_file", "/etc/pasar/ca.pem"},
+                                 {"inventory_tls_server_name", "inventory.pasar.test"}}));
+  CHECK(s.inventory_tls.ca_file == "/etc/pasar/ca.pem");
+  CHECK(s.inventory_tls.server_name == "inventory.pasar.test");
+
+  CHECK_THROWS_AS(
+      SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
+                                 {"inventory_tls_server_name", "inventory.pasar.test"}})),
+      std::invalid_argument);
+}
