@@ -44,8 +44,8 @@ int main(int argc, char** argv) {
     order::LiveHub live(redis_config);
 
     auth::Verifier verifier(config.jwt);
-    order::InventoryClient inventory(settings.inventory_addr, config.jwt,
-                                     settings.market_cache_ttl, settings.inventory_tls);
+    order::InventoryClient inventory(settings.inventory_addr, config.jwt, settings.market_cache_ttl,
+                                     settings.inventory_tls);
     rpc::Host* host_ptr = nullptr;
     auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
     order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);

@@ -15,7 +15,8 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
   s.inventory_tls.server_name = config.Extra("inventory_tls_server_name");
   if (s.inventory_tls.ca_file.empty() && !s.inventory_tls.server_name.empty()) {
     throw std::invalid_argument(
-        "PASAR_INVENTORY_TLS_SERVER_NAME needs PASAR_INVENTORY_TLS_CA_FILE (TLS is off without it)");
+        "PASAR_INVENTORY_TLS_SERVER_NAME needs PASAR_INVENTORY_TLS_CA_FILE (TLS is off without "
+        "it)");
   }
   s.reservation_ttl = absl::Seconds(config.ExtraInt("reservation_ttl_seconds", 1800, 10, 86400));
   s.inventory_deadline =
