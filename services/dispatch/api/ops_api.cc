@@ -164,4 +164,19 @@ grpc::Status OpsApi::GetStats(grpc::ServerContext* ctx, const v1::GetStatsReques
   });
 }
 
+grpc::Status OpsApi::UnassignCourier(grpc::ServerContext* ctx,
+                                     const v1::UnassignCourierRequest* req,
+                                     v1::UnassignCourierResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
+    if (!who.ok()) return rpc::ToGrpc(who.status());
+    DSP_RETURN_IF(CheckRequestId(req->request_id()));
+    DSP_RETURN_IF(CheckLength("job_id", req->job_id(), 1, kMaxIdChars));
+    DSP_RETURN_IF(CheckLength("note", req->note(), 0, 200));
+    return ToStatus(
+        ctx, store_.UnassignCourier(
+                 MakeKey(who->subject, "UnassignCourier", *req, req->request_id()), *req, resp));
+  });
+}
+
 }  // namespace pasar::dispatch::api

@@ -24,6 +24,8 @@ class OpsApi final : public v1::DispatchOpsService::Service {
                         v1::ListJobsResponse* resp) override;
   grpc::Status GetStats(grpc::ServerContext* ctx, const v1::GetStatsRequest* req,
                         v1::GetStatsResponse* resp) override;
+  grpc::Status UnassignCourier(grpc::ServerContext* ctx, const v1::UnassignCourierRequest* req,
+                               v1::UnassignCourierResponse* resp) override;
 
  private:
   store::Store& store_;

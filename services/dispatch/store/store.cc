@@ -157,6 +157,12 @@ constexpr pg::Query kStopAttempt{
 constexpr pg::Query kStopPicked{"dsp_stop_picked",
                                 "UPDATE job_stops SET picked_up_at = now(), paid_idr = $3 "
                                 "WHERE job_id = $1 AND ticket_id = $2"};
+constexpr pg::Query kStopsPicked{
+    "dsp_stops_picked",
+    "SELECT count(*) FROM job_stops WHERE job_id = $1 AND picked_up_at IS NOT NULL"};
+// The wrong pickup code counters belong to the courier who typed them: the next one starts over.
+constexpr pg::Query kResetStopAttempts{"dsp_reset_stop_attempts",
+                                       "UPDATE job_stops SET attempts = 0 WHERE job_id = $1"};
 constexpr pg::Query kStopsLeft{
     "dsp_stops_left", "SELECT count(*) FROM job_stops WHERE job_id = $1 AND picked_up_at IS NULL"};
 
@@ -490,10 +496,13 @@ std::string WithdrawName(v1::WithdrawReason reason) {
   return ShortName(v1::WithdrawReason_Name(reason), "WITHDRAW_REASON_");
 }
 
-// Takes back the pending offer of a job (if any); the courier goes back to IDLE.
-void WithdrawPendingOffer(pg::Transaction& tx, const std::string& job_id,
-                          const std::string& correlation, v1::WithdrawReason reason) {
+// Takes back the pending offer of a job (if any); the courier goes back to IDLE. Returns the
+// courier it was offered to, if any.
+std::optional<std::string> WithdrawPendingOffer(pg::Transaction& tx, const std::string& job_id,
+                                                const std::string& correlation,
+                                                v1::WithdrawReason reason) {
   const pg::Result r = tx.Exec(kWithdrawPendingOffer, job_id, WithdrawName(reason));
+  std::optional<std::string> offered_to;
   for (int i = 0; i < r.size(); ++i) {
     const std::string courier_id = r.Str(i, 1);
     tx.Exec(kLockCourier, courier_id);
@@ -506,7 +515,9 @@ void WithdrawPendingOffer(pg::Transaction& tx, const std::string& job_id,
     w->set_courier_id(courier_id);
     w->set_reason(reason);
     Emit(tx, courier_id, correlation, std::move(env));
+    offered_to = courier_id;
   }
+  return offered_to;
 }
 
 // Releases the courier of an assigned job (before delivery).
@@ -674,6 +685,36 @@ Store::CourierPage Store::ListCouriers(const v1::ListCouriersRequest& req,
   }
   tx.Commit();
   return page;
+}
+
+Outcome Store::UnassignCourier(const IdemKey& key, const v1::UnassignCourierRequest& req,
+                               v1::UnassignCourierResponse* resp) {
+  return Idempotent(pool_, "unassign_courier", key, resp, [&](pg::Transaction& tx, bool&) {
+    const std::string& job_id = req.job_id();
+    const auto job = LockJob(tx, job_id);
+    if (!job) return Refuse(Refusal::kNotFound, "job");
+    if (job->status != "OFFERED" && job->status != "ASSIGNED") {
+      return Refuse(Refusal::kInvalidTransition, "the job is " + job->status);
+    }
+    // Goods on the bike were paid for by the courier: only a delivery (or its failure) ends that.
+    if (tx.Exec(kStopsPicked, job_id).Int(0, 0) > 0) {
+      return Refuse(Refusal::kInvalidTransition, "a ticket was already picked up");
+    }
+    std::string courier_id = job->courier_id;
+    if (job->status == "OFFERED") {
+      courier_id = WithdrawPendingOffer(tx, job_id, job->correlation, v1::WITHDRAW_REASON_OPERATOR)
+                       .value_or("");
+    } else {
+      // The same release as for a silent courier (ReleaseSilentCouriers).
+      ReleaseCourier(tx, job_id, courier_id, job->correlation, v1::WITHDRAW_REASON_OPERATOR,
+                     req.note());
+    }
+    tx.Exec(kJobUnassign, job_id);
+    if (!courier_id.empty()) tx.Exec(kInsertExclusion, job_id, courier_id, "OPERATOR");
+    tx.Exec(kResetStopAttempts, job_id);
+    *resp->mutable_job() = *LoadJob(tx, job_id);
+    return Outcome{};
+  });
 }
 
 std::optional<v1::Job> Store::GetJob(const std::string& job_id) {

@@ -102,6 +102,11 @@ class Store final {
   CourierPage ListCouriers(const v1::ListCouriersRequest& req,
                            const std::optional<CourierCursor>& after, int limit);
   std::optional<v1::Job> GetJob(const std::string& job_id);
+  // Takes an OFFERED or ASSIGNED job without picked-up tickets back from its courier (who goes
+  // IDLE and is excluded from it): PENDING in a fresh dispatch window, wrong pickup code
+  // counters reset. kNotFound, or kInvalidTransition in any other state.
+  Outcome UnassignCourier(const IdemKey& key, const v1::UnassignCourierRequest& req,
+                          v1::UnassignCourierResponse* resp);
   // Jobs newest first (created_at desc, id desc), strictly after `after` when given: keyset
   // pagination, stable while jobs are created. `next` is set when more rows follow.
   struct JobCursor {

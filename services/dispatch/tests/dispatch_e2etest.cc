@@ -626,6 +626,122 @@ TEST_CASE("a courier released after the dispatch deadline: the job gets a new wi
   REQUIRE(EventsOfType(f.redis, "DispatchFailed").empty());
 }
 
+Call Unassign(Client& c, const std::string& job_id, v1::UnassignCourierResponse* resp,
+              const std::string& request_id = NewId(),
+              const std::string& token = Token(Role::kOperator, "operator-1")) {
+  v1::UnassignCourierRequest req;
+  req.set_request_id(request_id);
+  req.set_job_id(job_id);
+  req.set_note("courier phoned in sick");
+  auto ctx = Ctx(token);
+  Call call{c.ops->UnassignCourier(ctx.get(), req, resp), ""};
+  call.reason = Reason(*ctx);
+  return call;
+}
+
+TEST_CASE("an operator unassigns a courier: the job is matched again without them", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier first = f.OnShift("First", 500'000, 200);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(c, first);
+  REQUIRE(offer.job().id() == order.order_id);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, first, offer.offer_id(), &accepted).ok());
+  Watcher watch(c, first);
+
+  v1::UnassignCourierResponse denied;
+  REQUIRE(Unassign(c, order.order_id, &denied, NewId(), first.token).status.error_code() ==
+          grpc::PERMISSION_DENIED);
+  v1::UnassignCourierResponse bad;
+  const Call empty_id = Unassign(c, "", &bad);
+  REQUIRE(empty_id.status.error_code() == grpc::INVALID_ARGUMENT);
+  REQUIRE(empty_id.status.error_message().rfind("job_id:", 0) == 0);
+  v1::UnassignCourierRequest long_note;
+  long_note.set_request_id(NewId());
+  long_note.set_job_id(order.order_id);
+  long_note.set_note(std::string(201, 'x'));
+  auto nctx = Ctx(Token(Role::kOperator, "operator-1"));
+  const grpc::Status note_status = c.ops->UnassignCourier(nctx.get(), long_note, &bad);
+  REQUIRE(note_status.error_code() == grpc::INVALID_ARGUMENT);
+  REQUIRE(note_status.error_message().rfind("note:", 0) == 0);
+  REQUIRE(Unassign(c, "no-such-job", &bad).status.error_code() == grpc::NOT_FOUND);
+  REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_ASSIGNED);
+
+  const std::string key = NewId();
+  v1::UnassignCourierResponse unassigned;
+  REQUIRE(Unassign(c, order.order_id, &unassigned, key).status.ok());
+  REQUIRE(unassigned.job().status() == v1::JOB_STATUS_PENDING);
+  REQUIRE(unassigned.job().courier_id().empty());
+  REQUIRE(unassigned.job().dispatch_deadline() > offer.job().dispatch_deadline());
+  v1::UnassignCourierResponse replayed;
+  REQUIRE(Unassign(c, order.order_id, &replayed, key).status.ok());
+  REQUIRE(replayed.SerializeAsString() == unassigned.SerializeAsString());
+
+  const auto events = EventsOfType(f.redis, "CourierUnassigned");
+  REQUIRE(events.size() == 1);
+  REQUIRE(events.front().courier_unassigned().courier_id() == first.id);
+  REQUIRE(events.front().courier_unassigned().reason() == v1::WITHDRAW_REASON_OPERATOR);
+  REQUIRE(events.front().courier_unassigned().note() == "courier phoned in sick");
+  const auto withdrawn = watch.Wait([&](const auto& m) {
+    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == order.order_id;
+  });
+  REQUIRE(withdrawn);
+  REQUIRE(withdrawn->job_withdrawn().reason() == v1::WITHDRAW_REASON_OPERATOR);
+  const auto now = Current(c, first);
+  REQUIRE(now.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE(now.courier().cash_on_hand_idr() == 500'000);
+  REQUIRE_FALSE(now.has_job());
+
+  const Courier backup = f.OnShift("Backup", 500'000, 1500);
+  const v1::Offer again = WaitOffer(c, backup);
+  REQUIRE(again.job().id() == order.order_id);
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, first.id).Int(0, 0) == 1);  // excluded
+  v1::AcceptOfferResponse taken;
+  REQUIRE(Accept(c, backup, again.offer_id(), &taken).ok());
+
+  // Goods on the bike: no more unassigning.
+  v1::ConfirmPickupResponse picked;
+  const Ticket& t = order.tickets[0];
+  REQUIRE(Pickup(c, backup, order.order_id, t, t.pickup_code, t.total_idr, &picked).status.ok());
+  const Call refused = Unassign(c, order.order_id, &bad);
+  REQUIRE(refused.status.error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(refused.reason == "INVALID_TRANSITION");
+  REQUIRE(GetJob(c, order.order_id).courier_id() == backup.id);
+}
+
+TEST_CASE("a job locked by five wrong pickup codes is unassigned and taken by another courier",
+          "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier clumsy = f.OnShift("Clumsy", 500'000, 200);
+  const Order order = f.NewOrder({{"t-" + NewId(), 20'000, "5555"}});
+  PublishConfirmed(f.redis, order);
+  const v1::Offer offer = WaitOffer(c, clumsy);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, clumsy, offer.offer_id(), &accepted).ok());
+  const Ticket& t = order.tickets[0];
+  v1::ConfirmPickupResponse picked;
+  for (int i = 0; i < 5; ++i) {
+    REQUIRE(Pickup(c, clumsy, order.order_id, t, "0000", t.total_idr, &picked).reason ==
+            "WRONG_PICKUP_CODE");
+  }
+  REQUIRE(Pickup(c, clumsy, order.order_id, t, t.pickup_code, t.total_idr, &picked).reason ==
+          "TOO_MANY_ATTEMPTS");
+
+  v1::UnassignCourierResponse unassigned;
+  REQUIRE(Unassign(c, order.order_id, &unassigned).status.ok());
+  REQUIRE(unassigned.job().status() == v1::JOB_STATUS_PENDING);
+  const Courier next = f.OnShift("Next", 500'000, 1500);
+  const v1::Offer again = WaitOffer(c, next);
+  REQUIRE(again.job().id() == order.order_id);
+  v1::AcceptOfferResponse taken;
+  REQUIRE(Accept(c, next, again.offer_id(), &taken).ok());
+  REQUIRE(Pickup(c, next, order.order_id, t, t.pickup_code, t.total_idr, &picked).status.ok());
+  REQUIRE(picked.job().status() == v1::JOB_STATUS_DELIVERING);
+}
+
 TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
   Fixture f;
   Client& c = *f.client;
