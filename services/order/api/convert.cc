@@ -75,6 +75,8 @@ v1::CancelReason ToProto(d::CancelReason reason) {
       return v1::CANCEL_REASON_NO_COURIER;
     case d::CancelReason::kReservationExpired:
       return v1::CANCEL_REASON_RESERVATION_EXPIRED;
+    case d::CancelReason::kOperator:
+      return v1::CANCEL_REASON_OPERATOR;
   }
   return v1::CANCEL_REASON_UNSPECIFIED;
 }

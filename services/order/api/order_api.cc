@@ -506,29 +506,37 @@ grpc::Status OrderApi::ListOrders(grpc::ServerContext* ctx, const v1::ListOrders
 grpc::Status OrderApi::CancelOrder(grpc::ServerContext* ctx, const v1::CancelOrderRequest* req,
                                    v1::CancelOrderResponse* resp) {
   return rpc::Guard([&]() -> grpc::Status {
-    auto who = rpc::Authenticate(ctx, verifier_, {Role::kCustomer});
+    // Customers cancel their own orders; an operator may intervene on any order.
+    auto who = rpc::Authenticate(ctx, verifier_, {Role::kCustomer, Role::kOperator});
     if (!who.ok()) return rpc::ToGrpc(who.status());
     if (auto s = CheckRequestId(req->request_id()); !s.ok()) return s;
     if (auto s = CheckUuid("order_id", req->order_id()); !s.ok()) return s;
     if (auto s = CheckText("reason", req->reason()); !s.ok()) return s;
+    const bool customer = who->role == Role::kCustomer;
     const std::string hash = RequestHash(*req);
     return pg::WithTransaction(pool_, "cancel_order", [&](pg::Transaction& tx) -> grpc::Status {
       auto order = store::LoadOrder(tx, req->order_id(), true);
-      if (!order || order->customer != who->subject) return rpc::NotFound("order");
+      // A foreign order is NOT_FOUND to a customer, so its existence is not disclosed.
+      if (!order || (customer && order->customer != who->subject)) {
+        return rpc::NotFound("order");
+      }
       if (auto s = Replay(tx, ctx, who->subject, "CancelOrder", req->request_id(), hash, resp)) {
         return *s;
       }
       const absl::Time now = absl::Now();
       const d::OrderState previous = order->status;
-      const d::Outcome out = d::CustomerCancel(*order, req->reason(), now);
+      const d::Outcome out = customer ? d::CustomerCancel(*order, req->reason(), now)
+                                      : d::OperatorCancel(*order, req->reason(), now);
       if (!out.ok()) return InvalidTransition(ctx, out.message);
       if (out.changed()) RecordChanges(tx, *order, out.changes, {previous, now});
-      ToProto(*order, Viewer::Customer(), resp->mutable_order());
+      ToProto(*order, customer ? Viewer::Customer() : Viewer::Operator(), resp->mutable_order());
       store::StoreResponse(tx, who->subject, "CancelOrder", req->request_id(), hash,
                            resp->SerializeAsString());
       tx.Commit();
       if (out.changed()) {
-        rpc::Log("info", "order cancelled by the customer", {{"correlation_id", order->id}});
+        rpc::Log("info",
+                 customer ? "order cancelled by the customer" : "order cancelled by an operator",
+                 {{"correlation_id", order->id}});
       }
       return grpc::Status::OK;
     });

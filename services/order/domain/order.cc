@@ -208,19 +208,33 @@ Outcome ExpireDueTickets(Order& order, absl::Time now) {
   return out;
 }
 
-Outcome CustomerCancel(Order& order, std::string note, absl::Time now) {
+namespace {
+
+// A cancel someone asked for (customer or operator): one rule for both, only the reason differs.
+Outcome RequestedCancel(Order& order, OrderEvent event, CancelReason reason, std::string note,
+                        absl::Time now) {
   if (order.status == OrderState::kCancelled) return {};
-  if (!NextOrderState(order.status, OrderEvent::kCustomerCancel)) {
-    return InvalidOrder(order, OrderEvent::kCustomerCancel);
-  }
+  if (!NextOrderState(order.status, event)) return InvalidOrder(order, event);
   for (const Ticket& t : order.tickets) {
     if (t.status == TicketState::kPickedUp) {
       return Invalid("cannot cancel: goods were already picked up");
     }
   }
   Outcome out;
-  Cancel(order, CancelReason::kCustomer, std::move(note), now, out);
+  Cancel(order, reason, std::move(note), now, out);
   return out;
+}
+
+}  // namespace
+
+Outcome CustomerCancel(Order& order, std::string note, absl::Time now) {
+  return RequestedCancel(order, OrderEvent::kCustomerCancel, CancelReason::kCustomer,
+                         std::move(note), now);
+}
+
+Outcome OperatorCancel(Order& order, std::string note, absl::Time now) {
+  return RequestedCancel(order, OrderEvent::kOperatorCancel, CancelReason::kOperator,
+                         std::move(note), now);
 }
 
 Outcome CourierAssigned(Order& order, Courier courier, absl::Time now) {

@@ -149,6 +149,8 @@ Outcome ExpireDueTickets(Order& order, absl::Time now);
 // The customer cancels: PLACED, CONFIRMED or COURIER_ASSIGNED -> CANCELLED (CUSTOMER); a
 // CANCELLED order is a no-op; anything else INVALID_TRANSITION.
 Outcome CustomerCancel(Order& order, std::string note, absl::Time now);
+// An operator cancels any order under the same rule, with reason OPERATOR.
+Outcome OperatorCancel(Order& order, std::string note, absl::Time now);
 
 // Dispatch facts.
 Outcome CourierAssigned(Order& order, Courier courier, absl::Time now);

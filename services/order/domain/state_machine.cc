@@ -16,11 +16,14 @@ constexpr OrderTransition kOrderTransitions[] = {
     {OrderState::kPlaced, OrderEvent::kConfirm, OrderState::kConfirmed},
     {OrderState::kPlaced, OrderEvent::kNoneAccepted, OrderState::kCancelled},
     {OrderState::kPlaced, OrderEvent::kCustomerCancel, OrderState::kCancelled},
+    {OrderState::kPlaced, OrderEvent::kOperatorCancel, OrderState::kCancelled},
     {OrderState::kPlaced, OrderEvent::kReservationExpired, OrderState::kCancelled},
     {OrderState::kConfirmed, OrderEvent::kCustomerCancel, OrderState::kCancelled},
+    {OrderState::kConfirmed, OrderEvent::kOperatorCancel, OrderState::kCancelled},
     {OrderState::kConfirmed, OrderEvent::kCourierAssigned, OrderState::kCourierAssigned},
     {OrderState::kConfirmed, OrderEvent::kDispatchFailed, OrderState::kCancelled},
     {OrderState::kCourierAssigned, OrderEvent::kCustomerCancel, OrderState::kCancelled},
+    {OrderState::kCourierAssigned, OrderEvent::kOperatorCancel, OrderState::kCancelled},
     {OrderState::kCourierAssigned, OrderEvent::kCourierUnassigned, OrderState::kConfirmed},
     {OrderState::kCourierAssigned, OrderEvent::kAllPickedUp, OrderState::kPickedUp},
     // Dispatch may give up on a job whose courier it has just lost (before any pickup).
@@ -90,6 +93,7 @@ OrderState Needs(OrderEvent event) {
     case OrderEvent::kConfirm:
     case OrderEvent::kNoneAccepted:
     case OrderEvent::kCustomerCancel:
+    case OrderEvent::kOperatorCancel:
     case OrderEvent::kReservationExpired:
       return OrderState::kPlaced;
     case OrderEvent::kCourierAssigned:
@@ -191,6 +195,8 @@ std::string_view Name(OrderEvent event) {
       return "none accepted";
     case OrderEvent::kCustomerCancel:
       return "customer cancel";
+    case OrderEvent::kOperatorCancel:
+      return "operator cancel";
     case OrderEvent::kCourierAssigned:
       return "courier assigned";
     case OrderEvent::kCourierUnassigned:
@@ -237,6 +243,8 @@ std::string_view Name(CancelReason reason) {
       return "NO_COURIER";
     case CancelReason::kReservationExpired:
       return "RESERVATION_EXPIRED";
+    case CancelReason::kOperator:
+      return "OPERATOR";
   }
   return "UNKNOWN";
 }
@@ -258,7 +266,7 @@ std::optional<TicketState> ParseTicketState(std::string_view name) {
 std::optional<CancelReason> ParseCancelReason(std::string_view name) {
   for (CancelReason r :
        {CancelReason::kCustomer, CancelReason::kAllRejected, CancelReason::kTraderTimeout,
-        CancelReason::kNoCourier, CancelReason::kReservationExpired}) {
+        CancelReason::kNoCourier, CancelReason::kReservationExpired, CancelReason::kOperator}) {
     if (Name(r) == name) return r;
   }
   return std::nullopt;

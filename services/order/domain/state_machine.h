@@ -23,6 +23,7 @@ enum class OrderEvent {
   kConfirm,             // every ticket decided, at least one accepted
   kNoneAccepted,        // every ticket decided, none accepted (all rejected / expired)
   kCustomerCancel,      // CancelOrder by the customer
+  kOperatorCancel,      // CancelOrder by an operator (same rule as the customer's)
   kCourierAssigned,     // dispatch: CourierAssigned
   kCourierUnassigned,   // dispatch: CourierUnassigned (courier released before pickup)
   kAllPickedUp,         // dispatch: the last PickupConfirmed of the order
@@ -31,9 +32,10 @@ enum class OrderEvent {
   kReservationExpired,  // inventory: the stock hold expired before confirmation
 };
 inline constexpr OrderEvent kAllOrderEvents[] = {
-    OrderEvent::kConfirm,         OrderEvent::kNoneAccepted,      OrderEvent::kCustomerCancel,
-    OrderEvent::kCourierAssigned, OrderEvent::kCourierUnassigned, OrderEvent::kAllPickedUp,
-    OrderEvent::kDelivered,       OrderEvent::kDispatchFailed,    OrderEvent::kReservationExpired};
+    OrderEvent::kConfirm,           OrderEvent::kNoneAccepted,    OrderEvent::kCustomerCancel,
+    OrderEvent::kOperatorCancel,    OrderEvent::kCourierAssigned, OrderEvent::kCourierUnassigned,
+    OrderEvent::kAllPickedUp,       OrderEvent::kDelivered,       OrderEvent::kDispatchFailed,
+    OrderEvent::kReservationExpired};
 
 enum class TicketState { kPending, kAccepted, kReady, kPickedUp, kRejected, kExpired, kCancelled };
 inline constexpr TicketState kAllTicketStates[] = {
@@ -58,7 +60,8 @@ enum class CancelReason {
   kAllRejected,
   kTraderTimeout,
   kNoCourier,
-  kReservationExpired
+  kReservationExpired,
+  kOperator,
 };
 
 // The state after `event`, or nullopt when the transition is not allowed.

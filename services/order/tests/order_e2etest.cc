@@ -219,6 +219,91 @@ TEST_CASE("the customer cancels before pickup - foreign orders do not exist") {
   CHECK(env.Get("alice", o.id).version() == resp.order().version());
 }
 
+TEST_CASE("an operator cancels a customer's CONFIRMED order - other roles are refused") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "alice", {{}});
+  REQUIRE(Accept(env, o.tickets[0].stall_id, o.tickets[0].id, "a").ok());
+  REQUIRE(env.Get("alice", o.id).status() == v1::ORDER_STATUS_CONFIRMED);
+  v1::CancelOrderRequest req;
+  req.set_request_id("op-cancel-1");
+  req.set_order_id(o.id);
+  req.set_reason("stall closed by the market");
+  v1::CancelOrderResponse resp;
+  for (const std::string& token :
+       {Token(Role::kTrader, "t", {o.tickets[0].stall_id}), Token(Role::kCourier, "courier-1")}) {
+    auto ctx = Ctx(token);
+    CHECK(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_code() ==
+          grpc::StatusCode::PERMISSION_DENIED);
+  }
+  REQUIRE(env.Get("alice", o.id).status() == v1::ORDER_STATUS_CONFIRMED);
+
+  auto ctx = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_message() == "");
+  CHECK(resp.order().status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(resp.order().cancel_reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(resp.order().delivery_pin().empty());  // the operator's view
+  // The customer sees who cancelled and why.
+  const v1::Order seen = env.Get("alice", o.id);
+  CHECK(seen.status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(seen.cancel_reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(seen.cancel_note() == "stall closed by the market");
+  CHECK(seen.tickets(0).status() == v1::TICKET_STATUS_CANCELLED);
+  CHECK(seen.version() == resp.order().version());
+
+  // One OrderCancelled for inventory and dispatch, as for a customer's cancel.
+  constexpr pg::Query kCancelledEvents{
+      "test_cancelled_events",
+      "SELECT payload FROM outbox WHERE aggregate_id = $1 AND type = 'OrderCancelled'"};
+  auto cancelled_events = [&] { return pg::Exec(env.pool, kCancelledEvents, o.id); };
+  const pg::Result events = cancelled_events();
+  REQUIRE(events.size() == 1);
+  ev::Envelope e;
+  REQUIRE(e.ParseFromString(events.Bytes(0, 0)));
+  CHECK(e.order_cancelled().reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(e.order_cancelled().note() == "stall closed by the market");
+  CHECK(e.order_cancelled().previous_status() == v1::ORDER_STATUS_CONFIRMED);
+  CHECK(e.order_cancelled().job_may_exist());
+
+  // Replayed: the same answer; cancelled again under a new request id: a no-op success.
+  v1::CancelOrderResponse again;
+  auto ctx2 = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx2.get(), req, &again).ok());
+  CHECK(again.SerializeAsString() == resp.SerializeAsString());
+  req.set_request_id("op-cancel-2");
+  auto ctx3 = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx3.get(), req, &again).ok());
+  CHECK(again.order().status() == v1::ORDER_STATUS_CANCELLED);
+  CHECK(again.order().version() == resp.order().version());
+  CHECK(cancelled_events().size() == 1);
+}
+
+TEST_CASE("an operator cannot cancel after pickup") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{.lines = {{2, 5000, false}}}});
+  REQUIRE(Accept(env, o.tickets[0].stall_id, o.tickets[0].id, "a").ok());
+  Assign(env, o.id, "courier-7");
+  REQUIRE(Eventually(
+      [&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_COURIER_ASSIGNED; }));
+  ev::Envelope pickup = DispatchEvent("PickupConfirmed");
+  auto* pc = pickup.mutable_pickup_confirmed();
+  pc->set_order_id(o.id);
+  pc->set_ticket_id(o.tickets[0].id);
+  pc->set_courier_id("courier-7");
+  pc->set_paid_to_trader_idr(10000);
+  pc->set_all_picked_up(true);
+  PublishDispatchEvent(env.redis, pickup, "courier-7");
+  REQUIRE(Eventually([&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_PICKED_UP; }));
+  v1::CancelOrderRequest req;
+  req.set_request_id("late");
+  req.set_order_id(o.id);
+  v1::CancelOrderResponse resp;
+  auto ctx = Ctx(Token(Role::kOperator, "op"));
+  CHECK(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(Reason(*ctx) == "INVALID_TRANSITION");
+  CHECK(env.Get("c1", o.id).status() == v1::ORDER_STATUS_PICKED_UP);
+}
+
 TEST_CASE("dispatch events are applied once however often delivered - ledger balances") {
   Env env;
   const domain::Order o = SeedOrder(env.pool, "c1", {{.lines = {{2, 5000, false}}}});

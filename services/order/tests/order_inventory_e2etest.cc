@@ -313,6 +313,26 @@ TEST_CASE("a customer cancel returns the stock in inventory") {
   CHECK(env.GetProduct(env.products[2].id).reserved() == 0);
 }
 
+TEST_CASE("an operator's cancel returns the stock in inventory too") {
+  Env env;
+  const v1::Order placed = env.Place("carol", env.Cart("r-3"));
+  REQUIRE(env.GetProduct(env.products[2].id).stock() == 97);
+  v1::CancelOrderRequest req;
+  req.set_request_id("operator-cancel");
+  req.set_order_id(placed.id());
+  req.set_reason("market closing early");
+  v1::CancelOrderResponse resp;
+  REQUIRE(env.client.orders->CancelOrder(Ctx(Token(Role::kOperator, "op")).get(), req, &resp)
+              .error_message() == "");
+  CHECK(resp.order().cancel_reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(env.Get("carol", placed.id()).cancel_reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(Eventually([&] {
+    return env.GetProduct(env.products[2].id).stock() == 100 &&
+           env.GetProduct(env.products[0].id).stock() == 100;
+  }));
+  CHECK(env.GetProduct(env.products[2].id).reserved() == 0);
+}
+
 TEST_CASE("20 concurrent PlaceOrder calls with one request id: one order one reservation") {
   Env env;
   const v1::PlaceOrderRequest cart = env.Cart("same-request");

@@ -97,7 +97,9 @@ TEST_CASE("both tickets accepted: confirmed with recomputed totals then delivere
   CHECK(o.status == OrderState::kPickedUp);
   // No cancelling after pickup.
   CHECK(d::CustomerCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
+  CHECK(d::OperatorCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
   REQUIRE(d::DeliveryConfirmed(o, "c1", kT0).ok());
+  CHECK(d::OperatorCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
   CHECK(o.status == OrderState::kDelivered);
   CHECK(o.new_postings.size() == 8);
   CHECK(d::Balanced(o.new_postings));
@@ -179,6 +181,27 @@ TEST_CASE("customer cancel cancels open tickets - cancelling again is a no-op") 
   r = d::CustomerCancel(o, "", kT0);
   CHECK(r.ok());
   CHECK_FALSE(r.changed());
+}
+
+TEST_CASE("operator cancel: same rule as the customer's, reason OPERATOR with the note") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  auto r = d::OperatorCancel(o, "stall closed", kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kOrderCancelled));
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kOperator);
+  CHECK(o.cancel_note == "stall closed");
+  CHECK(o.tickets[0].status == TicketState::kCancelled);
+  CHECK(o.tickets[1].status == TicketState::kCancelled);
+  // Cancelled already (by anyone): a no-op that keeps the first reason.
+  r = d::OperatorCancel(o, "again", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+  r = d::CustomerCancel(o, "", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+  CHECK(o.cancel_reason == d::CancelReason::kOperator);
 }
 
 TEST_CASE("courier unassigned goes back to CONFIRMED - dispatch failure cancels NO_COURIER") {

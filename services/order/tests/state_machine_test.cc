@@ -19,11 +19,14 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       {{OrderState::kPlaced, OrderEvent::kConfirm}, OrderState::kConfirmed},
       {{OrderState::kPlaced, OrderEvent::kNoneAccepted}, OrderState::kCancelled},
       {{OrderState::kPlaced, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
+      {{OrderState::kPlaced, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
       {{OrderState::kPlaced, OrderEvent::kReservationExpired}, OrderState::kCancelled},
       {{OrderState::kConfirmed, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
+      {{OrderState::kConfirmed, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
       {{OrderState::kConfirmed, OrderEvent::kCourierAssigned}, OrderState::kCourierAssigned},
       {{OrderState::kConfirmed, OrderEvent::kDispatchFailed}, OrderState::kCancelled},
       {{OrderState::kCourierAssigned, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
+      {{OrderState::kCourierAssigned, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
       {{OrderState::kCourierAssigned, OrderEvent::kCourierUnassigned}, OrderState::kConfirmed},
       {{OrderState::kCourierAssigned, OrderEvent::kAllPickedUp}, OrderState::kPickedUp},
       {{OrderState::kCourierAssigned, OrderEvent::kDispatchFailed}, OrderState::kCancelled},
@@ -44,7 +47,7 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       }
     }
   }
-  CHECK(pairs == 6 * 9);
+  CHECK(pairs == 6 * 10);
 }
 
 TEST_CASE("order: final states accept nothing - cancel only before pickup") {
@@ -56,6 +59,7 @@ TEST_CASE("order: final states accept nothing - cancel only before pickup") {
   CHECK(d::IsFinal(OrderState::kCancelled));
   CHECK_FALSE(d::IsFinal(OrderState::kPickedUp));
   CHECK_FALSE(d::NextOrderState(OrderState::kPickedUp, OrderEvent::kCustomerCancel).has_value());
+  CHECK_FALSE(d::NextOrderState(OrderState::kPickedUp, OrderEvent::kOperatorCancel).has_value());
 }
 
 TEST_CASE("ticket: every state x event pair is either the SPEC transition or refused") {
@@ -119,6 +123,8 @@ TEST_CASE("names match the proto enum values") {
   for (TicketState s : d::kAllTicketStates)
     CHECK(d::ParseTicketState(d::Name(s)) == s);
   CHECK(d::ParseCancelReason("TRADER_TIMEOUT") == d::CancelReason::kTraderTimeout);
+  CHECK(d::Name(d::CancelReason::kOperator) == "OPERATOR");
+  CHECK(d::ParseCancelReason("OPERATOR") == d::CancelReason::kOperator);
   CHECK_FALSE(d::ParseOrderState("placed").has_value());
 }
 
