@@ -176,9 +176,15 @@ ServiceProcess::ServiceProcess(std::string binary_path, std::map<std::string, st
     argv.push_back(s.data());
   argv.push_back(nullptr);
 
-  // The log outlives the object (kept for post-mortems): /tmp/pasar-<binary>-XXXXXX.log.
-  std::string log_template =
-      "/tmp/pasar-" + std::filesystem::path(binary_).filename().string() + "-XXXXXX.log";
+  // The log outlives the object (kept for post-mortems): <dir>/<binary>-XXXXXX.log, where <dir>
+  // is PASAR_TEST_LOG_DIR (scripts/test: a folder of the build it empties before each run) or
+  // else $TMPDIR or /tmp.
+  const char* log_dir = std::getenv("PASAR_TEST_LOG_DIR");
+  if (log_dir == nullptr || *log_dir == '\0') log_dir = std::getenv("TMPDIR");
+  if (log_dir == nullptr || *log_dir == '\0') log_dir = "/tmp";
+  std::string log_template = (std::filesystem::path(log_dir) /
+                              (std::filesystem::path(binary_).filename().string() + "-XXXXXX.log"))
+                                 .string();
   const int log_fd = mkstemps(log_template.data(), 4);
   if (log_fd < 0) throw std::runtime_error("testkit: cannot create a log file");
   close(log_fd);
