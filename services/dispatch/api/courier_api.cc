@@ -80,8 +80,7 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
       fixes.clear();
       for (const v1::LocationFix& f : msg.fixes()) {
         // Fixes without a (valid) time or with negative accuracy/speed cannot be trusted:
-        // rejected. Times are put on the server's clock (ToServerTime), then positions and
-        // times are checked by CheckFix.
+        // rejected. LiveLocations puts times on the server's clock and checks the rest.
         if (!f.has_recorded_at() || !ValidTimestamp(f.recorded_at()) || !f.has_location() ||
             f.accuracy_meters() < 0 || f.speed_meters_per_second() < 0 ||
             !std::isfinite(f.accuracy_meters()) || !std::isfinite(f.speed_meters_per_second())) {
@@ -92,8 +91,7 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
                             TimeUtil::TimestampToMilliseconds(f.recorded_at())});
       }
       const int64_t now_ms = NowMs();
-      const LiveLocations::Counts counts = locations_.Report(
-          *courier_id, ToServerTime(fix_rules_, std::move(fixes), now_ms), now_ms);
+      const LiveLocations::Counts counts = locations_.Report(*courier_id, std::move(fixes), now_ms);
       accepted += counts.accepted;
       rejected += counts.rejected;
       if (ctx->IsCancelled() || rpc::ShuttingDown()) break;

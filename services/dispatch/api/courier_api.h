@@ -16,17 +16,13 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class CourierApi final : public v1::CourierService::Service {
  public:
-  // `fix_rules` are the rules `locations` checks fixes with (their skew bounds the clamp of
-  // fix times to the server's clock in ReportLocations).
   CourierApi(store::Store& store, const auth::Verifier& verifier, LiveLocations& locations,
-             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2),
-             FixRules fix_rules = FixRules{})
+             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
       : store_(store),
         verifier_(verifier),
         locations_(locations),
         hub_(hub),
-        watch_backstop_(watch_backstop),
-        fix_rules_(fix_rules) {}
+        watch_backstop_(watch_backstop) {}
 
   grpc::Status StartShift(grpc::ServerContext* ctx, const v1::StartShiftRequest* req,
                           v1::StartShiftResponse* resp) override;
@@ -54,7 +50,6 @@ class CourierApi final : public v1::CourierService::Service {
   LiveLocations& locations_;
   WatchHub& hub_;
   const absl::Duration watch_backstop_;
-  const FixRules fix_rules_;
 };
 
 }  // namespace pasar::dispatch::api

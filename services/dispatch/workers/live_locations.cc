@@ -34,8 +34,10 @@ void LiveLocations::Stop() {
   }
 }
 
-LiveLocations::Counts LiveLocations::Report(const std::string& courier_id,
-                                            const std::vector<Fix>& fixes, int64_t now_ms) {
+LiveLocations::Counts LiveLocations::Report(const std::string& courier_id, std::vector<Fix> fixes,
+                                            int64_t now_ms) {
+  // On the server's clock first: a phone with a fast clock must not look fresher than it is.
+  fixes = ToServerTime(rules_, std::move(fixes), now_ms);
   Counts counts;
   {
     std::unique_lock lock(index_mu_);

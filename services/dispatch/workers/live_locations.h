@@ -45,9 +45,10 @@ class LiveLocations final {
   void Start();
   void Stop();  // flushes what is pending and joins
 
-  // Validates and applies fixes (oldest first) of one courier; no I/O. A fix with the time of
+  // Validates and applies fixes (oldest first) of one courier; no I/O. Fixes ahead of `now_ms`
+  // (within the allowed skew) are first put at `now_ms` (ToServerTime). A fix with the time of
   // the courier's last fix is a duplicate: counted accepted, not applied.
-  Counts Report(const std::string& courier_id, const std::vector<Fix>& fixes, int64_t now_ms);
+  Counts Report(const std::string& courier_id, std::vector<Fix> fixes, int64_t now_ms);
   // Reads fixes persisted by any instance since the last refresh into the index.
   void Refresh();
   // Writes the fixes changed since the last flush (one statement).
