@@ -63,6 +63,9 @@ commands:
         operator subject is always "pasar-seed", as in pasar-sim, so both share a town).
   orders list [--market ID] [--status S,S] [--limit N]
   orders get ORDER_ID
+  orders cancel ORDER_ID [--reason TEXT]
+        cancel any order before pickup, as an operator (CANCEL_REASON_OPERATOR; the text is
+        kept as the order's cancel note)
   orders watch [--market ID] [--interval-ms MS]
         print every order change (polls ListOrders; see "limits" below)
   orders watch --id ORDER_ID --customer SUBJ
@@ -71,13 +74,17 @@ commands:
   couriers list [--market ID] [--state S]
   jobs list [--market ID] [--status S]
   jobs get JOB_ID
+  jobs unassign JOB_ID [--note TEXT]
+        take the courier off a job nothing of which was picked up (or withdraw its pending
+        offer); the job is matched again without them
 
 global options (before or after the command):
   --inventory ADDR   default $PASAR_INVENTORY_ADDR or 127.0.0.1:7101
   --order ADDR       default $PASAR_ORDER_ADDR or 127.0.0.1:7102
   --dispatch ADDR    default $PASAR_DISPATCH_ADDR or 127.0.0.1:7103
   --subject SUBJ     the operator's JWT subject (default "pasarctl")
-  --request-id ID    idempotency key of a create command (default: random)
+  --request-id ID    idempotency key of a create, cancel or unassign command (default:
+                     random; the same key again returns the first answer)
   --json             print lists as JSON lines instead of a table
   --timeout SECONDS  per call (default 10)
 Tokens are signed with $PASAR_JWT_SECRET ($PASAR_JWT_ISSUER, $PASAR_JWT_AUDIENCE).
@@ -369,8 +376,9 @@ class Ctl final {
     const std::string sub = pos.size() > 1 ? pos[1] : "";
     if (sub == "list") return OrdersList();
     if (sub == "get") return OrdersGet();
+    if (sub == "cancel") return OrdersCancel();
     if (sub == "watch") return flags_.Has("id") ? WatchOne() : WatchAll();
-    throw std::invalid_argument("orders: list, get or watch");
+    throw std::invalid_argument("orders: list, get, cancel or watch");
   }
 
   int Stats() {
@@ -461,7 +469,8 @@ class Ctl final {
       std::cout << Json(resp.job()) << "\n";
       return 0;
     }
-    if (sub != "list") throw std::invalid_argument("jobs: list or get");
+    if (sub == "unassign") return JobsUnassign();
+    if (sub != "list") throw std::invalid_argument("jobs: list, get or unassign");
     flags_.AllowOnly(With({"market", "status"}));
     dsp::ListJobsRequest req;
     req.set_market_id(flags_.Str("market"));
@@ -574,6 +583,26 @@ class Ctl final {
     return 0;
   }
 
+  // CancelOrder with the operator's token: the order service records CANCEL_REASON_OPERATOR.
+  int OrdersCancel() {
+    flags_.AllowOnly(With({"reason"}));
+    if (flags_.positional().size() < 3) {
+      throw std::invalid_argument("orders cancel ORDER_ID [--reason TEXT]");
+    }
+    ord::CancelOrderRequest req;
+    req.set_request_id(RequestId());
+    req.set_order_id(flags_.positional()[2]);
+    req.set_reason(flags_.Str("reason"));
+    ord::CancelOrderResponse resp;
+    // The service answers "order not found" without the id: name it for the operator.
+    Check(Call(
+              op_, [&](grpc::ClientContext* c) { return api_.orders().CancelOrder(c, req, &resp); },
+              options_),
+          "CancelOrder " + req.order_id());
+    std::cout << Json(resp.order()) << "\n";
+    return 0;
+  }
+
   // Polls ListOrders and prints each order whose version changed; runs until interrupted.
   int WatchAll() {
     flags_.AllowOnly(With({"market", "status", "interval-ms", "limit"}));
@@ -608,6 +637,28 @@ class Ctl final {
     const grpc::Status st = stream->Finish();
     pasar::town::Outcome out{st, pasar::town::ErrorReason(ctx, st), 1};
     Check(out, "WatchOrder");
+    return 0;
+  }
+
+  // UnassignCourier as the operator: the courier goes IDLE and is never offered this job again.
+  int JobsUnassign() {
+    flags_.AllowOnly(With({"note"}));
+    if (flags_.positional().size() < 3) {
+      throw std::invalid_argument("jobs unassign JOB_ID [--note TEXT]");
+    }
+    dsp::UnassignCourierRequest req;
+    req.set_request_id(RequestId());
+    req.set_job_id(flags_.positional()[2]);
+    req.set_note(flags_.Str("note"));
+    dsp::UnassignCourierResponse resp;
+    Check(Call(
+              op_,
+              [&](grpc::ClientContext* c) {
+                return api_.dispatch_ops().UnassignCourier(c, req, &resp);
+              },
+              options_),
+          "UnassignCourier " + req.job_id());  // named, as for CancelOrder
+    std::cout << Json(resp.job()) << "\n";
     return 0;
   }
 
