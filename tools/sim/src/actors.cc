@@ -197,6 +197,10 @@ void Trader::OnTicket(const ord::Ticket& ticket) {
     const int index = OrderIndex(world_, ticket.order_id());
     const TicketPlan plan = PlanTicket(world_.config, stall_, tolerance_percent_,
                                        IndexOrHash(index, ticket.order_id()), ticket);
+    if (plan.silent) {  // left for the order service's trader response timeout
+      ++world_.counters.tickets_unanswered;
+      return;
+    }
     scheduler_.At(seen_at + world_.clock.Real(plan.decide_after_sim_seconds),
                   [this, ticket, index] { Decide(ticket, index); });
   });

@@ -25,6 +25,7 @@ usage: pasar-sim --town FILE [options]
   --stalls-per-market N  --couriers-per-market N   play a smaller town
   --cancel-probability P --decline-probability P --reject-ticket-probability P
   --reject-line-probability P --adjust-weighed-probability P
+  --silent-ticket-probability P   a trader never answers a ticket (default 0.01)
   --ojek-speed-kmh V     courier speed in town time (default 25)
   --fix-seconds S        a courier reports a fix every S town seconds (default 1)
   --trader-timeout-seconds S   --dispatch-timeout-seconds S   market timers for the day
@@ -58,6 +59,7 @@ int Run(int argc, char** argv) {
                    "decline-probability",
                    "reject-ticket-probability",
                    "reject-line-probability",
+                   "silent-ticket-probability",
                    "adjust-weighed-probability",
                    "ojek-speed-kmh",
                    "fix-seconds",
@@ -88,6 +90,8 @@ int Run(int argc, char** argv) {
   c.reject_ticket_probability =
       flags.Double("reject-ticket-probability", c.reject_ticket_probability);
   c.reject_line_probability = flags.Double("reject-line-probability", c.reject_line_probability);
+  c.silent_ticket_probability =
+      flags.Double("silent-ticket-probability", c.silent_ticket_probability);
   c.adjust_weighed_probability =
       flags.Double("adjust-weighed-probability", c.adjust_weighed_probability);
   c.ojek_speed_kmh = flags.Double("ojek-speed-kmh", c.ojek_speed_kmh);

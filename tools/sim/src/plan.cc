@@ -162,6 +162,8 @@ TicketPlan PlanTicket(const SimConfig& config, const town::Stall& stall, int tol
   }
   if (!any_kept && !plan.lines.empty()) plan.lines.front() = LinePlan{};
   plan.prepare_sim_seconds = stall.preparation_minutes * 60.0 * rng.Uniform(0.5, 1.0);
+  // Drawn last, so that adding it left every other choice of a seeded day as it was.
+  plan.silent = rng.Chance(config.silent_ticket_probability);
   return plan;
 }
 

@@ -50,6 +50,7 @@ struct TicketPlan {
   bool reject_all = false;
   std::vector<LinePlan> lines;  // one per ticket line, in order; at least one not rejected
   double prepare_sim_seconds = 0;
+  bool silent = false;  // the trader never answers: the ticket expires at the market's timeout
 };
 
 // The trader of `stall` deciding ticket `ticket` of customer `order_index`'s order. Weighed

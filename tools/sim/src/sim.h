@@ -26,6 +26,7 @@ struct SimConfig {
   double cancel_probability = 0.06;  // a customer cancels after a while
   double reject_ticket_probability = 0.04;   // a trader rejects a whole ticket
   double reject_line_probability = 0.04;     // … or one line of a multi-line ticket
+  double silent_ticket_probability = 0.01;   // a trader never answers a ticket (it expires)
   double adjust_weighed_probability = 0.5;   // a weighed line's total is adjusted
   double decline_probability = 0.15;         // a courier declines an offer
   double ojek_speed_kmh = 25;                // in simulated time
@@ -75,6 +76,8 @@ struct SimReport {
   int64_t fixes_sent = 0;
 
   int64_t tickets = 0, tickets_rejected = 0, lines_rejected = 0, weighed_adjusted = 0;
+  int64_t tickets_unanswered = 0;  // tickets the simulated traders left unanswered
+  int64_t tickets_expired = 0;     // tickets the order service expired (trader response timeout)
 
   bool all_terminal = false;
   bool stock_conserved = false;

@@ -334,6 +334,9 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     if (o.has_courier() || o.status() == ord::ORDER_STATUS_DELIVERED) ++r.assigned;
     if (o.status() == ord::ORDER_STATUS_DELIVERED) ++r.delivered;
     if (o.status() == ord::ORDER_STATUS_CANCELLED) ++r.cancelled[ReasonName(o.cancel_reason())];
+    for (const ord::Ticket& t : o.tickets()) {
+      if (t.status() == ord::TICKET_STATUS_EXPIRED) ++r.tickets_expired;
+    }
   }
 }
 
@@ -451,6 +454,7 @@ SimReport RunSimulation(const SimConfig& config) {
   report.tickets_rejected = world.counters.tickets_rejected;
   report.lines_rejected = world.counters.lines_rejected;
   report.weighed_adjusted = world.counters.weighed_adjusted;
+  report.tickets_unanswered = world.counters.tickets_unanswered;
   report.offers_seen = world.counters.offers_seen;
   report.offers_declined = world.counters.offers_declined;
   report.fixes_sent = world.counters.fixes_sent;
@@ -534,7 +538,9 @@ std::string ReportJson(const SimReport& r) {
        {{"tickets", r.tickets},
         {"tickets_rejected", r.tickets_rejected},
         {"lines_rejected", r.lines_rejected},
-        {"weighed_adjusted", r.weighed_adjusted}}},
+        {"weighed_adjusted", r.weighed_adjusted},
+        {"tickets_unanswered", r.tickets_unanswered},
+        {"tickets_expired", r.tickets_expired}}},
       {"invariants",
        {{"all_terminal", r.all_terminal},
         {"stock_conserved", r.stock_conserved},
@@ -561,7 +567,8 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       "Orders:    %d customers, %d placed (carts %s; refused: %s), %d confirmed, %d got a courier, "
       "%d delivered, %d cancelled (%s)\n"
       "Customers: %d asked to cancel, %d too late (already picked up)\n"
-      "Traders:   %d tickets, %d rejected whole, %d lines rejected, %d weighed lines adjusted\n"
+      "Traders:   %d tickets, %d rejected whole, %d lines rejected, %d weighed lines adjusted, "
+      "%d left unanswered (%d expired)\n"
       "Couriers:  %d, utilisation %.0f%%, %.2f offers per assignment, %d declined, %d fixes sent\n"
       "Latency:   place p50 %.0f ms p99 %.0f ms | confirm->courier p50 %.0f ms p99 %.0f ms | "
       "place->delivered p50 %.1f s\n"
@@ -570,10 +577,11 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       r.seed, r.minutes, r.speedup, r.minutes * r.speedup, r.run_id, r.wall_seconds, r.arrivals,
       r.placed, r.carts_digest, list(r.refused), r.confirmed, r.assigned, r.delivered, cancelled,
       list(r.cancelled), r.cancel_requests, r.cancel_too_late, r.tickets, r.tickets_rejected,
-      r.lines_rejected, r.weighed_adjusted, r.couriers, r.utilisation * 100,
-      r.offers_per_assignment, r.offers_declined, r.fixes_sent, r.place_ms.p50, r.place_ms.p99,
-      r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000, yes(r.all_terminal),
-      yes(r.stock_conserved), yes(r.ledger_balanced), yes(r.no_double_assignment));
+      r.lines_rejected, r.weighed_adjusted, r.tickets_unanswered, r.tickets_expired, r.couriers,
+      r.utilisation * 100, r.offers_per_assignment, r.offers_declined, r.fixes_sent, r.place_ms.p50,
+      r.place_ms.p99, r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000,
+      yes(r.all_terminal), yes(r.stock_conserved), yes(r.ledger_balanced),
+      yes(r.no_double_assignment));
   for (const auto& [what, example] : r.problems)
     out << "  " << what << ": " << example << "\n";
 }

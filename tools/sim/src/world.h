@@ -76,6 +76,7 @@ class Handover final {
 struct Counters {
   std::atomic<int64_t> arrivals{0}, placed{0}, cancel_requests{0}, cancel_too_late{0};
   std::atomic<int64_t> tickets{0}, tickets_rejected{0}, lines_rejected{0}, weighed_adjusted{0};
+  std::atomic<int64_t> tickets_unanswered{0};
   std::atomic<int64_t> offers_seen{0}, offers_declined{0}, fixes_sent{0};
   absl::Mutex mu;
   std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);

@@ -41,6 +41,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   c.orders_per_minute = 40;
   c.cancel_probability = 0.15;
   c.reject_ticket_probability = 0.1;
+  c.silent_ticket_probability = 0.2;  // tickets left to the trader response timeout
   c.trader_response_timeout_seconds = 30;
   c.dispatch_timeout_seconds = 60;
   c.drain_timeout = absl::Seconds(100);
@@ -70,4 +71,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   }
   CHECK(r.delivered + cancelled == r.placed);
   CHECK(r.offers_per_assignment >= 1.0);
+  // Unanswered tickets expire through the order service's persisted deadline.
+  CHECK(r.tickets_unanswered >= 1);
+  CHECK(r.tickets_expired >= 1);
 }

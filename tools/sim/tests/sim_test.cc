@@ -144,6 +144,39 @@ TEST_CASE("traders adjust weighed lines strictly within tolerance and never reje
   CHECK(rejected > 100);
 }
 
+TEST_CASE("silent traders are drawn last: every other choice of a seeded day stays the same") {
+  const town::Town& t = Lumajang();
+  sim::SimConfig never = Config(11), often = Config(11);
+  never.silent_ticket_probability = 0;
+  often.silent_ticket_probability = 0.3;
+  pasar::order::v1::Ticket ticket;
+  for (int i = 0; i < 2; ++i) {
+    auto* l = ticket.add_lines();
+    l->set_product_id("p" + std::to_string(i));
+    l->set_weighed(i == 0);
+    l->set_ordered_quantity(2);
+    l->set_price_idr(12000);
+  }
+  int silent = 0;
+  for (int index = 0; index < 1000; ++index) {
+    const sim::TicketPlan a = sim::PlanTicket(never, t.stalls[1], 10, index, ticket);
+    const sim::TicketPlan b = sim::PlanTicket(often, t.stalls[1], 10, index, ticket);
+    REQUIRE_FALSE(a.silent);
+    silent += b.silent ? 1 : 0;
+    REQUIRE(a.decide_after_sim_seconds == b.decide_after_sim_seconds);
+    REQUIRE(a.reject_all == b.reject_all);
+    REQUIRE(a.prepare_sim_seconds == b.prepare_sim_seconds);
+    REQUIRE(a.lines.size() == b.lines.size());
+    for (size_t i = 0; i < a.lines.size(); ++i) {
+      REQUIRE(a.lines[i].kind == b.lines[i].kind);
+      REQUIRE(a.lines[i].line_total_idr == b.lines[i].line_total_idr);
+    }
+  }
+  // About 30% of 1,000 (binomial: 300 ± 14.5 for one standard deviation).
+  CHECK(silent > 220);
+  CHECK(silent < 380);
+}
+
 TEST_CASE("the scheduler runs due tasks in time order and drops the rest on stop") {
   // One worker: with more, two tasks that are both due by the time a worker wakes (a loaded
   // machine) start in time order but may finish, and record themselves, in either order.
