@@ -42,11 +42,11 @@ class Watcher final {
     thread_.join();
     reader_->Finish();
   }
-  // The first message (from index `from`) satisfying pred, waiting up to 10 s.
+  // The first message (from index `from`) satisfying pred, waiting up to 30 s.
   template <class Pred>
   std::optional<v1::WatchOffersResponse> Wait(
       Pred&& pred, std::size_t from = 0,
-      std::chrono::milliseconds timeout = std::chrono::seconds(10)) {
+      std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
     std::optional<v1::WatchOffersResponse> found;
     Eventually(
         [&] {
@@ -389,7 +389,9 @@ TEST_CASE("last fixes are persisted in batches and survive a restart", "[e2e]") 
 }
 
 TEST_CASE("a decline and a timeout move the job on to other couriers", "[e2e]") {
-  Fixture f;
+  // One countdown for every offer: long enough that A's decline and the checks made while C's
+  // offer is pending win against it on a loaded machine, short enough that B's lapse is quick.
+  Fixture f(std::map<std::string, std::string>{{"PASAR_OFFER_TIMEOUT_MS", "8000"}});
   Client& c = *f.client;
   const Courier a = f.OnShift("A", 500'000, 300);
   const Courier b = f.OnShift("B", 500'000, 1000);
@@ -426,7 +428,8 @@ TEST_CASE("a decline and a timeout move the job on to other couriers", "[e2e]") 
 }
 
 TEST_CASE("three offer timeouts in a row take a courier off duty", "[e2e]") {
-  Fixture f;
+  // Nothing answers the offers: a short countdown only makes them lapse sooner.
+  Fixture f(std::map<std::string, std::string>{{"PASAR_OFFER_TIMEOUT_MS", "1500"}});
   Client& c = *f.client;
   const Courier lazy = f.OnShift("Lazy", 500'000, 300);
   Watcher watch(c, lazy);
@@ -438,7 +441,7 @@ TEST_CASE("three offer timeouts in a row take a courier off duty", "[e2e]") {
   }
   REQUIRE(
       Eventually([&] { return Current(c, lazy).courier().state() == v1::COURIER_STATE_OFF_DUTY; },
-                 std::chrono::seconds(20)));
+                 std::chrono::seconds(60)));
   REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, lazy.id).Int(0, 0) == 3);
   // The courier is told: the first two offers expired, the third took them off duty.
   const auto off = watch.Wait([](const auto& m) {
@@ -599,12 +602,13 @@ TEST_CASE("a silent assigned courier is released and the job matched again", "[e
 }
 
 TEST_CASE("a courier released after the dispatch deadline: the job gets a new window", "[e2e]") {
-  // Released 6 s after the assignment, hence after the 5 s deadline of the order.
-  Fixture f(std::map<std::string, std::string>{{"PASAR_STALE_ASSIGNED_MS", "6000"}});
+  // Released 11 s after the assignment, hence after the 10 s deadline of the order. The offer
+  // must be made and accepted within that deadline (and the new window's), so it is not short.
+  Fixture f(std::map<std::string, std::string>{{"PASAR_STALE_ASSIGNED_MS", "11000"}});
   Client& c = *f.client;
   const Courier silent = f.OnShift("Silent", 500'000, 200);
   Order order = f.NewOrder();
-  order.dispatch_timeout_seconds = 5;
+  order.dispatch_timeout_seconds = 10;
   PublishConfirmed(f.redis, order);
   const v1::Offer offer = WaitOffer(c, silent);
   REQUIRE(offer.job().id() == order.order_id);
@@ -679,6 +683,8 @@ TEST_CASE("an operator unassigns a courier: the job is matched again without the
   REQUIRE(Unassign(c, order.order_id, &replayed, key).status.ok());
   REQUIRE(replayed.SerializeAsString() == unassigned.SerializeAsString());
 
+  // The event leaves through the outbox relay, after the answer: wait for it.
+  REQUIRE(Eventually([&] { return !EventsOfType(f.redis, "CourierUnassigned").empty(); }));
   const auto events = EventsOfType(f.redis, "CourierUnassigned");
   REQUIRE(events.size() == 1);
   REQUIRE(events.front().courier_unassigned().courier_id() == first.id);
@@ -838,10 +844,13 @@ TEST_CASE("a job nobody takes before its dispatch deadline fails", "[e2e]") {
 TEST_CASE("one matcher per market, and another instance takes over when it dies", "[e2e]") {
   // Watchers re-read only on live hints here (the backstop is a minute), so the offer reaching
   // the watcher on the instance that did not make it proves the cross-instance fan-out.
-  const std::map<std::string, std::string> slow_backstop{{"PASAR_WATCH_BACKSTOP_MS", "60000"}};
-  Fixture f(slow_backstop);
+  // The lease outlives a slow window on a loaded machine (a lapse would let the other instance
+  // match the market too); the survivor takes over once it expires after the kill.
+  const std::map<std::string, std::string> settings{{"PASAR_WATCH_BACKSTOP_MS", "60000"},
+                                                    {"PASAR_MATCHER_LEASE_MS", "6000"}};
+  Fixture f(settings);
   testkit::ServiceProcess second(testkit::BinaryPath("pasar-dispatch"),
-                                 DispatchEnv(f.db, f.prefix, slow_backstop));
+                                 DispatchEnv(f.db, f.prefix, settings));
   Client c2(second.address());
   std::vector<Courier> couriers;
   for (int i = 0; i < 4; ++i)
@@ -881,8 +890,9 @@ TEST_CASE("one matcher per market, and another instance takes over when it dies"
 
   const Order late = f.NewOrder();
   PublishConfirmed(f.redis, late);
-  REQUIRE(Eventually(
-      [&] { return GetJob(survivor, late.order_id).status() == v1::JOB_STATUS_OFFERED; }));
+  REQUIRE(
+      Eventually([&] { return GetJob(survivor, late.order_id).status() == v1::JOB_STATUS_OFFERED; },
+                 std::chrono::seconds(60)));
   const pg::Result late_makers = pg::Exec(*f.pool, kMakersOfJob, late.order_id);
   REQUIRE(late_makers.size() == 1);
   REQUIRE(late_makers.Str(0, 0) != holder);
