@@ -35,9 +35,10 @@ inline std::string Token(auth::Role role, const std::string& subject,
   return auth::Mint(Jwt(), {subject, role, std::move(stalls)});
 }
 
-// A client context with a token and a 10 s deadline.
+// A client context with a token and a 30 s deadline (generous: a loaded CI machine is slow, and
+// the deadline only bounds a call that would fail anyway).
 inline std::unique_ptr<grpc::ClientContext> Ctx(
-    const std::string& token, std::chrono::seconds timeout = std::chrono::seconds(10)) {
+    const std::string& token, std::chrono::seconds timeout = std::chrono::seconds(30)) {
   auto ctx = std::make_unique<grpc::ClientContext>();
   if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
   ctx->set_deadline(std::chrono::system_clock::now() + timeout);
@@ -51,7 +52,8 @@ inline std::string Reason(const grpc::ClientContext& ctx) {
 }
 
 // Environment of one pasar-order process on `db`: testkit's common settings plus order's own
-// (extra settings override both).
+// (extra settings override both). Calls to inventory get far longer than production's 3 s: on
+// a loaded machine a slow answer must not turn into a refused PlaceOrder.
 inline std::map<std::string, std::string> OrderEnv(const testkit::TempDatabase& db,
                                                    const std::string& prefix,
                                                    const std::string& inventory_addr,
@@ -63,6 +65,8 @@ inline std::map<std::string, std::string> OrderEnv(const testkit::TempDatabase& 
       {"PASAR_WATCH_BACKSTOP_MS", "500"},
       {"PASAR_PG_POOL_SIZE", "24"},
       {"PASAR_CONSUMER_CLAIM_IDLE_MS", "500"},
+      {"PASAR_RESERVE_DEADLINE_MS", "20000"},
+      {"PASAR_COMPENSATION_DEADLINE_MS", "20000"},
   });
   return testkit::ServiceEnv(db, prefix, kSecret, std::move(extra));
 }
@@ -84,9 +88,11 @@ inline void PublishDispatchEvent(redis::Client& redis, const events::v1::Envelop
                           e.SerializeAsString());
 }
 
-// Polls `done` every 50 ms until it is true or `timeout` passes; returns its last value.
+// Polls `done` every 50 ms until it is true or `timeout` passes; returns its last value. The
+// bound only matters when the test fails: it is wide enough for a loaded machine running
+// sanitizers.
 template <class F>
-bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::seconds(15)) {
+bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
   const auto until = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < until) {
     if (done()) return true;

@@ -377,13 +377,17 @@ TEST_CASE("WatchOrder on one instance sees every change made through another onc
   v1::WatchOrderRequest req;
   req.set_order_id(o.id);
   auto stream = env.client.orders->WatchOrder(ctx.get(), req);
+  // The first message is the order as the stream found it; the stream is watching from then on,
+  // so the changes start only once it has arrived (a change made earlier would be skipped).
   std::vector<v1::Order> received;
+  v1::WatchOrderResponse first;
+  REQUIRE(stream->Read(&first));
+  received.push_back(first.order());
   std::thread reader([&] {
     v1::WatchOrderResponse msg;
     while (stream->Read(&msg))
       received.push_back(msg.order());
   });
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
 
   // Changes through the other instance and through dispatch events.
   for (const auto& t : o.tickets) {
@@ -429,13 +433,18 @@ TEST_CASE("WatchTickets delivers a new ticket live then its changes") {
   // A backstop far beyond the stream's deadline: only the live hints can deliver in time.
   Env env(std::map<std::string, std::string>{{"PASAR_WATCH_BACKSTOP_MS", "60000"}});
   const std::string stall = RandomUuid();
+  // An open ticket from before the stream: its initial message shows the stream is live, so
+  // the ticket seeded after it can only come as a live change.
+  const domain::Order earlier = SeedOrder(env.pool, "c0", {{.stall_id = stall}});
   auto ctx = Ctx(Token(Role::kTrader, "t", {stall}), std::chrono::seconds(30));
   v1::WatchTicketsRequest req;
   auto stream = env.client.tickets->WatchTickets(ctx.get(), req);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  v1::WatchTicketsResponse msg;
+  REQUIRE(stream->Read(&msg));
+  CHECK(msg.initial());
+  CHECK(msg.ticket().id() == earlier.tickets[0].id);
   const domain::Order o = SeedOrder(env.pool, "c1", {{.stall_id = stall}, {}});
 
-  v1::WatchTicketsResponse msg;
   REQUIRE(stream->Read(&msg));
   CHECK_FALSE(msg.initial());
   CHECK(msg.ticket().id() == o.tickets[0].id);

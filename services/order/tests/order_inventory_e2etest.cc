@@ -250,8 +250,10 @@ TEST_CASE("PlaceOrder reserves stock - traders accept - CONFIRMED - inventory co
                 .error_message() == "");
     CHECK(resp.reservation().state() == inv::RESERVATION_STATE_HELD);
     for (const v1::Ticket& t : placed.tickets()) {
-      CHECK(resp.reservation().expires_at().seconds() >=
-            t.decide_by().seconds() + 5 * 60 - 2);  // less the time the call itself took
+      // Less the time between inventory's clock reading and the order service's (the rest of
+      // the reservation, the reply, whole seconds), however slow the machine: far less than
+      // the margin, or than the configured 10 s a hold without it would have.
+      CHECK(resp.reservation().expires_at().seconds() >= t.decide_by().seconds() + 5 * 60 - 30);
     }
   }
 
@@ -441,13 +443,18 @@ TEST_CASE("WatchTickets on one instance delivers a ticket placed through another
                                   OrderEnv(env.order_db, env.prefix, env.inventory.address(),
                                            {{"PASAR_WATCH_BACKSTOP_MS", "60000"}}));
   OrderClient trader_client(watched.address());
+  // An open ticket from before the stream: its initial message shows the stream is live, so
+  // the ticket placed after it can only come as a live change.
+  const v1::Order earlier = env.Place("fay", env.Cart("earlier"));
   auto ctx = Ctx(env.TraderToken(1), std::chrono::seconds(30));
   v1::WatchTicketsRequest req;
   auto stream = trader_client.tickets->WatchTickets(ctx.get(), req);
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  v1::WatchTicketsResponse msg;
+  REQUIRE(stream->Read(&msg));
+  CHECK(msg.initial());
+  CHECK(msg.order().order_id() == earlier.id());
 
   const v1::Order placed = env.Place("fay", env.Cart("watched"));  // through env.order
-  v1::WatchTicketsResponse msg;
   REQUIRE(stream->Read(&msg));
   CHECK_FALSE(msg.initial());
   CHECK(msg.order().order_id() == placed.id());
@@ -462,12 +469,13 @@ TEST_CASE("WatchTickets on one instance delivers a ticket placed through another
 
 TEST_CASE("a ReserveStock whose outcome PlaceOrder never learns leaves no hold behind") {
   Env env;
-  // A second pasar-order on the same database that gives up on inventory after 50 ms, while its
+  // A second pasar-order on the same database that gives up on inventory after 2 s, while its
   // compensation may wait long. Markets are cached for a minute: once warmed up, ReserveStock is
-  // the only call to inventory in PlaceOrder, so it is the one that times out.
+  // the only call to inventory in PlaceOrder, so it is the one that times out (it waits on the
+  // test's lock however long its deadline; 2 s leaves the warm-up calls time on a slow machine).
   testkit::ServiceProcess impatient(testkit::BinaryPath("pasar-order"),
                                     OrderEnv(env.order_db, env.prefix, env.inventory.address(),
-                                             {{"PASAR_RESERVE_DEADLINE_MS", "50"},
+                                             {{"PASAR_RESERVE_DEADLINE_MS", "2000"},
                                               {"PASAR_COMPENSATION_DEADLINE_MS", "30000"},
                                               {"PASAR_MARKET_CACHE_MS", "60000"}}));
   OrderClient client(impatient.address());
