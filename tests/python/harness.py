@@ -228,7 +228,7 @@ class ServiceProcess:
     """A real service binary with `env`; its stdout+stderr go to a log file, and the gRPC
     address comes from its JSON line {"msg":"listening",...,"grpc":"host:port"}."""
 
-    START_TIMEOUT_SECONDS = 30
+    START_TIMEOUT_SECONDS = 60  # as testkit: a sanitizer build on a busy machine starts slowly
 
     def __init__(self, name, binary, env, log_dir):
         check(os.access(binary, os.X_OK), f"{name}: binary {binary} is missing or not executable")

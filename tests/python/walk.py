@@ -42,7 +42,7 @@ COURIER_LAT, COURIER_LNG = -8.1350, 113.2260  # ~250 m from the market
 COURIER_CASH_IDR = 500_000
 WAIT_STATE_SECONDS = 30   # an order/ticket change after an action
 WAIT_OFFER_SECONDS = 60   # matching windows, relays and hints included
-CALL_TIMEOUT_SECONDS = 10  # every unary call
+CALL_TIMEOUT_SECONDS = 30  # every unary call (generous: CI runs sanitizer builds on a busy machine)
 
 
 def rid(label):
@@ -139,9 +139,9 @@ class Walk:
         ch_dis = grpc.insecure_channel(dispatch.address)
         for name, ch in (("inventory", ch_inv), ("order", ch_ord), ("dispatch", ch_dis)):
             try:
-                grpc.channel_ready_future(ch).result(timeout=10)
+                grpc.channel_ready_future(ch).result(timeout=30)
             except grpc.FutureTimeoutError as e:
-                raise WalkFailure(f"{name}: gRPC channel not ready within 10s") from e
+                raise WalkFailure(f"{name}: gRPC channel not ready within 30s") from e
         self.catalog = m.inventory_grpc.CatalogServiceStub(ch_inv)
         self.stalls_api = m.inventory_grpc.StallServiceStub(ch_inv)
         self.admin = m.inventory_grpc.MarketAdminServiceStub(ch_inv)
@@ -703,7 +703,8 @@ class Walk:
         wait_job("JOB_STATUS_DELIVERED")
         delivered = wait_order("ORDER_STATUS_DELIVERED")
         check(delivered.HasField("delivered_at"), "delivered_at is set")
-        check(order_watch.wait_finished(10), "WatchOrder ends after the final status")
+        check(order_watch.wait_finished(WAIT_STATE_SECONDS),
+              "WatchOrder ends after the final status")
         if order_watch.error is not None:
             raise WalkFailure(f"WatchOrder ended with {order_watch.error.code().name}: "
                               f"{order_watch.error.details()}")
@@ -763,7 +764,7 @@ class Walk:
         check_eq(dp.CourierState.Name(ended.state), "COURIER_STATE_OFF_DUTY",
                  "courier after EndShift")
         self.location_stop.set()
-        report = self.location_future.result(timeout=10)
+        report = self.location_future.result(timeout=30)
         check(report.accepted > 0 and report.rejected == 0,
               f"every location fix accepted: {report}")
         say("courier", f"ended shift; {report.accepted} location fixes accepted, "

@@ -19,9 +19,11 @@ void RestartRedis() {
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
+// Polls `f` for up to 30 s (only a failing test waits that long: reconnecting after the restart
+// on a loaded machine may take a while).
 template <class F>
 bool Eventually(F&& f) {
-  for (int i = 0; i < 300; ++i) {
+  for (int i = 0; i < 1500; ++i) {
     if (f()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
@@ -62,8 +64,10 @@ TEST_CASE("client, group reader and subscriber recover after a Redis restart") {
   // The stream and its group were lost with the data; the reader creates the group again.
   const std::string id = client.XAdd(stream, {{"n", "after"}});
   std::vector<Entry> after;
-  for (int i = 0; i < 50 && after.empty(); ++i)
+  REQUIRE(Eventually([&] {
     after = reader.Next();
+    return !after.empty();
+  }));
   REQUIRE(after.size() == 1);
   CHECK(after[0].id == id);
   CHECK(*after[0].Field("n") == "after");

@@ -29,7 +29,9 @@ extern char** environ;
 namespace pasar::testkit {
 namespace {
 
-constexpr absl::Duration kListeningWait = absl::Seconds(30);
+// Generous: a sanitizer build starting (and migrating a fresh database) on a loaded CI machine
+// is slow, and only a service that fails to start waits it out.
+constexpr absl::Duration kListeningWait = absl::Seconds(60);
 constexpr absl::Duration kTerminateWait = absl::Seconds(10);
 
 std::string RandomHex(int bytes) {

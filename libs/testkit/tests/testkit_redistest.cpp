@@ -48,7 +48,7 @@ TEST_CASE("PublishAsRelay writes the entry and the live hint as the relay does")
                                  hints.emplace_back(channel, message);
                                  cv.notify_all();
                                });
-  for (int i = 0; i < 200 && !sub.subscribed(); ++i)
+  for (int i = 0; i < 1500 && !sub.subscribed(); ++i)  // up to 15 s
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   REQUIRE(sub.subscribed());
 
@@ -78,7 +78,7 @@ TEST_CASE("PublishAsRelay writes the entry and the live hint as the relay does")
   CHECK(redis.Command({"EXISTS", "events.order"}).integer() == 0);
 
   std::unique_lock lock(mu);
-  REQUIRE(cv.wait_for(lock, std::chrono::seconds(10), [&] { return hints.size() >= 2; }));
+  REQUIRE(cv.wait_for(lock, std::chrono::seconds(30), [&] { return hints.size() >= 2; }));
   CHECK(hints == std::vector<std::pair<std::string, std::string>>{
                      {config.Key("live.events.order"), "order-1 OrderConfirmed"},
                      {config.Key("live.events.order"), "order-2 OrderCancelled"}});

@@ -213,9 +213,13 @@ std::map<std::string, std::string> SlugIds(const std::string& json) {
   return ids;
 }
 
+// The order service's: inventory at `inventory`, and far longer for its calls there than
+// production's 3 s (on a loaded machine a slow answer must not turn into a refused PlaceOrder).
 std::map<std::string, std::string> OrderEnv(std::map<std::string, std::string> env,
                                             const std::string& inventory) {
   env["PASAR_INVENTORY_ADDR"] = inventory;
+  env["PASAR_RESERVE_DEADLINE_MS"] = "20000";
+  env["PASAR_COMPENSATION_DEADLINE_MS"] = "20000";
   return env;
 }
 
