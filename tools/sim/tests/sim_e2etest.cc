@@ -28,6 +28,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   testkit::ServiceProcess inventory(testkit::BinaryPath("pasar-inventory"), env);
   std::map<std::string, std::string> order_env = env;
   order_env["PASAR_INVENTORY_ADDR"] = inventory.address();
+  order_env["PASAR_RESERVE_DEADLINE_MS"] = "20000";  // a loaded machine is not a refusal
   testkit::ServiceProcess order(testkit::BinaryPath("pasar-order"), order_env);
   testkit::ServiceProcess dispatch(testkit::BinaryPath("pasar-dispatch"), env);
 
