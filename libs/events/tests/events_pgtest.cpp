@@ -14,6 +14,7 @@
 #include "pasar/pg/migrate.h"
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
+#include "pasar/testkit/eventually.h"
 #include "pasar/testkit/testkit.h"
 
 namespace pasar::events {
@@ -112,15 +113,7 @@ Handler RecordEffect() {
   };
 }
 
-// Polls `f` every 20 ms, at most `rounds` times (a bounded wait, not a timing assertion).
-template <class F>
-bool Eventually(F&& f, int rounds = 1500) {
-  for (int i = 0; i < rounds; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
+using pasar::testkit::Eventually;
 
 }  // namespace
 
@@ -223,7 +216,7 @@ TEST_CASE("a duplicate delivery is applied once") {
         const Consumer::Stats s = consumer.stats();
         return s.applied + s.duplicates >= 3;
       },
-      200));
+      std::chrono::seconds(15)));
   const Consumer::Stats s = consumer.stats();
   CHECK(s.applied == 2);
   CHECK(s.duplicates == 1);
@@ -250,7 +243,7 @@ TEST_CASE("a failing handler changes nothing, is retried, then dead-lettered") {
         consumer.RunOnce();
         return consumer.stats().dead_lettered == 1;
       },
-      500));
+      std::chrono::seconds(30)));
   const Consumer::Stats s = consumer.stats();
   CHECK(s.applied == 0);
   CHECK(s.failures == 3);  // max_deliveries
@@ -299,7 +292,7 @@ TEST_CASE("a failing handler in a batch rolls back only its entry while the othe
         consumer.RunOnce();
         return consumer.stats().applied == 4;
       },
-      200));
+      std::chrono::seconds(15)));
   s = consumer.stats();
   CHECK(s.duplicates == 0);
   CHECK(s.dead_lettered == 0);
@@ -328,7 +321,7 @@ TEST_CASE("a handler that finishes the transaction fails the batch, which is red
         consumer.RunOnce();
         return consumer.stats().applied == 2;
       },
-      200));
+      std::chrono::seconds(15)));
   CHECK(f.Count(kCountEffects) == 2);
   CHECK(pg::Exec(f.pool, kCountConsumed, std::string("tester")).Int(0, 0) == 2);
 }
@@ -416,7 +409,7 @@ TEST_CASE("a batch mixing listed and other types applies only the listed ones") 
         consumer.RunOnce();
         return consumer.stats().dead_lettered == 1;
       },
-      500));
+      std::chrono::seconds(30)));
   CHECK(consumer.stats().skipped == 2);
   CHECK(f.redis.Command({"XLEN", stream + ".dead"}).integer() == 1);
   CHECK(f.redis.Command({"XPENDING", stream, "tester"}).at(0).integer() == 0);

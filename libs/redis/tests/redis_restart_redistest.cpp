@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "pasar/redis/redis.h"
+#include "pasar/testkit/eventually.h"
 #include "pasar/testkit/testkit.h"
 
 namespace pasar::redis {
@@ -19,16 +20,9 @@ void RestartRedis() {
   REQUIRE(std::system(cmd.c_str()) == 0);
 }
 
-// Polls `f` for up to 30 s (only a failing test waits that long: reconnecting after the restart
-// on a loaded machine may take a while).
-template <class F>
-bool Eventually(F&& f) {
-  for (int i = 0; i < 1500; ++i) {
-    if (f()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return false;
-}
+// Up to 30 s: only a failing test waits that long (reconnecting after the restart on a loaded
+// machine may take a while).
+using pasar::testkit::Eventually;
 
 }  // namespace
 

@@ -22,6 +22,7 @@
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/status.h"
+#include "pasar/testkit/eventually.h"
 #include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 
@@ -82,17 +83,7 @@ inline common::v1::LatLng North(double meters) {
   return p;
 }
 
-// Polls `done` every 50 ms until true or `timeout`; returns its last value. The bound only
-// matters when the test fails: it is wide enough for a loaded machine running sanitizers.
-template <class F>
-bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
+using testkit::Eventually;
 
 // testkit's common settings plus short timers for tests; `extra` overrides both. Offers wait a
 // minute for an answer: a test that accepts or declines must win against the countdown however

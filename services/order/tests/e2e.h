@@ -17,6 +17,7 @@
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/status.h"
+#include "pasar/testkit/eventually.h"
 #include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 
@@ -88,17 +89,6 @@ inline void PublishDispatchEvent(redis::Client& redis, const events::v1::Envelop
                           e.SerializeAsString());
 }
 
-// Polls `done` every 50 ms until it is true or `timeout` passes; returns its last value. The
-// bound only matters when the test fails: it is wide enough for a loaded machine running
-// sanitizers.
-template <class F>
-bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
+using testkit::Eventually;
 
 }  // namespace pasar::order::testing

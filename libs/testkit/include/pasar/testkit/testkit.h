@@ -10,7 +10,8 @@
 //
 // Differences from plan/lib-api.md (additions only): TempDatabase::name(); ServiceProcess takes
 // optional command-line arguments, and has port(), pid(), log_path(), Log(), exit_status();
-// ServiceEnv(); PublishAsRelay() (in pasar/testkit/relay.h).
+// ServiceEnv(); PublishAsRelay() (in pasar/testkit/relay.h); Eventually() (in
+// pasar/testkit/eventually.h).
 #pragma once
 
 #include <sys/types.h>
