@@ -14,6 +14,8 @@ using auth::Role;
 
 constexpr pg::Query kOffersOfCourier{"t_offers_of_courier",
                                      "SELECT count(*) FROM offers WHERE courier_id = $1::uuid"};
+constexpr pg::Query kOfferFate{
+    "t_offer_fate", "SELECT status, coalesce(withdraw_reason, '') FROM offers WHERE id = $1::uuid"};
 constexpr pg::Query kMakersOfJob{"t_makers_of_job", "SELECT made_by FROM offers WHERE job_id = $1"};
 constexpr pg::Query kAllMakers{"t_all_makers", "SELECT DISTINCT made_by FROM offers"};
 constexpr pg::Query kPersistedFixes{"t_persisted_fixes", "SELECT count(*) FROM courier_locations"};
@@ -715,6 +717,86 @@ TEST_CASE("an operator unassigns a courier: the job is matched again without the
   REQUIRE(refused.status.error_code() == grpc::FAILED_PRECONDITION);
   REQUIRE(refused.reason == "INVALID_TRANSITION");
   REQUIRE(GetJob(c, order.order_id).courier_id() == backup.id);
+}
+
+TEST_CASE("an operator unassigns a pending offer: withdrawn, and the job goes to another courier",
+          "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier first = f.OnShift("First", 500'000, 200);
+  Watcher watch(c, first);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  const auto offered = watch.Wait([](const auto& m) { return m.has_offer(); });
+  REQUIRE(offered);
+  const v1::Offer offer = offered->offer();
+  REQUIRE(offer.job().id() == order.order_id);
+  REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_OFFERED);
+
+  const std::string key = NewId();
+  v1::UnassignCourierResponse unassigned;
+  REQUIRE(Unassign(c, order.order_id, &unassigned, key).status.ok());
+  REQUIRE(unassigned.job().status() == v1::JOB_STATUS_PENDING);
+  REQUIRE(unassigned.job().courier_id().empty());
+  REQUIRE(unassigned.job().dispatch_deadline() > offer.job().dispatch_deadline());
+  // Withdrawn by the operator, not left to expire.
+  const pg::Result fate = pg::Exec(*f.pool, kOfferFate, offer.offer_id());
+  REQUIRE(fate.Str(0, 0) == "WITHDRAWN");
+  REQUIRE(fate.Str(0, 1) == "OPERATOR");
+  // Nobody else is on shift and the first courier is excluded: the job stays PENDING, which a
+  // new request cannot unassign.
+  v1::UnassignCourierResponse again_refused;
+  const Call pending = Unassign(c, order.order_id, &again_refused);
+  REQUIRE(pending.status.error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(pending.reason == "INVALID_TRANSITION");
+
+  const auto withdrawn = watch.Wait([&](const auto& m) {
+    return m.has_offer_withdrawn() && m.offer_withdrawn().offer_id() == offer.offer_id();
+  });
+  REQUIRE(withdrawn);
+  REQUIRE(withdrawn->offer_withdrawn().job_id() == order.order_id);
+  REQUIRE(withdrawn->offer_withdrawn().reason() == v1::WITHDRAW_REASON_OPERATOR);
+  const auto now = Current(c, first);
+  REQUIRE(now.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE_FALSE(now.has_offer());
+  REQUIRE_FALSE(now.has_job());
+  v1::AcceptOfferRequest late;
+  late.set_request_id(NewId());
+  late.set_offer_id(offer.offer_id());
+  v1::AcceptOfferResponse accepted;
+  auto actx = Ctx(first.token);
+  REQUIRE(c.courier->AcceptOffer(actx.get(), late, &accepted).error_code() ==
+          grpc::FAILED_PRECONDITION);
+  REQUIRE(Reason(*actx) == "OFFER_EXPIRED");
+
+  const Courier backup = f.OnShift("Backup", 500'000, 1500);
+  const v1::Offer next = WaitOffer(c, backup);
+  REQUIRE(next.job().id() == order.order_id);
+  REQUIRE(next.offer_id() != offer.offer_id());
+  REQUIRE(pg::Exec(*f.pool, kOffersOfCourier, first.id).Int(0, 0) == 1);  // excluded
+  // A replay answers as the first time and takes nothing from the new offer.
+  v1::UnassignCourierResponse replayed;
+  REQUIRE(Unassign(c, order.order_id, &replayed, key).status.ok());
+  REQUIRE(replayed.SerializeAsString() == unassigned.SerializeAsString());
+  REQUIRE(GetJob(c, order.order_id).status() == v1::JOB_STATUS_OFFERED);
+  REQUIRE(Current(c, backup).offer().offer_id() == next.offer_id());
+
+  // The relay sends in outbox order and the backup's offer was made after the unassignment
+  // committed: once its OfferMade is out, everything the unassignment wrote is out too.
+  REQUIRE(Eventually([&] {
+    for (const auto& e : EventsOfType(f.redis, "OfferMade")) {
+      if (e.offer_made().offer_id() == next.offer_id()) return true;
+    }
+    return false;
+  }));
+  const auto offer_withdrawn = EventsOfType(f.redis, "OfferWithdrawn");
+  REQUIRE(offer_withdrawn.size() == 1);
+  REQUIRE(offer_withdrawn.front().offer_withdrawn().offer_id() == offer.offer_id());
+  REQUIRE(offer_withdrawn.front().offer_withdrawn().courier_id() == first.id);
+  REQUIRE(offer_withdrawn.front().offer_withdrawn().reason() == v1::WITHDRAW_REASON_OPERATOR);
+  // CourierUnassigned tells the order service an assigned courier is gone; it never heard of
+  // an offer, so none is published for one.
+  REQUIRE(EventsOfType(f.redis, "CourierUnassigned").empty());
 }
 
 TEST_CASE("a job locked by five wrong pickup codes is unassigned and taken by another courier",
