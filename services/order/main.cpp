@@ -1,5 +1,6 @@
-// pasar-order: OrderService and TicketService, the ticket deadline sweeper, and the consumer of
-// the dispatch (and inventory) event streams. Wiring only; see docs/conventions.md.
+// pasar-order: OrderService and TicketService, the ticket deadline sweeper, the compensation
+// worker, and the consumer of the dispatch (and inventory) event streams. Wiring only; see
+// docs/conventions.md.
 #include <cstdlib>
 #include <exception>
 #include <memory>
@@ -9,6 +10,7 @@
 #include "api/order_api.h"
 #include "api/settings.h"
 #include "api/ticket_api.h"
+#include "consumers/compensation_worker.h"
 #include "consumers/dispatch_events.h"
 #include "consumers/ticket_sweeper.h"
 #include "pasar/events/events.h"
@@ -46,6 +48,8 @@ int main(int argc, char** argv) {
     auth::Verifier verifier(config.jwt);
     order::InventoryClient inventory(settings.inventory_addr, config.jwt, settings.market_cache_ttl,
                                      settings.inventory_tls);
+    order::CompensationWorker compensations(pool, inventory, settings.compensation_interval,
+                                            settings.compensation_deadline);
     rpc::Host* host_ptr = nullptr;
     auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
     order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);
@@ -56,9 +60,11 @@ int main(int argc, char** argv) {
     relay.Start();
     consumer.Start();
     sweeper.Start();
+    compensations.Start();
     host.Start();
     host.Wait();
 
+    compensations.Stop();
     sweeper.Stop();
     consumer.Stop();
     relay.Stop();

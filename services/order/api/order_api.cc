@@ -100,17 +100,13 @@ OrderApi::OrderApi(pg::Pool& pool, InventoryClient& inventory, const auth::Verif
       verifier_(verifier),
       live_(live),
       settings_(settings),
+      holds_(inventory, settings.compensation_deadline),
       shutting_down_(std::move(shutting_down)) {}
 
 InventoryClient::Deadline OrderApi::InventoryDeadline(grpc::ServerContext* ctx) const {
   return std::min(
       rpc::EffectiveDeadline(ctx),
       std::chrono::system_clock::now() + absl::ToChronoMilliseconds(settings_.inventory_deadline));
-}
-
-InventoryClient::Deadline OrderApi::CompensationDeadline() const {
-  return std::chrono::system_clock::now() +
-         absl::ToChronoMilliseconds(settings_.compensation_deadline);
 }
 
 grpc::Status OrderApi::MarketAndDelivery(grpc::ServerContext* ctx, const std::string& market_id,
@@ -274,39 +270,34 @@ grpc::Status OrderApi::Reserve(grpc::ServerContext* ctx, const std::string& orde
 
 void OrderApi::ReleaseUnknownHold(const inv::ReserveStockRequest& request) {
   // The request may have reached inventory and held stock under an id nobody here learnt, so
-  // nothing else would ever release it. Asking once more under the same request id finds out:
-  // a replay answers the reservation the first call made (in its current state), and if the
-  // first call never arrived this one makes it; either way a HELD answer is released. A
-  // refusal means nothing is held (a refused request leaves its key unused).
+  // nothing else would ever release it. Asking once more under the same request id finds out
+  // (HoldReleaser::ReplayAndRelease); the order was never placed, so a HELD answer is released.
   rpc::Log("warn", "compensation: reserve outcome unknown, asking inventory again",
            {{"correlation_id", request.order_id()}, {"request_id", request.request_id()}});
-  inv::ReserveStockResponse replay;
-  const Upstream u = inventory_.ReserveStock(request, CompensationDeadline(), &replay);
-  if (!u.ok()) {
-    if (InventoryClient::OutcomeUnknown(u)) {
-      // Inventory is still out of reach: a hold, if there is one, expires by its TTL there
-      // (stock is never lost, only unavailable until then).
-      rpc::Log("warn", "compensation: inventory unreachable, any hold left to expire",
-               {{"correlation_id", request.order_id()},
-                {"request_id", request.request_id()},
-                {"error", u.status.error_message()}});
-    }
+  if (holds_.ReplayAndRelease(request, kReserveOutcomeUnknown) != HoldReleaser::Outcome::kUnknown) {
     return;
   }
-  // An expired or released hold needs nothing; the order was never placed, so none is
-  // committed.
-  if (replay.reservation().state() == inv::RESERVATION_STATE_HELD) {
-    Release(replay.reservation().reservation_id(), "order not placed: reserve outcome unknown");
-  }
-}
-
-void OrderApi::Release(const std::string& reservation_id, const std::string& why) {
-  const Upstream u = inventory_.ReleaseReservation(reservation_id, "release-" + reservation_id, why,
-                                                   CompensationDeadline());
-  if (!u.ok()) {
-    // The reservation then simply expires in inventory (its TTL): stock is never lost.
-    rpc::Log("warn", "compensation: release failed",
-             {{"reservation_id", reservation_id}, {"error", u.status.error_message()}});
+  // Inventory is still out of reach: the compensation is persisted, and the CompensationWorker
+  // replays it until inventory answers, so the stock is not kept from customers until the TTL.
+  //
+  // It is written in its own statement, not in Place's transaction: that transaction may yet
+  // fail to commit (a PostgreSQL fault, a crash before the commit), and the hold must be
+  // released even then. The attempt count is lost with such a transaction, so the client's
+  // retry reserves under this very key again and may place its order on this hold; the worker
+  // therefore takes the attempt's row lock and releases only a hold no order uses.
+  try {
+    if (store::InsertCompensation(pool_, request.request_id(), request.order_id(),
+                                  request.SerializeAsString())) {
+      rpc::Log("warn", "compensation: inventory unreachable, persisted for retry",
+               {{"correlation_id", request.order_id()}, {"request_id", request.request_id()}});
+    }
+  } catch (const std::exception& e) {
+    // PostgreSQL is failing too: a hold, if there is one, expires by its TTL in inventory
+    // (stock is never lost, only unavailable until then).
+    rpc::Log("error", "compensation: could not be persisted, any hold left to expire",
+             {{"correlation_id", request.order_id()},
+              {"request_id", request.request_id()},
+              {"error", e.what()}});
   }
 }
 
@@ -440,7 +431,9 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
     } catch (...) {
       committed = true;  // unknown: leave the hold to expire rather than release a live order
     }
-    if (!committed) Release(reservation.reservation_id(), "order not placed: internal error");
+    if (!committed) {
+      holds_.Release(reservation.reservation_id(), "order not placed: internal error");
+    }
     throw;
   }
 }

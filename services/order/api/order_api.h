@@ -3,6 +3,7 @@
 
 #include <functional>
 
+#include "api/compensation.h"
 #include "api/inventory_client.h"
 #include "api/live.h"
 #include "api/settings.h"
@@ -42,17 +43,17 @@ class OrderApi final : public v1::OrderService::Service {
                                  int64_t* delivery_fee_idr);
   grpc::Status Reserve(grpc::ServerContext* ctx, const std::string& order_id, int attempt,
                        const v1::PlaceOrderRequest& req, absl::Duration ttl, inv::Reservation* out);
-  // Settles the hold a ReserveStock call whose outcome is unknown may have made.
+  // Settles the hold a ReserveStock call whose outcome is unknown may have made: at once if
+  // inventory answers a replay, otherwise through a persisted compensation.
   void ReleaseUnknownHold(const inv::ReserveStockRequest& request);
-  void Release(const std::string& reservation_id, const std::string& why);
   InventoryClient::Deadline InventoryDeadline(grpc::ServerContext* ctx) const;
-  InventoryClient::Deadline CompensationDeadline() const;
 
   pg::Pool& pool_;
   InventoryClient& inventory_;
   const auth::Verifier& verifier_;
   LiveHub& live_;
   const Settings& settings_;
+  HoldReleaser holds_;
   std::function<bool()> shutting_down_;
 };
 

@@ -23,6 +23,8 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
       absl::Milliseconds(config.ExtraInt("reserve_deadline_ms", 3000, 50, 60000));
   s.compensation_deadline =
       absl::Milliseconds(config.ExtraInt("compensation_deadline_ms", 3000, 50, 60000));
+  s.compensation_interval =
+      absl::Milliseconds(config.ExtraInt("compensation_interval_ms", 1000, 10, 600000));
   s.market_cache_ttl = absl::Milliseconds(config.ExtraInt("market_cache_ms", 5000, 0, 60000));
   s.sweeper_interval = absl::Milliseconds(config.ExtraInt("sweeper_interval_ms", 1000, 10, 60000));
   s.trader_response_override =

@@ -23,6 +23,10 @@ struct Settings {
   // inventory (the replay of a ReserveStock whose outcome is unknown, the release of a hold).
   // Not tied to the customer's deadline, which may be what ran out.
   absl::Duration compensation_deadline = absl::Seconds(3);
+  // PASAR_COMPENSATION_INTERVAL_MS: how often the compensation worker looks for persisted
+  // compensations due (holds of ReserveStock calls whose outcome stayed unknown); also its
+  // first retry wait, which doubles up to a minute while inventory stays out of reach.
+  absl::Duration compensation_interval = absl::Seconds(1);
   // PASAR_MARKET_CACHE_MS: how long a market read from inventory is reused (0: not cached).
   absl::Duration market_cache_ttl = absl::Seconds(5);
   // PASAR_SWEEPER_INTERVAL_MS: how often due ticket deadlines are looked for.

@@ -214,6 +214,24 @@ constexpr pg::Query kPurgeResponses{
     "  SELECT ctid FROM idempotency WHERE created_at < to_timestamp($1::float8 / 1e6) "
     "  LIMIT $2))"};
 
+// Pending compensations of ReserveStock calls whose outcome is unknown (0004_*.sql).
+constexpr pg::Query kInsertCompensation{
+    "order_insert_compensation",
+    "INSERT INTO reservation_compensations (request_id, order_id, request) VALUES ($1, $2, $3) "
+    "ON CONFLICT (request_id) DO NOTHING"};
+constexpr pg::Query kClaimDueCompensation{
+    "order_claim_due_compensation",
+    "SELECT request_id, order_id::text, request, attempts, "
+    "  (extract(epoch FROM created_at) * 1e6)::bigint "
+    "FROM reservation_compensations WHERE next_attempt_at <= to_timestamp($1::float8 / 1e6) "
+    "ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED"};
+constexpr pg::Query kRescheduleCompensation{
+    "order_reschedule_compensation",
+    "UPDATE reservation_compensations SET attempts = attempts + 1, "
+    "  next_attempt_at = to_timestamp($2::float8 / 1e6) WHERE request_id = $1"};
+constexpr pg::Query kDeleteCompensation{
+    "order_delete_compensation", "DELETE FROM reservation_compensations WHERE request_id = $1"};
+
 Order OrderFromRow(const pg::Result& r) {
   Order o;
   o.id = r.Str(0, 0);
@@ -491,6 +509,33 @@ int64_t PurgeBefore(pg::Pool& pool, absl::Time before, int limit) {
     deleted += pg::Exec(pool, *q, Micros(before), limit).affected();
   }
   return deleted;
+}
+
+bool InsertCompensation(pg::Pool& pool, const std::string& request_id, const std::string& order_id,
+                        const std::string& request) {
+  return pg::Exec(pool, kInsertCompensation, request_id, order_id, pg::Bytea{request}).affected() ==
+         1;
+}
+
+std::optional<PendingCompensation> ClaimDueCompensation(pg::Transaction& tx, absl::Time now) {
+  const pg::Result r = tx.Exec(kClaimDueCompensation, Micros(now));
+  if (r.empty()) return std::nullopt;
+  PendingCompensation c;
+  c.request_id = r.Str(0, 0);
+  c.order_id = r.Str(0, 1);
+  c.request = r.Bytes(0, 2);
+  c.attempts = static_cast<int>(r.Int(0, 3));
+  c.created_at = TimeAt(r, 0, 4);
+  return c;
+}
+
+void RescheduleCompensation(pg::Transaction& tx, const std::string& request_id,
+                            absl::Time next_attempt_at) {
+  tx.Exec(kRescheduleCompensation, request_id, Micros(next_attempt_at));
+}
+
+void DeleteCompensation(pg::Transaction& tx, const std::string& request_id) {
+  tx.Exec(kDeleteCompensation, request_id);
 }
 
 }  // namespace pasar::order::store

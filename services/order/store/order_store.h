@@ -97,6 +97,29 @@ void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_
                    const std::string& request_id, const std::string& request_hash,
                    const std::string& response);
 
+// Compensations of ReserveStock calls whose outcome stayed unknown (a hold inventory may have
+// made that no order uses), replayed by consumers/compensation_worker.h until inventory answers.
+struct PendingCompensation {
+  std::string request_id;  // the inventory idempotency key of the call
+  std::string order_id;    // the order it was for (never placed under this key), for logs
+  std::string request;     // the serialized ReserveStockRequest, replayed byte for byte
+  int attempts = 0;        // replays by the worker so far
+  absl::Time created_at;
+};
+// Records a compensation, due at once, in its own autocommit statement (never in the caller's
+// transaction: see OrderApi::ReleaseUnknownHold). Idempotent on the request id: false when it
+// was recorded already.
+bool InsertCompensation(pg::Pool& pool, const std::string& request_id, const std::string& order_id,
+                        const std::string& request);
+// Claims (FOR UPDATE SKIP LOCKED) the compensation due earliest at `now`, if any: another
+// transaction holding one is skipped, so several instances work through the table together.
+std::optional<PendingCompensation> ClaimDueCompensation(pg::Transaction& tx, absl::Time now);
+// Counts a replay whose outcome was unknown and sets when the next one is due.
+void RescheduleCompensation(pg::Transaction& tx, const std::string& request_id,
+                            absl::Time next_attempt_at);
+// The compensation is settled (or given up): nothing is left to do for it.
+void DeleteCompensation(pg::Transaction& tx, const std::string& request_id);
+
 // Housekeeping: deletes WatchOrder snapshots, PlaceOrder attempt counters and stored responses
 // older than `before`, at most `limit` rows of each table (one autocommit statement each);
 // returns the number of rows deleted. Orders, tickets and the ledger are never purged.

@@ -50,13 +50,19 @@ TEST_CASE("compensation calls to inventory have their own deadline, not the cust
   using pasar::order::SettingsFromConfig;
   auto s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"}}));
   CHECK(s.compensation_deadline == absl::Seconds(3));
+  CHECK(s.compensation_interval == absl::Seconds(1));
   s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
                                  {"reserve_deadline_ms", "50"},
-                                 {"compensation_deadline_ms", "20000"}}));
+                                 {"compensation_deadline_ms", "20000"},
+                                 {"compensation_interval_ms", "250"}}));
   CHECK(s.inventory_deadline == absl::Milliseconds(50));
   CHECK(s.compensation_deadline == absl::Seconds(20));
+  CHECK(s.compensation_interval == absl::Milliseconds(250));
   CHECK_THROWS_AS(SettingsFromConfig(Config(
                       {{"inventory_addr", "127.0.0.1:1"}, {"compensation_deadline_ms", "0"}})),
+                  std::invalid_argument);
+  CHECK_THROWS_AS(SettingsFromConfig(Config(
+                      {{"inventory_addr", "127.0.0.1:1"}, {"compensation_interval_ms", "5"}})),
                   std::invalid_argument);
 }
 
