@@ -1,5 +1,5 @@
 // pasar::testkit without servers: ServiceProcess (with /bin/sh as the "service"), BinaryPath,
-// UniqueRedisPrefix, RequireEnv.
+// UniqueRedisPrefix, RequireEnv, TestPki.
 #include <catch2/catch.hpp>
 
 #include <sys/wait.h>
@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "pasar/testkit/pki.h"
 #include "pasar/testkit/testkit.h"
 
 using pasar::testkit::ServiceProcess;
@@ -95,4 +96,26 @@ TEST_CASE("UniqueRedisPrefix and RequireEnv") {
   REQUIRE(setenv("TESTKIT_PRESENT", "value", 1) == 0);
   CHECK(pasar::testkit::RequireEnv("TESTKIT_PRESENT") == "value");
   CHECK_THROWS_AS(pasar::testkit::RequireEnv("TESTKIT_SURELY_MISSING"), std::runtime_error);
+}
+
+TEST_CASE("TestPki signs a server certificate only its own root verifies, and cleans up") {
+  std::string dir;
+  {
+    const pasar::testkit::TestPki pki("pasar.test");
+    const pasar::testkit::TestPki other("pasar.test");
+    dir = pki.dir();
+    for (const std::string& file : {pki.ca_file(), pki.cert_file(), pki.key_file()}) {
+      INFO(file);
+      CHECK(std::filesystem::file_size(file) > 0);
+    }
+    const auto verify = [&](const std::string& root) {
+      return std::system(("openssl verify -verify_hostname pasar.test -CAfile " + root + " " +
+                          pki.cert_file() + " >/dev/null 2>&1")
+                             .c_str());
+    };
+    CHECK(verify(pki.ca_file()) == 0);
+    CHECK(verify(other.ca_file()) != 0);
+  }
+  CHECK_FALSE(std::filesystem::exists(dir));
+  CHECK_THROWS_AS(pasar::testkit::TestPki("pasar.test; rm -rf /"), std::invalid_argument);
 }

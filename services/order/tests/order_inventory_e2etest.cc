@@ -3,9 +3,6 @@
 // stalls' traders); stock is checked through inventory's catalog.
 #include <catch2/catch.hpp>
 
-#include <stdlib.h>
-
-#include <cstdlib>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +12,7 @@
 #include "api/ids.h"
 #include "e2e.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
+#include "pasar/testkit/pki.h"
 
 namespace {
 
@@ -545,36 +543,6 @@ TEST_CASE("a ReserveStock whose outcome PlaceOrder never learns leaves no hold b
 
 namespace {
 
-// A throwaway certificate authority and a certificate it signed for `server_name`, made with the
-// openssl command line in a fresh temporary folder (removed by the destructor).
-struct TestPki {
-  std::string dir;
-  explicit TestPki(const std::string& server_name) {
-    char pattern[] = "/tmp/pasar-pki-XXXXXX";
-    REQUIRE(::mkdtemp(pattern) != nullptr);
-    dir = pattern;
-    const std::string d = dir;
-    const std::string quiet = " >" + d + "/openssl.log 2>&1";
-    REQUIRE(std::system(("openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=pasar-test-ca"
-                         " -keyout " +
-                         d + "/ca.key -out " + d + "/ca.pem" + quiet)
-                            .c_str()) == 0);
-    REQUIRE(std::system(("openssl req -newkey rsa:2048 -nodes -subj /CN=" + server_name +
-                         " -keyout " + d + "/server.key -out " + d + "/server.csr" + quiet)
-                            .c_str()) == 0);
-    REQUIRE(std::system(
-                ("printf 'subjectAltName=DNS:" + server_name + "' >" + d + "/ext.cnf").c_str()) ==
-            0);
-    REQUIRE(std::system(("openssl x509 -req -days 1 -in " + d + "/server.csr -CA " + d +
-                         "/ca.pem -CAkey " + d + "/ca.key -CAcreateserial -extfile " + d +
-                         "/ext.cnf -out " + d + "/server.pem" + quiet)
-                            .c_str()) == 0);
-  }
-  ~TestPki() { std::system(("rm -rf " + dir).c_str()); }
-  TestPki(const TestPki&) = delete;
-  TestPki& operator=(const TestPki&) = delete;
-};
-
 // QuoteOrder of a market inventory does not know: NOT_FOUND when the order service reached
 // inventory, UNAVAILABLE when it could not.
 grpc::Status QuoteUnknownMarket(const OrderClient& client) {
@@ -593,15 +561,14 @@ grpc::Status QuoteUnknownMarket(const OrderClient& client) {
 
 TEST_CASE("the order service reaches inventory over TLS, and only with the right root") {
   const std::string kName = "inventory.pasar.test";
-  TestPki pki(kName);
-  TestPki other(kName);  // a certificate of the same name from another authority
+  testkit::TestPki pki(kName);
+  testkit::TestPki other(kName);  // a certificate of the same name from another authority
   testkit::TempDatabase inventory_db, order_db;
   const std::string prefix = testkit::UniqueRedisPrefix();
-  testkit::ServiceProcess inventory(
-      testkit::BinaryPath("pasar-inventory"),
-      testkit::ServiceEnv(inventory_db, prefix, kSecret,
-                          {{"PASAR_TLS_CERT_FILE", pki.dir + "/server.pem"},
-                           {"PASAR_TLS_KEY_FILE", pki.dir + "/server.key"}}));
+  testkit::ServiceProcess inventory(testkit::BinaryPath("pasar-inventory"),
+                                    testkit::ServiceEnv(inventory_db, prefix, kSecret,
+                                                        {{"PASAR_TLS_CERT_FILE", pki.cert_file()},
+                                                         {"PASAR_TLS_KEY_FILE", pki.key_file()}}));
   // The address is 127.0.0.1; the certificate names inventory.pasar.test.
   auto order_with = [&](std::map<std::string, std::string> tls) {
     return std::make_unique<testkit::ServiceProcess>(
@@ -610,14 +577,14 @@ TEST_CASE("the order service reaches inventory over TLS, and only with the right
   };
 
   SECTION("with inventory's root and name: inventory answers (NOT_FOUND for the market)") {
-    auto order = order_with({{"PASAR_INVENTORY_TLS_CA_FILE", pki.dir + "/ca.pem"},
+    auto order = order_with({{"PASAR_INVENTORY_TLS_CA_FILE", pki.ca_file()},
                              {"PASAR_INVENTORY_TLS_SERVER_NAME", kName}});
     const grpc::Status s = QuoteUnknownMarket(OrderClient(order->address()));
     CHECK(s.error_code() == grpc::StatusCode::NOT_FOUND);
     CHECK(s.error_message().find("market") != std::string::npos);
   }
   SECTION("with another authority's root: the handshake fails, UNAVAILABLE") {
-    auto order = order_with({{"PASAR_INVENTORY_TLS_CA_FILE", other.dir + "/ca.pem"},
+    auto order = order_with({{"PASAR_INVENTORY_TLS_CA_FILE", other.ca_file()},
                              {"PASAR_INVENTORY_TLS_SERVER_NAME", kName}});
     CHECK(QuoteUnknownMarket(OrderClient(order->address())).error_code() ==
           grpc::StatusCode::UNAVAILABLE);

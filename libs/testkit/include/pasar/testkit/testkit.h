@@ -11,7 +11,7 @@
 // Differences from plan/lib-api.md (additions only): TempDatabase::name(); ServiceProcess takes
 // optional command-line arguments, and has port(), pid(), log_path(), Log(), exit_status();
 // ServiceEnv(); PublishAsRelay() (in pasar/testkit/relay.h); Eventually() (in
-// pasar/testkit/eventually.h).
+// pasar/testkit/eventually.h); TestPki (in pasar/testkit/pki.h).
 #pragma once
 
 #include <sys/types.h>
