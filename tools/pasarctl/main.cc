@@ -82,6 +82,11 @@ global options (before or after the command):
   --inventory ADDR   default $PASAR_INVENTORY_ADDR or 127.0.0.1:7101
   --order ADDR       default $PASAR_ORDER_ADDR or 127.0.0.1:7102
   --dispatch ADDR    default $PASAR_DISPATCH_ADDR or 127.0.0.1:7103
+  --tls-ca-file PEM  speak TLS, trusting this root certificate (default $PASAR_TLS_CA_FILE;
+                     unset: plaintext)
+  --tls-server-name NAME
+                     the name on the services' certificates when the addresses do not carry it
+                     (default $PASAR_TLS_SERVER_NAME, else each address's host)
   --subject SUBJ     the operator's JWT subject (default "pasarctl")
   --request-id ID    idempotency key of a create, cancel or unassign command (default:
                      random; the same key again returns the first answer)
@@ -93,8 +98,9 @@ limits: the order service streams one order at a time (WatchOrder, customer only
 "orders watch" without --id polls ListOrders as an operator.
 )";
 
-const std::set<std::string> kGlobal = {"inventory",  "order", "dispatch", "subject",
-                                       "request-id", "json",  "timeout",  "help"};
+const std::set<std::string> kGlobal = {"inventory",       "order",   "dispatch",   "tls-ca-file",
+                                       "tls-server-name", "subject", "request-id", "json",
+                                       "timeout",         "help"};
 
 std::string Json(const google::protobuf::Message& m, bool pretty = true) {
   google::protobuf::util::JsonPrintOptions o;
@@ -674,11 +680,7 @@ int Run(int argc, char** argv) {
     std::cout << kUsage;
     return flags.positional().empty() && !flags.Bool("help") ? 2 : 0;
   }
-  pasar::town::Endpoints ep = pasar::town::EndpointsFromEnv();
-  ep.inventory = flags.Str("inventory", ep.inventory);
-  ep.order = flags.Str("order", ep.order);
-  ep.dispatch = flags.Str("dispatch", ep.dispatch);
-  Api api(ep, pasar::auth::JwtConfigFromEnv());
+  Api api(pasar::town::EndpointsFromEnv(flags), pasar::auth::JwtConfigFromEnv());
   Ctl ctl(flags, api);
   const std::string& cmd = flags.positional()[0];
   if (cmd == "token") return ctl.Token();

@@ -25,6 +25,9 @@
 #include <nlohmann/json.hpp>
 
 #include "pasar/auth/auth.h"
+#include "pasar/rpc/client.h"
+#include "pasar/testkit/eventually.h"
+#include "pasar/testkit/pki.h"
 #include "pasar/testkit/testkit.h"
 #include "pasar/town/api.h"
 #include "pasar/town/seed.h"
@@ -42,6 +45,8 @@ using pasar::town::Check;
 
 constexpr char kSecret[] = "pasarctl-e2e-secret-0123456789";
 constexpr char kTag[] = "ctl-e2e";
+// The name on the services' certificates (their addresses are 127.0.0.1).
+constexpr char kServerName[] = "pasar.test";
 // Every run of pasarctl ends well within this (its own calls time out after 10 s each).
 constexpr std::chrono::seconds kRunLimit{120};
 
@@ -183,16 +188,7 @@ CtlRun RunPasarctl(const std::vector<std::string>& args,
   return run;
 }
 
-// Polls `done` every 50 ms until true or `timeout`; returns its last value.
-template <class F>
-bool Eventually(F&& done, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-  const auto until = std::chrono::steady_clock::now() + timeout;
-  while (std::chrono::steady_clock::now() < until) {
-    if (done()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return done();
-}
+using pasar::testkit::Eventually;
 
 // pasarctl's JSON of one object, read back into its proto (fails the test when it is not one).
 template <class Message>
@@ -213,42 +209,67 @@ std::map<std::string, std::string> SlugIds(const std::string& json) {
   return ids;
 }
 
-// The order service's: inventory at `inventory`, and far longer for its calls there than
-// production's 3 s (on a loaded machine a slow answer must not turn into a refused PlaceOrder).
+// The order service's: inventory at `inventory` (over TLS when `tls` has a root), and far longer
+// for its calls there than production's 3 s (on a loaded machine a slow answer must not turn
+// into a refused PlaceOrder).
 std::map<std::string, std::string> OrderEnv(std::map<std::string, std::string> env,
-                                            const std::string& inventory) {
+                                            const std::string& inventory,
+                                            const pasar::rpc::ClientTls& tls) {
   env["PASAR_INVENTORY_ADDR"] = inventory;
+  if (!tls.ca_file.empty()) {
+    env["PASAR_INVENTORY_TLS_CA_FILE"] = tls.ca_file;
+    env["PASAR_INVENTORY_TLS_SERVER_NAME"] = tls.server_name;
+  }
   env["PASAR_RESERVE_DEADLINE_MS"] = "20000";
   env["PASAR_COMPENSATION_DEADLINE_MS"] = "20000";
   return env;
 }
 
+// The services' settings: short dispatch timers (offers outlive a slow, sanitized run), and TLS
+// with `pki`'s certificate for kServerName when there is one.
+std::map<std::string, std::string> ServiceSettings(const testkit::TestPki* pki) {
+  std::map<std::string, std::string> settings{{"PASAR_BATCH_WINDOW_MS", "200"},
+                                              {"PASAR_MATCHER_LEASE_MS", "2000"},
+                                              {"PASAR_OFFER_TIMEOUT_MS", "60000"},
+                                              {"PASAR_LOCATION_FLUSH_MS", "200"}};
+  if (pki != nullptr) {
+    settings["PASAR_TLS_CERT_FILE"] = pki->cert_file();
+    settings["PASAR_TLS_KEY_FILE"] = pki->key_file();
+  }
+  return settings;
+}
+
 // The three services on a fresh database and Redis prefix, the town seeded by `pasarctl seed`,
-// and clients acting as the town's people.
+// and clients acting as the town's people. Plaintext; or, given `pki`, every service serves TLS
+// with its certificate, order reaches inventory over TLS, and pasarctl (through
+// PASAR_TLS_CA_FILE and PASAR_TLS_SERVER_NAME) and the clients trust its root.
 class Stack final {
  public:
-  Stack()
-      : env_(testkit::ServiceEnv(db_, testkit::UniqueRedisPrefix(), kSecret,
-                                 // Short dispatch timers; offers outlive a slow (sanitized) run.
-                                 {{"PASAR_BATCH_WINDOW_MS", "200"},
-                                  {"PASAR_MATCHER_LEASE_MS", "2000"},
-                                  {"PASAR_OFFER_TIMEOUT_MS", "60000"},
-                                  {"PASAR_LOCATION_FLUSH_MS", "200"}})),
+  explicit Stack(const testkit::TestPki* pki = nullptr)
+      : tls_(pki != nullptr ? pasar::rpc::ClientTls{pki->ca_file(), kServerName}
+                            : pasar::rpc::ClientTls{}),
+        env_(testkit::ServiceEnv(db_, testkit::UniqueRedisPrefix(), kSecret, ServiceSettings(pki))),
         inventory_(testkit::BinaryPath("pasar-inventory"), env_),
-        order_(testkit::BinaryPath("pasar-order"), OrderEnv(env_, inventory_.address())),
+        order_(testkit::BinaryPath("pasar-order"), OrderEnv(env_, inventory_.address(), tls_)),
         dispatch_(testkit::BinaryPath("pasar-dispatch"), env_),
-        api_({inventory_.address(), order_.address(), dispatch_.address()}, Jwt()) {
+        api_({inventory_.address(), order_.address(), dispatch_.address(), tls_}, Jwt()) {
     const CtlRun seed = Ctl({"seed", "--town", town_file_.path(), "--tag", kTag});
     INFO(seed.err);
     REQUIRE(seed.exit_code == 0);
     ids_ = SlugIds(seed.out);
   }
 
-  // pasarctl `args` against this stack, with the stack's JWT secret.
+  // pasarctl `args` against this stack, with the stack's JWT secret and (with TLS) its root.
   CtlRun Ctl(std::vector<std::string> args) const {
+    return Ctl(std::move(args),
+               {{"PASAR_TLS_CA_FILE", tls_.ca_file}, {"PASAR_TLS_SERVER_NAME", tls_.server_name}});
+  }
+  // The same with `env` instead of the stack's TLS settings (an empty value unsets one).
+  CtlRun Ctl(std::vector<std::string> args, std::map<std::string, std::string> env) const {
     args.insert(args.end(), {"--inventory", inventory_.address(), "--order", order_.address(),
                              "--dispatch", dispatch_.address()});
-    return RunPasarctl(args, {{"PASAR_JWT_SECRET", kSecret}});
+    env["PASAR_JWT_SECRET"] = kSecret;
+    return RunPasarctl(args, env);
   }
 
   const std::string& id(const std::string& slug) const { return ids_.at(slug); }
@@ -295,6 +316,7 @@ class Stack final {
   }
 
   testkit::TempDatabase db_;
+  pasar::rpc::ClientTls tls_;
   std::map<std::string, std::string> env_;
   testkit::ServiceProcess inventory_;
   testkit::ServiceProcess order_;
@@ -462,4 +484,56 @@ TEST_CASE("pasarctl takes a courier off an assigned job, which is matched again"
   REQUIRE(refused.err.find("FAILED_PRECONDITION (INVALID_TRANSITION)") != std::string::npos);
   const CtlRun usage = s.Ctl({"jobs", "unassign"});
   REQUIRE(usage.exit_code == 2);
+}
+
+TEST_CASE("pasarctl speaks TLS to services that serve it, trusting only the root it is given",
+          "[e2e]") {
+  const testkit::TestPki pki(kServerName);
+  // Seeded by pasarctl over TLS (PASAR_TLS_CA_FILE, PASAR_TLS_SERVER_NAME): inventory and
+  // dispatch answered it.
+  Stack s(&pki);
+  REQUIRE(s.id("pasar-baru").size() == 36);
+  REQUIRE(s.id("andi").size() == 36);
+  // Placed over TLS, and reserved by the order service in inventory over TLS.
+  const ord::Order placed = s.PlaceOrder("customer-tari");
+  REQUIRE(placed.status() == ord::ORDER_STATUS_PLACED);
+
+  const CtlRun list = s.Ctl({"orders", "list", "--market", s.id("pasar-baru")});
+  INFO(list.err);
+  REQUIRE(list.exit_code == 0);
+  REQUIRE(list.out.find(placed.id()) != std::string::npos);
+  REQUIRE(list.out.find("PLACED") != std::string::npos);
+
+  // The root and the name given as options instead of the environment.
+  const std::map<std::string, std::string> no_tls_env{{"PASAR_TLS_CA_FILE", ""},
+                                                      {"PASAR_TLS_SERVER_NAME", ""}};
+  const CtlRun get = s.Ctl({"orders", "get", placed.id(), "--tls-ca-file", pki.ca_file(),
+                            "--tls-server-name", kServerName},
+                           no_tls_env);
+  INFO(get.err);
+  REQUIRE(get.exit_code == 0);
+  REQUIRE(Parse<ord::Order>(get.out).id() == placed.id());
+
+  // In plaintext, a TLS service does not answer.
+  const CtlRun plain = s.Ctl({"orders", "get", placed.id()}, no_tls_env);
+  INFO(plain.err);
+  REQUIRE(plain.exit_code == 1);
+  REQUIRE(plain.out.empty());
+  REQUIRE(plain.err.find("UNAVAILABLE") != std::string::npos);
+
+  // Trusting another authority's root (for the same name), the handshake fails.
+  const testkit::TestPki other(kServerName);
+  const CtlRun foreign =
+      s.Ctl({"orders", "get", placed.id()},
+            {{"PASAR_TLS_CA_FILE", other.ca_file()}, {"PASAR_TLS_SERVER_NAME", kServerName}});
+  INFO(foreign.err);
+  REQUIRE(foreign.exit_code == 1);
+  REQUIRE(foreign.out.empty());
+  REQUIRE(foreign.err.find("UNAVAILABLE") != std::string::npos);
+
+  // A root file that cannot be read is named.
+  const std::string missing = pki.dir() + "/no-such-root.pem";
+  const CtlRun unreadable = s.Ctl({"orders", "get", placed.id(), "--tls-ca-file", missing});
+  REQUIRE(unreadable.exit_code == 1);
+  REQUIRE(unreadable.err.find(missing) != std::string::npos);
 }

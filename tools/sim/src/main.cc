@@ -16,6 +16,10 @@ usage: pasar-sim --town FILE [options]
   --inventory ADDR --order ADDR --dispatch ADDR
                          the services (default $PASAR_INVENTORY_ADDR, $PASAR_ORDER_ADDR,
                          $PASAR_DISPATCH_ADDR, else 127.0.0.1:7101/7102/7103)
+  --tls-ca-file PEM      speak TLS, trusting this root certificate (default
+                         $PASAR_TLS_CA_FILE; unset: plaintext)
+  --tls-server-name NAME the name on the services' certificates when the addresses do not
+                         carry it (default $PASAR_TLS_SERVER_NAME, else the address's host)
   --town FILE            the town (tools/sim/data/lumajang.json)
   --minutes N            real minutes during which customers arrive (default 3)
   --seed S               the seed of every choice (default 1)
@@ -47,6 +51,8 @@ int Run(int argc, char** argv) {
   flags.AllowOnly({"inventory",
                    "order",
                    "dispatch",
+                   "tls-ca-file",
+                   "tls-server-name",
                    "town",
                    "minutes",
                    "seed",
@@ -71,10 +77,7 @@ int Run(int argc, char** argv) {
                    "no-progress",
                    "help"});
   pasar::sim::SimConfig c;
-  c.endpoints = pasar::town::EndpointsFromEnv();
-  c.endpoints.inventory = flags.Str("inventory", c.endpoints.inventory);
-  c.endpoints.order = flags.Str("order", c.endpoints.order);
-  c.endpoints.dispatch = flags.Str("dispatch", c.endpoints.dispatch);
+  c.endpoints = pasar::town::EndpointsFromEnv(flags);
   c.jwt = pasar::auth::JwtConfigFromEnv();
   c.town = pasar::town::LoadTown(flags.Required("town"));
   if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market")) {

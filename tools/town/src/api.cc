@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "absl/strings/str_cat.h"
+#include "pasar/town/flags.h"
 
 namespace pasar::town {
 namespace {
@@ -14,11 +15,12 @@ std::string EnvOr(const char* name, const char* fallback) {
   return (v != nullptr && *v != '\0') ? v : fallback;
 }
 
-std::shared_ptr<grpc::Channel> Dial(const std::string& address) {
+// Every tool connection: keepalive pings every 30 s, answers up to 16 MiB (gRPC's default: 4).
+grpc::ChannelArguments ChannelArgs() {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
   args.SetMaxReceiveMessageSize(16 << 20);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  return args;
 }
 
 std::string_view CodeName(grpc::StatusCode code) {
@@ -67,14 +69,25 @@ std::string_view CodeName(grpc::StatusCode code) {
 Endpoints EndpointsFromEnv() {
   return {EnvOr("PASAR_INVENTORY_ADDR", "127.0.0.1:7101"),
           EnvOr("PASAR_ORDER_ADDR", "127.0.0.1:7102"),
-          EnvOr("PASAR_DISPATCH_ADDR", "127.0.0.1:7103")};
+          EnvOr("PASAR_DISPATCH_ADDR", "127.0.0.1:7103"),
+          {EnvOr("PASAR_TLS_CA_FILE", ""), EnvOr("PASAR_TLS_SERVER_NAME", "")}};
+}
+
+Endpoints EndpointsFromEnv(const Flags& flags) {
+  Endpoints ep = EndpointsFromEnv();
+  ep.inventory = flags.Str("inventory", ep.inventory);
+  ep.order = flags.Str("order", ep.order);
+  ep.dispatch = flags.Str("dispatch", ep.dispatch);
+  ep.tls.ca_file = flags.Str("tls-ca-file", ep.tls.ca_file);
+  ep.tls.server_name = flags.Str("tls-server-name", ep.tls.server_name);
+  return ep;
 }
 
 Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
     : endpoints_(std::move(endpoints)), jwt_(std::move(jwt)) {
-  auto inventory = Dial(endpoints_.inventory);
-  auto order = Dial(endpoints_.order);
-  auto dispatch = Dial(endpoints_.dispatch);
+  auto inventory = rpc::Dial(endpoints_.inventory, endpoints_.tls, ChannelArgs());
+  auto order = rpc::Dial(endpoints_.order, endpoints_.tls, ChannelArgs());
+  auto dispatch = rpc::Dial(endpoints_.dispatch, endpoints_.tls, ChannelArgs());
   catalog_ = inventory::v1::CatalogService::NewStub(inventory);
   stalls_ = inventory::v1::StallService::NewStub(inventory);
   market_admin_ = inventory::v1::MarketAdminService::NewStub(inventory);

@@ -1,5 +1,7 @@
 #include <catch2/catch.hpp>
 
+#include <stdlib.h>
+
 #include <set>
 
 #include "pasar/town/api.h"
@@ -77,4 +79,35 @@ TEST_CASE("flags take values in both spellings and refuse unknown names") {
   CHECK(f.Int("seed", 0) == 7);
   CHECK_THROWS_WITH(f.Required("missing"), Catch::Contains("--missing"));
   CHECK_THROWS_WITH(f.AllowOnly({"town", "minutes", "json"}), Catch::Contains("--seed"));
+}
+
+TEST_CASE("endpoints come from the environment, TLS only with a root, and options win") {
+  for (const char* name : {"PASAR_INVENTORY_ADDR", "PASAR_ORDER_ADDR", "PASAR_DISPATCH_ADDR",
+                           "PASAR_TLS_CA_FILE", "PASAR_TLS_SERVER_NAME"}) {
+    REQUIRE(unsetenv(name) == 0);
+  }
+  const town::Endpoints plain = town::EndpointsFromEnv();
+  CHECK(plain.inventory == "127.0.0.1:7101");
+  CHECK(plain.order == "127.0.0.1:7102");
+  CHECK(plain.dispatch == "127.0.0.1:7103");
+  CHECK(plain.tls.ca_file.empty());  // plaintext
+  CHECK(plain.tls.server_name.empty());
+
+  REQUIRE(setenv("PASAR_ORDER_ADDR", "10.0.0.2:443", 1) == 0);
+  REQUIRE(setenv("PASAR_TLS_CA_FILE", "/etc/pasar/root.pem", 1) == 0);
+  const town::Endpoints tls = town::EndpointsFromEnv();
+  CHECK(tls.order == "10.0.0.2:443");
+  CHECK(tls.tls.ca_file == "/etc/pasar/root.pem");
+  CHECK(tls.tls.server_name.empty());  // the address's host is checked
+
+  REQUIRE(setenv("PASAR_TLS_SERVER_NAME", "pasar.example", 1) == 0);
+  const char* argv[] = {"prog", "stats", "--order", "10.0.0.3:443", "--tls-ca-file", "/tmp/ca.pem"};
+  const town::Endpoints flagged = town::EndpointsFromEnv(town::Flags(6, const_cast<char**>(argv)));
+  CHECK(flagged.order == "10.0.0.3:443");
+  CHECK(flagged.inventory == "127.0.0.1:7101");
+  CHECK(flagged.tls.ca_file == "/tmp/ca.pem");
+  CHECK(flagged.tls.server_name == "pasar.example");
+  for (const char* name : {"PASAR_ORDER_ADDR", "PASAR_TLS_CA_FILE", "PASAR_TLS_SERVER_NAME"}) {
+    REQUIRE(unsetenv(name) == 0);
+  }
 }

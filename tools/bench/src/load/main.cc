@@ -16,6 +16,8 @@
 //     --channels N (4)       client connections per service
 //     --pids name=pid,...    server processes whose CPU time is measured
 //     --inventory/--order/--dispatch host:port (else PASAR_*_ADDR, see tools/town)
+//     --tls-ca-file PEM      TLS trusting this root (else PASAR_TLS_CA_FILE; unset: plaintext)
+//     --tls-server-name N    the name on the certificates (else PASAR_TLS_SERVER_NAME)
 //   JWT: PASAR_JWT_SECRET (and _ISSUER/_AUDIENCE) as the services have them.
 // Prints one JSON object on stdout; progress on stderr. Exit status 1 on a setup failure or when
 // a check fails (oversell, short pages, rejected fixes).
@@ -36,6 +38,7 @@
 #include "fixtures.h"
 #include "nlohmann/json.hpp"
 #include "pasar/ids/ids.h"
+#include "pasar/rpc/client.h"
 #include "pasar/town/api.h"
 #include "pasar/town/flags.h"
 #include "proc.h"
@@ -49,16 +52,16 @@ using Clock = std::chrono::steady_clock;
 constexpr absl::Duration kCallTimeout = absl::Seconds(10);
 
 // `count` separate connections to `address` (the global subchannel pool would otherwise share
-// one connection between identical channels).
+// one connection between identical channels), over TLS when `tls` has a root.
 template <class Service>
-std::vector<std::unique_ptr<typename Service::Stub>> Stubs(const std::string& address, int count) {
+std::vector<std::unique_ptr<typename Service::Stub>> Stubs(const std::string& address,
+                                                           const rpc::ClientTls& tls, int count) {
   std::vector<std::unique_ptr<typename Service::Stub>> stubs;
   for (int i = 0; i < std::max(count, 1); ++i) {
     grpc::ChannelArguments args;
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
     args.SetInt("pasar.bench.channel", i);
-    stubs.push_back(Service::NewStub(
-        grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args)));
+    stubs.push_back(Service::NewStub(rpc::Dial(address, tls, args)));
   }
   return stubs;
 }
@@ -104,11 +107,11 @@ uint64_t Mix(uint64_t x) {
 class PlaceOrderWorkload final : public Workload {
  public:
   PlaceOrderWorkload(const Shop& shop, std::vector<std::string> tokens, std::string tag,
-                     const std::string& address, int channels)
+                     const std::string& address, const rpc::ClientTls& tls, int channels)
       : shop_(shop),
         tokens_(std::move(tokens)),
         tag_(std::move(tag)),
-        stubs_(Stubs<order::v1::OrderService>(address, channels)) {}
+        stubs_(Stubs<order::v1::OrderService>(address, tls, channels)) {}
 
   void Start(int client, int64_t seq, Done done) override {
     auto call =
@@ -155,10 +158,10 @@ class PlaceOrderWorkload final : public Workload {
 class ListProductsWorkload final : public Workload {
  public:
   ListProductsWorkload(std::string market_id, std::vector<std::string> tokens,
-                       const std::string& address, int channels)
+                       const std::string& address, const rpc::ClientTls& tls, int channels)
       : market_id_(std::move(market_id)),
         tokens_(std::move(tokens)),
-        stubs_(Stubs<inv::CatalogService>(address, channels)) {}
+        stubs_(Stubs<inv::CatalogService>(address, tls, channels)) {}
 
   void Start(int client, int64_t seq, Done done) override {
     auto call = std::make_shared<Call<inv::ListProductsRequest, inv::ListProductsResponse>>();
@@ -183,12 +186,13 @@ class ListProductsWorkload final : public Workload {
 class ReserveHotWorkload final : public Workload {
  public:
   ReserveHotWorkload(std::string market_id, std::string product_id, std::string token,
-                     std::string tag, const std::string& address, int channels)
+                     std::string tag, const std::string& address, const rpc::ClientTls& tls,
+                     int channels)
       : market_id_(std::move(market_id)),
         product_id_(std::move(product_id)),
         token_(std::move(token)),
         tag_(std::move(tag)),
-        stubs_(Stubs<inv::StockService>(address, channels)) {}
+        stubs_(Stubs<inv::StockService>(address, tls, channels)) {}
 
   void Start(int, int64_t seq, Done done) override {
     auto call = std::make_shared<Call<inv::ReserveStockRequest, inv::ReserveStockResponse>>();
@@ -228,7 +232,8 @@ nlohmann::json RunLocations(town::Api& api, Fixtures& fixtures, const town::Flag
   const double duration = flags.Double("duration", 10);
   const int channels = static_cast<int>(flags.Int("channels", 4));
   const std::vector<std::string> couriers = fixtures.CreateCouriers(ids::RandomUuid(), streams);
-  auto stubs = Stubs<dispatch::v1::CourierService>(api.endpoints().dispatch, channels);
+  auto stubs =
+      Stubs<dispatch::v1::CourierService>(api.endpoints().dispatch, api.endpoints().tls, channels);
 
   // Fixes of a courier are 1 ms apart (they must be strictly newer) and start 55 s in the past,
   // so that they stay inside dispatch's accepted window (by default 60 s back, 60 s ahead): a
@@ -369,16 +374,14 @@ nlohmann::json Describe(const LoadOptions& o) {
 int Main(int argc, char** argv) {
   const town::Flags flags(argc, argv);
   flags.AllowOnly({"mode", "clients", "rate", "duration", "warmup", "attempts", "stock", "streams",
-                   "channels", "pids", "inventory", "order", "dispatch"});
+                   "channels", "pids", "inventory", "order", "dispatch", "tls-ca-file",
+                   "tls-server-name"});
   if (flags.positional().size() != 1) {
     throw std::invalid_argument(
         "usage: pasar-load place-order|list-products|reserve-hot|locations [options]");
   }
   const std::string scenario = flags.positional()[0];
-  town::Endpoints endpoints = town::EndpointsFromEnv();
-  endpoints.inventory = flags.Str("inventory", endpoints.inventory);
-  endpoints.order = flags.Str("order", endpoints.order);
-  endpoints.dispatch = flags.Str("dispatch", endpoints.dispatch);
+  const town::Endpoints endpoints = town::EndpointsFromEnv(flags);
   town::Api api(endpoints, auth::JwtConfigFromEnv());
   const std::string tag = absl::StrCat(
       "bench-", std::chrono::system_clock::now().time_since_epoch().count() % 1000000000, "-",
@@ -394,7 +397,7 @@ int Main(int argc, char** argv) {
     std::cerr << "pasar-load: setting up a market with 10 stalls of 20 products\n";
     const Shop shop = fixtures.CreateShop(std::vector<int>(10, 20), 1'000'000'000);
     PlaceOrderWorkload work(shop, CustomerTokens(api, tag, std::max(options.clients, 64)), tag,
-                            endpoints.order, channels);
+                            endpoints.order, endpoints.tls, channels);
     const LoadResult r = RunLoad(work, options, cpu);
     out.update(Describe(options));
     out.update(r.ToJson());
@@ -403,7 +406,7 @@ int Main(int argc, char** argv) {
     std::cerr << "pasar-load: setting up a market with 120 products\n";
     const Shop shop = fixtures.CreateShop({60, 60}, 1000);
     ListProductsWorkload work(shop.market_id, CustomerTokens(api, tag, 64), endpoints.inventory,
-                              channels);
+                              endpoints.tls, channels);
     const LoadResult r = RunLoad(work, options, cpu);
     out.update(Describe(options));
     out.update(r.ToJson());
@@ -418,7 +421,7 @@ int Main(int argc, char** argv) {
     const Shop shop = fixtures.CreateShop({1}, initial);
     const std::string product = shop.stalls[0].product_ids[0];
     ReserveHotWorkload work(shop.market_id, product, api.Token(auth::Role::kService, "order"), tag,
-                            endpoints.inventory, channels);
+                            endpoints.inventory, endpoints.tls, channels);
     const LoadResult r = RunLoad(work, options, cpu);
     const inv::Product after = fixtures.GetProduct(product);
     const int64_t sold = r.ok_total;  // every successful reservation holds one unit

@@ -17,19 +17,31 @@
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/order/v1/order.grpc.pb.h"
+#include "pasar/rpc/client.h"
 
 namespace pasar::town {
 
-// Addresses ("host:port") of the services.
+class Flags;
+
+// Addresses ("host:port") of the services, and how to reach them: plaintext, or TLS checked
+// against one root for all three (no client certificates).
 struct Endpoints {
   std::string inventory;
   std::string order;
   std::string dispatch;
+  // Plaintext unless set; the initializer lets `{inventory, order, dispatch}` leave it out.
+  rpc::ClientTls tls{};
 };
 
 // PASAR_INVENTORY_ADDR, PASAR_ORDER_ADDR, PASAR_DISPATCH_ADDR, defaulting to the ports
-// scripts/run uses (127.0.0.1:7101, :7102, :7103).
+// scripts/run uses (127.0.0.1:7101, :7102, :7103); TLS when PASAR_TLS_CA_FILE names the root
+// certificate (PEM), checking the name PASAR_TLS_SERVER_NAME when given (else the address's host).
 Endpoints EndpointsFromEnv();
+
+// EndpointsFromEnv() with the command-line options --inventory, --order, --dispatch,
+// --tls-ca-file and --tls-server-name winning over the environment (a tool using it lets these
+// through its Flags::AllowOnly).
+Endpoints EndpointsFromEnv(const Flags& flags);
 
 // Channels and stubs of the three services (thread-safe: share one Api between threads).
 class Api final {
