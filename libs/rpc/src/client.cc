@@ -34,4 +34,16 @@ std::shared_ptr<grpc::Channel> Dial(const std::string& address, const ClientTls&
   return grpc::CreateCustomChannel(address, grpc::SslCredentials(options), args);
 }
 
+void Prepare(grpc::ClientContext& ctx, std::string_view token,
+             std::chrono::system_clock::time_point deadline) {
+  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + std::string(token));
+  ctx.set_deadline(deadline);
+}
+
+std::string ErrorReason(const grpc::ClientContext& ctx) {
+  const auto& trailers = ctx.GetServerTrailingMetadata();
+  const auto it = trailers.find(kErrorReasonKey);
+  return it == trailers.end() ? "" : std::string(it->second.data(), it->second.size());
+}
+
 }  // namespace pasar::rpc

@@ -32,8 +32,7 @@ void InventoryClient::Prepare(grpc::ClientContext& ctx, Deadline deadline) {
     }
     token = token_;
   }
-  ctx.AddMetadata("authorization", "Bearer " + token);
-  ctx.set_deadline(deadline);
+  rpc::Prepare(ctx, token, deadline);
 }
 
 template <class Call>
@@ -42,11 +41,7 @@ Upstream InventoryClient::Run(Deadline deadline, Call&& call) {
   Prepare(ctx, deadline);
   Upstream out;
   out.status = call(ctx);
-  if (!out.status.ok()) {
-    const auto& trailers = ctx.GetServerTrailingMetadata();
-    const auto it = trailers.find(rpc::kErrorReasonKey);
-    if (it != trailers.end()) out.reason.assign(it->second.data(), it->second.size());
-  }
+  if (!out.status.ok()) out.reason = rpc::ErrorReason(ctx);
   return out;
 }
 

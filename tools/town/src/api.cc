@@ -8,8 +8,6 @@
 namespace pasar::town {
 namespace {
 
-constexpr char kErrorReasonKey[] = "pasar-error-reason";
-
 std::string EnvOr(const char* name, const char* fallback) {
   const char* v = std::getenv(name);
   return (v != nullptr && *v != '\0') ? v : fallback;
@@ -106,16 +104,12 @@ std::string Api::Token(auth::Role role, std::string subject) const {
 }
 
 void Prepare(grpc::ClientContext& ctx, std::string_view token, absl::Duration timeout) {
-  ctx.AddMetadata("authorization", absl::StrCat("Bearer ", std::string(token)));
-  ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+  rpc::Prepare(ctx, token, absl::ToChronoTime(absl::Now() + timeout));
 }
 
 std::string ErrorReason(const grpc::ClientContext& ctx, const grpc::Status& status) {
   if (status.ok()) return "";
-  const auto& trailers = ctx.GetServerTrailingMetadata();
-  if (auto it = trailers.find(kErrorReasonKey); it != trailers.end()) {
-    return std::string(it->second.data(), it->second.size());
-  }
+  if (std::string reason = rpc::ErrorReason(ctx); !reason.empty()) return reason;
   // "REASON: explanation" where REASON is upper case letters and underscores.
   const std::string& msg = status.error_message();
   const size_t colon = msg.find(':');

@@ -2,11 +2,16 @@
 // services): plaintext by default, TLS when a root certificate is given.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <grpcpp/channel.h>
+#include <grpcpp/client_context.h>
 #include <grpcpp/support/channel_arguments.h>
+
+#include "pasar/rpc/metadata.h"
 
 namespace pasar::rpc {
 
@@ -22,5 +27,13 @@ struct ClientTls {
 // std::runtime_error naming the file when it cannot be read). `args` are passed on.
 std::shared_ptr<grpc::Channel> Dial(const std::string& address, const ClientTls& tls = {},
                                     grpc::ChannelArguments args = {});
+
+// Readies `ctx` for one call: "authorization: Bearer <token>" (nothing when `token` is empty)
+// and the deadline.
+void Prepare(grpc::ClientContext& ctx, std::string_view token,
+             std::chrono::system_clock::time_point deadline);
+
+// The refusal reason (kErrorReasonKey) the server sent with a finished call's trailers, or "".
+std::string ErrorReason(const grpc::ClientContext& ctx);
 
 }  // namespace pasar::rpc

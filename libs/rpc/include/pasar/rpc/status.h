@@ -8,11 +8,9 @@
 #include <grpcpp/support/status.h>
 
 #include "absl/status/status.h"
+#include "pasar/rpc/metadata.h"
 
 namespace pasar::rpc {
-
-// Trailing metadata key carrying the pasar.common.v1.ErrorReason name of a domain refusal.
-inline constexpr char kErrorReasonKey[] = "pasar-error-reason";
 
 // Same code and message.
 grpc::Status ToGrpc(const absl::Status& status);
