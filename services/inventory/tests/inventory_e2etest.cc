@@ -15,6 +15,7 @@
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
+#include "pasar/testkit/call.h"
 #include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
 #include "store/store.h"
@@ -52,10 +53,7 @@ std::string Token(const std::string& subject, Role role, std::vector<std::string
 template <class Stub, class Req, class Resp>
 grpc::Status Call(grpc::Status (Stub::*method)(grpc::ClientContext*, const Req&, Resp*), Stub& stub,
                   const std::string& token, const Req& req, Resp* resp) {
-  grpc::ClientContext ctx;
-  if (!token.empty()) ctx.AddMetadata("authorization", "Bearer " + token);
-  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(30));
-  return (stub.*method)(&ctx, req, resp);
+  return (stub.*method)(testkit::Ctx(token).get(), req, resp);
 }
 
 bool StartsWith(const std::string& s, const std::string& prefix) {

@@ -16,7 +16,7 @@
 #include "pasar/order/v1/order.grpc.pb.h"
 #include "pasar/pg/pg.h"
 #include "pasar/redis/redis.h"
-#include "pasar/rpc/status.h"
+#include "pasar/testkit/call.h"
 #include "pasar/testkit/eventually.h"
 #include "pasar/testkit/relay.h"
 #include "pasar/testkit/testkit.h"
@@ -36,21 +36,8 @@ inline std::string Token(auth::Role role, const std::string& subject,
   return auth::Mint(Jwt(), {subject, role, std::move(stalls)});
 }
 
-// A client context with a token and a 30 s deadline (generous: a loaded CI machine is slow, and
-// the deadline only bounds a call that would fail anyway).
-inline std::unique_ptr<grpc::ClientContext> Ctx(
-    const std::string& token, std::chrono::seconds timeout = std::chrono::seconds(30)) {
-  auto ctx = std::make_unique<grpc::ClientContext>();
-  if (!token.empty()) ctx->AddMetadata("authorization", "Bearer " + token);
-  ctx->set_deadline(std::chrono::system_clock::now() + timeout);
-  return ctx;
-}
-
-inline std::string Reason(const grpc::ClientContext& ctx) {
-  const auto& t = ctx.GetServerTrailingMetadata();
-  const auto it = t.find(rpc::kErrorReasonKey);
-  return it == t.end() ? "" : std::string(it->second.data(), it->second.size());
-}
+using testkit::Ctx;
+using testkit::Reason;
 
 // Environment of one pasar-order process on `db`: testkit's common settings plus order's own
 // (extra settings override both). Calls to inventory get far longer than production's 3 s: on
