@@ -10,6 +10,7 @@
 
 #include "api/ids.h"
 #include "e2e.h"
+#include "market_fixture.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 
 namespace {
@@ -20,7 +21,6 @@ using auth::Role;
 namespace v1 = pasar::order::v1;
 namespace inv = pasar::inventory::v1;
 
-constexpr double kMarketLat = -8.1335, kMarketLng = 113.2248;
 constexpr int64_t kStock = 100;
 constexpr int64_t kQuantity = 2;
 
@@ -36,10 +36,10 @@ constexpr pg::Query kLockCompensations{
 constexpr pg::Query kCountCompensations{"test_count_compensations",
                                         "SELECT count(*) FROM reservation_compensations"};
 
-// One market with one open stall selling one counted product, and an order service that gives
-// up on inventory quickly: 2 s for ReserveStock (after warming up its market cache, the only
-// call to inventory in PlaceOrder), 1 s for each compensation call, and a worker round every
-// 100 ms.
+// One market with one open stall selling one counted product (market_fixture.h), and an order
+// service that gives up on inventory quickly: 2 s for ReserveStock (after warming up its market
+// cache, the only call to inventory in PlaceOrder), 1 s for each compensation call, and a worker
+// round every 100 ms.
 struct Env {
   testkit::TempDatabase inventory_db;
   testkit::TempDatabase order_db;
@@ -70,63 +70,10 @@ struct Env {
         inventory_pool(
             {.conninfo = inventory_db.conninfo(), .search_path = "inventory", .size = 2}),
         order_pool({.conninfo = order_db.conninfo(), .search_path = "orders", .size = 2}) {
-    SetUpMarket();
-  }
-
-  void SetUpMarket() {
-    auto admin = inv::MarketAdminService::NewStub(inventory_channel);
-    auto stalls = inv::StallService::NewStub(inventory_channel);
-    const std::string op = Token(Role::kOperator, "dinas");
-    inv::CreateMarketRequest cm;
-    cm.set_request_id("market");
-    inv::Market* m = cm.mutable_market();
-    m->set_name("Pasar Baru Lumajang");
-    m->mutable_location()->set_lat(kMarketLat);
-    m->mutable_location()->set_lng(kMarketLng);
-    m->set_time_zone("Asia/Jakarta");
-    for (int day = inv::WEEKDAY_MONDAY; day <= inv::WEEKDAY_SUNDAY; ++day) {
-      inv::OpeningInterval* in = m->mutable_opening_hours()->add_intervals();
-      in->set_weekday(static_cast<inv::Weekday>(day));
-      in->set_open_minute(0);
-      in->set_close_minute(1440);
-    }
-    m->mutable_fee_scheme()->set_kind(inv::FEE_KIND_PER_KM);
-    m->mutable_fee_scheme()->set_per_km_idr(2500);
-    m->set_service_fee_idr(1000);
-    m->set_max_delivery_distance_meters(10000);
-    m->set_trader_response_timeout_seconds(300);
-    m->set_dispatch_timeout_seconds(900);
-    inv::CreateMarketResponse cmr;
-    REQUIRE(admin->CreateMarket(Ctx(op).get(), cm, &cmr).error_message() == "");
-    market_id = cmr.market().id();
-
-    inv::CreateStallRequest cs;
-    cs.set_request_id("stall");
-    cs.set_market_id(market_id);
-    cs.set_trader_subject("trader");
-    cs.set_name("Sayur Bu Sri");
-    cs.set_category(inv::CATEGORY_SAYUR);
-    cs.set_preparation_minutes(10);
-    inv::CreateStallResponse csr;
-    REQUIRE(admin->CreateStall(Ctx(op).get(), cs, &csr).error_message() == "");
-    const std::string trader = Token(Role::kTrader, "trader", {csr.stall().id()});
-    inv::UpdateStallRequest us;
-    us.set_request_id("open");
-    us.set_stall_id(csr.stall().id());
-    us.set_open(true);
-    inv::UpdateStallResponse usr;
-    REQUIRE(stalls->UpdateStall(Ctx(trader).get(), us, &usr).error_message() == "");
-    inv::CreateProductRequest cp;
-    cp.set_request_id("bayam");
-    cp.set_stall_id(csr.stall().id());
-    cp.set_name("Bayam");
-    cp.set_category(inv::CATEGORY_SAYUR);
-    cp.set_unit("ikat");
-    cp.set_price_idr(3000);
-    cp.set_stock(kStock);
-    inv::CreateProductResponse cpr;
-    REQUIRE(stalls->CreateProduct(Ctx(trader).get(), cp, &cpr).error_message() == "");
-    product_id = cpr.product().id();
+    const SeededMarket seeded =
+        SeedMarket(inventory_channel, /*stalls=*/1, /*weighed=*/false, kStock);
+    market_id = seeded.market_id;
+    product_id = seeded.products.at(0).id;
   }
 
   v1::PlaceOrderRequest Cart(const std::string& request_id) const {

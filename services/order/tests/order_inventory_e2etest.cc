@@ -11,6 +11,7 @@
 
 #include "api/ids.h"
 #include "e2e.h"
+#include "market_fixture.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/testkit/pki.h"
 
@@ -23,16 +24,8 @@ namespace v1 = pasar::order::v1;
 namespace inv = pasar::inventory::v1;
 using pasar::order::RandomUuid;
 
-constexpr double kMarketLat = -8.1335, kMarketLng = 113.2248;
-
-struct Product {
-  std::string id;
-  std::string stall_id;
-  int64_t price_idr = 0;
-  int64_t stock = 0;
-};
-
-struct Env {
+// Two stalls, each selling 100 of a counted and 100 of a weighed product (market_fixture.h).
+struct Env : SeededMarket {
   testkit::TempDatabase inventory_db;
   testkit::TempDatabase order_db;
   std::string prefix = testkit::UniqueRedisPrefix();
@@ -41,12 +34,7 @@ struct Env {
   OrderClient client;
   std::shared_ptr<grpc::Channel> inventory_channel;
   std::unique_ptr<inv::CatalogService::Stub> catalog;
-  std::unique_ptr<inv::StallService::Stub> stalls;
-  std::unique_ptr<inv::MarketAdminService::Stub> admin;
   std::unique_ptr<inv::StockService::Stub> stock;
-  std::string market_id;
-  std::vector<std::string> stall_ids;
-  std::vector<Product> products;  // per stall: one counted product, then one weighed
 
   Env()
       : inventory(testkit::BinaryPath("pasar-inventory"), InventoryEnv(inventory_db, prefix)),
@@ -60,84 +48,14 @@ struct Env {
         inventory_channel(
             grpc::CreateChannel(inventory.address(), grpc::InsecureChannelCredentials())),
         catalog(inv::CatalogService::NewStub(inventory_channel)),
-        stalls(inv::StallService::NewStub(inventory_channel)),
-        admin(inv::MarketAdminService::NewStub(inventory_channel)),
         stock(inv::StockService::NewStub(inventory_channel)) {
-    SetUpMarket();
+    static_cast<SeededMarket&>(*this) =
+        SeedMarket(inventory_channel, /*stalls=*/2, /*weighed=*/true, /*stock=*/100);
   }
 
   static std::map<std::string, std::string> InventoryEnv(const testkit::TempDatabase& db,
                                                          const std::string& prefix) {
     return testkit::ServiceEnv(db, prefix, kSecret);
-  }
-
-  void SetUpMarket() {
-    const std::string op = Token(Role::kOperator, "dinas");
-    inv::CreateMarketRequest cm;
-    cm.set_request_id("market");
-    inv::Market* m = cm.mutable_market();
-    m->set_name("Pasar Baru Lumajang");
-    m->mutable_location()->set_lat(kMarketLat);
-    m->mutable_location()->set_lng(kMarketLng);
-    m->set_time_zone("Asia/Jakarta");
-    for (int day = inv::WEEKDAY_MONDAY; day <= inv::WEEKDAY_SUNDAY; ++day) {
-      inv::OpeningInterval* in = m->mutable_opening_hours()->add_intervals();
-      in->set_weekday(static_cast<inv::Weekday>(day));
-      in->set_open_minute(0);
-      in->set_close_minute(1440);
-    }
-    m->mutable_fee_scheme()->set_kind(inv::FEE_KIND_PER_KM);
-    m->mutable_fee_scheme()->set_per_km_idr(2500);
-    m->mutable_fee_scheme()->set_road_factor_permille(1300);
-    m->set_service_fee_idr(1000);
-    m->set_max_delivery_distance_meters(10000);
-    m->set_weighed_tolerance_percent(10);
-    m->set_trader_response_timeout_seconds(300);
-    m->set_dispatch_timeout_seconds(900);
-    inv::CreateMarketResponse cmr;
-    const grpc::Status s = admin->CreateMarket(Ctx(op).get(), cm, &cmr);
-    REQUIRE(s.error_message() == "");
-    market_id = cmr.market().id();
-
-    for (int i = 0; i < 2; ++i) {
-      inv::CreateStallRequest cs;
-      cs.set_request_id("stall-" + std::to_string(i));
-      cs.set_market_id(market_id);
-      cs.set_trader_subject("trader-" + std::to_string(i));
-      cs.set_name(i == 0 ? "Sayur Bu Sri" : "Bumbu Pak Man");
-      cs.set_category(i == 0 ? inv::CATEGORY_SAYUR : inv::CATEGORY_BUMBU);
-      cs.set_preparation_minutes(10);
-      inv::CreateStallResponse csr;
-      REQUIRE(admin->CreateStall(Ctx(op).get(), cs, &csr).error_message() == "");
-      const std::string stall = csr.stall().id();
-      stall_ids.push_back(stall);
-      const std::string trader = TraderToken(i);
-      inv::UpdateStallRequest us;
-      us.set_request_id("open");
-      us.set_stall_id(stall);
-      us.set_open(true);
-      inv::UpdateStallResponse usr;
-      REQUIRE(stalls->UpdateStall(Ctx(trader).get(), us, &usr).error_message() == "");
-      for (int w = 0; w < 2; ++w) {
-        inv::CreateProductRequest cp;
-        cp.set_request_id("p" + std::to_string(w));
-        cp.set_stall_id(stall);
-        cp.set_name(w == 0 ? "Bayam" : "Cabai rawit");
-        cp.set_category(i == 0 ? inv::CATEGORY_SAYUR : inv::CATEGORY_BUMBU);
-        cp.set_unit(w == 0 ? "ikat" : "ons");
-        cp.set_price_idr(w == 0 ? 3000 : 6000);
-        cp.set_weighed(w == 1);
-        cp.set_stock(100);
-        inv::CreateProductResponse cpr;
-        REQUIRE(stalls->CreateProduct(Ctx(trader).get(), cp, &cpr).error_message() == "");
-        products.push_back({cpr.product().id(), stall, cp.price_idr(), 100});
-      }
-    }
-  }
-
-  std::string TraderToken(int stall_index) const {
-    return Token(Role::kTrader, "trader-" + std::to_string(stall_index),
-                 {stall_ids.at(static_cast<size_t>(stall_index))});
   }
 
   inv::Product GetProduct(const std::string& id) {
@@ -501,7 +419,7 @@ TEST_CASE("a ReserveStock whose outcome PlaceOrder never learns leaves no hold b
       "SELECT coalesce(string_agg(state, ',' ORDER BY created_at), '') FROM reservations "
       "WHERE order_id = $1"};
   std::vector<std::string> ids;
-  for (const Product& p : env.products)
+  for (const SeededProduct& p : env.products)
     ids.push_back(p.id);
   grpc::Status status;
   // Declared before the lock: leaving the scope early rolls the lock back first, then joins.
@@ -524,7 +442,7 @@ TEST_CASE("a ReserveStock whose outcome PlaceOrder never learns leaves no hold b
   CHECK(status.error_code() == grpc::StatusCode::UNAVAILABLE);
   const std::string order_id = order::DeriveOrderId("gita", cart.request_id());
   CHECK(pg::Exec(inventory_pool, kReservationStates, order_id).Str(0, 0) == "RELEASED");
-  for (const Product& p : env.products) {
+  for (const SeededProduct& p : env.products) {
     CHECK(env.GetProduct(p.id).stock() == 100);
     CHECK(env.GetProduct(p.id).reserved() == 0);
   }
