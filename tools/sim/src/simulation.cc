@@ -355,6 +355,9 @@ SimReport RunSimulation(const SimConfig& config) {
   seed_options.tag = config.seed_tag;
   seed_options.trader_response_timeout_seconds = config.trader_response_timeout_seconds;
   seed_options.dispatch_timeout_seconds = config.dispatch_timeout_seconds;
+  // Each day starts with full shelves, so the same seed places the same orders however many
+  // days the town has already seen.
+  seed_options.restock_key = report.run_id;
   const absl::Time seed_start = absl::Now();
   town::Seeded seeded = town::SeedTown(api, config.town, seed_options);
   log << absl::StrFormat(

@@ -8,6 +8,8 @@
 #include <string>
 
 #include "pasar/testkit/testkit.h"
+#include "pasar/town/api.h"
+#include "pasar/town/seed.h"
 #include "pasar/town/town.h"
 #include "sim.h"
 
@@ -75,4 +77,29 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   // Unanswered tickets expire through the order service's persisted deadline.
   CHECK(r.tickets_unanswered >= 1);
   CHECK(r.tickets_expired >= 1);
+
+  // The next morning: seeding the same town again (as the simulator does, with the same tag and
+  // market settings) under a new restock key puts every product back at its initial stock,
+  // whatever the day sold; no hold is left from the day.
+  pasar::town::Api api(c.endpoints, c.jwt);
+  pasar::town::SeedOptions next;
+  next.tag = c.seed_tag;
+  next.trader_response_timeout_seconds = c.trader_response_timeout_seconds;
+  next.dispatch_timeout_seconds = c.dispatch_timeout_seconds;
+  next.restock_key = "e2e-day-2";
+  const pasar::town::Seeded seeded = pasar::town::SeedTown(api, c.town, next);
+  const std::string viewer = api.Token(pasar::auth::Role::kCustomer, "sim-e2e-viewer");
+  for (const pasar::town::Product& p : c.town.products) {
+    pasar::inventory::v1::GetProductRequest req;
+    req.set_product_id(seeded.id(p.id));
+    pasar::inventory::v1::GetProductResponse resp;
+    pasar::town::Check(pasar::town::Call(viewer,
+                                         [&](grpc::ClientContext* ctx) {
+                                           return api.catalog().GetProduct(ctx, req, &resp);
+                                         }),
+                       "GetProduct");
+    INFO(p.id);
+    CHECK(resp.product().stock() == p.initial_stock);
+    CHECK(resp.product().reserved() == 0);
+  }
 }

@@ -210,6 +210,17 @@ Seeded SeedTown(Api& api, const Town& town, const SeedOptions& options) {
                [&](grpc::ClientContext* c) { return api.stalls().CreateProduct(c, preq, &presp); }),
           absl::StrCat("CreateProduct ", p.id));
       remember(p.id, presp.product().id());
+      if (!options.restock_key.empty()) {
+        inv::SetStockRequest sreq;
+        sreq.set_request_id(key("restock", absl::StrCat(options.restock_key, ":", p.id)));
+        sreq.set_product_id(presp.product().id());
+        sreq.set_stock(p.initial_stock);
+        sreq.set_note("morning restock");
+        inv::SetStockResponse sresp;
+        Check(Call(trader,
+                   [&](grpc::ClientContext* c) { return api.stalls().SetStock(c, sreq, &sresp); }),
+              absl::StrCat("SetStock ", p.id));
+      }
       ++products_done;
     }
     inv::UpdateStallRequest open;

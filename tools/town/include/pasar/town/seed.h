@@ -3,7 +3,9 @@
 // adds the stall's products and opens the stall (StallService, with a trader token).
 //
 // Seeding is idempotent: request ids are "<tag>:<kind>:<slug>", so seeding the same town again
-// with the same tag returns the same objects (and changes nothing).
+// with the same tag returns the same objects (and changes nothing) -- except that, given a
+// `restock_key`, every product's stock is set back to its initial stock (a new market day on a
+// town seeded before: what earlier days sold is on the shelves again).
 #pragma once
 
 #include <functional>
@@ -24,6 +26,7 @@ struct SeedOptions {
   int trader_response_timeout_seconds = 0;         // 0: the town's value
   int dispatch_timeout_seconds = 0;                // 0: the service's default
   int parallelism = 6;                             // concurrent stalls/couriers being created
+  std::string restock_key;                         // non-empty: SetStock(initial), keyed by it
   std::function<void(std::string_view)> progress;  // optional progress messages
 };
 
