@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <iostream>
+#include <map>
 #include <mutex>
 
 #include "absl/time/clock.h"
@@ -38,6 +39,26 @@ CREATE TABLE consumed_events (
 CREATE INDEX consumed_events_at ON consumed_events (consumed_at);
 )sql";
 
+// What Redis acknowledged: the entry id XADD gave each row, and per stream the last entry id the
+// relay recorded, so that the relay can tell when Redis has lost entries (see Relay).
+constexpr std::string_view kMigration2 = R"sql(
+ALTER TABLE outbox ADD COLUMN entry_ms bigint, ADD COLUMN entry_seq bigint;
+CREATE TABLE outbox_streams (
+  stream     text PRIMARY KEY,
+  last_ms    bigint NOT NULL,
+  last_seq   bigint NOT NULL,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE TABLE outbox_losses (
+  id           bigserial PRIMARY KEY,
+  stream       text NOT NULL,
+  expected     text NOT NULL,
+  redis_last   text NOT NULL,
+  republished  bigint NOT NULL,
+  detected_at  timestamptz NOT NULL DEFAULT now()
+);
+)sql";
+
 // The channel is derived from the schema the statement runs in, so every service's relays only
 // wake for their own outbox.
 constexpr std::string_view kChannelPrefix = "pasar_outbox_";
@@ -61,8 +82,57 @@ constexpr pg::Query kSelectBatch{
     "events_select_unsent",
     "SELECT id, event_id, stream, type, aggregate_id, payload FROM outbox "
     "WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"};
-constexpr pg::Query kMarkSent{"events_mark_sent",
-                              "UPDATE outbox SET sent_at = now() WHERE id = ANY($1::bigint[])"};
+constexpr pg::Query kMarkSent{
+    "events_mark_sent",
+    "UPDATE outbox o SET sent_at = now(), entry_ms = v.ms, entry_seq = v.seq "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, ms, seq) WHERE o.id = v.id"};
+constexpr pg::Query kStreams{"events_outbox_streams",
+                             "SELECT stream, last_ms, last_seq FROM outbox_streams"};
+constexpr pg::Query kRecordStreamLast{
+    "events_record_stream_last",
+    "INSERT INTO outbox_streams (stream, last_ms, last_seq) VALUES ($1, $2, $3) "
+    "ON CONFLICT (stream) DO UPDATE SET last_ms = EXCLUDED.last_ms, last_seq = EXCLUDED.last_seq, "
+    "updated_at = now()"};
+// Every sent row of the stream that Redis no longer has goes back to unsent, so the relay ships
+// it again in outbox order. When the whole stream is gone (last 0-0), rows sent before entry ids
+// were recorded go too.
+constexpr pg::Query kRepublish{
+    "events_republish_lost",
+    "UPDATE outbox SET sent_at = NULL, entry_ms = NULL, entry_seq = NULL "
+    "WHERE stream = $1 AND sent_at IS NOT NULL AND ((entry_ms, entry_seq) > ($2::bigint, "
+    "$3::bigint) OR (entry_ms IS NULL AND $2::bigint = 0 AND $3::bigint = 0))"};
+constexpr pg::Query kRecordLoss{
+    "events_record_loss",
+    "INSERT INTO outbox_losses (stream, expected, redis_last, republished) "
+    "VALUES ($1, $2, $3, $4)"};
+
+// Checks, atomically inside Redis, that the stream still holds everything the outbox recorded as
+// sent (its last generated id is not behind the recorded one), and only then appends the entries.
+// A client that reconnects and retries cannot append to a stream that lost data in between.
+//   KEYS[1] the stream; ARGV[1], ARGV[2]: recorded last id (ms, seq; 0 0 when none);
+//   ARGV[3] MAXLEN; then 4 values per entry: id, type, aggregate, payload.
+//   Returns {0, "<ms>-<seq>"} when Redis is behind (nothing appended), else {1, entry ids...}.
+constexpr std::string_view kCheckedXAdd = R"lua(
+local last = '0-0'
+local info = redis.pcall('XINFO', 'STREAM', KEYS[1])
+if type(info) == 'table' and not info.err then
+  for i = 1, #info, 2 do
+    if info[i] == 'last-generated-id' then last = info[i + 1] end
+  end
+end
+local dash = string.find(last, '-', 1, true)
+local ms = tonumber(string.sub(last, 1, dash - 1))
+local seq = tonumber(string.sub(last, dash + 1))
+local want_ms = tonumber(ARGV[1])
+local want_seq = tonumber(ARGV[2])
+if ms < want_ms or (ms == want_ms and seq < want_seq) then return {0, last} end
+local out = {1}
+for b = 4, #ARGV, 4 do
+  out[#out + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'id', ARGV[b],
+                             'type', ARGV[b + 1], 'aggregate', ARGV[b + 2], 'payload', ARGV[b + 3])
+end
+return out
+)lua";
 constexpr pg::Query kPurgeSent{
     "events_purge_sent",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL "
@@ -126,7 +196,8 @@ std::string HostName() {
 // ---- Outbox ----------------------------------------------------------------------------------
 
 std::vector<pg::Migration> Migrations() {
-  return {pg::Migration{1, "outbox_and_consumed_events", std::string(kMigration1)}};
+  return {pg::Migration{1, "outbox_and_consumed_events", std::string(kMigration1)},
+          pg::Migration{2, "outbox_entry_ids", std::string(kMigration2)}};
 }
 
 std::string NotifyChannel(std::string_view schema) {
@@ -164,38 +235,128 @@ void Relay::Stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+namespace {
+
+// A Redis stream entry id, "<ms>-<seq>".
+struct EntryId {
+  int64_t ms = 0;
+  int64_t seq = 0;
+};
+
+EntryId ParseEntryId(std::string_view id) {
+  const size_t dash = id.find('-');
+  if (dash == std::string_view::npos) throw redis::Error("redis: bad entry id " + std::string(id));
+  return EntryId{std::stoll(std::string(id.substr(0, dash))),
+                 std::stoll(std::string(id.substr(dash + 1)))};
+}
+
+std::string Format(EntryId id) {
+  return std::to_string(id.ms) + "-" + std::to_string(id.seq);
+}
+
+}  // namespace
+
 int Relay::RunOnce() {
   struct Hint {
     std::string channel, message;
   };
+  struct Loss {
+    std::string stream;
+    EntryId expected, redis_last;
+    int64_t republished = 0;
+  };
   std::vector<Hint> hints;
+  std::vector<Loss> losses;
+  const absl::Time now = absl::Now();
+  const bool verify_all = now >= next_verify_;
   const int shipped = pg::WithTransaction(pool_, "outbox_relay", [&](pg::Transaction& tx) {
     hints.clear();
+    losses.clear();
     if (!tx.Exec(kRelayLock).Bool(0, 0)) return 0;  // another relay is shipping a batch
     const pg::Result rows = tx.Exec(kSelectBatch, config_.batch);
-    if (rows.empty()) return 0;
+    if (rows.empty() && !verify_all) return 0;
+    std::map<std::string, EntryId> recorded;
+    const pg::Result known = tx.Exec(kStreams);
+    for (int i = 0; i < known.size(); ++i)
+      recorded[known.Str(i, 0)] = EntryId{known.Int(i, 1), known.Int(i, 2)};
+    // The batch per stream, streams in order of their first row; with verify_all, every stream
+    // the outbox ever shipped to is checked, with no entries when it has none in this batch.
+    struct PerStream {
+      std::string stream;
+      std::vector<int> rows;
+    };
+    std::vector<PerStream> streams;
+    auto slot = [&](const std::string& stream) -> PerStream& {
+      for (PerStream& p : streams) {
+        if (p.stream == stream) return p;
+      }
+      return streams.emplace_back(PerStream{stream, {}});
+    };
+    for (int i = 0; i < rows.size(); ++i)
+      slot(rows.Str(i, 2)).rows.push_back(i);
+    if (verify_all) {
+      for (const auto& [stream, last] : recorded)
+        slot(stream);
+    }
     std::vector<std::vector<std::string>> cmds;
-    std::vector<int64_t> ids;
-    cmds.reserve(rows.size());
-    ids.reserve(rows.size());
-    for (int i = 0; i < rows.size(); ++i) {
-      const std::string stream = rows.Str(i, 2);
-      const std::string type = rows.Str(i, 3);
-      const std::string aggregate = rows.Str(i, 4);
-      cmds.push_back({"XADD", redis_.Key(stream), "MAXLEN", "~",
-                      std::to_string(config_.max_stream_length), "*", "id", rows.Str(i, 1), "type",
-                      type, "aggregate", aggregate, "payload", rows.Bytes(i, 5)});
-      hints.push_back({redis_.Key("live." + stream), aggregate + " " + type});
-      ids.push_back(rows.Int(i, 0));
+    cmds.reserve(streams.size());
+    for (const PerStream& p : streams) {
+      const EntryId want = recorded.count(p.stream) ? recorded.at(p.stream) : EntryId{};
+      std::vector<std::string>& cmd = cmds.emplace_back();
+      cmd.reserve(7 + 4 * p.rows.size());
+      cmd.insert(cmd.end(), {"EVAL", std::string(kCheckedXAdd), "1", redis_.Key(p.stream),
+                             std::to_string(want.ms), std::to_string(want.seq),
+                             std::to_string(config_.max_stream_length)});
+      for (int i : p.rows) {
+        cmd.insert(cmd.end(), {rows.Str(i, 1), rows.Str(i, 3), rows.Str(i, 4), rows.Bytes(i, 5)});
+      }
     }
-    for (const redis::Reply& r : redis_.Pipeline(cmds)) {
-      if (r.is_error()) throw redis::CommandError("redis: XADD: " + std::string(r.str()));
+    const std::vector<redis::Reply> replies = redis_.Pipeline(cmds);
+    std::vector<int64_t> ids, entry_ms, entry_seq;
+    for (size_t k = 0; k < streams.size(); ++k) {
+      const PerStream& p = streams[k];
+      const redis::Reply& r = replies.at(k);
+      if (r.is_error()) throw redis::CommandError("redis: relay XADD: " + std::string(r.str()));
+      if (r.at(0).integer() == 0) {
+        // Redis no longer holds what it acknowledged: everything after what it still has is
+        // shipped again (this batch's rows of the stream stay unsent and follow in order).
+        Loss loss{p.stream, recorded[p.stream], ParseEntryId(r.at(1).str()), 0};
+        loss.republished =
+            tx.Exec(kRepublish, p.stream, loss.redis_last.ms, loss.redis_last.seq).affected();
+        tx.Exec(kRecordStreamLast, p.stream, loss.redis_last.ms, loss.redis_last.seq);
+        tx.Exec(kRecordLoss, p.stream, Format(loss.expected), Format(loss.redis_last),
+                loss.republished);
+        losses.push_back(std::move(loss));
+        continue;
+      }
+      if (r.size() != p.rows.size() + 1) throw redis::Error("redis: relay: short XADD reply");
+      EntryId last;
+      for (size_t j = 0; j < p.rows.size(); ++j) {
+        const int i = p.rows[j];
+        last = ParseEntryId(r.at(j + 1).str());
+        ids.push_back(rows.Int(i, 0));
+        entry_ms.push_back(last.ms);
+        entry_seq.push_back(last.seq);
+        hints.push_back({redis_.Key("live." + p.stream), rows.Str(i, 4) + " " + rows.Str(i, 3)});
+      }
+      if (!p.rows.empty()) tx.Exec(kRecordStreamLast, p.stream, last.ms, last.seq);
     }
-    tx.Exec(kMarkSent, ids);
+    if (!ids.empty()) tx.Exec(kMarkSent, ids, entry_ms, entry_seq);
     tx.Exec(kRelayAsyncCommit);
     tx.Commit();
-    return rows.size();
+    return static_cast<int>(ids.size());
   });
+  if (verify_all) next_verify_ = now + config_.verify_every;
+  shipped_ += shipped;
+  for (const Loss& loss : losses) {
+    ++losses_;
+    republished_ += loss.republished;
+    LogLine("error", "redis lost events the outbox had shipped; shipping them again",
+            {{"stream", loss.stream},
+             {"recorded_last", Format(loss.expected)},
+             {"redis_last", Format(loss.redis_last)},
+             {"republished", std::to_string(loss.republished)}});
+  }
   if (!hints.empty()) {
     std::vector<std::vector<std::string>> publish;
     publish.reserve(hints.size());
@@ -208,6 +369,10 @@ int Relay::RunOnce() {
     }
   }
   return shipped;
+}
+
+Relay::Stats Relay::stats() const {
+  return Stats{shipped_.load(), losses_.load(), republished_.load()};
 }
 
 void Relay::MaybePurge() {
@@ -228,10 +393,12 @@ void Relay::Loop() {
         const std::string schema = pg::Exec(pool_, kCurrentSchema).Str(0, 0);
         listener = std::make_unique<pg::Listener>(conninfo_, NotifyChannel(schema));
       }
+      const int64_t losses = losses_.load();
       const int shipped = RunOnce();
       MaybePurge();
       backoff = kMinBackoff;
-      if (shipped == 0) listener->Wait(config_.idle_poll);
+      // After a loss, the rows marked unsent again are shipped at once.
+      if (shipped == 0 && losses_.load() == losses) listener->Wait(config_.idle_poll);
     } catch (const std::exception& e) {
       LogLine("error", "outbox relay failed; retrying",
               {{"error", e.what()},

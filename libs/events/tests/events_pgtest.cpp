@@ -36,6 +36,11 @@ constexpr pg::Query kEffect{
     "test_effect", "SELECT type, aggregate_id, payload, stream FROM effects WHERE event_id = $1"};
 constexpr pg::Query kCountConsumed{"test_count_consumed",
                                    "SELECT count(*) FROM consumed_events WHERE consumer = $1"};
+constexpr pg::Query kEffectsPerEvent{
+    "test_effects_per_event",
+    "SELECT event_id, count(*) FROM effects GROUP BY event_id ORDER BY event_id"};
+constexpr pg::Query kLosses{"test_losses",
+                            "SELECT stream, republished FROM outbox_losses ORDER BY id"};
 
 // A service-like setup: a temporary database, schema "svc" with the events tables and two tables
 // of "state" (items: written by producers; effects: written by consumer handlers).
@@ -459,6 +464,123 @@ TEST_CASE("the relay purges sent outbox rows after purge_after") {
   relay.Stop();
   CHECK(f.Count(kCountItems) == 5);
   CHECK(f.StreamEventIds().size() == 5);
+}
+
+namespace {
+
+// Ships everything pending (and checks the streams) until the relay has nothing left.
+void Drain(Fixture& f, Relay& relay) {
+  REQUIRE(Eventually([&] { return relay.RunOnce() == 0 && f.Count(kCountUnsent) == 0; }));
+}
+
+// Runs the consumer until `n` events were applied, then checks each was applied exactly once.
+void ConsumeAll(Fixture& f, Consumer& consumer, int n) {
+  REQUIRE(Eventually([&] {
+    consumer.RunOnce();
+    return f.Count(kCountEffects) >= n;
+  }));
+  consumer.RunOnce();  // anything left would be a second application
+  const pg::Result per_event = pg::Exec(f.pool, kEffectsPerEvent);
+  CHECK(per_event.size() == n);
+  for (int i = 0; i < per_event.size(); ++i) {
+    INFO(per_event.Str(i, 0));
+    CHECK(per_event.Int(i, 1) == 1);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("events Redis acknowledged and then lost with its data are shipped again, once") {
+  Fixture f;
+  RelayConfig rc;
+  rc.verify_every = absl::ZeroDuration();  // every RunOnce checks the streams
+  Relay relay(f.pool, f.redis, f.db.conninfo(), rc);
+  ConsumerConfig cc = TestConsumerConfig();
+  cc.batch = 4;
+  cc.claim_idle = absl::Seconds(30);
+  Consumer consumer(f.pool, f.redis_config, cc, RecordEffect());
+
+  for (int i = 0; i < 10; ++i)
+    f.Produce("item-" + std::to_string(i), Event("lost-" + std::to_string(i)));
+  Drain(f, relay);
+  REQUIRE(f.StreamLength() == 10);
+  REQUIRE(f.Count(kCountUnsent) == 0);
+  // The consumer lags: it has applied one batch of four when Redis loses everything (a restart
+  // without persistence: the stream and the consumer group are gone).
+  REQUIRE(consumer.RunOnce() == 4);
+  REQUIRE(f.Count(kCountEffects) == 4);
+  f.redis.Command({"DEL", f.redis.Key(std::string(kStream))});
+  // New events keep coming; the relay notices the loss before it appends anything.
+  for (int i = 10; i < 13; ++i)
+    f.Produce("item-" + std::to_string(i), Event("lost-" + std::to_string(i)));
+  Drain(f, relay);
+
+  CHECK(relay.stats().losses == 1);
+  CHECK(relay.stats().republished == 10);
+  const pg::Result losses = pg::Exec(f.pool, kLosses);
+  REQUIRE(losses.size() == 1);
+  CHECK(losses.Str(0, 0) == kStream);
+  CHECK(losses.Int(0, 1) == 10);
+  // Redis holds every event again, in outbox order, and each is applied exactly once.
+  std::vector<std::string> expected;
+  for (int i = 0; i < 13; ++i)
+    expected.push_back("lost-" + std::to_string(i));
+  CHECK(f.StreamEventIds() == expected);
+  ConsumeAll(f, consumer, 13);
+  CHECK(consumer.stats().duplicates == 4);
+}
+
+TEST_CASE(
+    "when Redis comes back with an older copy of a stream only the missing tail is shipped "
+    "again") {
+  Fixture f;
+  RelayConfig rc;
+  rc.verify_every = absl::ZeroDuration();
+  Relay relay(f.pool, f.redis, f.db.conninfo(), rc);
+  ConsumerConfig cc = TestConsumerConfig();
+  cc.claim_idle = absl::Seconds(30);
+  Consumer consumer(f.pool, f.redis_config, cc, RecordEffect());
+
+  for (int i = 0; i < 8; ++i)
+    f.Produce("item-" + std::to_string(i), Event("tail-" + std::to_string(i)));
+  Drain(f, relay);
+  const std::string key = f.redis.Key(std::string(kStream));
+  // What an append-only file fsynced every second keeps after a crash: the stream as it was
+  // after its fifth entry (same ids, same last generated id), the last three gone.
+  const redis::Reply all = f.redis.Command({"XRANGE", key, "-", "+"});
+  REQUIRE(all.size() == 8);
+  f.redis.Command({"DEL", key});
+  for (size_t i = 0; i < 5; ++i) {
+    std::vector<std::string> argv = {"XADD", key, std::string(all.at(i).at(0).str())};
+    const redis::Reply fields = all.at(i).at(1);
+    for (size_t j = 0; j < fields.size(); ++j)
+      argv.emplace_back(fields.at(j).str());
+    f.redis.Command(argv);
+  }
+  REQUIRE(f.StreamLength() == 5);
+
+  Drain(f, relay);
+  CHECK(relay.stats().losses == 1);
+  CHECK(relay.stats().republished == 3);
+  CHECK(f.StreamEventIds() == std::vector<std::string>{"tail-0", "tail-1", "tail-2", "tail-3",
+                                                       "tail-4", "tail-5", "tail-6", "tail-7"});
+  ConsumeAll(f, consumer, 8);
+  CHECK(consumer.stats().duplicates == 0);
+}
+
+TEST_CASE("entries Redis holds beyond what the outbox recorded are not a loss") {
+  Fixture f;
+  RelayConfig rc;
+  rc.verify_every = absl::ZeroDuration();
+  Relay relay(f.pool, f.redis, f.db.conninfo(), rc);
+  f.Produce("item-0", Event("more-0"));
+  Drain(f, relay);
+  // Another writer (or an XADD whose commit was lost) moved the stream ahead of the outbox.
+  f.XAddRaw("raw-1", "ThingHappened", "p");
+  f.Produce("item-1", Event("more-1"));
+  Drain(f, relay);
+  CHECK(relay.stats().losses == 0);
+  CHECK(f.StreamEventIds() == std::vector<std::string>{"more-0", "raw-1", "more-1"});
 }
 
 }  // namespace pasar::events

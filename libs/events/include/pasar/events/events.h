@@ -39,8 +39,10 @@
 
 namespace pasar::events {
 
-// outbox(id, event_id unique, stream, type, aggregate_id, payload bytea, created_at, sent_at)
-// with a partial index on unsent rows; consumed_events(consumer, event_id, consumed_at).
+// outbox(id, event_id unique, stream, type, aggregate_id, payload bytea, created_at, sent_at,
+// entry_ms, entry_seq) with a partial index on unsent rows; outbox_streams(stream, last_ms,
+// last_seq); outbox_losses (every loss of Redis data the relay found);
+// consumed_events(consumer, event_id, consumed_at).
 std::vector<pg::Migration> Migrations();
 
 struct OutboxEvent {
@@ -61,19 +63,35 @@ std::string NotifyChannel(std::string_view schema);
 struct RelayConfig {
   int batch = 200;
   absl::Duration idle_poll = absl::Milliseconds(200);  // longest sleep when nothing is pending
-  absl::Duration purge_after = absl::Hours(6);         // sent rows older than this are deleted
+  // Sent rows older than this are deleted. It is also the bound of what the relay can ship
+  // again when Redis loses its data: keep it well above the longest Redis outage or consumer
+  // lag to survive, and below the consumers' deduplication window (consumed_events: 7 days).
+  absl::Duration purge_after = absl::Hours(48);
   absl::Duration purge_every = absl::Minutes(5);
+  // How often every stream is checked for lost entries even when nothing is being shipped.
+  absl::Duration verify_every = absl::Seconds(1);
   int64_t max_stream_length = 1'000'000;  // XADD MAXLEN ~ (approximate trimming of old entries)
 };
 
 // Ships unsent outbox rows of the pool's schema: in one transaction, a batch selected FOR UPDATE
-// SKIP LOCKED is XADDed in one pipeline (fields id, type, aggregate, payload) and marked sent;
-// after the commit, live hints are published. At-least-once: a crash between XADD and COMMIT
-// ships the batch again, which consumers deduplicate; so does a PostgreSQL crash just after the
-// COMMIT, which does not wait for the WAL flush (synchronous_commit off for this transaction
-// only: sent_at is the only thing it writes). The thread ships batch after batch while rows are
-// pending and otherwise waits for the NOTIFY of AppendToOutbox (at most idle_poll). Errors are
-// logged to stderr (one JSON line) and retried with backoff by the thread.
+// SKIP LOCKED is XADDed in one pipeline (fields id, type, aggregate, payload) and marked sent
+// with the entry id Redis gave each row; after the commit, live hints are published.
+//
+// Redis may lose what it acknowledged (a restart without persistence, the last second of an
+// append-only file fsynced every second, a failover to a lagging replica). The relay records per
+// stream the last entry id it shipped (outbox_streams) and appends through a Lua script that
+// first checks, atomically, that the stream's last generated id is not behind it. When it is
+// (or the stream is gone), every sent row after what Redis still has is marked unsent again and
+// shipped anew, in outbox order; the loss is logged and recorded in outbox_losses. Consumers
+// deduplicate by event id, and their groups (created at 0, re-created on NOGROUP) read the new
+// entries. Every stream is checked at least every verify_every, even when nothing is pending.
+// Only rows still in the outbox can be shipped again: purge_after bounds what survives a loss.
+// At-least-once: a crash between XADD and COMMIT ships the batch again, which consumers
+// deduplicate; so does a PostgreSQL crash just after the COMMIT, which does not wait for the WAL
+// flush (synchronous_commit off for this transaction only: sent_at is the only thing it writes).
+// The thread ships batch after batch while rows are pending and otherwise waits for the NOTIFY of
+// AppendToOutbox (at most idle_poll). Errors are logged to stderr (one JSON line) and retried with
+// backoff by the thread.
 class Relay final {
  public:
   Relay(pg::Pool& pool, redis::Client& redis, std::string conninfo_for_listen,
@@ -84,9 +102,17 @@ class Relay final {
 
   void Start();  // starts the thread (idempotent)
   void Stop();   // stops and joins it (idempotent)
-  // Ships at most one batch on the calling thread; returns the number of rows shipped.
+  // Ships at most one batch on the calling thread (and checks every stream for lost entries
+  // when verify_every has passed); returns the number of rows shipped.
   // Throws pg::Error / redis::Error.
   int RunOnce();
+
+  struct Stats {
+    int64_t shipped = 0;      // rows XADDed and marked sent
+    int64_t losses = 0;       // times a stream was found behind what was shipped
+    int64_t republished = 0;  // rows marked unsent again after a loss
+  };
+  Stats stats() const;
 
  private:
   void Loop();
@@ -99,6 +125,8 @@ class Relay final {
   std::atomic<bool> stop_{false};
   std::thread thread_;
   absl::Time next_purge_ = absl::InfinitePast();
+  absl::Time next_verify_ = absl::InfinitePast();
+  std::atomic<int64_t> shipped_{0}, losses_{0}, republished_{0};
 };
 
 struct Delivery {
