@@ -65,7 +65,9 @@ commands:
   orders get ORDER_ID
   orders cancel ORDER_ID [--reason TEXT]
         cancel any order before pickup, as an operator (CANCEL_REASON_OPERATOR; the text is
-        kept as the order's cancel note)
+        kept as the order's cancel note). A PLACED order is cancelled at once; from CONFIRMED
+        on it is a request dispatch settles: the order printed shows cancellation REQUESTED,
+        and "orders get" later shows it ACCEPTED (CANCELLED) or REFUSED (already picked up)
   orders watch [--market ID] [--interval-ms MS]
         print every order change (polls ListOrders; see "limits" below)
   orders watch --id ORDER_ID --customer SUBJ

@@ -55,6 +55,12 @@ events::Handler OrderEventsHandler(store::Store& store) {
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancelled().order_id()}});
         break;
+      case pasar::events::v1::Envelope::kOrderCancellationRequested:
+        store.ApplyCancellationRequested(tx, env);
+        rpc::Log("info", "cancellation settled",
+                 {{"correlation_id", env.correlation_id()},
+                  {"job_id", env.order_cancellation_requested().order_id()}});
+        break;
       default:
         break;  // not for dispatch
     }

@@ -1,5 +1,6 @@
 // Consumer of the order service's events (stream events.order, group "dispatch"):
-// OrderConfirmed creates the job, OrderCancelled withdraws it. Other events are ignored.
+// OrderConfirmed creates the job, OrderCancelled withdraws it, OrderCancellationRequested is
+// settled (accepted before pickup, refused after). Other events are ignored.
 #pragma once
 
 #include <array>
@@ -14,8 +15,8 @@ namespace pasar::dispatch::consumers {
 // acknowledges the others (OrderPlaced, OrderStatusChanged, Ticket*) without a transaction. Keep
 // in step with the handler's switch on the payload (order_events.cc): a type missing here is
 // never handled.
-inline constexpr std::array<std::string_view, 2> kOrderEventTypes = {"OrderConfirmed",
-                                                                     "OrderCancelled"};
+inline constexpr std::array<std::string_view, 3> kOrderEventTypes = {
+    "OrderConfirmed", "OrderCancelled", "OrderCancellationRequested"};
 
 // The handler runs inside the consumer's transaction (which records the event id).
 events::Handler OrderEventsHandler(store::Store& store);

@@ -9,6 +9,7 @@
 #include "pasar/events/events.h"
 #include "pasar/geo/geo.h"
 #include "pasar/ids/ids.h"
+#include "pasar/rpc/log.h"
 
 namespace pasar::dispatch::store {
 namespace {
@@ -1048,11 +1049,25 @@ void Store::ApplyOrderConfirmed(pg::Transaction& tx, const ev::Envelope& env) {
   }
 }
 
+namespace {
+
+// A ticket of the job was picked up: the courier has paid traders and holds goods.
+bool GoodsOnBoard(const LockedJob& job) {
+  return job.status == "PICKING_UP" || job.status == "DELIVERING" || job.status == "DELIVERED";
+}
+
+}  // namespace
+
 void Store::ApplyOrderCancelled(pg::Transaction& tx, const ev::Envelope& env) {
   const std::string& order_id = env.order_cancelled().order_id();
   tx.Exec(kRememberCancelled, order_id);
   const auto job = LockJob(tx, order_id);
-  if (!job || job->status == "DELIVERED" || job->status == "CANCELLED" || job->status == "FAILED") {
+  if (!job || job->status == "CANCELLED" || job->status == "FAILED") return;
+  if (GoodsOnBoard(*job)) {
+    // Once confirmed, the order service cancels only on dispatch's own answer (or failure), so
+    // this cannot come from it; a courier holding goods is never cut loose without them.
+    rpc::Log("error", "OrderCancelled for a job with goods on board; the job goes on",
+             {{"correlation_id", job->correlation}, {"job_id", order_id}});
     return;
   }
   WithdrawPendingOffer(tx, order_id, job->correlation, v1::WITHDRAW_REASON_ORDER_CANCELLED);
@@ -1061,6 +1076,37 @@ void Store::ApplyOrderCancelled(pg::Transaction& tx, const ev::Envelope& env) {
                    v1::WITHDRAW_REASON_ORDER_CANCELLED, "order cancelled");
   }
   tx.Exec(kJobFinish, order_id, "CANCELLED");
+}
+
+void Store::ApplyCancellationRequested(pg::Transaction& tx, const ev::Envelope& env) {
+  const ev::OrderCancellationRequested& req = env.order_cancellation_requested();
+  const std::string& order_id = req.order_id();
+  const auto job = LockJob(tx, order_id);
+  ev::Envelope answer;
+  auto* settled = answer.mutable_cancellation_settled();
+  settled->set_order_id(order_id);
+  settled->set_job_id(order_id);
+  settled->set_cancellation_id(req.cancellation_id());
+  std::string correlation = env.correlation_id().empty() ? order_id : env.correlation_id();
+  if (job) correlation = job->correlation;
+  if (job && GoodsOnBoard(*job)) {
+    settled->set_accepted(false);
+    settled->set_refusal(job->status == "DELIVERED" ? "DELIVERED" : "PICKED_UP");
+    settled->set_courier_id(job->courier_id);
+  } else {
+    settled->set_accepted(true);
+    tx.Exec(kRememberCancelled, order_id);  // a late OrderConfirmed makes no job
+    if (job && job->status != "CANCELLED" && job->status != "FAILED") {
+      WithdrawPendingOffer(tx, order_id, correlation, v1::WITHDRAW_REASON_ORDER_CANCELLED);
+      if (!job->courier_id.empty()) {
+        ReleaseCourier(tx, order_id, job->courier_id, correlation,
+                       v1::WITHDRAW_REASON_ORDER_CANCELLED, "order cancelled");
+        settled->set_courier_id(job->courier_id);
+      }
+      tx.Exec(kJobFinish, order_id, "CANCELLED");
+    }
+  }
+  Emit(tx, order_id, correlation, std::move(answer));
 }
 
 // ---- matcher ----------------------------------------------------------------------------------

@@ -142,6 +142,11 @@ class Store final {
   // ---- events consumed (run inside the consumer's transaction) ---------------------------
   void ApplyOrderConfirmed(pg::Transaction& tx, const ev::Envelope& env);
   void ApplyOrderCancelled(pg::Transaction& tx, const ev::Envelope& env);
+  // Settles a cancellation the order service was asked for once the order was CONFIRMED:
+  // accepted while no ticket was picked up (the job CANCELLED, a pending offer withdrawn, the
+  // courier released; with no job yet, a later OrderConfirmed is ignored), refused once a ticket
+  // was picked up or the order delivered. Emits CancellationSettled either way.
+  void ApplyCancellationRequested(pg::Transaction& tx, const ev::Envelope& env);
 
   // ---- matcher ---------------------------------------------------------------------------
   std::vector<std::string> MarketsWithPendingJobs();

@@ -859,8 +859,9 @@ TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
   REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 1; }));
   REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_IDLE);
 
-  // Cancelled after a first pickup (the order service allows it until every stall is picked
-  // up): the courier is free again, keeps the cash paid out, and cannot go on with the job.
+  // An OrderCancelled for a job whose courier already holds goods (the order service cancels a
+  // confirmed order only when dispatch accepted, so it cannot come from it): the courier, who
+  // paid the trader out of their own cash, is not cut loose; the job goes on to delivery.
   const Order third = f.NewOrder();
   PublishConfirmed(f.redis, third);
   const v1::Offer third_offer = WaitOffer(c, k);
@@ -872,43 +873,121 @@ TEST_CASE("a cancelled order withdraws the offer and the job", "[e2e]") {
   REQUIRE(Pickup(c, k, third.order_id, t1, t1.pickup_code, t1.total_idr, &picked).status.ok());
   REQUIRE(picked.job().status() == v1::JOB_STATUS_PICKING_UP);
   PublishCancelled(f.redis, third.order_id, f.market);
-  const auto third_withdrawn = watch.Wait([&](const auto& m) {
-    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == third.order_id;
-  });
-  REQUIRE(third_withdrawn);
-  REQUIRE(third_withdrawn->job_withdrawn().reason() == v1::WITHDRAW_REASON_ORDER_CANCELLED);
-  const auto after = Current(c, k);
-  REQUIRE(after.courier().state() == v1::COURIER_STATE_IDLE);
-  REQUIRE(after.courier().current_job_id().empty());
-  REQUIRE_FALSE(after.has_job());
-  REQUIRE(after.courier().cash_on_hand_idr() == 500'000 - t1.total_idr);
-  REQUIRE(GetJob(c, third.order_id).status() == v1::JOB_STATUS_CANCELLED);
-  const Call late = Pickup(c, k, third.order_id, t2, t2.pickup_code, t2.total_idr, &picked);
-  REQUIRE(late.reason == "INVALID_TRANSITION");
-
-  // Free for the next job; cancelled even after every pickup (the order service refuses that,
-  // dispatch does not rely on it): the courier is not left DELIVERING a dead job.
-  const Order fourth = f.NewOrder({{"t-" + NewId(), 10'000, "4444"}});
-  PublishConfirmed(f.redis, fourth);
-  const v1::Offer fourth_offer = WaitOffer(c, k);
-  REQUIRE(fourth_offer.job().id() == fourth.order_id);
-  REQUIRE(Accept(c, k, fourth_offer.offer_id(), &accepted).ok());
-  const Ticket& t4 = fourth.tickets[0];
-  REQUIRE(Pickup(c, k, fourth.order_id, t4, t4.pickup_code, t4.total_idr, &picked).status.ok());
-  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_DELIVERING);
-  PublishCancelled(f.redis, fourth.order_id, f.market);
-  REQUIRE(watch.Wait([&](const auto& m) {
-    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == fourth.order_id;
-  }));
-  const auto freed = Current(c, k);
-  REQUIRE(freed.courier().state() == v1::COURIER_STATE_IDLE);
-  REQUIRE_FALSE(freed.has_job());
-  REQUIRE(freed.courier().cash_on_hand_idr() == 500'000 - t1.total_idr - t4.total_idr);
+  constexpr pg::Query kRemembered{"t_remembered_cancelled",
+                                  "SELECT count(*) FROM cancelled_orders WHERE order_id = $1"};
+  REQUIRE(
+      Eventually([&] { return pg::Exec(*f.pool, kRemembered, third.order_id).Int(0, 0) == 1; }));
+  REQUIRE(GetJob(c, third.order_id).status() == v1::JOB_STATUS_PICKING_UP);
+  REQUIRE(Pickup(c, k, third.order_id, t2, t2.pickup_code, t2.total_idr, &picked).status.ok());
   v1::ConfirmDeliveryResponse delivered;
-  const Call deliver =
-      Deliver(c, k, fourth.order_id, fourth.pin, fourth.cash_to_collect(), &delivered);
-  REQUIRE(deliver.reason == "INVALID_TRANSITION");
-  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierUnassigned").size() == 3; }));
+  REQUIRE(
+      Deliver(c, k, third.order_id, third.pin, third.cash_to_collect(), &delivered).status.ok());
+  REQUIRE(delivered.courier().cash_on_hand_idr() ==
+          500'000 + third.delivery_fee_idr + third.service_fee_idr);
+  REQUIRE(EventsOfType(f.redis, "CourierUnassigned").size() == 1);
+}
+
+namespace {
+
+// The order service's request to cancel a confirmed order.
+std::string PublishCancellationRequested(redis::Client& redis, const std::string& order_id,
+                                         const std::string& market_id) {
+  ev::Envelope e = Envelope(order_id);
+  e.set_type("OrderCancellationRequested");
+  auto* r = e.mutable_order_cancellation_requested();
+  r->set_order_id(order_id);
+  r->set_market_id(market_id);
+  r->set_cancellation_id(NewId());
+  r->set_reason(pasar::order::v1::CANCEL_REASON_CUSTOMER);
+  r->set_note("tidak jadi");
+  Publish(redis, e);
+  return r->cancellation_id();
+}
+
+// Dispatch's answer to the request `cancellation_id`, once published.
+std::optional<ev::CancellationSettled> Settled(redis::Client& redis,
+                                               const std::string& cancellation_id) {
+  for (const ev::Envelope& e : EventsOfType(redis, "CancellationSettled")) {
+    if (e.cancellation_settled().cancellation_id() == cancellation_id) {
+      return e.cancellation_settled();
+    }
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("a cancellation request is accepted before pickup and refused after it", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const Courier k = f.OnShift("K", 500'000, 300);
+  Watcher watch(c, k);
+
+  // Before the job exists (its OrderConfirmed not applied yet): accepted, and no job is made.
+  const Order early = f.NewOrder();
+  const std::string early_request = PublishCancellationRequested(f.redis, early.order_id, f.market);
+  REQUIRE(Eventually([&] { return Settled(f.redis, early_request).has_value(); }));
+  CHECK(Settled(f.redis, early_request)->accepted());
+  PublishConfirmed(f.redis, early);
+
+  // Assigned, nothing picked up: accepted; the courier is released and the job withdrawn.
+  const Order assigned = f.NewOrder();
+  PublishConfirmed(f.redis, assigned);
+  const v1::Offer offer = WaitOffer(c, k);
+  REQUIRE(offer.job().id() == assigned.order_id);  // never the early order's
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, k, offer.offer_id(), &accepted).ok());
+  const std::string accept_request =
+      PublishCancellationRequested(f.redis, assigned.order_id, f.market);
+  REQUIRE(Eventually([&] { return Settled(f.redis, accept_request).has_value(); }));
+  const ev::CancellationSettled yes = *Settled(f.redis, accept_request);
+  CHECK(yes.accepted());
+  CHECK(yes.refusal().empty());
+  CHECK(yes.courier_id() == k.id);
+  CHECK(yes.order_id() == assigned.order_id);
+  REQUIRE(watch.Wait([&](const auto& m) {
+    return m.has_job_withdrawn() && m.job_withdrawn().job_id() == assigned.order_id;
+  }));
+  CHECK(GetJob(c, assigned.order_id).status() == v1::JOB_STATUS_CANCELLED);
+  CHECK(Current(c, k).courier().state() == v1::COURIER_STATE_IDLE);
+  v1::ConfirmPickupResponse picked;
+  const Ticket& a1 = assigned.tickets[0];
+  CHECK_FALSE(
+      Pickup(c, k, assigned.order_id, a1, a1.pickup_code, a1.total_idr, &picked).status.ok());
+  CHECK(Current(c, k).courier().cash_on_hand_idr() == 500'000);
+
+  // One ticket picked up: refused; the courier keeps the job and delivers it.
+  const Order picked_up = f.NewOrder();
+  PublishConfirmed(f.redis, picked_up);
+  const v1::Offer second = WaitOffer(c, k);
+  REQUIRE(second.job().id() == picked_up.order_id);
+  REQUIRE(Accept(c, k, second.offer_id(), &accepted).ok());
+  const Ticket& p1 = picked_up.tickets[0];
+  const Ticket& p2 = picked_up.tickets[1];
+  REQUIRE(Pickup(c, k, picked_up.order_id, p1, p1.pickup_code, p1.total_idr, &picked).status.ok());
+  const std::string refuse_request =
+      PublishCancellationRequested(f.redis, picked_up.order_id, f.market);
+  REQUIRE(Eventually([&] { return Settled(f.redis, refuse_request).has_value(); }));
+  const ev::CancellationSettled no = *Settled(f.redis, refuse_request);
+  CHECK_FALSE(no.accepted());
+  CHECK(no.refusal() == "PICKED_UP");
+  CHECK(no.courier_id() == k.id);
+  CHECK(GetJob(c, picked_up.order_id).status() == v1::JOB_STATUS_PICKING_UP);
+  REQUIRE(Pickup(c, k, picked_up.order_id, p2, p2.pickup_code, p2.total_idr, &picked).status.ok());
+  v1::ConfirmDeliveryResponse delivered;
+  REQUIRE(Deliver(c, k, picked_up.order_id, picked_up.pin, picked_up.cash_to_collect(), &delivered)
+              .status.ok());
+  // Delivered: a request now is refused as DELIVERED.
+  const std::string late_request =
+      PublishCancellationRequested(f.redis, picked_up.order_id, f.market);
+  REQUIRE(Eventually([&] { return Settled(f.redis, late_request).has_value(); }));
+  CHECK(Settled(f.redis, late_request)->refusal() == "DELIVERED");
+  // The early order never became a job (its OrderConfirmed came after the accepted request).
+  v1::GetJobRequest get;
+  get.set_job_id(early.order_id);
+  v1::GetJobResponse got;
+  auto ctx = Ctx(Token(Role::kOperator, "operator-1"));
+  CHECK(c.ops->GetJob(ctx.get(), get, &got).error_code() == grpc::NOT_FOUND);
 }
 
 TEST_CASE("a job nobody takes before its dispatch deadline fails", "[e2e]") {

@@ -104,6 +104,18 @@ void Cancelled(pg::Transaction& tx, const d::Order& o, d::OrderState previous, a
   Append(tx, e, "OrderCancelled");
 }
 
+void CancellationRequested(pg::Transaction& tx, const d::Order& o, absl::Time now) {
+  const d::Cancellation& c = *o.cancellation;
+  ev::Envelope e = NewEnvelope(o, now);
+  ev::OrderCancellationRequested* p = e.mutable_order_cancellation_requested();
+  p->set_order_id(o.id);
+  p->set_market_id(o.market_id);
+  p->set_cancellation_id(c.id);
+  p->set_reason(ToProto(c.reason));
+  p->set_note(c.note);
+  Append(tx, e, "OrderCancellationRequested");
+}
+
 void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, absl::Time now) {
   const d::Ticket& t = o.tickets.at(static_cast<size_t>(c.ticket));
   ev::Envelope e = NewEnvelope(o, now);
@@ -173,6 +185,9 @@ void RecordChanges(pg::Transaction& tx, d::Order& order, std::span<const d::Chan
         break;
       case d::Happening::kOrderCancelled:
         Cancelled(tx, order, context.previous_status, context.now);
+        break;
+      case d::Happening::kCancellationRequested:
+        CancellationRequested(tx, order, context.now);
         break;
       case d::Happening::kTicketAccepted:
       case d::Happening::kTicketRejected:

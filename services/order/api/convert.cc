@@ -81,6 +81,18 @@ v1::CancelReason ToProto(d::CancelReason reason) {
   return v1::CANCEL_REASON_UNSPECIFIED;
 }
 
+v1::CancellationState ToProto(d::CancellationState state) {
+  switch (state) {
+    case d::CancellationState::kRequested:
+      return v1::CANCELLATION_STATE_REQUESTED;
+    case d::CancellationState::kAccepted:
+      return v1::CANCELLATION_STATE_ACCEPTED;
+    case d::CancellationState::kRefused:
+      return v1::CANCELLATION_STATE_REFUSED;
+  }
+  return v1::CANCELLATION_STATE_UNSPECIFIED;
+}
+
 std::optional<d::OrderState> FromProto(v1::OrderStatus status) {
   for (d::OrderState s : d::kAllOrderStates) {
     if (ToProto(s) == status) return s;
@@ -229,6 +241,15 @@ void ToProto(const d::Order& o, const Viewer& viewer, v1::Order* out) {
   if (o.picked_up_at) SetTime(out->mutable_picked_up_at(), *o.picked_up_at);
   if (o.delivered_at) SetTime(out->mutable_delivered_at(), *o.delivered_at);
   if (o.cancelled_at) SetTime(out->mutable_cancelled_at(), *o.cancelled_at);
+  if (o.cancellation) {
+    v1::Cancellation* c = out->mutable_cancellation();
+    c->set_state(ToProto(o.cancellation->state));
+    c->set_reason(ToProto(o.cancellation->reason));
+    c->set_note(o.cancellation->note);
+    SetTime(c->mutable_requested_at(), o.cancellation->requested_at);
+    if (o.cancellation->settled_at) SetTime(c->mutable_settled_at(), *o.cancellation->settled_at);
+    c->set_refusal(o.cancellation->refusal);
+  }
 }
 
 void ToSummary(const d::Order& o, v1::TicketOrderSummary* out) {

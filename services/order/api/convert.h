@@ -30,6 +30,7 @@ absl::Time FromProto(const google::protobuf::Timestamp& t);
 v1::OrderStatus ToProto(domain::OrderState state);
 v1::TicketStatus ToProto(domain::TicketState state);
 v1::CancelReason ToProto(domain::CancelReason reason);
+v1::CancellationState ToProto(domain::CancellationState state);
 std::optional<domain::OrderState> FromProto(v1::OrderStatus status);
 std::optional<domain::TicketState> FromProto(v1::TicketStatus status);
 

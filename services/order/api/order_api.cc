@@ -518,8 +518,8 @@ grpc::Status OrderApi::CancelOrder(grpc::ServerContext* ctx, const v1::CancelOrd
       }
       const absl::Time now = absl::Now();
       const d::OrderState previous = order->status;
-      const d::Outcome out = customer ? d::CustomerCancel(*order, req->reason(), now)
-                                      : d::OperatorCancel(*order, req->reason(), now);
+      const d::Outcome out = customer ? d::CustomerCancel(*order, req->reason(), RandomUuid(), now)
+                                      : d::OperatorCancel(*order, req->reason(), RandomUuid(), now);
       if (!out.ok()) return InvalidTransition(ctx, out.message);
       if (out.changed()) RecordChanges(tx, *order, out.changes, {previous, now});
       ToProto(*order, customer ? Viewer::Customer() : Viewer::Operator(), resp->mutable_order());
@@ -527,8 +527,12 @@ grpc::Status OrderApi::CancelOrder(grpc::ServerContext* ctx, const v1::CancelOrd
                            resp->SerializeAsString());
       tx.Commit();
       if (out.changed()) {
+        const bool requested = order->status != d::OrderState::kCancelled;
         rpc::Log("info",
-                 customer ? "order cancelled by the customer" : "order cancelled by an operator",
+                 requested  ? (customer ? "cancellation requested by the customer"
+                                        : "cancellation requested by an operator")
+                 : customer ? "order cancelled by the customer"
+                            : "order cancelled by an operator",
                  {{"correlation_id", order->id}});
       }
       return grpc::Status::OK;

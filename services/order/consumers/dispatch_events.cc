@@ -49,6 +49,9 @@ void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
     case ev::Envelope::kDispatchFailed:
       order_id = e.dispatch_failed().order_id();
       break;
+    case ev::Envelope::kCancellationSettled:
+      order_id = e.cancellation_settled().order_id();
+      break;
     case ev::Envelope::kReservationExpired:
       order_id = e.reservation_expired().order_id();
       if (order_id.empty()) return;  // not one of ours
@@ -105,6 +108,12 @@ void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
     case ev::Envelope::kDispatchFailed:
       out = d::DispatchFailed(*order, now);
       break;
+    case ev::Envelope::kCancellationSettled: {
+      const ev::CancellationSettled& p = e.cancellation_settled();
+      fact = d::OrderEvent::kCancellationAccepted;
+      out = d::CancellationSettled(*order, p.cancellation_id(), p.accepted(), p.refusal(), now);
+      break;
+    }
     case ev::Envelope::kReservationExpired: {
       const std::string& reservation = e.reservation_expired().reservation_id();
       // A hold of an earlier, failed PlaceOrder attempt for the same order id is not the order's.

@@ -1,5 +1,6 @@
 // The order service's event handler (consumer group "order") for the dispatch service's stream
-// (CourierAssigned, CourierUnassigned, PickupConfirmed, DeliveryConfirmed, DispatchFailed) and
+// (CourierAssigned, CourierUnassigned, PickupConfirmed, DeliveryConfirmed, DispatchFailed,
+// CancellationSettled) and
 // the inventory service's stream (ReservationExpired). Run by events::Consumer inside the
 // transaction that records the event id, so each event is applied once however often it is
 // delivered. Every fact goes through the order state machine (and, for courier facts, is placed
@@ -24,9 +25,9 @@ inline constexpr char kInventoryStream[] = "events.inventory";
 // acknowledges the others (offers, ReservationCommitted, ReservationReleased) without a
 // transaction. Keep in step with HandleEvent's switch on the payload (dispatch_events.cc): a type
 // missing here is never handled.
-inline constexpr std::array<std::string_view, 6> kHandledEventTypes = {
-    "CourierAssigned",   "CourierUnassigned", "PickupConfirmed",
-    "DeliveryConfirmed", "DispatchFailed",    "ReservationExpired"};
+inline constexpr std::array<std::string_view, 7> kHandledEventTypes = {
+    "CourierAssigned", "CourierUnassigned",   "PickupConfirmed",   "DeliveryConfirmed",
+    "DispatchFailed",  "CancellationSettled", "ReservationExpired"};
 
 void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery);
 

@@ -212,29 +212,78 @@ namespace {
 
 // A cancel someone asked for (customer or operator): one rule for both, only the reason differs.
 Outcome RequestedCancel(Order& order, OrderEvent event, CancelReason reason, std::string note,
-                        absl::Time now) {
+                        std::string cancellation_id, absl::Time now) {
   if (order.status == OrderState::kCancelled) return {};
-  if (!NextOrderState(order.status, event)) return InvalidOrder(order, event);
   for (const Ticket& t : order.tickets) {
     if (t.status == TicketState::kPickedUp) {
       return Invalid("cannot cancel: goods were already picked up");
     }
   }
+  if (NextOrderState(order.status, event)) {  // PLACED: nothing was handed to dispatch yet
+    Outcome out;
+    Cancel(order, reason, std::move(note), now, out);
+    return out;
+  }
+  if (!NextOrderState(order.status, OrderEvent::kCancellationAccepted)) {
+    return InvalidOrder(order, event);
+  }
+  if (order.cancellation && order.cancellation->state == CancellationState::kRequested) {
+    return {};  // dispatch has not answered the pending request yet
+  }
+  order.cancellation = Cancellation{};
+  Cancellation& c = *order.cancellation;
+  c.id = std::move(cancellation_id);
+  c.reason = reason;
+  c.note = std::move(note);
+  c.requested_at = now;
+  Touch(order, now);
   Outcome out;
-  Cancel(order, reason, std::move(note), now, out);
+  out.changes.push_back({Happening::kCancellationRequested});
   return out;
 }
 
 }  // namespace
 
-Outcome CustomerCancel(Order& order, std::string note, absl::Time now) {
+Outcome CustomerCancel(Order& order, std::string note, std::string cancellation_id,
+                       absl::Time now) {
   return RequestedCancel(order, OrderEvent::kCustomerCancel, CancelReason::kCustomer,
-                         std::move(note), now);
+                         std::move(note), std::move(cancellation_id), now);
 }
 
-Outcome OperatorCancel(Order& order, std::string note, absl::Time now) {
+Outcome OperatorCancel(Order& order, std::string note, std::string cancellation_id,
+                       absl::Time now) {
   return RequestedCancel(order, OrderEvent::kOperatorCancel, CancelReason::kOperator,
-                         std::move(note), now);
+                         std::move(note), std::move(cancellation_id), now);
+}
+
+Outcome CancellationSettled(Order& order, const std::string& cancellation_id, bool accepted,
+                            std::string refusal, absl::Time now) {
+  Cancellation* c = order.cancellation ? &*order.cancellation : nullptr;
+  if (IsFinal(order.status) || c == nullptr || c->id != cancellation_id ||
+      c->state != CancellationState::kRequested) {
+    return {};  // settled already, superseded, or the order ended another way meanwhile
+  }
+  c->settled_at = now;
+  if (!accepted) {
+    c->state = CancellationState::kRefused;
+    c->refusal = std::move(refusal);
+    Touch(order, now);
+    Outcome out;
+    out.changes.push_back({Happening::kCancellationRefused});
+    return out;
+  }
+  if (!NextOrderState(order.status, OrderEvent::kCancellationAccepted)) {
+    return InvalidOrder(order, OrderEvent::kCancellationAccepted);
+  }
+  for (const Ticket& t : order.tickets) {
+    if (t.status == TicketState::kPickedUp) {  // dispatch accepts only before any pickup
+      return Invalid("cancellation accepted, but a ticket was picked up");
+    }
+  }
+  c->state = CancellationState::kAccepted;
+  Outcome out;
+  Cancel(order, c->reason, c->note, now, out);
+  return out;
 }
 
 Outcome CourierAssigned(Order& order, Courier courier, absl::Time now) {
@@ -360,6 +409,26 @@ PlacementDeadlines PlaceDeadlines(absl::Duration trader_timeout, absl::Duration 
   d.reservation_ttl =
       std::min(kMaxReservationTtl, std::max(configured_ttl, d.trader_timeout + kReservationMargin));
   return d;
+}
+
+std::string_view Name(CancellationState state) {
+  switch (state) {
+    case CancellationState::kRequested:
+      return "REQUESTED";
+    case CancellationState::kAccepted:
+      return "ACCEPTED";
+    case CancellationState::kRefused:
+      return "REFUSED";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<CancellationState> ParseCancellationState(std::string_view name) {
+  for (CancellationState s :
+       {CancellationState::kRequested, CancellationState::kAccepted, CancellationState::kRefused}) {
+    if (Name(s) == name) return s;
+  }
+  return std::nullopt;
 }
 
 std::string_view Name(LineStatus status) {

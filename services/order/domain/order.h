@@ -66,6 +66,22 @@ struct Courier {
   absl::Time assigned_at;  // when dispatch recorded the assignment (the event's occurred_at)
 };
 
+// A cancellation asked for once the order was CONFIRMED: dispatch, where pickup is decided,
+// settles it (accepted: the order is cancelled; refused: it goes on to delivery).
+enum class CancellationState { kRequested, kAccepted, kRefused };
+std::string_view Name(CancellationState state);  // "REQUESTED", "ACCEPTED", "REFUSED"
+std::optional<CancellationState> ParseCancellationState(std::string_view name);
+
+struct Cancellation {
+  std::string id;                                 // the request (UUID); dispatch's answer names it
+  CancelReason reason = CancelReason::kCustomer;  // kCustomer or kOperator
+  std::string note;
+  CancellationState state = CancellationState::kRequested;
+  absl::Time requested_at;
+  std::optional<absl::Time> settled_at;
+  std::string refusal;  // why dispatch refused ("PICKED_UP", "DELIVERED")
+};
+
 struct Order {
   std::string id;
   std::string customer;
@@ -85,6 +101,7 @@ struct Order {
   int32_t weighed_tolerance_percent = 0;
   int32_t dispatch_timeout_seconds = 0;
   std::optional<Courier> courier;
+  std::optional<Cancellation> cancellation;  // the latest asked for after confirmation
   int64_t version = 1;
   absl::Time created_at, updated_at;
   std::optional<absl::Time> confirmed_at, picked_up_at, delivered_at, cancelled_at;
@@ -110,6 +127,8 @@ enum class Happening {
   kCourierUnassigned,
   kOrderPickedUp,
   kOrderDelivered,
+  kCancellationRequested,  // dispatch must settle Order::cancellation
+  kCancellationRefused,
 };
 
 struct Change {
@@ -146,11 +165,19 @@ Outcome MarkTicketReady(Order& order, int t, absl::Time now);
 // Expires every PENDING ticket whose decide_by <= now, then settles.
 Outcome ExpireDueTickets(Order& order, absl::Time now);
 
-// The customer cancels: PLACED, CONFIRMED or COURIER_ASSIGNED -> CANCELLED (CUSTOMER); a
-// CANCELLED order is a no-op; anything else INVALID_TRANSITION.
-Outcome CustomerCancel(Order& order, std::string note, absl::Time now);
+// The customer cancels: a PLACED order -> CANCELLED (CUSTOMER). A CONFIRMED or COURIER_ASSIGNED
+// order may already be in a courier's hands (dispatch decides pickup, and its facts reach the
+// order late), so there the cancel becomes a request, `cancellation_id` (a new UUID from the
+// caller), that dispatch settles (CancellationSettled); a request still pending, or a CANCELLED
+// order, is a no-op; anything else (or a ticket picked up) INVALID_TRANSITION.
+Outcome CustomerCancel(Order& order, std::string note, std::string cancellation_id, absl::Time now);
 // An operator cancels any order under the same rule, with reason OPERATOR.
-Outcome OperatorCancel(Order& order, std::string note, absl::Time now);
+Outcome OperatorCancel(Order& order, std::string note, std::string cancellation_id, absl::Time now);
+// Dispatch's answer to the request `cancellation_id`: accepted cancels the order with the
+// request's reason; refused records why and the order goes on. An answer to another request
+// than the pending one, or to a final order, is a no-op.
+Outcome CancellationSettled(Order& order, const std::string& cancellation_id, bool accepted,
+                            std::string refusal, absl::Time now);
 
 // Dispatch facts.
 Outcome CourierAssigned(Order& order, Courier courier, absl::Time now);

@@ -18,12 +18,12 @@ constexpr OrderTransition kOrderTransitions[] = {
     {OrderState::kPlaced, OrderEvent::kCustomerCancel, OrderState::kCancelled},
     {OrderState::kPlaced, OrderEvent::kOperatorCancel, OrderState::kCancelled},
     {OrderState::kPlaced, OrderEvent::kReservationExpired, OrderState::kCancelled},
-    {OrderState::kConfirmed, OrderEvent::kCustomerCancel, OrderState::kCancelled},
-    {OrderState::kConfirmed, OrderEvent::kOperatorCancel, OrderState::kCancelled},
+    // From CONFIRMED on, a customer's or operator's cancel is a request that dispatch settles
+    // (order.h, CustomerCancel); only its acceptance changes the state.
+    {OrderState::kConfirmed, OrderEvent::kCancellationAccepted, OrderState::kCancelled},
     {OrderState::kConfirmed, OrderEvent::kCourierAssigned, OrderState::kCourierAssigned},
     {OrderState::kConfirmed, OrderEvent::kDispatchFailed, OrderState::kCancelled},
-    {OrderState::kCourierAssigned, OrderEvent::kCustomerCancel, OrderState::kCancelled},
-    {OrderState::kCourierAssigned, OrderEvent::kOperatorCancel, OrderState::kCancelled},
+    {OrderState::kCourierAssigned, OrderEvent::kCancellationAccepted, OrderState::kCancelled},
     {OrderState::kCourierAssigned, OrderEvent::kCourierUnassigned, OrderState::kConfirmed},
     {OrderState::kCourierAssigned, OrderEvent::kAllPickedUp, OrderState::kPickedUp},
     // Dispatch may give up on a job whose courier it has just lost (before any pickup).
@@ -98,6 +98,7 @@ OrderState Needs(OrderEvent event) {
       return OrderState::kPlaced;
     case OrderEvent::kCourierAssigned:
     case OrderEvent::kDispatchFailed:
+    case OrderEvent::kCancellationAccepted:
       return OrderState::kConfirmed;
     case OrderEvent::kCourierUnassigned:
     case OrderEvent::kAllPickedUp:
@@ -197,6 +198,8 @@ std::string_view Name(OrderEvent event) {
       return "customer cancel";
     case OrderEvent::kOperatorCancel:
       return "operator cancel";
+    case OrderEvent::kCancellationAccepted:
+      return "cancellation accepted";
     case OrderEvent::kCourierAssigned:
       return "courier assigned";
     case OrderEvent::kCourierUnassigned:

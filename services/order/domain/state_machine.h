@@ -20,22 +20,23 @@ inline constexpr OrderState kAllOrderStates[] = {
     OrderState::kPickedUp, OrderState::kDelivered, OrderState::kCancelled};
 
 enum class OrderEvent {
-  kConfirm,             // every ticket decided, at least one accepted
-  kNoneAccepted,        // every ticket decided, none accepted (all rejected / expired)
-  kCustomerCancel,      // CancelOrder by the customer
-  kOperatorCancel,      // CancelOrder by an operator (same rule as the customer's)
-  kCourierAssigned,     // dispatch: CourierAssigned
-  kCourierUnassigned,   // dispatch: CourierUnassigned (courier released before pickup)
-  kAllPickedUp,         // dispatch: the last PickupConfirmed of the order
-  kDelivered,           // dispatch: DeliveryConfirmed
-  kDispatchFailed,      // dispatch: DispatchFailed (no courier before the dispatch deadline)
-  kReservationExpired,  // inventory: the stock hold expired before confirmation
+  kConfirm,               // every ticket decided, at least one accepted
+  kNoneAccepted,          // every ticket decided, none accepted (all rejected / expired)
+  kCustomerCancel,        // CancelOrder by the customer (PLACED; later it is a request)
+  kOperatorCancel,        // CancelOrder by an operator (same rule as the customer's)
+  kCancellationAccepted,  // dispatch: CancellationSettled, accepted (a request made once CONFIRMED)
+  kCourierAssigned,       // dispatch: CourierAssigned
+  kCourierUnassigned,     // dispatch: CourierUnassigned (courier released before pickup)
+  kAllPickedUp,           // dispatch: the last PickupConfirmed of the order
+  kDelivered,             // dispatch: DeliveryConfirmed
+  kDispatchFailed,        // dispatch: DispatchFailed (no courier before the dispatch deadline)
+  kReservationExpired,    // inventory: the stock hold expired before confirmation
 };
 inline constexpr OrderEvent kAllOrderEvents[] = {
-    OrderEvent::kConfirm,           OrderEvent::kNoneAccepted,    OrderEvent::kCustomerCancel,
-    OrderEvent::kOperatorCancel,    OrderEvent::kCourierAssigned, OrderEvent::kCourierUnassigned,
-    OrderEvent::kAllPickedUp,       OrderEvent::kDelivered,       OrderEvent::kDispatchFailed,
-    OrderEvent::kReservationExpired};
+    OrderEvent::kConfirm,           OrderEvent::kNoneAccepted,         OrderEvent::kCustomerCancel,
+    OrderEvent::kOperatorCancel,    OrderEvent::kCancellationAccepted, OrderEvent::kCourierAssigned,
+    OrderEvent::kCourierUnassigned, OrderEvent::kAllPickedUp,          OrderEvent::kDelivered,
+    OrderEvent::kDispatchFailed,    OrderEvent::kReservationExpired};
 
 enum class TicketState { kPending, kAccepted, kReady, kPickedUp, kRejected, kExpired, kCancelled };
 inline constexpr TicketState kAllTicketStates[] = {

@@ -80,7 +80,10 @@ constexpr pg::Query kInsertOrder{
   "(extract(epoch FROM confirmed_at) * 1e6)::bigint, "                                         \
   "(extract(epoch FROM picked_up_at) * 1e6)::bigint, "                                         \
   "(extract(epoch FROM delivered_at) * 1e6)::bigint, "                                         \
-  "(extract(epoch FROM cancelled_at) * 1e6)::bigint "
+  "(extract(epoch FROM cancelled_at) * 1e6)::bigint, "                                         \
+  "cancellation_id::text, cancellation_state, cancellation_reason, cancellation_note, "        \
+  "(extract(epoch FROM cancellation_requested_at) * 1e6)::bigint, "                            \
+  "(extract(epoch FROM cancellation_settled_at) * 1e6)::bigint, cancellation_refusal "
 
 constexpr pg::Query kSelectOrder{"order_select",
                                  "SELECT " PASAR_ORDER_COLUMNS "FROM orders WHERE id = $1"};
@@ -122,7 +125,10 @@ constexpr pg::Query kUpdateOrder{
     "  confirmed_at = to_timestamp($16::float8 / 1e6), "
     "  picked_up_at = to_timestamp($17::float8 / 1e6), "
     "  delivered_at = to_timestamp($18::float8 / 1e6), "
-    "  cancelled_at = to_timestamp($19::float8 / 1e6) "
+    "  cancelled_at = to_timestamp($19::float8 / 1e6), cancellation_id = $20::uuid, "
+    "  cancellation_state = $21, cancellation_reason = $22, cancellation_note = $23, "
+    "  cancellation_requested_at = to_timestamp($24::float8 / 1e6), "
+    "  cancellation_settled_at = to_timestamp($25::float8 / 1e6), cancellation_refusal = $26 "
     "WHERE id = $1"};
 
 constexpr pg::Query kUpdateTicket{
@@ -270,6 +276,17 @@ Order OrderFromRow(const pg::Result& r) {
   o.picked_up_at = OptTimeAt(r, 0, 31);
   o.delivered_at = OptTimeAt(r, 0, 32);
   o.cancelled_at = OptTimeAt(r, 0, 33);
+  if (!r.IsNull(0, 34)) {
+    domain::Cancellation c;
+    c.id = r.Str(0, 34);
+    c.state = Parsed(domain::ParseCancellationState(r.Text(0, 35)), "cancellation state");
+    c.reason = Parsed(domain::ParseCancelReason(r.Text(0, 36)), "cancellation reason");
+    c.note = r.OptStr(0, 37).value_or("");
+    c.requested_at = TimeAt(r, 0, 38);
+    c.settled_at = OptTimeAt(r, 0, 39);
+    c.refusal = r.OptStr(0, 40).value_or("");
+    o.cancellation = std::move(c);
+  }
   return o;
 }
 
@@ -391,10 +408,22 @@ void SaveOrder(pg::Transaction& tx, Order& o) {
     ceta = o.courier->eta_seconds;
     cat = Micros(o.courier->assigned_at);
   }
+  std::optional<std::string> cancel_id, cancel_state, cancel_reason, cancel_note, refusal;
+  std::optional<int64_t> requested_at, settled_at;
+  if (const auto& c = o.cancellation) {
+    cancel_id = c->id;
+    cancel_state = std::string(domain::Name(c->state));
+    cancel_reason = std::string(domain::Name(c->reason));
+    cancel_note = c->note;
+    requested_at = Micros(c->requested_at);
+    settled_at = Micros(c->settled_at);
+    refusal = c->refusal;
+  }
   tx.Exec(kUpdateOrder, o.id, domain::Name(o.status), reason, o.cancel_note,
           o.totals.goods_total_idr, o.totals.delivery_fee_idr, o.totals.service_fee_idr, cid, cname,
           cplate, cphone, ceta, cat, o.version, Micros(o.updated_at), Micros(o.confirmed_at),
-          Micros(o.picked_up_at), Micros(o.delivered_at), Micros(o.cancelled_at));
+          Micros(o.picked_up_at), Micros(o.delivered_at), Micros(o.cancelled_at), cancel_id,
+          cancel_state, cancel_reason, cancel_note, requested_at, settled_at, refusal);
   for (Ticket& t : o.tickets) {
     if (!t.dirty && !t.lines_dirty) continue;
     ++t.version;

@@ -219,7 +219,42 @@ TEST_CASE("the customer cancels before pickup - foreign orders do not exist") {
   CHECK(env.Get("alice", o.id).version() == resp.order().version());
 }
 
-TEST_CASE("an operator cancels a customer's CONFIRMED order - other roles are refused") {
+namespace {
+
+// The cancellation requests of an order (OrderCancellationRequested in its outbox), oldest first.
+std::vector<ev::OrderCancellationRequested> CancellationRequests(Env& env,
+                                                                 const std::string& order_id) {
+  constexpr pg::Query kRequests{"test_cancellation_requests",
+                                "SELECT payload FROM outbox WHERE aggregate_id = $1 "
+                                "AND type = 'OrderCancellationRequested' ORDER BY id"};
+  const pg::Result r = pg::Exec(env.pool, kRequests, order_id);
+  std::vector<ev::OrderCancellationRequested> out;
+  for (int i = 0; i < r.size(); ++i) {
+    ev::Envelope e;
+    REQUIRE(e.ParseFromString(r.Bytes(i, 0)));
+    out.push_back(e.order_cancellation_requested());
+  }
+  return out;
+}
+
+// Dispatch's answer to a cancellation request, as the real dispatch would publish it.
+void Settle(Env& env, const ev::OrderCancellationRequested& request, bool accepted,
+            const std::string& refusal = "") {
+  ev::Envelope answer = DispatchEvent("CancellationSettled");
+  auto* s = answer.mutable_cancellation_settled();
+  s->set_order_id(request.order_id());
+  s->set_job_id(request.order_id());
+  s->set_cancellation_id(request.cancellation_id());
+  s->set_accepted(accepted);
+  s->set_refusal(refusal);
+  PublishDispatchEvent(env.redis, answer, request.order_id());
+}
+
+}  // namespace
+
+TEST_CASE(
+    "an operator cancels a customer's CONFIRMED order through dispatch - other roles are "
+    "refused") {
   Env env;
   const domain::Order o = SeedOrder(env.pool, "alice", {{}});
   REQUIRE(Accept(env, o.tickets[0].stall_id, o.tickets[0].id, "a").ok());
@@ -237,18 +272,40 @@ TEST_CASE("an operator cancels a customer's CONFIRMED order - other roles are re
   }
   REQUIRE(env.Get("alice", o.id).status() == v1::ORDER_STATUS_CONFIRMED);
 
+  // Dispatch may already be serving a CONFIRMED order: the cancel is a request it settles.
   auto ctx = Ctx(Token(Role::kOperator, "op"));
   REQUIRE(env.client.orders->CancelOrder(ctx.get(), req, &resp).error_message() == "");
-  CHECK(resp.order().status() == v1::ORDER_STATUS_CANCELLED);
-  CHECK(resp.order().cancel_reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(resp.order().status() == v1::ORDER_STATUS_CONFIRMED);
+  CHECK(resp.order().cancellation().state() == v1::CANCELLATION_STATE_REQUESTED);
+  CHECK(resp.order().cancellation().reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(resp.order().cancellation().note() == "stall closed by the market");
   CHECK(resp.order().delivery_pin().empty());  // the operator's view
-  // The customer sees who cancelled and why.
+  const std::vector<ev::OrderCancellationRequested> requests = CancellationRequests(env, o.id);
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].reason() == v1::CANCEL_REASON_OPERATOR);
+  CHECK(requests[0].market_id() == o.market_id);
+  CHECK(IsUuid(requests[0].cancellation_id()));
+  // Replayed: the same answer; asked again while pending: a no-op success, no second request.
+  v1::CancelOrderResponse again;
+  auto ctx2 = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx2.get(), req, &again).ok());
+  CHECK(again.SerializeAsString() == resp.SerializeAsString());
+  req.set_request_id("op-cancel-2");
+  auto ctx3 = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx3.get(), req, &again).ok());
+  CHECK(again.order().version() == resp.order().version());
+  CHECK(CancellationRequests(env, o.id).size() == 1);
+
+  // Dispatch accepts (nothing was picked up): the order is cancelled with the request's reason.
+  Settle(env, requests[0], true);
+  REQUIRE(
+      Eventually([&] { return env.Get("alice", o.id).status() == v1::ORDER_STATUS_CANCELLED; }));
   const v1::Order seen = env.Get("alice", o.id);
-  CHECK(seen.status() == v1::ORDER_STATUS_CANCELLED);
   CHECK(seen.cancel_reason() == v1::CANCEL_REASON_OPERATOR);
   CHECK(seen.cancel_note() == "stall closed by the market");
+  CHECK(seen.cancellation().state() == v1::CANCELLATION_STATE_ACCEPTED);
+  CHECK(seen.cancellation().has_settled_at());
   CHECK(seen.tickets(0).status() == v1::TICKET_STATUS_CANCELLED);
-  CHECK(seen.version() == resp.order().version());
 
   // One OrderCancelled for inventory and dispatch, as for a customer's cancel.
   constexpr pg::Query kCancelledEvents{
@@ -263,18 +320,59 @@ TEST_CASE("an operator cancels a customer's CONFIRMED order - other roles are re
   CHECK(e.order_cancelled().note() == "stall closed by the market");
   CHECK(e.order_cancelled().previous_status() == v1::ORDER_STATUS_CONFIRMED);
   CHECK(e.order_cancelled().job_may_exist());
-
-  // Replayed: the same answer; cancelled again under a new request id: a no-op success.
-  v1::CancelOrderResponse again;
-  auto ctx2 = Ctx(Token(Role::kOperator, "op"));
-  REQUIRE(env.client.orders->CancelOrder(ctx2.get(), req, &again).ok());
-  CHECK(again.SerializeAsString() == resp.SerializeAsString());
-  req.set_request_id("op-cancel-2");
-  auto ctx3 = Ctx(Token(Role::kOperator, "op"));
-  REQUIRE(env.client.orders->CancelOrder(ctx3.get(), req, &again).ok());
+  // Cancelled already: a no-op success.
+  req.set_request_id("op-cancel-3");
+  auto ctx4 = Ctx(Token(Role::kOperator, "op"));
+  REQUIRE(env.client.orders->CancelOrder(ctx4.get(), req, &again).ok());
   CHECK(again.order().status() == v1::ORDER_STATUS_CANCELLED);
-  CHECK(again.order().version() == resp.order().version());
+  CHECK(again.order().version() == seen.version());
   CHECK(cancelled_events().size() == 1);
+}
+
+TEST_CASE("a cancel request dispatch refuses (goods picked up) leaves the order going on") {
+  Env env;
+  const domain::Order o = SeedOrder(env.pool, "c1", {{.lines = {{2, 5000, false}}}});
+  REQUIRE(Accept(env, o.tickets[0].stall_id, o.tickets[0].id, "a").ok());
+  Assign(env, o.id, "courier-7");
+  REQUIRE(Eventually(
+      [&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_COURIER_ASSIGNED; }));
+  v1::CancelOrderRequest req;
+  req.set_request_id("cancel-late");
+  req.set_order_id(o.id);
+  req.set_reason("tidak jadi");
+  v1::CancelOrderResponse resp;
+  auto ctx = Ctx(Token(Role::kCustomer, "c1"));
+  REQUIRE(env.client.orders->CancelOrder(ctx.get(), req, &resp).ok());
+  CHECK(resp.order().status() == v1::ORDER_STATUS_COURIER_ASSIGNED);
+  CHECK(resp.order().cancellation().state() == v1::CANCELLATION_STATE_REQUESTED);
+  const std::vector<ev::OrderCancellationRequested> requests = CancellationRequests(env, o.id);
+  REQUIRE(requests.size() == 1);
+  CHECK(requests[0].reason() == v1::CANCEL_REASON_CUSTOMER);
+
+  // The courier had already paid the trader and taken the goods; dispatch refuses.
+  ev::Envelope pickup = DispatchEvent("PickupConfirmed");
+  auto* pc = pickup.mutable_pickup_confirmed();
+  pc->set_order_id(o.id);
+  pc->set_ticket_id(o.tickets[0].id);
+  pc->set_courier_id("courier-7");
+  pc->set_paid_to_trader_idr(10000);
+  pc->set_all_picked_up(true);
+  PublishDispatchEvent(env.redis, pickup, "courier-7");
+  Settle(env, requests[0], false, "PICKED_UP");
+  REQUIRE(Eventually([&] {
+    const v1::Order seen = env.Get("c1", o.id);
+    return seen.status() == v1::ORDER_STATUS_PICKED_UP &&
+           seen.cancellation().state() == v1::CANCELLATION_STATE_REFUSED;
+  }));
+  const v1::Order seen = env.Get("c1", o.id);
+  CHECK(seen.cancellation().refusal() == "PICKED_UP");
+  CHECK(seen.cancel_reason() == v1::CANCEL_REASON_UNSPECIFIED);
+  // The courier's advance to the trader stays on the ledger.
+  bool courier_paid = false;
+  for (const auto& b : seen.ledger().balances()) {
+    if (b.party() == v1::LEDGER_PARTY_COURIER) courier_paid = b.net_idr() == -10000;
+  }
+  CHECK(courier_paid);
 }
 
 TEST_CASE("an operator cannot cancel after pickup") {

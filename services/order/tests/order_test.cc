@@ -96,10 +96,10 @@ TEST_CASE("both tickets accepted: confirmed with recomputed totals then delivere
   CHECK(Has(r, Happening::kOrderPickedUp));
   CHECK(o.status == OrderState::kPickedUp);
   // No cancelling after pickup.
-  CHECK(d::CustomerCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
-  CHECK(d::OperatorCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
+  CHECK(d::CustomerCancel(o, "", "c-1", kT0).refusal == d::Refusal::kInvalidTransition);
+  CHECK(d::OperatorCancel(o, "", "c-1", kT0).refusal == d::Refusal::kInvalidTransition);
   REQUIRE(d::DeliveryConfirmed(o, "c1", kT0).ok());
-  CHECK(d::OperatorCancel(o, "", kT0).refusal == d::Refusal::kInvalidTransition);
+  CHECK(d::OperatorCancel(o, "", "c-1", kT0).refusal == d::Refusal::kInvalidTransition);
   CHECK(o.status == OrderState::kDelivered);
   CHECK(o.new_postings.size() == 8);
   CHECK(d::Balanced(o.new_postings));
@@ -172,13 +172,13 @@ TEST_CASE("an expired ticket beside an accepted one still confirms") {
 TEST_CASE("customer cancel cancels open tickets - cancelling again is a no-op") {
   d::Order o = MakeOrder();
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
-  auto r = d::CustomerCancel(o, "changed my mind", kT0);
+  auto r = d::CustomerCancel(o, "changed my mind", "c-1", kT0);
   REQUIRE(r.ok());
   CHECK(o.status == OrderState::kCancelled);
   CHECK(o.cancel_reason == d::CancelReason::kCustomer);
   CHECK(o.tickets[0].status == TicketState::kCancelled);
   CHECK(o.tickets[1].status == TicketState::kCancelled);
-  r = d::CustomerCancel(o, "", kT0);
+  r = d::CustomerCancel(o, "", "c-1", kT0);
   CHECK(r.ok());
   CHECK_FALSE(r.changed());
 }
@@ -186,7 +186,7 @@ TEST_CASE("customer cancel cancels open tickets - cancelling again is a no-op") 
 TEST_CASE("operator cancel: same rule as the customer's, reason OPERATOR with the note") {
   d::Order o = MakeOrder();
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
-  auto r = d::OperatorCancel(o, "stall closed", kT0);
+  auto r = d::OperatorCancel(o, "stall closed", "c-1", kT0);
   REQUIRE(r.ok());
   CHECK(Has(r, Happening::kOrderCancelled));
   CHECK(o.status == OrderState::kCancelled);
@@ -195,10 +195,10 @@ TEST_CASE("operator cancel: same rule as the customer's, reason OPERATOR with th
   CHECK(o.tickets[0].status == TicketState::kCancelled);
   CHECK(o.tickets[1].status == TicketState::kCancelled);
   // Cancelled already (by anyone): a no-op that keeps the first reason.
-  r = d::OperatorCancel(o, "again", kT0);
+  r = d::OperatorCancel(o, "again", "c-1", kT0);
   CHECK(r.ok());
   CHECK_FALSE(r.changed());
-  r = d::CustomerCancel(o, "", kT0);
+  r = d::CustomerCancel(o, "", "c-1", kT0);
   CHECK(r.ok());
   CHECK_FALSE(r.changed());
   CHECK(o.cancel_reason == d::CancelReason::kOperator);
@@ -296,4 +296,93 @@ TEST_CASE("the stock hold outlives the trader response deadline by the margin") 
     CHECK(p.reservation_ttl >= p.trader_timeout + kReservationMargin);
     CHECK(p.reservation_ttl <= d::kMaxReservationTtl);
   }
+}
+
+TEST_CASE("once confirmed, a cancel is a request that dispatch settles: accepted cancels") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  REQUIRE(o.status == OrderState::kConfirmed);
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+
+  auto r = d::CustomerCancel(o, "salah alamat", "req-1", kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kCancellationRequested));
+  CHECK_FALSE(Has(r, Happening::kOrderCancelled));
+  CHECK(o.status == OrderState::kCourierAssigned);
+  REQUIRE(o.cancellation.has_value());
+  CHECK(o.cancellation->id == "req-1");
+  CHECK(o.cancellation->state == d::CancellationState::kRequested);
+  CHECK(o.cancellation->reason == d::CancelReason::kCustomer);
+  // Asking again while dispatch has not answered changes nothing (an operator too).
+  r = d::OperatorCancel(o, "again", "req-2", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+  CHECK(o.cancellation->id == "req-1");
+  // An answer to another request is ignored.
+  r = d::CancellationSettled(o, "req-2", true, "", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+  CHECK(o.status == OrderState::kCourierAssigned);
+
+  r = d::CancellationSettled(o, "req-1", true, "", kT0 + absl::Seconds(2));
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kOrderCancelled));
+  CHECK(o.status == OrderState::kCancelled);
+  CHECK(o.cancel_reason == d::CancelReason::kCustomer);
+  CHECK(o.cancel_note == "salah alamat");
+  CHECK(o.cancellation->state == d::CancellationState::kAccepted);
+  CHECK(o.cancellation->settled_at == kT0 + absl::Seconds(2));
+  CHECK(o.tickets[0].status == TicketState::kCancelled);
+  CHECK(o.tickets[1].status == TicketState::kCancelled);
+  // A redelivered answer is a no-op.
+  r = d::CancellationSettled(o, "req-1", true, "", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+}
+
+TEST_CASE("a cancel request refused after pickup: the order goes on to delivery") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  // Asked while CONFIRMED (dispatch may already have a courier on the way).
+  REQUIRE(d::OperatorCancel(o, "pasar tutup", "req-9", kT0).changed());
+  CHECK(o.cancellation->reason == d::CancelReason::kOperator);
+  // Dispatch's facts reach the order meanwhile: assigned, then both pickups.
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+  REQUIRE(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
+  // With goods on the bike the order itself refuses a new cancel at once.
+  CHECK(d::CustomerCancel(o, "", "req-10", kT0).refusal == d::Refusal::kInvalidTransition);
+  REQUIRE(d::PickupConfirmed(o, 1, "c1", 30000, kT0).ok());
+  REQUIRE(o.status == OrderState::kPickedUp);
+
+  auto r = d::CancellationSettled(o, "req-9", false, "PICKED_UP", kT0);
+  REQUIRE(r.ok());
+  CHECK(Has(r, Happening::kCancellationRefused));
+  CHECK(o.status == OrderState::kPickedUp);
+  CHECK(o.cancellation->state == d::CancellationState::kRefused);
+  CHECK(o.cancellation->refusal == "PICKED_UP");
+  REQUIRE(d::DeliveryConfirmed(o, "c1", kT0).ok());
+  CHECK(o.status == OrderState::kDelivered);
+  CHECK(d::Balanced(o.new_postings));
+}
+
+TEST_CASE("after a refusal the customer may ask again while nothing is picked up") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  REQUIRE(d::CustomerCancel(o, "", "req-1", kT0).changed());
+  REQUIRE(d::CancellationSettled(o, "req-1", false, "PICKED_UP", kT0).changed());
+  auto r = d::CustomerCancel(o, "lagi", "req-2", kT0);
+  REQUIRE(r.changed());
+  CHECK(o.cancellation->id == "req-2");
+  CHECK(o.cancellation->state == d::CancellationState::kRequested);
+  // Dispatch gave up on the job meanwhile: the order is cancelled NO_COURIER, and the pending
+  // request's answer changes nothing.
+  REQUIRE(d::DispatchFailed(o, kT0).changed());
+  CHECK(o.cancel_reason == d::CancelReason::kNoCourier);
+  r = d::CancellationSettled(o, "req-2", true, "", kT0);
+  CHECK(r.ok());
+  CHECK_FALSE(r.changed());
+  CHECK(o.cancel_reason == d::CancelReason::kNoCourier);
 }

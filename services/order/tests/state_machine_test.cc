@@ -21,12 +21,11 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       {{OrderState::kPlaced, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
       {{OrderState::kPlaced, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
       {{OrderState::kPlaced, OrderEvent::kReservationExpired}, OrderState::kCancelled},
-      {{OrderState::kConfirmed, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
-      {{OrderState::kConfirmed, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
+      // Once CONFIRMED a cancel is a request; dispatch's acceptance cancels.
+      {{OrderState::kConfirmed, OrderEvent::kCancellationAccepted}, OrderState::kCancelled},
       {{OrderState::kConfirmed, OrderEvent::kCourierAssigned}, OrderState::kCourierAssigned},
       {{OrderState::kConfirmed, OrderEvent::kDispatchFailed}, OrderState::kCancelled},
-      {{OrderState::kCourierAssigned, OrderEvent::kCustomerCancel}, OrderState::kCancelled},
-      {{OrderState::kCourierAssigned, OrderEvent::kOperatorCancel}, OrderState::kCancelled},
+      {{OrderState::kCourierAssigned, OrderEvent::kCancellationAccepted}, OrderState::kCancelled},
       {{OrderState::kCourierAssigned, OrderEvent::kCourierUnassigned}, OrderState::kConfirmed},
       {{OrderState::kCourierAssigned, OrderEvent::kAllPickedUp}, OrderState::kPickedUp},
       {{OrderState::kCourierAssigned, OrderEvent::kDispatchFailed}, OrderState::kCancelled},
@@ -47,7 +46,7 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       }
     }
   }
-  CHECK(pairs == 6 * 10);
+  CHECK(pairs == 6 * 11);
 }
 
 TEST_CASE("order: final states accept nothing - cancel only before pickup") {
@@ -60,6 +59,8 @@ TEST_CASE("order: final states accept nothing - cancel only before pickup") {
   CHECK_FALSE(d::IsFinal(OrderState::kPickedUp));
   CHECK_FALSE(d::NextOrderState(OrderState::kPickedUp, OrderEvent::kCustomerCancel).has_value());
   CHECK_FALSE(d::NextOrderState(OrderState::kPickedUp, OrderEvent::kOperatorCancel).has_value());
+  CHECK_FALSE(
+      d::NextOrderState(OrderState::kPickedUp, OrderEvent::kCancellationAccepted).has_value());
 }
 
 TEST_CASE("ticket: every state x event pair is either the SPEC transition or refused") {
