@@ -58,12 +58,14 @@ void CustomerCancels(World& world, const std::shared_ptr<PlacedOrder>& order) {
     return world.api.orders().CancelOrder(c, req, &resp);
   });
   if (out.ok()) {
+    // CANCELLED, or (once confirmed) a request dispatch settles: its answer shows in the order
+    // (cancellation ACCEPTED, or REFUSED when goods were already picked up), counted at the end.
     absl::MutexLock lock(&order->mu);
     order->last = resp.order();
     return;
   }
   if (out.reason == "INVALID_TRANSITION") {
-    ++world.counters.cancel_too_late;  // picked up or delivered meanwhile
+    ++world.counters.cancel_too_late;  // picked up or delivered meanwhile, as the order saw it
     return;
   }
   world.Note(absl::StrCat("customer ", order->index, ": CancelOrder: ", out.Describe()));
@@ -273,10 +275,12 @@ void Trader::MarkReady(const std::string& ticket_id, const std::string& code) {
   const Outcome out = Call(token_, [&](grpc::ClientContext* c) {
     return world_.api.tickets().MarkTicketReady(c, req, &resp);
   });
-  if (out.ok()) {
-    world_.handover.Tell(ticket_id,
-                         resp.ticket().pickup_code().empty() ? code : resp.ticket().pickup_code());
-  } else if (out.reason != "INVALID_TRANSITION") {
+  // The goods are packed: the trader tells the code to the courier at the stall in person,
+  // whether or not the "ready" tap got through (the code in hand is the proof of pickup).
+  world_.handover.Tell(ticket_id, out.ok() && !resp.ticket().pickup_code().empty()
+                                      ? resp.ticket().pickup_code()
+                                      : code);
+  if (!out.ok() && out.reason != "INVALID_TRANSITION") {
     world_.Note(absl::StrCat("trader ", stall_.id, ": MarkTicketReady: ", out.Describe()));
   }
 }

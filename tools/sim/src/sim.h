@@ -64,7 +64,7 @@ struct SimReport {
   int64_t delivered = 0;
   std::map<std::string, int64_t> cancelled;  // by reason: "customer", "all_rejected", …
   int64_t cancel_requests = 0;               // customers who asked to cancel
-  int64_t cancel_too_late = 0;               // … after pickup (refused, as they should be)
+  int64_t cancel_too_late = 0;  // … after pickup: refused at once, or by dispatch (REFUSED)
 
   Percentiles place_ms, assign_ms, deliver_ms;  // real milliseconds
 
@@ -83,10 +83,14 @@ struct SimReport {
   bool stock_conserved = false;
   bool ledger_balanced = false;
   bool no_double_assignment = false;
+  // Every final order agrees across the services: DELIVERED <-> job DELIVERED <-> reservation
+  // COMMITTED; CANCELLED <-> no live job <-> hold not HELD (COMMITTED once confirmed).
+  bool services_agree = false;
   std::map<std::string, std::string> problems;  // invariant -> first counterexample
 
   bool ok() const {
-    return all_terminal && stock_conserved && ledger_balanced && no_double_assignment;
+    return all_terminal && stock_conserved && ledger_balanced && no_double_assignment &&
+           services_agree;
   }
 };
 

@@ -180,6 +180,72 @@ struct Holding {
   std::string job;
 };
 
+// The services agree on every final order, each asked for its own part: the order service
+// (the order), dispatch (GetJob) and inventory (GetReservation, as the order service would).
+void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, const std::string& op,
+                        SimReport& r) {
+  const std::string service = world.api.Token(auth::Role::kService, "pasar-sim-audit");
+  r.services_agree = true;
+  auto disagree = [&](const ord::Order& o, const std::string& what) {
+    r.services_agree = false;
+    r.problems.emplace(
+        "services_agree",
+        absl::StrCat("order ", o.id(), " ", ord::OrderStatus_Name(o.status()), ": ", what));
+  };
+  for (const ord::Order& o : orders) {
+    if (!Final(o.status())) continue;  // all_terminal says so
+    const bool delivered = o.status() == ord::ORDER_STATUS_DELIVERED;
+    dsp::GetJobRequest job_req;
+    job_req.set_job_id(o.id());
+    dsp::GetJobResponse job;
+    const Outcome jo = Call(op, [&](grpc::ClientContext* c) {
+      return world.api.dispatch_ops().GetJob(c, job_req, &job);
+    });
+    if (jo.ok()) {
+      const dsp::JobStatus s = job.job().status();
+      if (delivered && s != dsp::JOB_STATUS_DELIVERED) {
+        disagree(o, "its job is " + dsp::JobStatus_Name(s));
+      }
+      if (!delivered && s != dsp::JOB_STATUS_CANCELLED && s != dsp::JOB_STATUS_FAILED) {
+        disagree(o, "its job is still " + dsp::JobStatus_Name(s));
+      }
+    } else if (jo.code() != grpc::NOT_FOUND || delivered) {
+      // NOT_FOUND is right only for a cancelled order that never became a job.
+      disagree(o, "GetJob: " + jo.Describe());
+    }
+    if (o.reservation_id().empty()) {
+      disagree(o, "no reservation id");
+      continue;
+    }
+    inv::GetReservationRequest res_req;
+    res_req.set_reservation_id(o.reservation_id());
+    inv::GetReservationResponse res;
+    // Inventory settles by events: give it a few seconds to commit or release.
+    inv::ReservationState state = inv::RESERVATION_STATE_UNSPECIFIED;
+    const inv::ReservationState want_cancelled =
+        Set(o.confirmed_at()) ? inv::RESERVATION_STATE_COMMITTED : inv::RESERVATION_STATE_RELEASED;
+    std::string problem;
+    for (int attempt = 0; attempt < 20; ++attempt) {
+      const Outcome ro = Call(service, [&](grpc::ClientContext* c) {
+        return world.api.stock().GetReservation(c, res_req, &res);
+      });
+      if (!ro.ok()) {
+        problem = "GetReservation: " + ro.Describe();
+        break;
+      }
+      state = res.reservation().state();
+      const bool ok = delivered
+                          ? state == inv::RESERVATION_STATE_COMMITTED
+                          : (state == want_cancelled ||
+                             (!Set(o.confirmed_at()) && state == inv::RESERVATION_STATE_EXPIRED));
+      problem = ok ? "" : "its reservation is " + inv::ReservationState_Name(state);
+      if (ok) break;
+      absl::SleepFor(absl::Milliseconds(500));
+    }
+    if (!problem.empty()) disagree(o, problem);
+  }
+}
+
 void CheckInvariants(World& world, const std::map<std::string, StockLevel>& before,
                      const std::string& observer, const std::string& op, SimReport& r) {
   // Final state of every order, as its customer sees it.
@@ -324,6 +390,7 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
       }
     }
   }
+  CheckServicesAgree(world, orders, op, r);
   r.assign_ms = Summarise(assign_ms);
   r.deliver_ms = Summarise(deliver_ms);
   const double shift_seconds = static_cast<double>(r.couriers) * std::max(1.0, r.wall_seconds);
@@ -334,6 +401,7 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     if (o.has_courier() || o.status() == ord::ORDER_STATUS_DELIVERED) ++r.assigned;
     if (o.status() == ord::ORDER_STATUS_DELIVERED) ++r.delivered;
     if (o.status() == ord::ORDER_STATUS_CANCELLED) ++r.cancelled[ReasonName(o.cancel_reason())];
+    if (o.cancellation().state() == ord::CANCELLATION_STATE_REFUSED) ++r.cancel_too_late;
     for (const ord::Ticket& t : o.tickets()) {
       if (t.status() == ord::TICKET_STATUS_EXPIRED) ++r.tickets_expired;
     }
@@ -548,7 +616,8 @@ std::string ReportJson(const SimReport& r) {
        {{"all_terminal", r.all_terminal},
         {"stock_conserved", r.stock_conserved},
         {"ledger_balanced", r.ledger_balanced},
-        {"no_double_assignment", r.no_double_assignment}}},
+        {"no_double_assignment", r.no_double_assignment},
+        {"services_agree", r.services_agree}}},
       {"problems", problems},
   };
   return j.dump(2);
@@ -576,7 +645,7 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       "Latency:   place p50 %.0f ms p99 %.0f ms | confirm->courier p50 %.0f ms p99 %.0f ms | "
       "place->delivered p50 %.1f s\n"
       "Checks:    every order final: %s, stock conserved: %s, ledgers balanced: %s, "
-      "no courier on two jobs: %s\n",
+      "no courier on two jobs: %s, services agree: %s\n",
       r.seed, r.minutes, r.speedup, r.minutes * r.speedup, r.run_id, r.wall_seconds, r.arrivals,
       r.placed, r.carts_digest, list(r.refused), r.confirmed, r.assigned, r.delivered, cancelled,
       list(r.cancelled), r.cancel_requests, r.cancel_too_late, r.tickets, r.tickets_rejected,
@@ -584,7 +653,7 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       r.utilisation * 100, r.offers_per_assignment, r.offers_declined, r.fixes_sent, r.place_ms.p50,
       r.place_ms.p99, r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000,
       yes(r.all_terminal), yes(r.stock_conserved), yes(r.ledger_balanced),
-      yes(r.no_double_assignment));
+      yes(r.no_double_assignment), yes(r.services_agree));
   for (const auto& [what, example] : r.problems)
     out << "  " << what << ": " << example << "\n";
 }

@@ -66,6 +66,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   CHECK(r.stock_conserved);
   CHECK(r.ledger_balanced);
   CHECK(r.no_double_assignment);
+  CHECK(r.services_agree);
   // Every placed order is accounted for as delivered or cancelled with a reason.
   int64_t cancelled = 0;
   for (const auto& [reason, n] : r.cancelled) {

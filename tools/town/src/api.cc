@@ -89,6 +89,7 @@ Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
   catalog_ = inventory::v1::CatalogService::NewStub(inventory);
   stalls_ = inventory::v1::StallService::NewStub(inventory);
   market_admin_ = inventory::v1::MarketAdminService::NewStub(inventory);
+  stock_ = inventory::v1::StockService::NewStub(inventory);
   orders_ = order::v1::OrderService::NewStub(order);
   tickets_ = order::v1::TicketService::NewStub(order);
   couriers_ = dispatch::v1::CourierService::NewStub(dispatch);

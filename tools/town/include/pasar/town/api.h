@@ -57,6 +57,8 @@ class Api final {
   inventory::v1::CatalogService::Stub& catalog() { return *catalog_; }
   inventory::v1::StallService::Stub& stalls() { return *stalls_; }
   inventory::v1::MarketAdminService::Stub& market_admin() { return *market_admin_; }
+  // Role `service` only: the simulator reads reservations to check the services agree.
+  inventory::v1::StockService::Stub& stock() { return *stock_; }
   order::v1::OrderService::Stub& orders() { return *orders_; }
   order::v1::TicketService::Stub& tickets() { return *tickets_; }
   dispatch::v1::CourierService::Stub& couriers() { return *couriers_; }
@@ -68,6 +70,7 @@ class Api final {
   std::unique_ptr<inventory::v1::CatalogService::Stub> catalog_;
   std::unique_ptr<inventory::v1::StallService::Stub> stalls_;
   std::unique_ptr<inventory::v1::MarketAdminService::Stub> market_admin_;
+  std::unique_ptr<inventory::v1::StockService::Stub> stock_;
   std::unique_ptr<order::v1::OrderService::Stub> orders_;
   std::unique_ptr<order::v1::TicketService::Stub> tickets_;
   std::unique_ptr<dispatch::v1::CourierService::Stub> couriers_;
@@ -106,7 +109,10 @@ class RpcError final : public std::runtime_error {
 
 struct CallOptions {
   absl::Duration timeout = absl::Seconds(10);  // per attempt
-  int attempts = 6;                            // 1 = no retry
+  int attempts = 0;                            // at most this many (1 = no retry; 0 = no limit)
+  // Transient failures are retried, with the same request, until this much time has passed since
+  // the first attempt: people retry for a while when a service restarts or the network drops.
+  absl::Duration retry_for = absl::Minutes(1);
 };
 
 // Whether a failure is transient: UNAVAILABLE, ABORTED, DEADLINE_EXCEEDED, and
@@ -114,10 +120,12 @@ struct CallOptions {
 bool Retryable(const Outcome& outcome);
 
 // Runs a unary call `rpc(grpc::ClientContext*) -> grpc::Status` with a fresh context per
-// attempt, retrying transient failures with exponential backoff (50 ms … 2 s).
+// attempt (the request, and so its request id, unchanged), retrying transient failures with
+// exponential backoff (50 ms … 2 s) for CallOptions::retry_for.
 template <class F>
 Outcome Call(std::string_view token, F&& rpc, CallOptions options = {}) {
   absl::Duration backoff = absl::Milliseconds(50);
+  const absl::Time give_up = absl::Now() + options.retry_for;
   for (int attempt = 1;; ++attempt) {
     grpc::ClientContext ctx;
     Prepare(ctx, token, options.timeout);
@@ -125,7 +133,9 @@ Outcome Call(std::string_view token, F&& rpc, CallOptions options = {}) {
     out.status = rpc(&ctx);
     out.attempts = attempt;
     if (!out.status.ok()) out.reason = ErrorReason(ctx, out.status);
-    if (out.ok() || attempt >= options.attempts || !Retryable(out)) return out;
+    if (out.ok() || !Retryable(out)) return out;
+    if (options.attempts > 0 && attempt >= options.attempts) return out;
+    if (absl::Now() + backoff > give_up) return out;
     absl::SleepFor(backoff);
     backoff = std::min(backoff * 2, absl::Seconds(2));
   }
