@@ -263,6 +263,14 @@ constexpr pg::Query kDueOffers{
     "dsp_due_offers",
     "SELECT id::text, job_id, courier_id::text FROM offers WHERE status = 'PENDING' "
     "AND expires_at <= now() ORDER BY expires_at LIMIT $1 FOR UPDATE SKIP LOCKED"};
+constexpr pg::Query kClaimFence{
+    "dsp_claim_fence",
+    "INSERT INTO matcher_fences (market_id, holder, token) VALUES ($1, $2, 1) "
+    "ON CONFLICT (market_id) DO UPDATE SET holder = EXCLUDED.holder, "
+    "token = matcher_fences.token + 1, claimed_at = now() RETURNING token"};
+constexpr pg::Query kCheckFence{
+    "dsp_check_fence",
+    "SELECT 1 FROM matcher_fences WHERE market_id = $1 AND token = $2 FOR SHARE"};
 constexpr pg::Query kTryLockJob{
     "dsp_try_lock_job",
     "SELECT status, correlation_id FROM jobs WHERE id = $1 FOR UPDATE SKIP LOCKED"};
@@ -1158,8 +1166,23 @@ absl::flat_hash_map<std::string, IdleCourier> Store::IdleCouriers(
   return out;
 }
 
-bool Store::MakeOffer(const std::string& market_id, const Proposal& p, const std::string& made_by) {
+Store::MatcherFence Store::ClaimMatcherFence(const std::string& market_id,
+                                             const std::string& holder) {
+  const pg::Result r = pg::Exec(pool_, kClaimFence, market_id, holder);
+  return MatcherFence{market_id, holder, r.Int(0, 0)};
+}
+
+bool Store::MakeOffer(const MatcherFence& fence, const Proposal& p, bool* fenced) {
+  if (fenced != nullptr) *fenced = false;
+  const std::string& market_id = fence.market_id;
+  const std::string& made_by = fence.holder;
   return pg::WithTransaction(pool_, "make_offer", [&](pg::Transaction& tx) {
+    // Shared lock: a claim of the market by another instance waits for this offer, and every
+    // offer after the claim sees the new token.
+    if (tx.Exec(kCheckFence, market_id, fence.token).empty()) {
+      if (fenced != nullptr) *fenced = true;
+      return false;
+    }
     const pg::Result job = tx.Exec(kLockPendingJob, p.job_id);
     if (job.empty()) return false;
     const pg::Result courier = tx.Exec(kLockIdleCourier, p.courier_id);

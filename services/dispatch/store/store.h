@@ -152,9 +152,19 @@ class Store final {
   std::vector<std::string> MarketsWithPendingJobs();
   std::vector<MatchJob> PendingJobs(const std::string& market_id, int limit);
   absl::flat_hash_map<std::string, IdleCourier> IdleCouriers(const std::vector<std::string>& ids);
-  // Offers the job to the courier if both are still free; false when something changed.
-  bool MakeOffer(const std::string& market_id, const Proposal& proposal,
-                 const std::string& made_by);
+  // The right to make offers for a market: a fencing token in PostgreSQL, advanced each time an
+  // instance takes the market's Redis lease (matcher_fences). Redis's lease alone cannot stop an
+  // instance that was paused past its TTL (or a Redis that lost the key) from acting on a lease
+  // it no longer has; the token can: MakeOffer checks it in its own transaction.
+  struct MatcherFence {
+    std::string market_id;
+    std::string holder;  // the instance (offers.made_by)
+    int64_t token = 0;
+  };
+  MatcherFence ClaimMatcherFence(const std::string& market_id, const std::string& holder);
+  // Offers the job to the courier if both are still free and `fence` is still the market's
+  // current token; false when something changed (`*fenced` true when it was the token).
+  bool MakeOffer(const MatcherFence& fence, const Proposal& proposal, bool* fenced = nullptr);
 
   // ---- sweepers (FOR UPDATE SKIP LOCKED, safe with several instances) ---------------------
   int ExpireOffers(int limit);

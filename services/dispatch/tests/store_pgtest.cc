@@ -117,13 +117,14 @@ TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]"
   for (int i = 0; i < kN; ++i)
     couriers.push_back(OnShiftCourier(store, "c" + std::to_string(i)));
 
-  // Every instance proposes courier 0 for a different job at the same moment.
+  // Every thread proposes courier 0 for a different job at the same moment.
+  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
   std::atomic<int> made{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kN; ++i) {
     threads.emplace_back([&, i] {
       const Proposal p{"order-" + std::to_string(i), couriers[0], 500, 94, 94};
-      made += store.MakeOffer("m-1", p, "instance-" + std::to_string(i)) ? 1 : 0;
+      made += store.MakeOffer(fence, p) ? 1 : 0;
     });
   }
   for (auto& t : threads)
@@ -142,7 +143,7 @@ TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]"
   threads.clear();
   for (int i = 1; i < kN; ++i) {
     threads.emplace_back([&, i] {
-      made += store.MakeOffer("m-1", Proposal{pending, couriers[i], 500, 94, 94}, "x") ? 1 : 0;
+      made += store.MakeOffer(fence, Proposal{pending, couriers[i], 500, 94, 94}) ? 1 : 0;
     });
   }
   for (auto& t : threads)
@@ -166,8 +167,9 @@ TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
     tx.Commit();
   }
   REQUIRE(store.MarketsWithPendingJobs() == std::vector<std::string>{"m-1"});
-  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-1"));
-  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-2"));
+  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
+  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
+  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
 
   std::atomic<int> expired{0};
   std::vector<std::thread> sweepers;
@@ -186,7 +188,7 @@ TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   const auto jobs = store.PendingJobs("m-1", 10);
   REQUIRE(jobs.size() == 1);
   REQUIRE(jobs[0].job.excluded.contains(courier));
-  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", courier, 500, 94, 94}, "instance-1"));
+  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
 }
 
 TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh window", "[pg]") {
@@ -204,7 +206,8 @@ TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh
     store.ApplyOrderConfirmed(tx, env);
     tx.Commit();
   }
-  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", silent, 500, 94, 94}, "instance-1"));
+  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
+  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
   const std::string offer_id = pg::Exec(d.pool, kPendingOfferOf, silent).Str(0, 0);
   v1::AcceptOfferResponse accepted;
   REQUIRE(store.AcceptOffer({"silent", "AcceptOffer", "a-1", "z"}, offer_id, &accepted).ok());
@@ -224,11 +227,42 @@ TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh
   const auto pending = store.PendingJobs("m-1", 10);
   REQUIRE(pending.size() == 1);
   REQUIRE(pending[0].job.excluded.contains(silent));
-  REQUIRE_FALSE(store.MakeOffer("m-1", Proposal{"order-1", silent, 500, 94, 94}, "instance-1"));
-  REQUIRE(store.MakeOffer("m-1", Proposal{"order-1", backup, 500, 94, 94}, "instance-1"));
+  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
+  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", backup, 500, 94, 94}));
   REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "OFFERED");
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "CourierUnassigned").Int(0, 0) == 1);
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "DispatchFailed").Int(0, 0) == 0);
+}
+
+TEST_CASE("a matcher whose market was claimed by another instance makes no offer", "[pg]") {
+  Db d;
+  Store store(d.pool, Timers{});
+  const std::string courier = OnShiftCourier(store, "c");
+  {
+    pg::Transaction tx(d.pool, "confirm");
+    store.ApplyOrderConfirmed(tx, Confirmed("order-1"));
+    store.ApplyOrderConfirmed(tx, Confirmed("order-2"));
+    tx.Commit();
+  }
+  // Instance A took the market's lease; it is paused past its TTL and B takes the market.
+  const Store::MatcherFence a = store.ClaimMatcherFence("m-1", "instance-a");
+  const Store::MatcherFence b = store.ClaimMatcherFence("m-1", "instance-b");
+  REQUIRE(b.token == a.token + 1);
+  // A resumes and acts on the lease it lost: refused, and told why.
+  bool fenced = false;
+  REQUIRE_FALSE(store.MakeOffer(a, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
+  CHECK(fenced);
+  CHECK(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "PENDING");
+  CHECK(pg::Exec(d.pool, kCourierRow, courier).Str(0, 0) == "IDLE");
+  CHECK(pg::Exec(d.pool, kCountOutbox, "OfferMade").Int(0, 0) == 0);
+  // The current holder offers; a refusal for another reason is not a fence.
+  REQUIRE(store.MakeOffer(b, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
+  CHECK_FALSE(fenced);
+  REQUIRE_FALSE(store.MakeOffer(b, Proposal{"order-2", courier, 500, 94, 94}, &fenced));
+  CHECK_FALSE(fenced);
+  // Another market's fence is its own.
+  const Store::MatcherFence other = store.ClaimMatcherFence("m-2", "instance-a");
+  CHECK(other.token == 1);
 }
 
 }  // namespace

@@ -68,10 +68,21 @@ int Matcher::RunOnce() {
     }
     // Renewed right before the market is matched, so a slow market earlier in the loop cannot
     // let this one lapse before its offers are made.
-    const bool held = ml.lease->held() ? ml.lease->Renew() : ml.lease->TryAcquire();
-    if (held && ml.last_needed == now) {
+    const bool was_held = ml.lease->held();
+    const bool held = was_held ? ml.lease->Renew() : ml.lease->TryAcquire();
+    if (!held) ml.fence.reset();
+    try {
+      // A lease taken afresh claims the market's fence, so offers of any earlier holder stop.
+      if (held && (!was_held || !ml.fence))
+        ml.fence = store_.ClaimMatcherFence(market, instance_id_);
+    } catch (const std::exception& e) {
+      ml.fence.reset();
+      rpc::Log("warn", "claiming a market's matcher fence failed",
+               {{"market_id", market}, {"error", e.what()}});
+    }
+    if (held && ml.fence && ml.last_needed == now) {
       try {
-        offers += MatchMarket(market, *ml.lease);
+        offers += MatchMarket(market, ml);
       } catch (const std::exception& e) {
         // One market's failure must not keep the others (and their leases) waiting.
         rpc::Log("warn", "matching a market failed", {{"market_id", market}, {"error", e.what()}});
@@ -86,7 +97,8 @@ int Matcher::RunOnce() {
   return offers;
 }
 
-int Matcher::MatchMarket(const std::string& market_id, const redis::Lease& lease) {
+int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
+  const redis::Lease& lease = *ml.lease;
   const std::vector<store::MatchJob> rows =
       store_.PendingJobs(market_id, config_.max_jobs_per_window);
   if (rows.empty()) return 0;
@@ -128,7 +140,16 @@ int Matcher::MatchMarket(const std::string& market_id, const redis::Lease& lease
     // stop, the rest waits for the next window. held() is measured from before the renewal
     // was sent, so it ends before the key expires in Redis.
     if (!lease.held()) break;
-    if (store_.MakeOffer(market_id, p, instance_id_)) ++made;
+    bool fenced = false;
+    if (store_.MakeOffer(*ml.fence, p, &fenced)) ++made;
+    if (fenced) {
+      // Another instance has claimed the market since: never act on a lease lost meanwhile.
+      rpc::Log("warn", "matcher fenced out of a market; letting it go",
+               {{"market_id", market_id}, {"instance", instance_id_}});
+      ml.fence.reset();
+      ml.lease.reset();  // its release is a compare-and-delete: another holder's key stays
+      break;
+    }
   }
   return made;
 }

@@ -2,11 +2,15 @@
 // (<prefix>lease.matcher.<market id>) this instance holds or can take, plans the exact
 // minimum-cost assignment of pending jobs to eligible couriers and makes the offers.
 // Only the lease holder matches a market; when it dies the lease expires (TTL) and another
-// instance takes the market over at its next window.
+// instance takes the market over at its next window. Taking a lease also claims the market's
+// fencing token in PostgreSQL (Store::ClaimMatcherFence), and every offer is made under it: an
+// instance that was paused past its lease, or that still believes in a lease Redis lost, is
+// refused by PostgreSQL once another instance has claimed the market, and lets the market go.
 #pragma once
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/time/time.h"
@@ -41,8 +45,13 @@ class Matcher final {
   int RunOnce();
 
  private:
-  // Plans the market and makes the offers while `lease` is held.
-  int MatchMarket(const std::string& market_id, const redis::Lease& lease);
+  struct MarketLease {
+    std::unique_ptr<redis::Lease> lease;
+    std::optional<store::Store::MatcherFence> fence;  // claimed when the lease was taken
+    absl::Time last_needed;                           // last window the market had pending jobs
+  };
+  // Plans the market and makes the offers while its lease is held and its fence current.
+  int MatchMarket(const std::string& market_id, MarketLease& ml);
 
   store::Store& store_;
   redis::Client& redis_;
@@ -51,10 +60,6 @@ class Matcher final {
   const MatcherConfig config_;
   const std::string instance_id_;
   DispatchMetrics* metrics_ = nullptr;
-  struct MarketLease {
-    std::unique_ptr<redis::Lease> lease;
-    absl::Time last_needed;  // last window the market had pending jobs
-  };
   std::map<std::string, MarketLease> leases_;  // worker thread only (or RunOnce's caller)
   rpc::PeriodicWorker worker_;                 // last: stopped before the rest is destroyed
 };
