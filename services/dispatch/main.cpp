@@ -60,7 +60,10 @@ int Run(int argc, char** argv) {
 
   dispatch::LiveLocations locations(store, dispatch::FixRules{},
                                     config.ExtraMillis("location_flush_ms", absl::Seconds(1)));
-  events::Relay relay(pool, redis, config.pg);
+  // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
+  events::RelayConfig relay_config;
+  relay_config.purge_after = absl::Hours(config.ExtraInt("outbox_retention_hours", 48, 1, 144));
+  events::Relay relay(pool, redis, config.pg, relay_config);
   events::ConsumerConfig consumer_config;
   consumer_config.name = "dispatch";
   consumer_config.streams = {"events.order"};

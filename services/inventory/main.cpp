@@ -40,7 +40,10 @@ int Run(int argc, char** argv) {
   pg::Migrate(pool, "inventory", "inventory", inventory::Migrations());
 
   redis::Client redis(redis::ConfigFromUrl(config.redis, config.redis_prefix));
-  events::Relay relay(pool, redis, config.pg);
+  // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
+  events::RelayConfig relay_config;
+  relay_config.purge_after = absl::Hours(config.ExtraInt("outbox_retention_hours", 48, 1, 144));
+  events::Relay relay(pool, redis, config.pg, relay_config);
   inventory::Store store(pool);
   events::ConsumerConfig consumer_config;
   consumer_config.name = std::string(inventory::kConsumerGroup);

@@ -32,7 +32,10 @@ int main(int argc, char** argv) {
 
     const redis::Config redis_config = redis::ConfigFromUrl(config.redis, config.redis_prefix);
     redis::Client redis(redis_config);
-    events::Relay relay(pool, redis, config.pg);
+    // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
+    events::RelayConfig relay_config;
+    relay_config.purge_after = absl::Hours(config.ExtraInt("outbox_retention_hours", 48, 1, 144));
+    events::Relay relay(pool, redis, config.pg, relay_config);
     events::ConsumerConfig consumer_config;
     consumer_config.name = order::kConsumerGroup;
     consumer_config.streams = {order::kDispatchStream, order::kInventoryStream};
