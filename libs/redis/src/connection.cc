@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/time.h>
 
 #include <algorithm>
@@ -28,6 +29,20 @@ int ParseInt(std::string_view s, std::string_view url) {
     throw Error("redis: malformed url '" + std::string(url) + "'");
   }
   return v;
+}
+
+// hiredis writes with write(2): writing to a connection the server has reset (Redis restarted
+// while this process was paused or slow) raises SIGPIPE, whose default action kills the whole
+// process without a word. A broken connection is an error this library handles (reconnect,
+// retry): the signal is ignored, once per process, unless the program installed a handler.
+void IgnoreSigpipe() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    struct sigaction current {};
+    if (sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+      signal(SIGPIPE, SIG_IGN);
+    }
+  });
 }
 
 }  // namespace
@@ -64,7 +79,9 @@ void Connection::ContextDeleter::operator()(redisContext* c) const {
 }
 
 Connection::Connection(Config config)
-    : config_(std::move(config)), endpoint_(ParseUrl(config_.url)) {}
+    : config_(std::move(config)), endpoint_(ParseUrl(config_.url)) {
+  IgnoreSigpipe();
+}
 
 Connection::~Connection() = default;
 

@@ -1,6 +1,11 @@
 // pasar::redis against a real Redis (PASAR_TEST_REDIS); fails when it is missing or unreachable.
 #include <catch2/catch.hpp>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <map>
@@ -277,6 +282,46 @@ TEST_CASE("an unreachable server is an error, not a hang") {
   Client client(config);
   CHECK_FALSE(client.Ping());
   CHECK_THROWS_AS(client.Command({"PING"}), ConnectionError);
+}
+
+TEST_CASE(
+    "a connection the server reset is an error to handle, not a SIGPIPE that kills the "
+    "process") {
+  // A peer that answers one command and then goes away, as a Redis restarted while this process
+  // was paused: the next large write on that connection is answered with a reset, and the
+  // write after it gets EPIPE, and SIGPIPE unless the signal is ignored.
+  const int listener = socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0);
+  socklen_t len = sizeof addr;
+  REQUIRE(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len) == 0);
+  REQUIRE(listen(listener, 4) == 0);
+  std::atomic<bool> reset{false};
+  std::thread peer([&] {
+    const int c = accept(listener, nullptr, nullptr);
+    if (c < 0) return;
+    char buf[256];
+    if (recv(c, buf, sizeof buf, 0) > 0) send(c, "+OK\r\n", 5, MSG_NOSIGNAL);
+    close(c);
+    reset = true;
+  });
+  Config c = ConfigFromUrl("redis://127.0.0.1:" + std::to_string(ntohs(addr.sin_port)), "p:");
+  c.connect_timeout = absl::Milliseconds(500);
+  c.command_timeout = absl::Milliseconds(500);
+  c.pool_size = 1;  // the second command goes over the first one's connection
+  Client client(c);
+  CHECK(client.Command({"SET", "k", "v"}).str() == "OK");
+  peer.join();
+  REQUIRE(reset.load());
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));  // the close has arrived
+  // Several megabytes: written in several write(2) calls, the later ones after the reset. They
+  // fail (EPIPE); the retry on a new connection is never answered (nobody accepts it): an
+  // Error, and the process is still here to catch it.
+  CHECK_THROWS_AS(client.Command({"SET", "k", std::string(8 << 20, 'x')}), Error);
+  close(listener);
 }
 
 }  // namespace pasar::redis
