@@ -61,8 +61,14 @@ Pool::Lease Pool::Acquire() {
   std::unique_ptr<Connection> conn;
   {
     absl::MutexLock lock(&mu_);
-    if (!mu_.AwaitWithTimeout(absl::Condition(this, &Pool::SlotAvailable),
-                              config_.acquire_timeout)) {
+    bool available = SlotAvailable();
+    if (!available) {
+      ++waiting_;
+      available = mu_.AwaitWithTimeout(absl::Condition(this, &Pool::SlotAvailable),
+                                       config_.acquire_timeout);
+      --waiting_;
+    }
+    if (!available) {
       throw PoolTimeout("pg: no connection free within " +
                         absl::FormatDuration(config_.acquire_timeout) + " (pool size " +
                         std::to_string(config_.size) + ")");
@@ -102,6 +108,11 @@ void Pool::Release(std::unique_ptr<Connection> conn, bool discard) {
   }
   absl::MutexLock lock(&mu_);
   idle_.push_back(std::move(conn));
+}
+
+int Pool::waiting() const {
+  absl::MutexLock lock(&mu_);
+  return waiting_;
 }
 
 bool Pool::Ping() {

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "pasar/pg/pg.h"
+#include "pasar/testkit/eventually.h"
 #include "pasar/testkit/testkit.h"
 
 namespace pg = pasar::pg;
@@ -245,10 +246,15 @@ TEST_CASE("pool exhaustion times out cleanly") {
     holder.emplace(shared, "holder");
     std::atomic<int64_t> got{0};
     std::thread waiter([&] { got = pg::Exec(shared, kOne).Int(0, 0); });
-    absl::SleepFor(absl::Milliseconds(50));
+    // The waiter is blocked in Acquire (the pool says so) before the connection returns.
+    const bool blocked = pasar::testkit::Eventually([&] { return shared.waiting() == 1; });
+    const int64_t got_while_held = got.load();
     holder.reset();
     waiter.join();
+    CHECK(blocked);
+    CHECK(got_while_held == 0);
     CHECK(got == 1);
+    CHECK(shared.waiting() == 0);
   }
 }
 

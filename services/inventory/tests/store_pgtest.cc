@@ -287,31 +287,42 @@ TEST_CASE("concurrent buyers never oversell and the ledger balances", "[store][c
   Fixture f;
   const pb::Market market = f.Market();
   const pb::Product hot = f.Product(f.Stall(market.id()), "Cabai rawit", 100);
-  std::atomic<int64_t> held{0};
-  std::atomic<int> refused{0};
+  // Each buyer records its outcomes; they are asserted after the join (Catch2's assertions are
+  // not thread-safe).
+  constexpr int kBuyers = 16;
+  std::vector<int64_t> held_by(kBuyers, 0);
+  std::vector<std::vector<std::string>> refusals_by(kBuyers);
   std::vector<std::thread> buyers;
-  for (int t = 0; t < 16; ++t) {
+  for (int t = 0; t < kBuyers; ++t) {
     buyers.emplace_back([&, t] {
       for (int i = 0; i < 20; ++i) {
         const int64_t q = 1 + (t + i) % 3;
         auto v = f.Reserve(market.id(), {{hot.id(), q}});
         if (v.ok()) {
-          held += q;
+          held_by[t] += q;
         } else {
-          CHECK(Reason(v.status()) == "INSUFFICIENT_STOCK");
-          ++refused;
+          refusals_by[t].push_back(Reason(v.status()));
         }
       }
     });
   }
   for (std::thread& b : buyers)
     b.join();
+  int64_t held = 0;
+  int refused = 0;
+  for (int t = 0; t < kBuyers; ++t) {
+    held += held_by[t];
+    for (const std::string& reason : refusals_by[t]) {
+      CHECK(reason == "INSUFFICIENT_STOCK");
+      ++refused;
+    }
+  }
   const pb::Product after = *f.store().GetProduct(hot.id());
   CHECK(after.stock() >= 0);
   CHECK(after.stock() + after.reserved() == 100);
-  CHECK(after.reserved() == held.load());
-  CHECK(held.load() >= 98);  // only a request larger than what is left can fail
-  CHECK(refused.load() > 0);
+  CHECK(after.reserved() == held);
+  CHECK(held >= 98);  // only a request larger than what is left can fail
+  CHECK(refused > 0);
   CHECK(f.store().LedgerImbalances().empty());
 }
 

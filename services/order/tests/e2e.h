@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include <grpcpp/create_channel.h>
@@ -69,11 +71,35 @@ struct OrderClient {
         tickets(v1::TicketService::NewStub(channel)) {}
 };
 
-// Publishes an envelope on <prefix>events.dispatch exactly as dispatch's relay would.
-inline void PublishDispatchEvent(redis::Client& redis, const events::v1::Envelope& e,
-                                 const std::string& aggregate) {
-  testkit::PublishAsRelay(redis, "events.dispatch", e.event_id(), e.type(), aggregate,
-                          e.SerializeAsString());
+// Publishes an envelope on <prefix>events.dispatch exactly as dispatch's relay would; returns
+// its stream entry id.
+inline std::string PublishDispatchEvent(redis::Client& redis, const events::v1::Envelope& e,
+                                        const std::string& aggregate) {
+  return testkit::PublishAsRelay(redis, "events.dispatch", e.event_id(), e.type(), aggregate,
+                                 e.SerializeAsString());
+}
+
+// True when the order service's consumer group ("order") has been delivered every entry of
+// <prefix>events.dispatch up to `entry_id` and holds none unacknowledged: each of them was
+// applied, skipped as a duplicate or refused, and (the consumer acknowledges after its commit)
+// committed. XINFO GROUPS answers a flat list of field, value per group.
+inline bool DispatchEventsConsumedUpTo(redis::Client& redis, const std::string& entry_id) {
+  const auto parse = [](std::string_view id) {  // "<ms>-<seq>", compared as a pair of numbers
+    const size_t dash = id.find('-');
+    return std::pair<uint64_t, uint64_t>(std::stoull(std::string(id.substr(0, dash))),
+                                         std::stoull(std::string(id.substr(dash + 1))));
+  };
+  const redis::Reply groups = redis.Command({"XINFO", "GROUPS", redis.Key("events.dispatch")});
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const redis::Reply group = groups.at(g);
+    std::map<std::string, redis::Reply> fields;
+    for (size_t f = 0; f + 1 < group.size(); f += 2)
+      fields.emplace(std::string(group.at(f).str()), group.at(f + 1));
+    if (fields.count("name") == 0 || fields.at("name").str() != "order") continue;
+    return fields.at("pending").integer() == 0 &&
+           parse(fields.at("last-delivered-id").str()) >= parse(entry_id);
+  }
+  return false;  // the group does not exist yet
 }
 
 using testkit::Eventually;

@@ -438,18 +438,28 @@ TEST_CASE("dispatch events are applied once however often delivered - ledger bal
   delivered.mutable_delivery_confirmed()->set_courier_id("courier-7");
   delivered.mutable_delivery_confirmed()->set_cash_collected_idr(19000);
   PublishDispatchEvent(env.redis, delivered, "courier-7");
-  PublishDispatchEvent(env.redis, delivered, "courier-7");
+  const std::string last = PublishDispatchEvent(env.redis, delivered, "courier-7");
   REQUIRE(Eventually([&] { return env.Get("c1", o.id).status() == v1::ORDER_STATUS_DELIVERED; }));
-  // Let any duplicate still in flight arrive before counting.
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Every copy, the last duplicate included, was consumed (and acknowledged after its commit)
+  // before the ledger is counted: a duplicate applied twice would show here.
+  REQUIRE(Eventually([&] { return DispatchEventsConsumedUpTo(env.redis, last); }));
   seen = env.Get("c1", o.id);
   CHECK(seen.ledger().entries_size() == 6);  // one pickup pair + customer pair + fee pair
   CHECK(seen.ledger().balanced());
+  // Seed: one line of 2 x 5,000, delivery fee 8,000, service fee 1,000.
+  std::map<v1::LedgerParty, int64_t> net;
   for (const auto& b : seen.ledger().balances()) {
-    if (b.party() == v1::LEDGER_PARTY_COURIER) CHECK(b.net_idr() == 8000);
-    if (b.party() == v1::LEDGER_PARTY_TRADER) CHECK(b.net_idr() == 10000);
-    if (b.party() == v1::LEDGER_PARTY_CUSTOMER) CHECK(b.net_idr() == -19000);
+    INFO(v1::LedgerParty_Name(b.party()) << " " << b.party_id());
+    CHECK(net.emplace(b.party(), b.net_idr()).second);  // one balance per party here
   }
+  REQUIRE(net.count(v1::LEDGER_PARTY_COURIER) == 1);
+  REQUIRE(net.count(v1::LEDGER_PARTY_TRADER) == 1);
+  REQUIRE(net.count(v1::LEDGER_PARTY_CUSTOMER) == 1);
+  REQUIRE(net.count(v1::LEDGER_PARTY_PLATFORM) == 1);
+  CHECK(net.at(v1::LEDGER_PARTY_COURIER) == 8000);
+  CHECK(net.at(v1::LEDGER_PARTY_TRADER) == 10000);
+  CHECK(net.at(v1::LEDGER_PARTY_CUSTOMER) == -19000);
+  CHECK(net.at(v1::LEDGER_PARTY_PLATFORM) == 1000);
   CHECK(seen.tickets(0).status() == v1::TICKET_STATUS_PICKED_UP);
 
   // Cancelling after pickup: INVALID_TRANSITION.

@@ -103,9 +103,14 @@ TEST_CASE("both tickets accepted: confirmed with recomputed totals then delivere
   CHECK(o.status == OrderState::kDelivered);
   CHECK(o.new_postings.size() == 8);
   CHECK(d::Balanced(o.new_postings));
-  for (const auto& b : d::Balances(o.new_postings)) {
-    if (b.party == d::Party::kCourier) CHECK(b.net_idr == 9000);
-  }
+  // The courier's net is the delivery fee (9,000).
+  const auto balances = d::Balances(o.new_postings);
+  const auto courier = std::find_if(balances.begin(), balances.end(), [](const d::Balance& b) {
+    return b.party == d::Party::kCourier;
+  });
+  REQUIRE(courier != balances.end());
+  CHECK(courier->party_id == "c1");
+  CHECK(courier->net_idr == 9000);
   // A duplicate delivery fact is a refused transition (the consumer logs and ignores it).
   CHECK_FALSE(d::DeliveryConfirmed(o, "c1", kT0).ok());
 }

@@ -9,10 +9,14 @@
 // a fairness credit of up to 120 s for time spent idle (SPEC section 5), all as doubles.
 // Files: DIR/<rows>x<cols>.bin = int64 rows, int64 cols, rows*cols float64 row-major (native
 // little-endian). Prints one JSON object on stdout: per instance the solver's seconds (median
-// of --repeat runs), total cost and matched rows.
+// of --repeat runs), total cost and matched rows. scripts/bench compares the costs with scipy's
+// (tools/bench/scripts/report.py fails the run on a mismatch or an empty instance list).
+// PASAR_BENCH_BREAK=assign-empty|assign-crash|assign-cost (breakage.h) breaks it on purpose, for
+// the test of those checks.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <random>
@@ -20,6 +24,7 @@
 #include <string>
 #include <vector>
 
+#include "breakage.h"
 #include "domain/assignment.h"
 #include "nlohmann/json.hpp"
 #include "pasar/geo/geo.h"
@@ -81,7 +86,10 @@ int main(int argc, char** argv) try {
   std::mt19937_64 rng(flags.Int("seed", 1));
 
   nlohmann::json instances = nlohmann::json::array();
-  std::istringstream shapes(flags.Str("instances", "1000x5000,2000x2000"));
+  // Broken on purpose (assign-empty): no instance at all.
+  std::istringstream shapes(
+      pasar::bench::Broken("assign-empty") ? "" : flags.Str("instances", "1000x5000,2000x2000"));
+  const double cost_error = pasar::bench::Broken("assign-cost") ? 1.0 : 0.0;
   std::string shape;
   while (std::getline(shapes, shape, ',')) {
     const auto x = shape.find('x');
@@ -107,10 +115,11 @@ int main(int argc, char** argv) try {
                          {"file", path},
                          {"seconds", seconds[seconds.size() / 2]},
                          {"seconds_min", seconds.front()},
-                         {"total_cost", result.total_cost},
+                         {"total_cost", result.total_cost + cost_error},
                          {"matched", result.matched}});
   }
   std::cout << nlohmann::json{{"instances", instances}}.dump() << std::endl;
+  if (pasar::bench::Broken("assign-crash")) std::abort();  // after the figures were printed
   return 0;
 } catch (const std::exception& e) {
   std::cerr << "pasar-bench-assign: " << e.what() << std::endl;

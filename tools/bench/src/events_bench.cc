@@ -13,7 +13,10 @@
 // Phase 2, peak: producers append --peak-batch events per transaction as fast as they can; the
 // peak is the rate at which the consumer applied events during the phase.
 // Works in a schema of its own (dropped at the end) and a Redis prefix of its own (deleted).
-// Prints one JSON object on stdout.
+// Prints one JSON object on stdout. Checks that every event of both phases reached the handler
+// and that none was dead-lettered: "check_ok" and "problems" in the JSON, exit status 1
+// when one failed. PASAR_BENCH_BREAK=events-lost|events-dead (breakage.h) breaks the consumer on
+// purpose, for the test of these checks.
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -25,6 +28,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "breakage.h"
 #include "histogram.h"
 #include "nlohmann/json.hpp"
 #include "pasar/events/events.h"
@@ -94,6 +98,9 @@ int main(int argc, char** argv) try {
   const int producers = static_cast<int>(flags.Int("producers", 16));
   const int peak_batch = static_cast<int>(flags.Int("peak-batch", 10));
   const int consumer_threads = static_cast<int>(flags.Int("consumer-threads", 2));
+  // Broken on purpose: the handler ignores (lost) or fails (dead) every 100th event of phase 1.
+  const bool lose = pasar::bench::Broken("events-lost");
+  const bool fail = pasar::bench::Broken("events-dead");
 
   const std::string tag = pasar::ids::RandomUuid().substr(0, 8);  // [0-9a-f]: schema-safe
   const std::string schema = "bench_events_" + tag;
@@ -114,17 +121,39 @@ int main(int argc, char** argv) try {
   consumer_config.streams = {std::string(kStream)};
   consumer_config.threads = consumer_threads;
   consumer_config.block = absl::Milliseconds(500);
-  pasar::events::Consumer consumer(pool, redis_config, consumer_config,
-                                   [&](pasar::pg::Transaction&, const pasar::events::Delivery& d) {
-                                     const int64_t now = NowNs();
-                                     const int64_t seq = std::stoll(d.payload);
-                                     if (seq >= 0 && static_cast<size_t>(seq) < n)
-                                       stamps.consumed[seq].store(now);
-                                     consumed_total.fetch_add(1);
-                                   });
+  if (fail) {  // failing entries are retried soon and dead-lettered at their second delivery
+    consumer_config.claim_idle = absl::Milliseconds(200);
+    consumer_config.max_deliveries = 2;
+  }
+  pasar::events::Consumer consumer(
+      pool, redis_config, consumer_config,
+      [&](pasar::pg::Transaction&, const pasar::events::Delivery& d) {
+        const int64_t now = NowNs();
+        const int64_t seq = std::stoll(d.payload);
+        const bool broken = seq >= 0 && seq % 100 == 99;
+        if (fail && broken) throw std::runtime_error("broken");
+        if (seq >= 0 && static_cast<size_t>(seq) < n && !(lose && broken))
+          stamps.consumed[seq].store(now);
+        consumed_total.fetch_add(1);
+      });
   pasar::events::Relay relay(pool, redis, conninfo);
   relay.Start();
   consumer.Start();
+  // Events the handler saw or the consumer dead-lettered. drain(target) waits until they reach
+  // `target` for as long as the consumer makes progress: a slow machine is not a loss, 10 s
+  // without one more event handled is.
+  const auto handled = [&] { return consumed_total.load() + consumer.stats().dead_lettered; };
+  const auto drain = [&](int64_t target) {
+    int64_t last = handled();
+    absl::Time progress_at = absl::Now();
+    while (handled() < target && absl::Now() < progress_at + absl::Seconds(10)) {
+      absl::SleepFor(absl::Milliseconds(20));
+      if (const int64_t now = handled(); now != last) {
+        last = now;
+        progress_at = absl::Now();
+      }
+    }
+  };
 
   // ---- phase 1: open loop at `rate`.
   const int64_t start = NowNs() + 200'000'000;
@@ -148,10 +177,7 @@ int main(int argc, char** argv) try {
     for (auto& t : threads)
       t.join();
   }
-  const absl::Time drain_until = absl::Now() + absl::Seconds(30);
-  while (consumed_total.load() < static_cast<int64_t>(n) && absl::Now() < drain_until) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  drain(static_cast<int64_t>(n));
   Histogram from_commit, from_append, from_intended;
   int64_t lost = 0;
   for (size_t i = 0; i < n; ++i) {
@@ -171,6 +197,7 @@ int main(int argc, char** argv) try {
 
   // ---- phase 2: peak.
   const int64_t before = consumed_total.load();
+  const int64_t handled_before = handled();
   std::atomic<bool> stop{false};
   std::atomic<int64_t> produced{0};
   const int64_t peak_start = NowNs();
@@ -191,12 +218,9 @@ int main(int argc, char** argv) try {
   }
   const double peak_seconds = static_cast<double>(NowNs() - peak_start) / 1e9;
   const int64_t consumed_in_peak = consumed_total.load() - before;
-  // Let the backlog drain (bounded) so the next run starts clean; report how long it took.
+  // Let the backlog drain (every produced event checked below); report how long it took.
   const int64_t drain_start = NowNs();
-  const absl::Time peak_drain_until = absl::Now() + absl::Seconds(60);
-  while (consumed_total.load() - before < produced.load() && absl::Now() < peak_drain_until) {
-    absl::SleepFor(absl::Milliseconds(20));
-  }
+  drain(handled_before + produced.load());
   const double drain_seconds = static_cast<double>(NowNs() - drain_start) / 1e9;
   const int64_t consumed_after_drain = consumed_total.load() - before;
 
@@ -205,6 +229,18 @@ int main(int argc, char** argv) try {
   const auto stats = consumer.stats();
   redis.Command({"DEL", redis.Key(kStream), redis.Key(std::string(kStream) + ".dead")});
   DropSchema(conninfo, schema);
+
+  std::vector<std::string> problems;
+  if (lost > 0) {
+    problems.push_back(absl::StrCat("not consumed: ", lost, " of the open loop's ", n, " events"));
+  }
+  if (consumed_after_drain < produced.load()) {
+    problems.push_back(absl::StrCat("not consumed: ", produced.load() - consumed_after_drain,
+                                    " of the peak's ", produced.load(), " events"));
+  }
+  if (stats.dead_lettered > 0) {
+    problems.push_back(absl::StrCat("dead-lettered: ", stats.dead_lettered, " events"));
+  }
 
   nlohmann::json out{{"open_loop",
                       {{"rate", rate},
@@ -225,15 +261,20 @@ int main(int argc, char** argv) try {
                        {"consumer_threads", consumer_threads},
                        {"drain_seconds", drain_seconds},
                        {"consumed_after_drain", consumed_after_drain},
+                       {"not_consumed", produced.load() - consumed_after_drain},
                        {"end_to_end_per_s", static_cast<double>(consumed_after_drain) /
                                                 (peak_seconds + drain_seconds)}}},
                      {"consumer",
                       {{"applied", stats.applied},
                        {"duplicates", stats.duplicates},
                        {"failures", stats.failures},
-                       {"dead_lettered", stats.dead_lettered}}}};
+                       {"dead_lettered", stats.dead_lettered}}},
+                     {"problems", problems},
+                     {"check_ok", problems.empty()}};
   std::cout << out.dump() << std::endl;
-  return 0;
+  for (const std::string& p : problems)
+    std::cerr << "pasar-bench-events: check failed: " << p << "\n";
+  return problems.empty() ? 0 : 1;
 } catch (const std::exception& e) {
   std::cerr << "pasar-bench-events: " << e.what() << std::endl;
   return 1;

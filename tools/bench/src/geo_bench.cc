@@ -8,6 +8,12 @@
 // stale fix and are not eligible (the index filters them during the search; Redis cannot, so its
 // query is the plain geometric one, which only favours the baseline). Query centres are random
 // points of the same town. Prints one JSON object on stdout.
+// Checks (exit status 1, "check_ok" and "problems" in the JSON): the index answers exactly as a
+// brute-force scan on the first 200 queries (same ids, same order), and it agrees with Redis on
+// at least 99 % of the eligible couriers among Redis's 40 nearest (the two compute distances
+// differently, so a courier at the very edge of the radius may be in one answer only).
+// PASAR_BENCH_BREAK=geo-wrong (breakage.h) drops the nearest courier from the index's answers
+// that are checked, for the test of these checks.
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
@@ -19,6 +25,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
+#include "breakage.h"
 #include "domain/spatial_index.h"
 #include "histogram.h"
 #include "nlohmann/json.hpp"
@@ -36,6 +43,7 @@ constexpr pasar::geo::LatLng kTownCentre{-8.1335, 113.2248};
 constexpr double kHalfSpanDegrees = 0.108;  // about 12 km
 constexpr int64_t kNowMs = 1'800'000'000'000;
 constexpr int64_t kFreshMs = 60'000;
+constexpr double kMinAgreement = 0.99;
 
 struct Courier {
   std::string id;
@@ -107,6 +115,14 @@ int main(int argc, char** argv) try {
   }
   const double ours_s = std::chrono::duration<double>(Clock::now() - ours_start).count();
 
+  // The answers that are checked (broken on purpose: without their nearest courier).
+  const bool broken = pasar::bench::Broken("geo-wrong");
+  const auto checked_answer = [&](pasar::geo::LatLng centre) {
+    auto hits = index.KNearest(centre, k, radius, eligible);
+    if (broken && !hits.empty()) hits.erase(hits.begin());
+    return hits;
+  };
+
   // Exactness: the index's answers against a brute-force scan with the same distance function
   // (same ids in the same order) on the first queries.
   int exact_checked = 0, exact_equal = 0;
@@ -118,7 +134,7 @@ int main(int argc, char** argv) try {
     }
     std::sort(all.begin(), all.end());
     if (static_cast<int>(all.size()) > k) all.resize(k);
-    const auto hits = index.KNearest(centres[i], k, radius, eligible);
+    const auto hits = checked_answer(centres[i]);
     bool same = hits.size() == all.size();
     for (size_t j = 0; same && j < hits.size(); ++j)
       same = hits[j].id == all[j].second;
@@ -160,7 +176,7 @@ int main(int argc, char** argv) try {
     redis_found += static_cast<int64_t>(reply.size());
     if (i < 500) {
       std::unordered_set<std::string> mine;
-      for (const auto& h : index.KNearest(centres[i], k, radius, eligible)) {
+      for (const auto& h : checked_answer(centres[i])) {
         mine.emplace(h.id);
       }
       // The index skipped stale couriers, so only the first (k - stale) Redis answers are
@@ -176,6 +192,20 @@ int main(int argc, char** argv) try {
   }
   redis.Command({"DEL", key});
 
+  const double agreement = compared > 0 ? static_cast<double>(agreed) / compared : 0.0;
+  std::vector<std::string> problems;
+  if (exact_checked == 0 || exact_equal != exact_checked) {
+    problems.push_back(absl::StrCat("the index differs from a brute-force scan on ",
+                                    exact_checked - exact_equal, " of ", exact_checked,
+                                    " queries"));
+  }
+  if (compared == 0 || agreement < kMinAgreement) {
+    problems.push_back(
+        absl::StrFormat("agreement with Redis GEOSEARCH %.2f%% of %d couriers "
+                        "(at least %.0f%% required)",
+                        100 * agreement, compared, 100 * kMinAgreement));
+  }
+
   nlohmann::json out{{"couriers", n},
                      {"k", k},
                      {"radius_m", radius},
@@ -190,11 +220,16 @@ int main(int argc, char** argv) try {
                        {"mean_results",
                         redis_queries > 0 ? static_cast<double>(redis_found) / redis_queries : 0.0},
                        {"latency_us", pasar::bench::LatencySummaryMicros(theirs)}}},
-                     {"agreement", compared > 0 ? static_cast<double>(agreed) / compared : 0.0},
+                     {"agreement", agreement},
+                     {"agreement_compared", compared},
                      {"exact_checked", exact_checked},
-                     {"exact_equal", exact_equal}};
+                     {"exact_equal", exact_equal},
+                     {"problems", problems},
+                     {"check_ok", problems.empty()}};
   std::cout << out.dump() << std::endl;
-  return 0;
+  for (const std::string& p : problems)
+    std::cerr << "pasar-bench-geo: check failed: " << p << "\n";
+  return problems.empty() ? 0 : 1;
 } catch (const std::exception& e) {
   std::cerr << "pasar-bench-geo: " << e.what() << std::endl;
   return 1;

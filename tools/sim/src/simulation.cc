@@ -248,6 +248,14 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
 
 void CheckInvariants(World& world, const std::map<std::string, StockLevel>& before,
                      const std::string& observer, const std::string& op, SimReport& r) {
+  // An invariant that could not be checked is false, its problem saying why: an order that
+  // could not be read leaves its ledger, its stock and its courier unchecked.
+  const auto not_checked = [&r](bool& invariant, const std::string& name, const std::string& why) {
+    invariant = false;
+    r.problems.emplace(name, "not checked: " + why);
+  };
+  int64_t unread = 0;
+
   // Final state of every order, as its customer sees it.
   std::vector<ord::Order> orders;
   r.all_terminal = true;
@@ -260,6 +268,7 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     });
     if (!out.ok()) {
       r.all_terminal = false;
+      ++unread;
       r.problems.emplace("all_terminal",
                          absl::StrCat("GetOrder ", placed->id, ": ", out.Describe()));
       continue;
@@ -303,6 +312,8 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
       }
     }
   }
+  const std::string unread_orders = absl::StrCat(unread, " orders could not be read (GetOrder)");
+  if (unread > 0) not_checked(r.ledger_balanced, "ledger_balanced", unread_orders);
 
   // Stock: what was there = what is there + what confirmed orders took (accepted lines' final
   // quantities; inventory commits them at confirmation). Inventory settles by events, so give
@@ -336,12 +347,14 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
   }
   r.stock_conserved = stock_problem.empty();
   if (!r.stock_conserved) r.problems.emplace("stock_conserved", stock_problem);
+  if (unread > 0) not_checked(r.stock_conserved, "stock_conserved", unread_orders);
 
   // Couriers: dispatch's jobs (GetJob) never overlap for one courier. A cancelled job ends when
   // its order was cancelled.
   std::map<std::string, std::vector<Holding>> by_courier;
   std::vector<double> assign_ms, deliver_ms;
   absl::Duration busy;
+  std::string unread_job;
   for (const ord::Order& o : orders) {
     if (o.status() == ord::ORDER_STATUS_DELIVERED && Set(o.delivered_at())) {
       deliver_ms.push_back(
@@ -355,7 +368,7 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
         op, [&](grpc::ClientContext* c) { return world.api.dispatch_ops().GetJob(c, req, &resp); });
     if (!out.ok()) {
       if (out.code() != grpc::NOT_FOUND || o.status() != ord::ORDER_STATUS_CANCELLED) {
-        r.problems.emplace("jobs", absl::StrCat("GetJob ", o.id(), ": ", out.Describe()));
+        if (unread_job.empty()) unread_job = absl::StrCat("GetJob ", o.id(), ": ", out.Describe());
       }
       continue;
     }
@@ -390,7 +403,10 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
       }
     }
   }
+  if (!unread_job.empty()) not_checked(r.no_double_assignment, "no_double_assignment", unread_job);
+  if (unread > 0) not_checked(r.no_double_assignment, "no_double_assignment", unread_orders);
   CheckServicesAgree(world, orders, op, r);
+  if (unread > 0) not_checked(r.services_agree, "services_agree", unread_orders);
   r.assign_ms = Summarise(assign_ms);
   r.deliver_ms = Summarise(deliver_ms);
   const double shift_seconds = static_cast<double>(r.couriers) * std::max(1.0, r.wall_seconds);

@@ -67,6 +67,9 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   CHECK(r.ledger_balanced);
   CHECK(r.no_double_assignment);
   CHECK(r.services_agree);
+  // Nothing the simulator checked was wrong, and nothing went unchecked (a GetOrder or GetJob
+  // that failed is a problem: the invariant it feeds could not be checked).
+  CHECK(r.problems.empty());
   // Every placed order is accounted for as delivered or cancelled with a reason.
   int64_t cancelled = 0;
   for (const auto& [reason, n] : r.cancelled) {

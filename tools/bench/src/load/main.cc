@@ -6,12 +6,15 @@
 //                    outbox, durable commits); carts spread over 10 stalls x 20 products
 //     list-products  ListProducts, one page of 50 products
 //     reserve-hot    one hot product, ReserveStock of 1 unit by concurrent buyers until
-//                    --attempts calls were made; then checks that nothing was oversold
+//                    --attempts calls were made; then checks that the stock sold out exactly
+//                    (sold = initial stock, nothing oversold) and that every refusal was
+//                    INSUFFICIENT_STOCK
 //     locations      ReportLocations client streams of 100-fix messages into dispatch
 //   options:
 //     --mode closed|open     closed: --clients concurrent callers; open: --rate calls/s
 //     --clients N (16)       --rate R (100)      --duration S (10)     --warmup S (2)
-//     --attempts N (100000)  reserve-hot: calls in all; --stock = initial stock (attempts/2)
+//     --attempts N (100000)  reserve-hot: calls in all; --stock = initial stock (attempts/2,
+//                            at most that: the attempts must be able to sell it out)
 //     --streams N (64)       locations: concurrent streams (one courier each)
 //     --channels N (4)       client connections per service
 //     --pids name=pid,...    server processes whose CPU time is measured
@@ -19,8 +22,11 @@
 //     --tls-ca-file PEM      TLS trusting this root (else PASAR_TLS_CA_FILE; unset: plaintext)
 //     --tls-server-name N    the name on the certificates (else PASAR_TLS_SERVER_NAME)
 //   JWT: PASAR_JWT_SECRET (and _ISSUER/_AUDIENCE) as the services have them.
-// Prints one JSON object on stdout; progress on stderr. Exit status 1 on a setup failure or when
-// a check fails (oversell, short pages, rejected fixes).
+// Prints one JSON object on stdout ("check_ok", and "problems": what failed); progress on
+// stderr. Exit status 1 on a setup failure or when a check fails: any failed call (other than
+// reserve-hot's INSUFFICIENT_STOCK refusals), a call that never completed, no successful call, a
+// short page, a hot product not sold out exactly, a rejected fix.
+// PASAR_BENCH_BREAK (breakage.h) breaks a scenario on purpose, for the test of these checks.
 #include <atomic>
 #include <chrono>
 #include <iostream>
@@ -34,6 +40,8 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "breakage.h"
 #include "driver.h"
 #include "fixtures.h"
 #include "nlohmann/json.hpp"
@@ -111,7 +119,8 @@ class PlaceOrderWorkload final : public Workload {
       : shop_(shop),
         tokens_(std::move(tokens)),
         tag_(std::move(tag)),
-        stubs_(Stubs<order::v1::OrderService>(address, tls, channels)) {}
+        stubs_(Stubs<order::v1::OrderService>(address, tls, channels)),
+        broken_(Broken("place-order-failed")) {}
 
   void Start(int client, int64_t seq, Done done) override {
     auto call =
@@ -136,6 +145,7 @@ class PlaceOrderWorkload final : public Workload {
       line->set_product_id(*product);
       line->set_quantity(1 + static_cast<int64_t>((h >> 40) % 3));
     }
+    if (broken_ && seq % 10 == 0) req.mutable_lines(0)->set_quantity(0);  // INVALID_ARGUMENT
     req.mutable_drop_off()->set_lat(kDropOff.lat);
     req.mutable_drop_off()->set_lng(kDropOff.lng);
     req.set_drop_off_address("Jl. Kyai Muksin 12");
@@ -153,6 +163,7 @@ class PlaceOrderWorkload final : public Workload {
   std::vector<std::string> tokens_;
   std::string tag_;
   std::vector<std::unique_ptr<order::v1::OrderService::Stub>> stubs_;
+  const bool broken_;
 };
 
 class ListProductsWorkload final : public Workload {
@@ -161,13 +172,19 @@ class ListProductsWorkload final : public Workload {
                        const std::string& address, const rpc::ClientTls& tls, int channels)
       : market_id_(std::move(market_id)),
         tokens_(std::move(tokens)),
-        stubs_(Stubs<inv::CatalogService>(address, tls, channels)) {}
+        stubs_(Stubs<inv::CatalogService>(address, tls, channels)),
+        broken_error_(Broken("list-error")),
+        broken_short_(Broken("list-short")) {}
 
   void Start(int client, int64_t seq, Done done) override {
     auto call = std::make_shared<Call<inv::ListProductsRequest, inv::ListProductsResponse>>();
     town::Prepare(call->ctx, tokens_[client % tokens_.size()], kCallTimeout);
     call->req.set_market_id(market_id_);
     call->req.set_page_size(50);
+    if (seq % 10 == 0) {
+      if (broken_error_) call->req.set_page_token("not-a-page-token");  // INVALID_ARGUMENT
+      if (broken_short_) call->req.set_page_size(49);
+    }
     auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
     auto* raw = call.get();
     stub->async()->ListProducts(&raw->ctx, &raw->req, &raw->resp,
@@ -181,6 +198,7 @@ class ListProductsWorkload final : public Workload {
   std::string market_id_;
   std::vector<std::string> tokens_;
   std::vector<std::unique_ptr<inv::CatalogService::Stub>> stubs_;
+  const bool broken_error_, broken_short_;
 };
 
 class ReserveHotWorkload final : public Workload {
@@ -192,7 +210,8 @@ class ReserveHotWorkload final : public Workload {
         product_id_(std::move(product_id)),
         token_(std::move(token)),
         tag_(std::move(tag)),
-        stubs_(Stubs<inv::StockService>(address, tls, channels)) {}
+        stubs_(Stubs<inv::StockService>(address, tls, channels)),
+        missing_product_(Broken("hot-refused") ? ids::RandomUuid() : "") {}
 
   void Start(int, int64_t seq, Done done) override {
     auto call = std::make_shared<Call<inv::ReserveStockRequest, inv::ReserveStockResponse>>();
@@ -201,7 +220,9 @@ class ReserveHotWorkload final : public Workload {
     call->req.set_market_id(market_id_);
     call->req.set_ttl_seconds(86400);  // nothing expires (and returns stock) during the run
     inv::ReserveLine* line = call->req.add_lines();
-    line->set_product_id(product_id_);
+    // Broken on purpose: every 10th call asks for a product that does not exist.
+    line->set_product_id(!missing_product_.empty() && seq % 10 == 0 ? missing_product_
+                                                                    : product_id_);
     line->set_quantity(1);
     auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
     auto* raw = call.get();
@@ -213,7 +234,28 @@ class ReserveHotWorkload final : public Workload {
  private:
   std::string market_id_, product_id_, token_, tag_;
   std::vector<std::unique_ptr<inv::StockService::Stub>> stubs_;
+  const std::string missing_product_;
 };
+
+// What is wrong with the calls of a run: failed calls (except those whose "CODE/REASON" key is
+// `allowed`), calls that never completed, no successful call at all.
+std::vector<std::string> CallProblems(const LoadResult& r, const std::string& allowed = "",
+                                      const std::string& failed_label = "failed calls") {
+  std::vector<std::string> problems;
+  int64_t completed = r.ok_total;
+  std::vector<std::string> other;
+  for (const auto& [key, count] : r.failures) {
+    completed += count;
+    if (key != allowed) other.push_back(absl::StrCat(key, " ", count));
+  }
+  if (!other.empty()) problems.push_back(failed_label + ": " + absl::StrJoin(other, ", "));
+  if (completed != r.issued) {
+    problems.push_back(
+        absl::StrCat(r.issued - completed, " of ", r.issued, " calls never completed"));
+  }
+  if (r.ok_total == 0) problems.push_back("no call succeeded");
+  return problems;
+}
 
 std::vector<std::string> CustomerTokens(const town::Api& api, const std::string& tag, int n) {
   std::vector<std::string> tokens;
@@ -257,6 +299,7 @@ nlohmann::json RunLocations(town::Api& api, Fixtures& fixtures, const town::Flag
   std::vector<int64_t> sent(streams), sent_at_start(streams), accepted(streams), rejected(streams);
   std::vector<std::string> errors(streams);
   std::atomic<int> exhausted{0};
+  const bool broken = Broken("locations-rejected");
   std::thread meter([&] {
     std::this_thread::sleep_until(measure_from);
     cpu.Start();
@@ -302,6 +345,8 @@ nlohmann::json RunLocations(town::Api& api, Fixtures& fixtures, const town::Flag
           fix.set_speed_meters_per_second(1);
           ++n;
         }
+        // Broken on purpose: every 10th message starts with a fix the server must reject.
+        if (broken && (n / 100) % 10 == 1) msg.mutable_fixes(0)->set_accuracy_meters(-1);
         if (!writer->Write(msg)) break;
         sent[s] = n;
       }
@@ -332,23 +377,33 @@ nlohmann::json RunLocations(town::Api& api, Fixtures& fixtures, const town::Flag
   for (const auto& [name, seconds] : cpu_used) {
     if (in_window > 0) cpu_per_1000[name] = seconds * 1000.0 / static_cast<double>(in_window);
   }
-  return {
-      {"streams", streams},
-      {"fixes_per_message", 100},
-      {"measured_seconds", duration},
-      {"updates_in_window", in_window},
-      {"updates_per_s", static_cast<double>(in_window) / duration},
-      {"sent", total_sent},
-      {"accepted", total_accepted},
-      {"rejected", total_rejected},
-      {"stream_errors", stream_errors},
-      {"streams_exhausted", exhausted.load()},
-      {"generator_cap_per_s", per_stream_cap * streams},
-      {"generator_bound",
-       static_cast<double>(in_window) / duration >= 0.95 * per_stream_cap * streams},
-      {"server_cpu_seconds", cpu_used},
-      {"server_cpu_seconds_per_1000", cpu_per_1000},
-      {"check_ok", stream_errors.empty() && total_rejected == 0 && total_accepted == total_sent}};
+  std::vector<std::string> problems;
+  if (!stream_errors.empty()) {
+    problems.push_back(absl::StrCat(stream_errors.size(), " streams failed, e.g. ",
+                                    stream_errors[0].get<std::string>()));
+  }
+  if (total_rejected != 0) problems.push_back(absl::StrCat("rejected fixes: ", total_rejected));
+  if (total_accepted != total_sent) {
+    problems.push_back(absl::StrCat("fixes sent ", total_sent, ", accepted ", total_accepted,
+                                    ", rejected ", total_rejected));
+  }
+  if (total_sent == 0) problems.push_back("no fix sent");
+  return {{"streams", streams},
+          {"fixes_per_message", 100},
+          {"measured_seconds", duration},
+          {"updates_in_window", in_window},
+          {"updates_per_s", static_cast<double>(in_window) / duration},
+          {"sent", total_sent},
+          {"accepted", total_accepted},
+          {"rejected", total_rejected},
+          {"stream_errors", stream_errors},
+          {"streams_exhausted", exhausted.load()},
+          {"generator_cap_per_s", per_stream_cap * streams},
+          {"generator_bound",
+           static_cast<double>(in_window) / duration >= 0.95 * per_stream_cap * streams},
+          {"server_cpu_seconds", cpu_used},
+          {"server_cpu_seconds_per_1000", cpu_per_1000},
+          {"problems", problems}};
 }
 
 LoadOptions OptionsFrom(const town::Flags& flags) {
@@ -391,7 +446,7 @@ int Main(int argc, char** argv) {
   const int channels = static_cast<int>(flags.Int("channels", 4));
 
   nlohmann::json out{{"scenario", scenario}};
-  bool check_ok = true;
+  std::vector<std::string> problems;
   if (scenario == "place-order") {
     const LoadOptions options = OptionsFrom(flags);
     std::cerr << "pasar-load: setting up a market with 10 stalls of 20 products\n";
@@ -401,6 +456,7 @@ int Main(int argc, char** argv) {
     const LoadResult r = RunLoad(work, options, cpu);
     out.update(Describe(options));
     out.update(r.ToJson());
+    problems = CallProblems(r);
   } else if (scenario == "list-products") {
     const LoadOptions options = OptionsFrom(flags);
     std::cerr << "pasar-load: setting up a market with 120 products\n";
@@ -410,23 +466,44 @@ int Main(int argc, char** argv) {
     const LoadResult r = RunLoad(work, options, cpu);
     out.update(Describe(options));
     out.update(r.ToJson());
-    check_ok = r.failures.count("INTERNAL/SHORT_PAGE") == 0;
+    problems = CallProblems(r);  // a short page is a failure (INTERNAL/SHORT_PAGE)
   } else if (scenario == "reserve-hot") {
     LoadOptions options = OptionsFrom(flags);
     options.mode = LoadOptions::Mode::kClosed;
     options.clients = static_cast<int>(flags.Int("clients", 32));
     options.max_calls = flags.Int("attempts", 100000);
     const int64_t initial = flags.Int("stock", options.max_calls / 2);
-    std::cerr << "pasar-load: setting up one hot product with " << initial << " units\n";
-    const Shop shop = fixtures.CreateShop({1}, initial);
+    if (initial < 1 || 2 * initial > options.max_calls) {
+      throw std::invalid_argument("--stock: 1 to half of --attempts (the stock must sell out)");
+    }
+    // Broken on purpose: the product holds other than the `initial` units the checks expect.
+    const int64_t created = Broken("hot-oversold")    ? initial + initial / 10
+                            : Broken("hot-undersold") ? initial - initial / 10
+                                                      : initial;
+    std::cerr << "pasar-load: setting up one hot product with " << created << " units\n";
+    const Shop shop = fixtures.CreateShop({1}, created);
     const std::string product = shop.stalls[0].product_ids[0];
     ReserveHotWorkload work(shop.market_id, product, api.Token(auth::Role::kService, "order"), tag,
                             endpoints.inventory, endpoints.tls, channels);
     const LoadResult r = RunLoad(work, options, cpu);
     const inv::Product after = fixtures.GetProduct(product);
-    const int64_t sold = r.ok_total;  // every successful reservation holds one unit
+    // Every successful reservation holds one unit; with twice the stock in attempts, and every
+    // refusal for want of stock, the stock sells out exactly.
+    const int64_t sold = r.ok_total;
     const bool consistent = after.stock() + after.reserved() == initial && after.reserved() == sold;
-    check_ok = consistent && sold <= initial;
+    problems = CallProblems(r, "FAILED_PRECONDITION/INSUFFICIENT_STOCK",
+                            "refusals other than INSUFFICIENT_STOCK");
+    if (sold > initial) {
+      problems.push_back(absl::StrCat("oversold: ", sold, " units reserved of ", initial));
+    } else if (sold < initial) {
+      problems.push_back(absl::StrCat("sold ", sold, " of ", initial,
+                                      " units: with twice the stock in attempts it must sell out"));
+    }
+    if (!consistent) {
+      problems.push_back(absl::StrCat("inventory shows stock ", after.stock(), " + reserved ",
+                                      after.reserved(), " (expected ", initial - sold, " + ", sold,
+                                      " of an initial ", initial, ")"));
+    }
     out.update(Describe(options));
     out.update(r.ToJson());
     out["attempts"] = options.max_calls;
@@ -435,17 +512,21 @@ int Main(int argc, char** argv) {
                   {"stock_after", after.stock()},
                   {"reserved_after", after.reserved()},
                   {"oversold", std::max<int64_t>(0, sold - initial)},
+                  {"sold_out_exactly", sold == initial},
                   {"stock_plus_sold_equals_initial", after.stock() + sold == initial},
                   {"consistent", consistent}};
   } else if (scenario == "locations") {
     out.update(RunLocations(api, fixtures, flags, cpu));
-    check_ok = out["check_ok"].get<bool>();
+    problems = out["problems"].get<std::vector<std::string>>();
   } else {
     throw std::invalid_argument("unknown scenario " + scenario);
   }
-  out["check_ok"] = check_ok;
+  out["problems"] = problems;
+  out["check_ok"] = problems.empty();
   std::cout << out.dump() << std::endl;
-  return check_ok ? 0 : 1;
+  for (const std::string& p : problems)
+    std::cerr << "pasar-load: " << scenario << ": check failed: " << p << "\n";
+  return problems.empty() ? 0 : 1;
 }
 
 }  // namespace

@@ -230,15 +230,18 @@ class Pool final {
   // True when a connection can be acquired and answers SELECT 1 (for health checks).
   bool Ping();
   const PoolConfig& config() const { return config_; }
+  // Callers blocked in Acquire() right now, waiting for a free slot (for tests and metrics).
+  int waiting() const;
 
  private:
   void Release(std::unique_ptr<detail::Connection> conn, bool discard);
   bool SlotAvailable() const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   const PoolConfig config_;
-  absl::Mutex mu_;
+  mutable absl::Mutex mu_;
   std::vector<std::unique_ptr<detail::Connection>> idle_ ABSL_GUARDED_BY(mu_);
-  int open_ ABSL_GUARDED_BY(mu_) = 0;  // connections in existence or being opened
+  int open_ ABSL_GUARDED_BY(mu_) = 0;     // connections in existence or being opened
+  int waiting_ ABSL_GUARDED_BY(mu_) = 0;  // callers in Acquire() finding no free slot
 };
 
 // Runs one statement outside any explicit transaction (autocommit).
