@@ -239,7 +239,8 @@ std::string Mint(const JwtConfig& config, const Principal& principal, absl::Dura
 
 // ---- Verifying ----
 
-Verifier::Verifier(JwtConfig config) : config_(std::move(config)) {
+Verifier::Verifier(JwtConfig config)
+    : config_(std::move(config)), signatures_(std::make_unique<SignatureCache>()) {
   if (config_.secret.empty() && config_.jwks_file.empty() && config_.service_jwks_file.empty()) {
     throw std::invalid_argument(
         "nothing to verify tokens with: set PASAR_JWT_JWKS_FILE (and, where role service is "
@@ -296,9 +297,9 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
   if (!signature) return Unauthenticated("signature is not base64url");
   const std::string_view signing_input = token.substr(0, parts[0].size() + 1 + parts[1].size());
 
-  // Which keys may sign the role the claims name: the people's set or the service set (HS256:
-  // the development secret signs every role).
-  enum class Signer { kSecret, kPeopleKey, kServiceKey } signer = Signer::kSecret;
+  // Which key set vouches for the token: the people's or the service set; none for HS256 (the
+  // development secret signs every role).
+  std::optional<internal::KeyScope> scope;
   if (alg == "HS256") {
     if (config_.secret.empty()) {
       return Unauthenticated("alg HS256 is not accepted (public-key signatures only)");
@@ -325,20 +326,25 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
       return (people && people->Find(kid) != nullptr) || (service && service->Find(kid) != nullptr);
     };
     if (!find(false) && !find(true)) return Unauthenticated("unknown kid");
-    bool verified = false, alg_fits = false;
-    for (const auto& [set, who] : {std::pair{people.get(), Signer::kPeopleKey},
-                                   std::pair{service.get(), Signer::kServiceKey}}) {
-      const internal::PublicKey* key = set != nullptr ? set->Find(kid) : nullptr;
-      if (key == nullptr || key->alg != alg) continue;
-      alg_fits = true;
-      if (internal::VerifySignature(*key, alg, signing_input, *signature)) {
-        verified = true;
-        signer = who;
-        break;
+    // The same token verified before by a key set that is still the current one: its signature
+    // holds (the claims are checked below all the same).
+    scope = signatures_->Find(token, people, service);
+    if (!scope) {
+      bool alg_fits = false;
+      for (const auto& [set, set_scope] : {std::pair{people, internal::KeyScope::kPeople},
+                                           std::pair{service, internal::KeyScope::kService}}) {
+        const internal::PublicKey* key = set != nullptr ? set->Find(kid) : nullptr;
+        if (key == nullptr || key->alg != alg) continue;
+        alg_fits = true;
+        if (internal::VerifySignature(*key, alg, signing_input, *signature)) {
+          scope = set_scope;
+          signatures_->Insert(token, set, set_scope);
+          break;
+        }
       }
+      if (!alg_fits) return Unauthenticated("alg " + alg + " does not fit the key of kid " + kid);
+      if (!scope) return Unauthenticated("bad signature");
     }
-    if (!alg_fits) return Unauthenticated("alg " + alg + " does not fit the key of kid " + kid);
-    if (!verified) return Unauthenticated("bad signature");
   } else {
     return Unauthenticated("unsupported alg (ES256, EdDSA, RS256" +
                            std::string(config_.secret.empty() ? ")" : "; HS256 in development)"));
@@ -355,10 +361,10 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
   principal.role = *parsed_role;
   // A key opens the tokens of its own set only: a leaked or misused people's key mints no
   // `service` token, and the service key mints no person.
-  if (signer == Signer::kPeopleKey && principal.role == Role::kService) {
+  if (scope == internal::KeyScope::kPeople && principal.role == Role::kService) {
     return Unauthenticated("role service needs a token signed by a service key");
   }
-  if (signer == Signer::kServiceKey && principal.role != Role::kService) {
+  if (scope == internal::KeyScope::kService && principal.role != Role::kService) {
     return Unauthenticated("a service key signs role service only");
   }
 

@@ -498,6 +498,44 @@ std::string JwkSet(const std::vector<SigningKey>& keys) {
   return set.dump(2) + "\n";
 }
 
+// ---- Verifier::SignatureCache ----
+
+namespace {
+
+std::string TokenDigest(std::string_view token) {
+  std::string digest(SHA256_DIGEST_LENGTH, '\0');
+  SHA256(reinterpret_cast<const unsigned char*>(token.data()), token.size(),
+         reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
+}  // namespace
+
+std::optional<internal::KeyScope> Verifier::SignatureCache::Find(
+    std::string_view token, const std::shared_ptr<const internal::KeySet>& people,
+    const std::shared_ptr<const internal::KeySet>& service) {
+  const std::string digest = TokenDigest(token);
+  absl::MutexLock lock(&mu_);
+  auto it = entries_.find(digest);
+  if (it == entries_.end()) return std::nullopt;
+  const Entry& entry = it->second;
+  const auto& current = entry.scope == internal::KeyScope::kPeople ? people : service;
+  if (current == nullptr || entry.set != current) {
+    entries_.erase(it);  // verified by a set since replaced: verify again
+    return std::nullopt;
+  }
+  return entry.scope;
+}
+
+void Verifier::SignatureCache::Insert(std::string_view token,
+                                      std::shared_ptr<const internal::KeySet> set,
+                                      internal::KeyScope scope) {
+  std::string digest = TokenDigest(token);
+  absl::MutexLock lock(&mu_);
+  if (entries_.size() >= kMaxEntries) entries_.clear();
+  entries_.insert_or_assign(std::move(digest), Entry{std::move(set), scope});
+}
+
 // ---- Verifier::KeyFile ----
 
 bool Verifier::KeyFile::Stamp::operator==(const Stamp& other) const {

@@ -516,6 +516,18 @@ TEST_CASE("A rotated key file takes effect without a new Verifier") {
   CHECK(verifier.Verify(Signed(old_key, claims)).ok());
   RefusedBy(verifier, Signed(new_key, claims));
 
+  // A token verified before is not trusted past a change of its key: the same kid with another
+  // key refuses it, although this very token verified a moment ago.
+  const std::string token = Signed(old_key, claims);
+  REQUIRE(verifier.Verify(token).ok());
+  REQUIRE(verifier.Verify(token).ok());
+  const auth::SigningKey impostor = auth::SigningKey::Generate("ES256", "2026-01");
+  dir.Write("people.jwks", auth::JwkSet({impostor}));
+  CHECK(RefusedBy(verifier, token).find("signature") != std::string::npos);
+  CHECK(verifier.Verify(Signed(impostor, claims)).ok());
+  dir.Write("people.jwks", auth::JwkSet({old_key}));
+  CHECK(verifier.Verify(token).ok());
+
   // With a check interval, a changed file is still read at once for a kid not in the set.
   auth::JwtConfig slow = KeyConfig(path);
   slow.jwks_check_interval = absl::Hours(1);

@@ -106,9 +106,11 @@ class Verifier final {
 
  private:
   class KeyFile;
+  class SignatureCache;
   JwtConfig config_;
   std::unique_ptr<KeyFile> people_keys_;
   std::unique_ptr<KeyFile> service_keys_;
+  std::unique_ptr<SignatureCache> signatures_;
 };
 
 // A private key for signing tokens: ECDSA P-256 (ES256), Ed25519 (EdDSA) or RSA of at least
