@@ -1,6 +1,11 @@
 // pasarctl: the operator's command line for a running Pasar. Every command goes through the
-// services' public gRPC APIs with a token it mints from PASAR_JWT_SECRET (operator by default,
-// the stall's trader where the API is the trader's).
+// services' public gRPC APIs with a token it mints with the private key of
+// PASAR_JWT_PRIVATE_KEY_FILE (or --key-file; in development PASAR_JWT_SECRET): operator by
+// default, the stall's trader where the API is the trader's. `keygen` and `jwks` make the key
+// files themselves.
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <cstdio>
 #include <iostream>
 #include <map>
@@ -39,7 +44,13 @@ usage: pasarctl [global options] COMMAND [options]
 
 commands:
   token --role ROLE --subject SUBJ [--stalls ID,ID] [--ttl-hours H]
-        print a signed JWT (ROLE: customer, trader, courier, operator, service)
+        print a signed JWT (ROLE: customer, trader, courier, operator, service; default
+        lifetime 12 h, for service 1 h; services refuse more than 24 h, for service 1 h)
+  keygen [--alg ES256|EdDSA|RS256] [--out FILE]
+        print (or write to FILE, mode 0600) a new private key in PEM (default ES256)
+  jwks KEY.pem [KEY.pem ...] [--kid KID (one key)]
+        print the JWK Set of the keys' public halves (kid: the key's RFC 7638 thumbprint,
+        which is also the kid `token` and the services' tokens carry by default)
   create-market --name N --lat LAT --lng LNG [--address A] [--time-zone TZ]
         [--open-minute M --close-minute M (every day; default 0..1440)]
         [--fee-kind flat|per-km|base-plus-per-km] [--flat-fee-idr X] [--base-fee-idr X]
@@ -90,11 +101,15 @@ global options (before or after the command):
                      the name on the services' certificates when the addresses do not carry it
                      (default $PASAR_TLS_SERVER_NAME, else each address's host)
   --subject SUBJ     the operator's JWT subject (default "pasarctl")
+  --key-file PEM     sign tokens with this private key (default $PASAR_JWT_PRIVATE_KEY_FILE;
+                     unset: HS256 with $PASAR_JWT_SECRET, development only)
+  --kid KID          the kid of the tokens (default $PASAR_JWT_KEY_ID, else the key's
+                     thumbprint)
   --request-id ID    idempotency key of a create, cancel or unassign command (default:
                      random; the same key again returns the first answer)
   --json             print lists as JSON lines instead of a table
   --timeout SECONDS  per call (default 10)
-Tokens are signed with $PASAR_JWT_SECRET ($PASAR_JWT_ISSUER, $PASAR_JWT_AUDIENCE).
+Tokens carry $PASAR_JWT_ISSUER and $PASAR_JWT_AUDIENCE (default "pasar").
 
 limits: the order service streams one order at a time (WatchOrder, customer only), so
 "orders watch" without --id polls ListOrders as an operator.
@@ -102,7 +117,7 @@ limits: the order service streams one order at a time (WatchOrder, customer only
 
 const std::set<std::string> kGlobal = {"inventory",       "order",   "dispatch",   "tls-ca-file",
                                        "tls-server-name", "subject", "request-id", "json",
-                                       "timeout",         "help"};
+                                       "timeout",         "help",    "key-file",   "kid"};
 
 std::string Json(const google::protobuf::Message& m, bool pretty = true) {
   google::protobuf::util::JsonPrintOptions o;
@@ -159,7 +174,9 @@ class Ctl final {
         p.stalls.emplace_back(s);
       }
     }
-    std::cout << pasar::auth::Mint(api_.jwt(), p, absl::Hours(flags_.Int("ttl-hours", 12))) << "\n";
+    const absl::Duration ttl = flags_.Has("ttl-hours") ? absl::Hours(flags_.Int("ttl-hours", 12))
+                                                       : api_.minter().DefaultTtl(p.role);
+    std::cout << api_.minter().Mint(p, ttl) << "\n";
     return 0;
   }
 
@@ -676,15 +693,54 @@ class Ctl final {
   pasar::town::CallOptions options_;
 };
 
+// pasarctl keygen: a new private key in PEM, printed or written to --out (created 0600).
+int Keygen(const Flags& flags) {
+  flags.AllowOnly({"alg", "out", "help"});
+  const pasar::auth::SigningKey key = pasar::auth::SigningKey::Generate(flags.Str("alg", "ES256"));
+  const std::string pem = key.PrivateKeyPem();
+  if (!flags.Has("out")) {
+    std::cout << pem;
+    return 0;
+  }
+  const std::string path = flags.Str("out");
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error(path + ": cannot create (it must not exist yet)");
+  const bool written = ::write(fd, pem.data(), pem.size()) == static_cast<ssize_t>(pem.size());
+  if (::close(fd) != 0 || !written) throw std::runtime_error(path + ": cannot write");
+  std::cerr << "pasarctl: " << key.alg() << " key " << key.kid() << " written to " << path << "\n";
+  return 0;
+}
+
+// pasarctl jwks: the JWK Set of the public halves of the PEM private keys given.
+int Jwks(const Flags& flags) {
+  flags.AllowOnly({"kid", "help"});
+  const std::vector<std::string> files(flags.positional().begin() + 1, flags.positional().end());
+  if (files.empty()) throw std::invalid_argument("jwks: give one or more PEM private key files");
+  if (flags.Has("kid") && files.size() != 1) {
+    throw std::invalid_argument("jwks: --kid names one key only");
+  }
+  std::vector<pasar::auth::SigningKey> keys;
+  for (const std::string& file : files)
+    keys.push_back(pasar::auth::SigningKey::FromFile(file, flags.Str("kid")));
+  std::cout << pasar::auth::JwkSet(keys);
+  return 0;
+}
+
 int Run(int argc, char** argv) {
   const Flags flags(argc, argv);
   if (flags.positional().empty() || flags.Bool("help") || flags.positional()[0] == "help") {
     std::cout << kUsage;
     return flags.positional().empty() && !flags.Bool("help") ? 2 : 0;
   }
-  Api api(pasar::town::EndpointsFromEnv(flags), pasar::auth::JwtConfigFromEnv());
-  Ctl ctl(flags, api);
   const std::string& cmd = flags.positional()[0];
+  // Key files: no service, no token.
+  if (cmd == "keygen") return Keygen(flags);
+  if (cmd == "jwks") return Jwks(flags);
+  pasar::auth::JwtConfig jwt = pasar::auth::JwtConfigFromEnv();
+  jwt.private_key_file = flags.Str("key-file", jwt.private_key_file);
+  jwt.key_id = flags.Str("kid", jwt.key_id);
+  Api api(pasar::town::EndpointsFromEnv(flags), std::move(jwt));
+  Ctl ctl(flags, api);
   if (cmd == "token") return ctl.Token();
   if (cmd == "create-market") return ctl.CreateMarket();
   if (cmd == "update-market") return ctl.UpdateMarket();

@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdlib>
-#include <iostream>
 #include <stdexcept>
 #include <utility>
 
@@ -21,6 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "keys.h"
+#include "pasar/ids/ids.h"
 
 namespace pasar::auth {
 namespace {
@@ -114,35 +115,46 @@ bool Principal::HasStall(std::string_view stall_id) const {
   return std::find(stalls.begin(), stalls.end(), stall_id) != stalls.end();
 }
 
-JwtConfig JwtConfigFromEnv() {
+JwtConfig JwtConfigFrom(const std::function<std::string(std::string_view name)>& get) {
   JwtConfig config;
-  if (const char* secret = std::getenv("PASAR_JWT_SECRET"); secret != nullptr && *secret != 0) {
-    config.secret = secret;
-  } else {
-    config.secret = std::string(kDevelopmentSecret);
-    std::cerr
-        << Json{{"level", "warn"},
-                {"msg",
-                 "PASAR_JWT_SECRET is not set: using the built-in development secret; "
-                 "anyone can mint tokens for this server. Never run like this in production."}}
-               .dump()
-        << std::endl;
-  }
-  if (const char* issuer = std::getenv("PASAR_JWT_ISSUER"); issuer != nullptr && *issuer != 0) {
-    config.issuer = issuer;
-  }
-  if (const char* aud = std::getenv("PASAR_JWT_AUDIENCE"); aud != nullptr && *aud != 0) {
-    config.audience = aud;
-  }
-  if (const char* leeway = std::getenv("PASAR_JWT_LEEWAY_SECONDS");
-      leeway != nullptr && *leeway != 0) {
-    int64_t seconds = 0;
-    if (!absl::SimpleAtoi(leeway, &seconds) || seconds < 0) {
-      throw std::invalid_argument("PASAR_JWT_LEEWAY_SECONDS must be a non-negative integer");
+  auto text = [&](std::string_view name, std::string& out) {
+    if (std::string value = get(name); !value.empty()) out = std::move(value);
+  };
+  // A whole number in [min, max] times `unit`.
+  auto number = [&](std::string_view name, absl::Duration unit, int64_t min, int64_t max,
+                    absl::Duration& out) {
+    const std::string value = get(name);
+    if (value.empty()) return;
+    int64_t n = 0;
+    if (!absl::SimpleAtoi(value, &n) || n < min || n > max) {
+      throw std::invalid_argument(absl::StrCat("PASAR_", absl::AsciiStrToUpper(Absl(name)),
+                                               ": expected an integer in [", min, ", ", max,
+                                               "], got \"", value, "\""));
     }
-    config.leeway = absl::Seconds(seconds);
-  }
+    out = n * unit;
+  };
+  text("jwt_secret", config.secret);
+  text("jwt_jwks_file", config.jwks_file);
+  text("jwt_service_jwks_file", config.service_jwks_file);
+  text("jwt_private_key_file", config.private_key_file);
+  text("jwt_key_id", config.key_id);
+  text("jwt_issuer", config.issuer);
+  text("jwt_audience", config.audience);
+  constexpr int64_t kYearSeconds = 366 * 86400;
+  number("jwt_jwks_check_ms", absl::Milliseconds(1), 1, 3600 * 1000, config.jwks_check_interval);
+  number("jwt_leeway_seconds", absl::Seconds(1), 0, 3600, config.leeway);
+  number("jwt_max_lifetime_seconds", absl::Seconds(1), 1, kYearSeconds, config.max_lifetime);
+  number("jwt_service_max_lifetime_seconds", absl::Seconds(1), 1, kYearSeconds,
+         config.service_max_lifetime);
   return config;
+}
+
+JwtConfig JwtConfigFromEnv() {
+  return JwtConfigFrom([](std::string_view name) {
+    const std::string var = "PASAR_" + absl::AsciiStrToUpper(Absl(name));
+    const char* value = std::getenv(var.c_str());
+    return std::string(value != nullptr ? value : "");
+  });
 }
 
 std::string Base64UrlEncode(std::string_view bytes) {
@@ -172,23 +184,83 @@ std::string SignHs256(std::string_view secret, std::string_view header_json,
   return token;
 }
 
-std::string Mint(const JwtConfig& config, const Principal& principal, absl::Duration ttl) {
-  const absl::Time now = absl::Now();
-  Json payload{
-      {"sub", principal.subject},
-      {"role", std::string(RoleName(principal.role))},
-      {"iss", config.issuer},
-      {"aud", config.audience},
-      {"iat", absl::ToUnixSeconds(now)},
-      {"exp", absl::ToUnixSeconds(now + ttl)},
-  };
-  if (!principal.stalls.empty()) payload["stalls"] = principal.stalls;
-  return SignHs256(config.secret, R"({"alg":"HS256","typ":"JWT"})", payload.dump());
+// ---- Minting ----
+
+Minter::Minter(JwtConfig config) : config_(std::move(config)) {
+  if (!config_.private_key_file.empty()) {
+    key_ = SigningKey::FromFile(config_.private_key_file, config_.key_id);
+  } else if (config_.secret.empty()) {
+    throw std::invalid_argument(
+        "no signing key: set PASAR_JWT_PRIVATE_KEY_FILE (a PEM private key) or, in development, "
+        "PASAR_JWT_SECRET");
+  }
 }
 
-Verifier::Verifier(JwtConfig config) : config_(std::move(config)) {
-  if (config_.secret.empty()) throw std::invalid_argument("JWT secret must not be empty");
+Minter::Minter(JwtConfig config, SigningKey key)
+    : config_(std::move(config)), key_(std::move(key)) {}
+
+absl::Duration Minter::DefaultTtl(Role role) const {
+  return std::min(absl::Hours(12), config_.MaxLifetime(role));
 }
+
+std::string_view Minter::alg() const {
+  return key_ ? std::string_view(key_->alg()) : std::string_view("HS256");
+}
+
+std::string_view Minter::kid() const {
+  return key_ ? std::string_view(key_->kid()) : std::string_view();
+}
+
+std::string Minter::Mint(const Principal& principal) const {
+  return Mint(principal, DefaultTtl(principal.role));
+}
+
+std::string Minter::Mint(const Principal& principal, absl::Duration ttl) const {
+  const absl::Time now = absl::Now();
+  Json payload{
+      {"sub", principal.subject},        {"role", std::string(RoleName(principal.role))},
+      {"iss", config_.issuer},           {"aud", config_.audience},
+      {"iat", absl::ToUnixSeconds(now)}, {"exp", absl::ToUnixSeconds(now + ttl)},
+  };
+  if (!principal.stalls.empty()) payload["stalls"] = principal.stalls;
+  if (!key_) return SignHs256(config_.secret, R"({"alg":"HS256","typ":"JWT"})", payload.dump());
+  const Json header{{"alg", key_->alg()}, {"typ", "JWT"}, {"kid", key_->kid()}};
+  return key_->Sign(header.dump(), payload.dump());
+}
+
+std::string Mint(const JwtConfig& config, const Principal& principal) {
+  return Minter(config).Mint(principal);
+}
+
+std::string Mint(const JwtConfig& config, const Principal& principal, absl::Duration ttl) {
+  return Minter(config).Mint(principal, ttl);
+}
+
+// ---- Verifying ----
+
+Verifier::Verifier(JwtConfig config)
+    : config_(std::move(config)), signatures_(std::make_unique<SignatureCache>()) {
+  if (config_.secret.empty() && config_.jwks_file.empty() && config_.service_jwks_file.empty()) {
+    throw std::invalid_argument(
+        "nothing to verify tokens with: set PASAR_JWT_JWKS_FILE (and, where role service is "
+        "accepted, PASAR_JWT_SERVICE_JWKS_FILE) or, in development, PASAR_JWT_SECRET");
+  }
+  if (!config_.jwks_file.empty()) {
+    people_keys_ = std::make_unique<KeyFile>(config_.jwks_file, config_.jwks_check_interval);
+  }
+  if (!config_.service_jwks_file.empty()) {
+    service_keys_ =
+        std::make_unique<KeyFile>(config_.service_jwks_file, config_.jwks_check_interval);
+  }
+  if (!config_.secret.empty()) {
+    internal::Log("warn",
+                  "development mode: HS256 tokens signed with PASAR_JWT_SECRET are accepted, and "
+                  "whoever knows the secret can mint any token (any role). Never run like this "
+                  "in production: use PASAR_JWT_JWKS_FILE and PASAR_JWT_SERVICE_JWKS_FILE.");
+  }
+}
+
+Verifier::~Verifier() = default;
 
 absl::StatusOr<Principal> Verifier::Verify(std::string_view token) const {
   return Verify(token, absl::Now());
@@ -215,23 +287,85 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
 
   const std::optional<Json> header = DecodeJsonObject(parts[0]);
   if (!header) return Unauthenticated("header is not base64url JSON");
-  auto alg = header->find("alg");
-  if (alg == header->end() || !alg->is_string() || alg->get<std::string>() != "HS256") {
-    return Unauthenticated("alg must be HS256");
-  }
+  auto alg_it = header->find("alg");
+  if (alg_it == header->end() || !alg_it->is_string()) return Unauthenticated("missing alg");
+  const std::string alg = alg_it->get<std::string>();
   if (header->contains("crit")) return Unauthenticated("unsupported critical header");
 
   const std::optional<std::string> signature = Base64UrlDecode(parts[2]);
   if (!signature) return Unauthenticated("signature is not base64url");
-  const size_t signed_len = parts[0].size() + 1 + parts[1].size();
-  const auto expected = HmacSha256(config_.secret, token.substr(0, signed_len));
-  if (signature->size() != expected.size() ||
-      CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
-    return Unauthenticated("bad signature");
+  const std::string_view signing_input = token.substr(0, parts[0].size() + 1 + parts[1].size());
+
+  // Which key set vouches for the token: the people's or the service set; none for HS256 (the
+  // development secret signs every role).
+  std::optional<internal::KeyScope> scope;
+  if (alg == "HS256") {
+    if (config_.secret.empty()) {
+      return Unauthenticated("alg HS256 is not accepted (public-key signatures only)");
+    }
+    const auto expected = HmacSha256(config_.secret, signing_input);
+    if (signature->size() != expected.size() ||
+        CRYPTO_memcmp(signature->data(), expected.data(), expected.size()) != 0) {
+      return Unauthenticated("bad signature");
+    }
+  } else if (alg == "ES256" || alg == "EdDSA" || alg == "RS256") {
+    if (!people_keys_ && !service_keys_) {
+      return Unauthenticated("alg " + alg + " is not accepted (no public keys configured)");
+    }
+    auto kid_it = header->find("kid");
+    if (kid_it == header->end() || !kid_it->is_string() || kid_it->get<std::string>().empty()) {
+      return Unauthenticated("missing kid");
+    }
+    const std::string kid = kid_it->get<std::string>();
+    // The key files as they are now; a kid neither knows makes them check for a new version.
+    std::shared_ptr<const internal::KeySet> people, service;
+    auto find = [&](bool check_now) {
+      if (people_keys_) people = people_keys_->Keys(check_now);
+      if (service_keys_) service = service_keys_->Keys(check_now);
+      return (people && people->Find(kid) != nullptr) || (service && service->Find(kid) != nullptr);
+    };
+    if (!find(false) && !find(true)) return Unauthenticated("unknown kid");
+    // The same token verified before by a key set that is still the current one: its signature
+    // holds (the claims are checked below all the same).
+    scope = signatures_->Find(token, people, service);
+    if (!scope) {
+      bool alg_fits = false;
+      for (const auto& [set, set_scope] : {std::pair{people, internal::KeyScope::kPeople},
+                                           std::pair{service, internal::KeyScope::kService}}) {
+        const internal::PublicKey* key = set != nullptr ? set->Find(kid) : nullptr;
+        if (key == nullptr || key->alg != alg) continue;
+        alg_fits = true;
+        if (internal::VerifySignature(*key, alg, signing_input, *signature)) {
+          scope = set_scope;
+          signatures_->Insert(token, set, set_scope);
+          break;
+        }
+      }
+      if (!alg_fits) return Unauthenticated("alg " + alg + " does not fit the key of kid " + kid);
+      if (!scope) return Unauthenticated("bad signature");
+    }
+  } else {
+    return Unauthenticated("unsupported alg (ES256, EdDSA, RS256" +
+                           std::string(config_.secret.empty() ? ")" : "; HS256 in development)"));
   }
 
   const std::optional<Json> claims = DecodeJsonObject(parts[1]);
   if (!claims) return Unauthenticated("payload is not base64url JSON");
+
+  Principal principal;
+  auto role = claims->find("role");
+  if (role == claims->end() || !role->is_string()) return Unauthenticated("missing role");
+  const std::optional<Role> parsed_role = ParseRole(role->get<std::string>());
+  if (!parsed_role) return Unauthenticated("unknown role");
+  principal.role = *parsed_role;
+  // A key opens the tokens of its own set only: a leaked or misused people's key mints no
+  // `service` token, and the service key mints no person.
+  if (scope == internal::KeyScope::kPeople && principal.role == Role::kService) {
+    return Unauthenticated("role service needs a token signed by a service key");
+  }
+  if (scope == internal::KeyScope::kService && principal.role != Role::kService) {
+    return Unauthenticated("a service key signs role service only");
+  }
 
   const std::optional<absl::Time> exp = NumericDate(*claims, "exp");
   if (!exp) return Unauthenticated("missing or non-numeric exp");
@@ -239,6 +373,11 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
   if (!iat) return Unauthenticated("missing or non-numeric iat");
   if (*exp + config_.leeway < now) return Unauthenticated("expired");
   if (*iat > now + config_.leeway) return Unauthenticated("iat is in the future");
+  if (*exp - *iat > config_.MaxLifetime(principal.role)) {
+    return Unauthenticated(absl::StrCat("lifetime exp - iat exceeds ",
+                                        absl::ToInt64Seconds(config_.MaxLifetime(principal.role)),
+                                        " s for role ", Absl(RoleName(principal.role))));
+  }
   if (claims->contains("nbf")) {
     const std::optional<absl::Time> nbf = NumericDate(*claims, "nbf");
     if (!nbf) return Unauthenticated("non-numeric nbf");
@@ -254,24 +393,20 @@ absl::StatusOr<Principal> Verifier::Verify(std::string_view token, absl::Time no
     return Unauthenticated("wrong or missing aud");
   }
 
-  Principal principal;
   auto sub = claims->find("sub");
   if (sub == claims->end() || !sub->is_string() || sub->get<std::string>().empty()) {
     return Unauthenticated("missing sub");
   }
   principal.subject = sub->get<std::string>();
 
-  auto role = claims->find("role");
-  if (role == claims->end() || !role->is_string()) return Unauthenticated("missing role");
-  const std::optional<Role> parsed_role = ParseRole(role->get<std::string>());
-  if (!parsed_role) return Unauthenticated("unknown role");
-  principal.role = *parsed_role;
-
   if (auto stalls = claims->find("stalls"); stalls != claims->end() && !stalls->is_null()) {
     if (!stalls->is_array()) return Unauthenticated("stalls must be an array of strings");
     for (const Json& stall : *stalls) {
       if (!stall.is_string()) return Unauthenticated("stalls must be an array of strings");
-      principal.stalls.push_back(stall.get<std::string>());
+      // Stall ids are UUIDs: one spelling (lower case) from here on, as for request fields.
+      std::string id = stall.get<std::string>();
+      if (std::optional<std::string> canonical = ids::CanonicalUuid(id)) id = std::move(*canonical);
+      principal.stalls.push_back(std::move(id));
     }
   }
   return principal;

@@ -84,4 +84,13 @@ bool IsUuid(std::string_view t) {
   return true;
 }
 
+std::optional<std::string> CanonicalUuid(std::string_view text) {
+  if (!IsUuid(text)) return std::nullopt;
+  std::string out(text);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'F') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace pasar::ids

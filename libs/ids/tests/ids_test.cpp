@@ -42,3 +42,13 @@ TEST_CASE("SHA-256 hex matches a known vector and UUID syntax is checked") {
   CHECK_FALSE(ids::IsUuid("0123456789abcdef0123456789abcdef0123"));
   CHECK(ids::IsUuid("0F8FAD5B-D9CB-469F-A165-70867728950E"));
 }
+
+TEST_CASE("CanonicalUuid lower-cases a UUID of either case and refuses anything else") {
+  CHECK(ids::CanonicalUuid("0F8FAD5B-D9cb-469F-A165-70867728950E") ==
+        std::optional<std::string>("0f8fad5b-d9cb-469f-a165-70867728950e"));
+  CHECK(ids::CanonicalUuid("0f8fad5b-d9cb-469f-a165-70867728950e") ==
+        std::optional<std::string>("0f8fad5b-d9cb-469f-a165-70867728950e"));
+  CHECK_FALSE(ids::CanonicalUuid("not-a-uuid").has_value());
+  CHECK_FALSE(ids::CanonicalUuid("").has_value());
+  CHECK_FALSE(ids::CanonicalUuid("0F8FAD5B-D9CB-469F-A165-70867728950G").has_value());
+}

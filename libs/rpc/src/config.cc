@@ -123,13 +123,13 @@ ServerConfig ConfigFromEnvAndFlags(std::string service_name, int argc, char** ar
   TakeSeconds(settings, "deadline_cap_seconds", config.deadline_cap);
   TakeSeconds(settings, "drain_grace_seconds", config.drain_grace);
 
-  // The JWT secret: a flag or PASAR_JWT_SECRET, else auth's development default (which warns).
-  std::string secret;
-  Take(settings, "jwt_secret", secret);
-  config.jwt.secret = secret.empty() ? auth::JwtConfigFromEnv().secret : secret;
-  Take(settings, "jwt_issuer", config.jwt.issuer);
-  Take(settings, "jwt_audience", config.jwt.audience);
-  TakeSeconds(settings, "jwt_leeway_seconds", config.jwt.leeway);
+  // Token keys (PASAR_JWT_JWKS_FILE, ...) and the development secret, read by libs/auth's own
+  // parser; the Verifier built from them refuses a config with nothing to verify with.
+  config.jwt = auth::JwtConfigFrom([&settings](std::string_view name) {
+    std::string value;
+    Take(settings, std::string(name), value);
+    return value;
+  });
 
   if (config.listen.empty()) throw std::invalid_argument("listen must not be empty");
   if (config.max_message_bytes <= 0) throw std::invalid_argument("max_message_bytes must be > 0");

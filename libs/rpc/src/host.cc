@@ -12,6 +12,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include <google/protobuf/descriptor.h>
+#include <google/protobuf/message.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/grpcpp.h>
 #include <grpcpp/health_check_service_interface.h>
@@ -72,7 +74,10 @@ std::string NewRequestId() {
 class CallInterceptor final : public grpc::experimental::Interceptor {
  public:
   CallInterceptor(grpc::experimental::ServerRpcInfo* info, RpcMetrics* metrics)
-      : info_(info), metrics_(metrics), start_(absl::Now()) {}
+      : info_(info),
+        metrics_(metrics),
+        start_(absl::Now()),
+        request_type_(internal::RequestTypeOf(info->method())) {}
 
   ~CallInterceptor() override {
     if (!finished_) Finish(grpc::StatusCode::CANCELLED);
@@ -82,6 +87,16 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     using grpc::experimental::InterceptionHookPoints;
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_INITIAL_METADATA)) {
       TakeRequestId(methods->GetRecvInitialMetadata());
+    }
+    // One spelling of an id (docs/conventions.md): the UUIDs of every received message's id
+    // fields are lower-cased before the handler reads them. The message is of the method's
+    // generated request type (RequestTypeOf finds only generated protobuf services).
+    if (request_type_ != nullptr &&
+        methods->QueryInterceptionHookPoint(InterceptionHookPoints::POST_RECV_MESSAGE)) {
+      if (void* received = methods->GetRecvMessage(); received != nullptr) {
+        auto* message = static_cast<google::protobuf::Message*>(received);
+        if (message->GetDescriptor() == request_type_) internal::CanonicaliseIds(*message);
+      }
     }
     if (methods->QueryInterceptionHookPoint(InterceptionHookPoints::PRE_SEND_INITIAL_METADATA) &&
         !request_id_.empty()) {
@@ -130,6 +145,7 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
   grpc::experimental::ServerRpcInfo* info_;
   RpcMetrics* metrics_;
   absl::Time start_;
+  const google::protobuf::Descriptor* request_type_;
   std::string request_id_;
   bool finished_ = false;
 };

@@ -12,7 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "pasar/rpc/metadata.h"
 #include "pasar/rpc/server.h"
+#include "pasar/rpc/status.h"
 #include "runtime.h"
 
 namespace pasar::rpc {
@@ -141,6 +143,9 @@ std::string_view CodeName(int code) {
 
 namespace {
 
+// pasar.common.v1.ErrorReason of both limits (errors.proto: ERROR_REASON_RATE_LIMITED).
+constexpr char kRateLimited[] = "RATE_LIMITED";
+
 std::string_view View(const grpc::string_ref& ref) {
   return {ref.data(), ref.size()};
 }
@@ -184,9 +189,10 @@ absl::StatusOr<auth::Principal> Authenticate(grpc::ServerContext* ctx,
   // Peer services (role `service`) carry the load of many people: the per-person limit would
   // throttle the whole system behind one subject, so they are not rate limited here.
   if (principal->role != auth::Role::kService && !internal::TakeRateToken(principal->subject)) {
-    return absl::ResourceExhaustedError(
-        absl::StrCat("rate limit of ", internal::CurrentLimits().rate_limit_per_second,
-                     " requests per second exceeded"));
+    ctx->AddTrailingMetadata(kErrorReasonKey, kRateLimited);
+    return absl::ResourceExhaustedError(absl::StrCat(
+        kRateLimited, ": rate limit of ", internal::CurrentLimits().rate_limit_per_second,
+        " requests per second exceeded"));
   }
   if (ctx->deadline() <= std::chrono::system_clock::now()) {
     return absl::DeadlineExceededError("deadline already expired");
@@ -219,7 +225,8 @@ std::string RequestId(const grpc::ServerContext* ctx) {
   return std::string(View(it->second));
 }
 
-StreamSlot::StreamSlot(std::string subject) : subject_(std::move(subject)) {
+StreamSlot::StreamSlot(grpc::ServerContext* ctx, std::string subject)
+    : ctx_(ctx), subject_(std::move(subject)) {
   acquired_ = internal::AcquireStream(subject_);
 }
 
@@ -228,12 +235,14 @@ StreamSlot::~StreamSlot() {
 }
 
 StreamSlot::StreamSlot(StreamSlot&& other) noexcept
-    : subject_(std::move(other.subject_)), acquired_(std::exchange(other.acquired_, false)) {}
+    : ctx_(other.ctx_),
+      subject_(std::move(other.subject_)),
+      acquired_(std::exchange(other.acquired_, false)) {}
 
 grpc::Status StreamSlot::status() const {
   if (acquired_) return grpc::Status::OK;
-  return grpc::Status(
-      grpc::StatusCode::RESOURCE_EXHAUSTED,
+  return Refuse(
+      ctx_, grpc::StatusCode::RESOURCE_EXHAUSTED, kRateLimited,
       absl::StrCat("too many concurrent streams (limit ",
                    internal::CurrentLimits().max_streams_per_principal, " per principal)"));
 }

@@ -10,6 +10,11 @@
 
 #include "absl/time/time.h"
 
+namespace google::protobuf {
+class Descriptor;
+class Message;
+}  // namespace google::protobuf
+
 namespace pasar::rpc::internal {
 
 struct Limits {
@@ -41,6 +46,14 @@ std::string ReadFile(const std::string& path);
 
 // The name of a gRPC status code ("OK", "NOT_FOUND", ...).
 std::string_view CodeName(int code);
+
+// The request type of `method` ("/pasar.order.v1.OrderService/GetOrder") when it is a method of
+// a generated protobuf service (not grpc.*) whose request holds id fields; null otherwise.
+const google::protobuf::Descriptor* RequestTypeOf(const std::string& method);
+// Lower-cases every UUID (of either case) in the id fields of `message`, nested messages
+// included: string fields named `id`, `*_id` or `*_ids`, except `request_id`. Values that are not
+// UUIDs are left as they are (the handler refuses them as before).
+void CanonicaliseIds(google::protobuf::Message& message);
 
 // Metadata key of the request id.
 inline constexpr char kRequestIdKey[] = "x-request-id";

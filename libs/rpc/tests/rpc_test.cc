@@ -62,6 +62,7 @@ class EchoApi final : public v1::EchoService::Service {
       resp->set_subject(who->subject);
       resp->set_request_id(rpc::RequestId(ctx));
       resp->set_deadline_left_ms(absl::ToInt64Milliseconds(rpc::TimeLeft(ctx)));
+      *resp->mutable_received() = *req;
       return grpc::Status::OK;
     });
   }
@@ -76,7 +77,7 @@ class EchoApi final : public v1::EchoService::Service {
     return rpc::Guard([&]() -> grpc::Status {
       auto who = rpc::Authenticate(ctx, verifier_, {});
       if (!who.ok()) return rpc::ToGrpc(who.status());
-      rpc::StreamSlot slot(who->subject);
+      rpc::StreamSlot slot(ctx, who->subject);
       if (!slot.ok()) return slot.status();
       for (int seq = 0; req->count() == 0 || seq < req->count(); ++seq) {
         if (ctx->IsCancelled() || rpc::ShuttingDown()) break;
@@ -270,12 +271,15 @@ TEST_CASE("ConfigFromEnvAndFlags: environment, then flags, extra keys") {
   ::setenv("PASAR_INVENTORY_ADDR", "127.0.0.1:7100", 1);
   ::setenv("PASAR_JWT_SECRET", "env-secret", 1);
   ::setenv("PASAR_RATE_LIMIT_PER_SECOND", "50", 1);
+  ::setenv("PASAR_JWT_JWKS_FILE", "/keys/people.jwks", 1);
   std::vector<std::string> args{"svc",
                                 "--listen=127.0.0.1:7001",
                                 "--metrics-listen=127.0.0.1:9100",
                                 "--some-flag=value",
                                 "--deadline-cap-seconds=2.5",
-                                "--redis_prefix=t1:"};
+                                "--redis_prefix=t1:",
+                                "--jwt-service-jwks-file=/keys/service.jwks",
+                                "--jwt-max-lifetime-seconds=3600"};
   std::vector<char*> argv;
   for (std::string& a : args)
     argv.push_back(a.data());
@@ -287,6 +291,9 @@ TEST_CASE("ConfigFromEnvAndFlags: environment, then flags, extra keys") {
   CHECK(config.pg == "host=/tmp dbname=x");
   CHECK(config.redis_prefix == "t1:");
   CHECK(config.jwt.secret == "env-secret");
+  CHECK(config.jwt.jwks_file == "/keys/people.jwks");
+  CHECK(config.jwt.service_jwks_file == "/keys/service.jwks");
+  CHECK(config.jwt.max_lifetime == absl::Hours(1));
   CHECK(config.jwt.issuer == "pasar");
   CHECK(config.rate_limit_per_second == 50);
   CHECK(config.deadline_cap == absl::Milliseconds(2500));
@@ -295,6 +302,8 @@ TEST_CASE("ConfigFromEnvAndFlags: environment, then flags, extra keys") {
   CHECK(config.Extra("absent", "fallback") == "fallback");
   CHECK(config.extra.count("listen") == 0);
   CHECK(config.extra.count("jwt_secret") == 0);
+  CHECK(config.extra.count("jwt_jwks_file") == 0);
+  CHECK(config.extra.count("jwt_service_jwks_file") == 0);
 
   config.extra["window_ms"] = "250";
   config.extra["bad_ms"] = "25x";
@@ -314,7 +323,7 @@ TEST_CASE("ConfigFromEnvAndFlags: environment, then flags, extra keys") {
   CHECK_THROWS_AS(rpc::ConfigFromEnvAndFlags("x", 2, positional_argv.data()),
                   std::invalid_argument);
   for (const char* name : {"PASAR_LISTEN", "PASAR_PG", "PASAR_INVENTORY_ADDR", "PASAR_JWT_SECRET",
-                           "PASAR_RATE_LIMIT_PER_SECOND"}) {
+                           "PASAR_RATE_LIMIT_PER_SECOND", "PASAR_JWT_JWKS_FILE"}) {
     ::unsetenv(name);
   }
 }
@@ -386,6 +395,38 @@ TEST_CASE("Authenticate: tokens, roles, request ids and the deadline cap") {
   }
 }
 
+TEST_CASE("UUIDs in a request's id fields reach the handler in lower case") {
+  Fixture f;
+  constexpr char kUpper[] = "0F8FAD5B-D9CB-469F-A165-70867728950E";
+  constexpr char kLower[] = "0f8fad5b-d9cb-469f-a165-70867728950e";
+  v1::EchoRequest req;
+  req.set_text(kUpper);
+  req.set_stall_id(kUpper);
+  req.add_product_ids(kLower);
+  req.add_product_ids("6EC0BD7F-11C0-43DA-975E-2A8AD9EBAE0B");
+  req.add_product_ids("not-a-uuid");
+  v1::EchoLine* line = req.add_lines();
+  line->set_product_id(kUpper);
+  line->set_name(kUpper);
+  req.set_request_id(kUpper);
+  grpc::ClientContext ctx;
+  Authorize(ctx, "ids-cust");
+  v1::EchoResponse resp;
+  REQUIRE(f.echo->Echo(&ctx, req, &resp).ok());
+  const v1::EchoRequest& got = resp.received();
+  CHECK(got.stall_id() == kLower);
+  REQUIRE(got.product_ids_size() == 3);
+  CHECK(got.product_ids(0) == kLower);
+  CHECK(got.product_ids(1) == "6ec0bd7f-11c0-43da-975e-2a8ad9ebae0b");
+  CHECK(got.product_ids(2) == "not-a-uuid");  // not a UUID: the handler refuses it as before
+  REQUIRE(got.lines_size() == 1);
+  CHECK(got.lines(0).product_id() == kLower);
+  // Not id fields: as sent.
+  CHECK(got.lines(0).name() == kUpper);
+  CHECK(got.text() == kUpper);
+  CHECK(got.request_id() == kUpper);
+}
+
 TEST_CASE("Refuse puts the reason in the message and the trailing metadata") {
   Fixture f;
   grpc::ClientContext ctx;
@@ -454,7 +495,13 @@ TEST_CASE("The per-principal rate limit trips, per subject") {
     v1::EchoResponse resp;
     grpc::Status status = f.echo->Echo(&ctx, v1::EchoRequest(), &resp);
     if (status.ok()) ++ok;
-    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) ++exhausted;
+    if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++exhausted;
+      // Every refusal says why (errors.proto, ERROR_REASON_RATE_LIMITED): the trailer and the
+      // message prefix.
+      CHECK(rpc::ErrorReason(ctx) == "RATE_LIMITED");
+      CHECK(status.error_message().rfind("RATE_LIMITED: rate limit of 2 requests", 0) == 0);
+    }
   }
   CHECK(ok >= 2);
   CHECK(exhausted > 0);
@@ -498,7 +545,11 @@ TEST_CASE("Concurrent streams per principal are limited") {
     auto third = f.echo->Watch(&ctx, forever);
     v1::WatchResponse msg;
     CHECK_FALSE(third->Read(&msg));
-    CHECK(third->Finish().error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    const grpc::Status refused = third->Finish();
+    CHECK(refused.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED);
+    // The refusal says why (errors.proto, ERROR_REASON_RATE_LIMITED): trailer and message prefix.
+    CHECK(rpc::ErrorReason(ctx) == "RATE_LIMITED");
+    CHECK(refused.error_message().rfind("RATE_LIMITED: too many concurrent streams", 0) == 0);
   }
   {
     grpc::ClientContext ctx;  // someone else is not affected

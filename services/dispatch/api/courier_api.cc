@@ -65,7 +65,7 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
   return rpc::Guard([&]() -> grpc::Status {
     auto who = rpc::Authenticate(ctx, verifier_, {Role::kCourier});
     if (!who.ok()) return rpc::ToGrpc(who.status());
-    rpc::StreamSlot slot(who->subject);
+    rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
     const auto courier_id = store_.CourierIdBySubject(who->subject);
     if (!courier_id) return rpc::NotFound("courier");
@@ -107,7 +107,7 @@ grpc::Status CourierApi::WatchOffers(grpc::ServerContext* ctx, const v1::WatchOf
   return rpc::Guard([&]() -> grpc::Status {
     auto who = rpc::Authenticate(ctx, verifier_, {Role::kCourier});
     if (!who.ok()) return rpc::ToGrpc(who.status());
-    rpc::StreamSlot slot(who->subject);
+    rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
     const auto courier_id = store_.CourierIdBySubject(who->subject);
     if (!courier_id) return rpc::NotFound("courier");

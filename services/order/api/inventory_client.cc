@@ -6,8 +6,6 @@
 namespace pasar::order {
 namespace {
 
-constexpr absl::Duration kTokenTtl = absl::Hours(1);
-constexpr absl::Duration kTokenRenewAfter = absl::Minutes(30);
 // Bound of the market cache (a town has a handful of markets; ids come from clients).
 constexpr size_t kMaxCachedMarkets = 1024;
 
@@ -15,7 +13,7 @@ constexpr size_t kMaxCachedMarkets = 1024;
 
 InventoryClient::InventoryClient(const std::string& address, auth::JwtConfig jwt,
                                  absl::Duration market_cache_ttl, const rpc::ClientTls& tls)
-    : jwt_(std::move(jwt)),
+    : minter_(std::move(jwt)),
       channel_(rpc::Dial(address, tls)),
       catalog_(inv::CatalogService::NewStub(channel_)),
       stock_(inv::StockService::NewStub(channel_)),
@@ -27,8 +25,11 @@ void InventoryClient::Prepare(grpc::ClientContext& ctx, Deadline deadline) {
     absl::MutexLock lock(&mu_);
     const absl::Time now = absl::Now();
     if (now >= token_renew_at_) {
-      token_ = auth::Mint(jwt_, {"order", auth::Role::kService, {}}, kTokenTtl);
-      token_renew_at_ = now + kTokenRenewAfter;
+      // As long as a service token may live (PASAR_JWT_SERVICE_MAX_LIFETIME_SECONDS, 1 h by
+      // default; inventory must allow as much), renewed halfway.
+      const absl::Duration ttl = minter_.DefaultTtl(auth::Role::kService);
+      token_ = minter_.Mint({"order", auth::Role::kService, {}}, ttl);
+      token_renew_at_ = now + ttl / 2;
     }
     token = token_;
   }

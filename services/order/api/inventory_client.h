@@ -36,7 +36,9 @@ class InventoryClient final {
   // Markets are kept `market_cache_ttl` (zero: not cached): QuoteOrder and PlaceOrder read the
   // market on every call. Safe for a few seconds: inventory checks the market is open again
   // when it reserves, and fee or timeout changes apply to orders placed after the TTL.
-  // Plaintext unless `tls.ca_file` is set.
+  // Plaintext unless `tls.ca_file` is set. Its calls carry a token of role `service` (subject
+  // "order") signed with `jwt`'s private key (else, in development, its secret): throws
+  // std::invalid_argument when it has neither, std::runtime_error for an unusable key file.
   InventoryClient(const std::string& address, auth::JwtConfig jwt,
                   absl::Duration market_cache_ttl = absl::ZeroDuration(),
                   const rpc::ClientTls& tls = {});
@@ -67,7 +69,7 @@ class InventoryClient final {
   template <class Call>
   Upstream Run(Deadline deadline, Call&& call);
 
-  auth::JwtConfig jwt_;
+  auth::Minter minter_;  // the service key (PASAR_JWT_PRIVATE_KEY_FILE), else the dev secret
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<inv::CatalogService::Stub> catalog_;
   std::unique_ptr<inv::StockService::Stub> stock_;

@@ -546,7 +546,7 @@ grpc::Status OrderApi::WatchOrder(grpc::ServerContext* ctx, const v1::WatchOrder
     auto who = rpc::Authenticate(ctx, verifier_, {Role::kCustomer});
     if (!who.ok()) return rpc::ToGrpc(who.status());
     if (auto s = CheckUuid("order_id", req->order_id()); !s.ok()) return s;
-    rpc::StreamSlot slot(who->subject);
+    rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
     // Registered before the first read, so no change between the read and the wait is missed.
     LiveHub::Watch watch(live_, req->order_id());

@@ -200,7 +200,7 @@ grpc::Status TicketApi::WatchTickets(grpc::ServerContext* ctx, const v1::WatchTi
     }
     if (stalls.empty()) stalls = TokenStalls(*who);
     if (stalls.empty()) return grpc::Status::OK;
-    rpc::StreamSlot slot(who->subject);
+    rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
     LiveHub::Watch watch(live_, "");  // every order hint: new tickets have no known order yet
     const Viewer viewer = Viewer::Trader(who->stalls);

@@ -38,8 +38,10 @@ usage: pasar-sim --town FILE [options]
   --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
   --run-id ID            names this run's customers and keys (default random)
   --no-progress          no live progress line on stderr
-Tokens are minted with $PASAR_JWT_SECRET (the services' secret). Exit status: 0 when every
-invariant holds, 1 when one does not, 2 for bad arguments, 3 when the day could not run.
+Tokens are signed with the private key of $PASAR_JWT_PRIVATE_KEY_FILE, the key whose public half
+is in the services' $PASAR_JWT_JWKS_FILE (in development: HS256 with $PASAR_JWT_SECRET, the
+services' secret). Exit status: 0 when every invariant holds, 1 when one does not, 2 for bad
+arguments, 3 when the day could not run.
 )";
 
 int Run(int argc, char** argv) {

@@ -82,7 +82,7 @@ Endpoints EndpointsFromEnv(const Flags& flags) {
 }
 
 Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
-    : endpoints_(std::move(endpoints)), jwt_(std::move(jwt)) {
+    : endpoints_(std::move(endpoints)), jwt_(jwt), minter_(std::move(jwt)) {
   auto inventory = rpc::Dial(endpoints_.inventory, endpoints_.tls, ChannelArgs());
   auto order = rpc::Dial(endpoints_.order, endpoints_.tls, ChannelArgs());
   auto dispatch = rpc::Dial(endpoints_.dispatch, endpoints_.tls, ChannelArgs());
@@ -97,7 +97,7 @@ Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
 }
 
 std::string Api::Token(const auth::Principal& principal) const {
-  return auth::Mint(jwt_, principal);
+  return minter_.Mint(principal);
 }
 
 std::string Api::Token(auth::Role role, std::string subject) const {

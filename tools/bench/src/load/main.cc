@@ -21,7 +21,9 @@
 //     --inventory/--order/--dispatch host:port (else PASAR_*_ADDR, see tools/town)
 //     --tls-ca-file PEM      TLS trusting this root (else PASAR_TLS_CA_FILE; unset: plaintext)
 //     --tls-server-name N    the name on the certificates (else PASAR_TLS_SERVER_NAME)
-//   JWT: PASAR_JWT_SECRET (and _ISSUER/_AUDIENCE) as the services have them.
+//   JWT: PASAR_JWT_PRIVATE_KEY_FILE, or in development PASAR_JWT_SECRET (and _ISSUER/_AUDIENCE),
+//   as the services accept them (the hot-product workload mints a `service` token, which needs
+//   the service key, or the development secret).
 // Prints one JSON object on stdout ("check_ok", and "problems": what failed); progress on
 // stderr. Exit status 1 on a setup failure or when a check fails: any failed call (other than
 // reserve-hot's INSUFFICIENT_STOCK refusals), a call that never completed, no successful call, a

@@ -2,6 +2,7 @@
 // random source; no domain types.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -20,7 +21,13 @@ std::string RandomDigits(int digits);
 // Lower-case hex SHA-256 of `bytes` (request fingerprints for idempotency).
 std::string Sha256Hex(std::string_view bytes);
 
-// True for a canonical textual UUID (36 characters, hex and dashes).
+// True for a textual UUID: 36 characters, dashes at 8, 13, 18 and 23, hex digits of either case
+// elsewhere.
 bool IsUuid(std::string_view text);
+
+// The canonical (lower-case) spelling of a textual UUID of either case; nullopt when `text` is
+// not one (IsUuid). Ids are canonicalised once, at the edge (the `stalls` claim of a token, the id
+// fields of a request), so that code behind it compares them as plain strings.
+std::optional<std::string> CanonicalUuid(std::string_view text);
 
 }  // namespace pasar::ids

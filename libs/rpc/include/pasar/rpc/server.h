@@ -58,7 +58,7 @@ struct ServerConfig {
   std::string pg;                       // PASAR_PG / --pg (libpq conninfo)
   std::string redis;                    // PASAR_REDIS / --redis (redis://host:port[/db])
   std::string redis_prefix = "pasar:";  // PASAR_REDIS_PREFIX / --redis-prefix
-  auth::JwtConfig jwt;                  // PASAR_JWT_SECRET, _ISSUER, _AUDIENCE (+ --jwt-... flags)
+  auth::JwtConfig jwt;                  // PASAR_JWT_* (auth::JwtConfigFrom; + --jwt-... flags)
   int max_message_bytes = 4 << 20;      // PASAR_MAX_MESSAGE_BYTES: receive and send limit
   absl::Duration deadline_cap = absl::Seconds(30);  // PASAR_DEADLINE_CAP_SECONDS
   int rate_limit_per_second = 200;     // PASAR_RATE_LIMIT_PER_SECOND: per principal (burst = 1 s),
@@ -130,8 +130,9 @@ bool ShuttingDown();
 
 // The caller's principal from `authorization: Bearer <jwt>`: UNAUTHENTICATED when missing or
 // invalid, PERMISSION_DENIED when its role is not in `allowed` (empty list: any role),
-// RESOURCE_EXHAUSTED past the per-principal rate limit, DEADLINE_EXCEEDED if the client's
-// deadline has already passed.
+// RESOURCE_EXHAUSTED past the per-principal rate limit (reason RATE_LIMITED: message prefix, and
+// the trailing metadata is added to `ctx`), DEADLINE_EXCEEDED if the client's deadline has
+// already passed.
 absl::StatusOr<auth::Principal> Authenticate(grpc::ServerContext* ctx,
                                              const auth::Verifier& verifier,
                                              std::initializer_list<auth::Role> allowed);
@@ -151,11 +152,12 @@ std::string RequestId(const grpc::ServerContext* ctx);
 
 // One concurrent stream of a principal. Streaming handlers take one after Authenticate and keep
 // it for the life of the stream:
-//   rpc::StreamSlot slot(who->subject);
-//   if (!slot.ok()) return slot.status();   // RESOURCE_EXHAUSTED
+//   rpc::StreamSlot slot(ctx, who->subject);
+//   if (!slot.ok()) return slot.status();   // RESOURCE_EXHAUSTED, reason RATE_LIMITED
 class StreamSlot final {
  public:
-  explicit StreamSlot(std::string subject);
+  // `ctx` (may be null) receives the refusal's trailing metadata.
+  StreamSlot(grpc::ServerContext* ctx, std::string subject);
   ~StreamSlot();
   StreamSlot(StreamSlot&& other) noexcept;
   StreamSlot& operator=(StreamSlot&&) = delete;
@@ -163,9 +165,11 @@ class StreamSlot final {
   StreamSlot& operator=(const StreamSlot&) = delete;
 
   bool ok() const { return acquired_; }
-  grpc::Status status() const;  // OK, or RESOURCE_EXHAUSTED "too many concurrent streams"
+  // OK, or RESOURCE_EXHAUSTED "RATE_LIMITED: too many concurrent streams ..." (with the trailer).
+  grpc::Status status() const;
 
  private:
+  grpc::ServerContext* ctx_ = nullptr;
   std::string subject_;
   bool acquired_ = false;
 };

@@ -11,7 +11,8 @@
 // Differences from plan/lib-api.md (additions only): TempDatabase::name(); ServiceProcess takes
 // optional command-line arguments, and has port(), pid(), log_path(), Log(), exit_status();
 // ServiceEnv(); PublishAsRelay() (in pasar/testkit/relay.h); Eventually() (in
-// pasar/testkit/eventually.h); TestPki (in pasar/testkit/pki.h).
+// pasar/testkit/eventually.h); TestPki (in pasar/testkit/pki.h); TestKeyFiles (in
+// pasar/testkit/keys.h).
 #pragma once
 
 #include <sys/types.h>
@@ -58,9 +59,11 @@ std::string UniqueRedisPrefix();
 // The environment every service reads (docs/conventions.md), set up for one test process:
 // PASAR_PG = db, PASAR_REDIS = $PASAR_TEST_REDIS (throws when missing), PASAR_REDIS_PREFIX,
 // PASAR_LISTEN = 127.0.0.1:0 (the port comes from the listening line), PASAR_METRICS_LISTEN
-// empty (no fixed port to collide on), PASAR_JWT_SECRET, and PASAR_RATE_LIMIT_PER_SECOND =
-// 10000 (a test drives many calls as one principal; the production limit would refuse them).
-// `extra` adds the service's own settings and overrides any of these.
+// empty (no fixed port to collide on), PASAR_JWT_SECRET (HS256, the development mode), and
+// PASAR_RATE_LIMIT_PER_SECOND = 10000 (a test drives many calls as one principal; the production
+// limit would refuse them). `extra` adds the service's own settings and overrides any of these:
+// a test of public-key tokens gives PASAR_JWT_JWKS_FILE (see TestKeyFiles in
+// pasar/testkit/keys.h) and PASAR_JWT_SECRET = "" (unset: HS256 refused).
 std::map<std::string, std::string> ServiceEnv(const TempDatabase& db,
                                               const std::string& redis_prefix,
                                               const std::string& jwt_secret,

@@ -46,11 +46,14 @@ Endpoints EndpointsFromEnv(const Flags& flags);
 // Channels and stubs of the three services (thread-safe: share one Api between threads).
 class Api final {
  public:
+  // Tokens are signed with `jwt`'s private key file (else its development secret); throws as
+  // auth::Minter does when it has neither.
   Api(Endpoints endpoints, auth::JwtConfig jwt);
 
   const Endpoints& endpoints() const { return endpoints_; }
   const auth::JwtConfig& jwt() const { return jwt_; }
-  // A token for `principal` (valid 12 h), signed with the configured secret.
+  const auth::Minter& minter() const { return minter_; }
+  // A token for `principal` (valid 12 h; role service: the service maximum, 1 h by default).
   std::string Token(const auth::Principal& principal) const;
   std::string Token(auth::Role role, std::string subject) const;
 
@@ -67,6 +70,7 @@ class Api final {
  private:
   Endpoints endpoints_;
   auth::JwtConfig jwt_;
+  auth::Minter minter_;
   std::unique_ptr<inventory::v1::CatalogService::Stub> catalog_;
   std::unique_ptr<inventory::v1::StallService::Stub> stalls_;
   std::unique_ptr<inventory::v1::MarketAdminService::Stub> market_admin_;
