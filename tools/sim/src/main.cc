@@ -38,6 +38,9 @@ usage: pasar-sim --town FILE [options]
   --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
   --run-id ID            names this run's customers and keys (default random)
   --no-progress          no live progress line on stderr
+  --service-key-file PEM the key of role `service` tokens (the order service's), for the audit
+                         that reads inventory's reservations (services_agree); default: minted
+                         like the other tokens
 Tokens are signed with the private key of $PASAR_JWT_PRIVATE_KEY_FILE, the key whose public half
 is in the services' $PASAR_JWT_JWKS_FILE (in development: HS256 with $PASAR_JWT_SECRET, the
 services' secret). Exit status: 0 when every invariant holds, 1 when one does not, 2 for bad
@@ -76,6 +79,7 @@ int Run(int argc, char** argv) {
                    "drain-timeout-seconds",
                    "tag",
                    "run-id",
+                   "service-key-file",
                    "no-progress",
                    "help"});
   pasar::sim::SimConfig c;
@@ -108,6 +112,7 @@ int Run(int argc, char** argv) {
   c.drain_timeout = absl::Seconds(flags.Int("drain-timeout-seconds", 360));
   c.seed_tag = flags.Str("tag", c.seed_tag);
   c.run_id = flags.Str("run-id");
+  c.service_key_file = flags.Str("service-key-file");
   c.progress = !flags.Bool("no-progress");
   if (c.minutes <= 0 || c.speedup <= 0 || c.orders_per_minute < 0 ||
       c.fix_interval_sim_seconds <= 0) {

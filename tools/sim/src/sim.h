@@ -37,8 +37,11 @@ struct SimConfig {
   absl::Duration drain_timeout = absl::Minutes(6);
   std::string seed_tag = "town";  // idempotency-key prefix of seeding (same tag: same objects)
   std::string run_id;             // tells this run's customers and keys apart; empty: random
-  bool progress = true;           // live progress line on `log`
-  std::ostream* log = nullptr;    // progress and notes; nullptr: std::cerr
+  // The key that signs the `service` token the audit (services_agree) reads reservations with,
+  // as the order service would; empty: minted like the other tokens (development secret).
+  std::string service_key_file;
+  bool progress = true;         // live progress line on `log`
+  std::ostream* log = nullptr;  // progress and notes; nullptr: std::cerr
 };
 
 struct Percentiles {

@@ -184,7 +184,17 @@ struct Holding {
 // (the order), dispatch (GetJob) and inventory (GetReservation, as the order service would).
 void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, const std::string& op,
                         SimReport& r) {
-  const std::string service = world.api.Token(auth::Role::kService, "pasar-sim-audit");
+  const auth::Principal auditor{"pasar-sim-audit", auth::Role::kService, {}};
+  std::string service;
+  if (world.config.service_key_file.empty()) {
+    service = world.api.Token(auditor);
+  } else {
+    auth::JwtConfig jwt = world.api.jwt();
+    jwt.secret.clear();
+    jwt.private_key_file = world.config.service_key_file;
+    jwt.key_id.clear();
+    service = auth::Mint(jwt, auditor);
+  }
   r.services_agree = true;
   auto disagree = [&](const ord::Order& o, const std::string& what) {
     r.services_agree = false;
