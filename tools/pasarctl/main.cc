@@ -167,7 +167,8 @@ class Ctl final {
     flags_.AllowOnly(With({"role", "subject", "stalls", "ttl-hours"}));
     const auto role = pasar::auth::ParseRole(flags_.Required("role"));
     if (!role)
-      throw std::invalid_argument("--role: one of customer, trader, courier, operator, service");
+      throw std::invalid_argument(
+          "--role: one of customer, trader, courier, operator, official, service");
     pasar::auth::Principal p{flags_.Required("subject"), *role, {}};
     if (flags_.Has("stalls")) {
       for (auto s : absl::StrSplit(flags_.Str("stalls"), ',', absl::SkipEmpty())) {

@@ -3,6 +3,8 @@
 #include <exception>
 #include <string>
 
+#include "absl/strings/cord.h"
+#include "absl/types/optional.h"
 #include "pasar/rpc/log.h"
 
 #ifdef PASAR_RPC_WITH_PG
@@ -46,6 +48,30 @@ grpc::Status Refuse(grpc::ServerContext* ctx, grpc::StatusCode code, std::string
 
 grpc::Status NotFound(std::string_view what) {
   return grpc::Status(grpc::StatusCode::NOT_FOUND, Cat(what, " ", "not found"));
+}
+
+namespace {
+constexpr char kReasonPayload[] = "type.pasar/error-reason";
+}
+
+absl::Status Refusal(absl::StatusCode code, std::string_view reason, std::string_view msg) {
+  absl::Status status(code, std::string(msg));
+  status.SetPayload(kReasonPayload, absl::Cord(std::string(reason)));
+  return status;
+}
+
+std::optional<std::string> RefusalReason(const absl::Status& status) {
+  absl::optional<absl::Cord> payload = status.GetPayload(kReasonPayload);
+  if (!payload) return std::nullopt;
+  return std::string(*payload);
+}
+
+grpc::Status Answer(grpc::ServerContext* ctx, const absl::Status& status) {
+  if (std::optional<std::string> reason = RefusalReason(status)) {
+    return Refuse(ctx, ToGrpcCode(status.code()), *reason,
+                  std::string_view(status.message().data(), status.message().size()));
+  }
+  return ToGrpc(status);
 }
 
 grpc::Status StatusFromCurrentException() {

@@ -1,15 +1,16 @@
 // JWT authentication shared by every Pasar service, tool and test.
 //
 // The contract (docs/conventions.md): header `authorization: Bearer <jwt>`, claims `sub`
-// (string), `role` (customer|trader|courier|operator|service), `stalls` (array of stall id
-// strings, traders), `iss`, `aud` (string or array of strings), `iat`, `exp` (seconds since the
+// (string), `role` (customer|trader|courier|operator|official|service), `stalls` (array of stall
+// id strings, traders), `iss`, `aud` (string or array of strings), `iat`, `exp` (seconds since the
 // epoch), optional `nbf`. Everything else is refused with UNAUTHENTICATED by Verifier::Verify.
 //
 // Signatures (README, "Security"):
 //  - ES256 (ECDSA P-256), EdDSA (Ed25519) and RS256 (RSA >= 2048 bits), verified with the public
 //    keys of JWK Set files, the key picked by the header's `kid`. Tokens of the people (customer,
-//    trader, courier, operator) are opened by the keys of `jwks_file`, tokens of role `service`
-//    only by the keys of `service_jwks_file`: a key of one set never opens the other's tokens.
+//    trader, courier, operator, official) are opened by the keys of `jwks_file`, tokens of role
+//    `service` only by the keys of `service_jwks_file`: a key of one set never opens the other's
+//    tokens.
 //    The files are re-read when they change (rotation without a restart).
 //  - HS256 with a shared secret: the development mode, accepted only when a secret is configured
 //    (the Verifier logs a warning then); whoever knows the secret can mint any token.
@@ -30,9 +31,11 @@ struct evp_pkey_st;
 
 namespace pasar::auth {
 
-enum class Role { kCustomer, kTrader, kCourier, kOperator, kService };
+// kOfficial: the regency's trade or cooperative office, read-only and regency-wide (reports, staple
+// prices); never given customers' personal data.
+enum class Role { kCustomer, kTrader, kCourier, kOperator, kService, kOfficial };
 
-// "customer", "trader", "courier", "operator", "service".
+// "customer", "trader", "courier", "operator", "service", "official".
 std::string_view RoleName(Role role);
 // Inverse of RoleName; nullopt for anything else (case-sensitive).
 std::optional<Role> ParseRole(std::string_view name);

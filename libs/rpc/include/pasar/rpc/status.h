@@ -1,6 +1,8 @@
 // gRPC status helpers shared by every service adapter (docs/conventions.md, "Errors").
 #pragma once
 
+#include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -26,6 +28,23 @@ grpc::Status Refuse(grpc::ServerContext* ctx, grpc::StatusCode code, std::string
 
 // NOT_FOUND "<what> not found" (also the answer for objects the caller may not see).
 grpc::Status NotFound(std::string_view what);
+
+// One error idiom: code inside a service (application, domain, store) returns absl::Status; a
+// domain refusal carries its reason as a payload, and the adapter turns the status into the gRPC
+// answer once, at the edge, with Answer().
+//
+// A status with `code`, message `msg` and the refusal reason attached (a
+// pasar.common.v1.ErrorReason short name, e.g. "INVALID_TRANSITION").
+absl::Status Refusal(absl::StatusCode code, std::string_view reason, std::string_view msg);
+// FAILED_PRECONDITION, the usual code of a refusal.
+inline absl::Status Refusal(std::string_view reason, std::string_view msg) {
+  return Refusal(absl::StatusCode::kFailedPrecondition, reason, msg);
+}
+// The reason attached by Refusal, or nullopt.
+std::optional<std::string> RefusalReason(const absl::Status& status);
+// The gRPC answer of `status`: a refusal as Refuse() (message "REASON: msg" and the trailer on
+// `ctx`), anything else as ToGrpc().
+grpc::Status Answer(grpc::ServerContext* ctx, const absl::Status& status);
 
 // Maps the exception being handled (call only inside a catch block) to a status:
 //   pasar::pg::ConnectionError, pasar::pg::PoolTimeout      -> UNAVAILABLE
