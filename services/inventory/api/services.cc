@@ -6,6 +6,7 @@
 #include "domain/catalog.h"
 #include "domain/refusal.h"
 #include "domain/requests.h"
+#include "domain/stall_pause.h"
 #include "domain/validation.h"
 #include "pasar/rpc/server.h"
 #include "pasar/rpc/status.h"
@@ -233,12 +234,9 @@ grpc::Status StallApi::UpdateStall(grpc::ServerContext* ctx, const pb::UpdateSta
                   [&](pg::Transaction& tx, pb::UpdateStallResponse& out) -> absl::Status {
                     std::optional<pb::Stall> stall = store_.GetStallForUpdate(tx, req->stall_id());
                     if (!stall) return absl::NotFoundError("stall not found");
-                    if (req->has_open()) stall->set_open(req->open());
-                    if (req->has_preparation_minutes()) {
-                      stall->set_preparation_minutes(req->preparation_minutes());
-                    }
-                    if (req->has_name()) stall->set_name(req->name());
-                    *out.mutable_stall() = store_.SaveStall(tx, *stall);
+                    // Saved even when nothing changed, as before pauses existed.
+                    *out.mutable_stall() =
+                        store_.SaveStall(tx, ApplyStallUpdate(std::move(*stall), *req).stall);
                     return absl::OkStatus();
                   });
   });
@@ -263,6 +261,8 @@ grpc::Status StallApi::CreateProduct(grpc::ServerContext* ctx, const pb::CreateP
                     p.set_price_idr(req->price_idr());
                     p.set_weighed(req->weighed());
                     p.set_stock(req->stock());
+                    p.set_commodity(req->commodity());
+                    p.set_standard_unit_milli(req->standard_unit_milli());
                     *out.mutable_product() = store_.InsertProduct(tx, p, who->subject);
                     return absl::OkStatus();
                   });
@@ -291,13 +291,9 @@ grpc::Status StallApi::UpdateProduct(grpc::ServerContext* ctx, const pb::UpdateP
                     std::optional<pb::Product> p =
                         store_.GetProductForUpdate(tx, req->product_id());
                     if (!p) return absl::NotFoundError("product not found");
-                    if (req->has_name()) p->set_name(req->name());
-                    if (req->has_category()) p->set_category(req->category());
-                    if (req->has_unit()) p->set_unit(req->unit());
-                    if (req->has_price_idr()) p->set_price_idr(req->price_idr());
-                    if (req->has_weighed()) p->set_weighed(req->weighed());
-                    if (req->has_active()) p->set_active(req->active());
-                    *out.mutable_product() = store_.SaveProduct(tx, *p);
+                    absl::StatusOr<pb::Product> updated = ApplyUpdate(std::move(*p), *req);
+                    if (!updated.ok()) return updated.status();
+                    *out.mutable_product() = store_.SaveProduct(tx, *updated);
                     return absl::OkStatus();
                   });
   });
@@ -394,6 +390,23 @@ grpc::Status MarketAdminApi::CreateStall(grpc::ServerContext* ctx,
                     s.set_open(false);
                     s.set_preparation_minutes(req->preparation_minutes());
                     *out.mutable_stall() = store_.InsertStall(tx, s);
+                    return absl::OkStatus();
+                  });
+  });
+}
+
+grpc::Status MarketAdminApi::PauseStall(grpc::ServerContext* ctx, const pb::PauseStallRequest* req,
+                                        pb::PauseStallResponse* resp) {
+  return rpc::Guard([&]() -> grpc::Status {
+    PASAR_INV_AUTH(who, {Role::kOperator});
+    PASAR_INV_VALIDATE(*req);
+    return Mutate(ctx, store_, *who, "PauseStall", *req, resp,
+                  [&](pg::Transaction& tx, pb::PauseStallResponse& out) -> absl::Status {
+                    std::optional<pb::Stall> stall = store_.GetStallForUpdate(tx, req->stall_id());
+                    if (!stall) return absl::NotFoundError("stall not found");
+                    StallDecision paused = PauseByOffice(std::move(*stall));
+                    *out.mutable_stall() =
+                        paused.changed ? store_.SaveStall(tx, paused.stall) : paused.stall;
                     return absl::OkStatus();
                   });
   });

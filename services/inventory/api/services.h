@@ -73,6 +73,8 @@ class MarketAdminApi final : public pb::MarketAdminService::Service {
                             pb::UpdateMarketResponse* resp) override;
   grpc::Status CreateStall(grpc::ServerContext* ctx, const pb::CreateStallRequest* req,
                            pb::CreateStallResponse* resp) override;
+  grpc::Status PauseStall(grpc::ServerContext* ctx, const pb::PauseStallRequest* req,
+                          pb::PauseStallResponse* resp) override;
 
  private:
   Store& store_;

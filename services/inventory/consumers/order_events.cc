@@ -2,6 +2,7 @@
 
 #include <stdexcept>
 
+#include "domain/stall_pause.h"
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/rpc/log.h"
 
@@ -17,6 +18,22 @@ void LogOutcome(const events::Delivery& d, const std::string& reservation_id,
             {"reservation_id", reservation_id},
             {"correlation_id", d.aggregate_id},
             {"status", std::string(s.message())}});
+}
+
+// The stall of a ticket event, locked, after `decide` (nothing when the stall is unknown here).
+template <class Decide>
+void UpdateStall(Store& store, pg::Transaction& tx, const std::string& stall_id, Decide&& decide) {
+  std::optional<pb::Stall> stall = store.GetStallForUpdate(tx, stall_id);
+  if (!stall) return;
+  const bool was_open = stall->open();
+  StallDecision d = decide(std::move(*stall));
+  if (!d.changed) return;
+  const pb::Stall saved = store.SaveStall(tx, d.stall);
+  if (was_open && !saved.open() && saved.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS) {
+    rpc::Log(
+        "info", "stall paused after tickets expired in a row",
+        {{"stall_id", saved.id()}, {"expired_in_a_row", std::to_string(saved.expired_in_a_row())}});
+  }
 }
 
 }  // namespace
@@ -45,6 +62,18 @@ events::Handler OrderEventHandler(Store& store) {
       absl::StatusOr<pb::Reservation> v =
           store.Release(tx, e.reservation_id(), reason, "event:OrderCancelled");
       LogOutcome(d, e.reservation_id(), v.status());
+    } else if (envelope.has_ticket_expired()) {
+      UpdateStall(store, tx, envelope.ticket_expired().stall_id(), [&](pb::Stall stall) {
+        const std::optional<pb::Market> market = store.GetMarket(tx, stall.market_id());
+        return OnTicketExpired(std::move(stall),
+                               market ? market->auto_pause_after_expired_tickets() : 0);
+      });
+    } else if (envelope.has_ticket_accepted() || envelope.has_ticket_rejected()) {
+      const std::string& stall_id = envelope.has_ticket_accepted()
+                                        ? envelope.ticket_accepted().stall_id()
+                                        : envelope.ticket_rejected().stall_id();
+      UpdateStall(store, tx, stall_id,
+                  [](pb::Stall stall) { return OnTicketAnswered(std::move(stall)); });
     }
   };
 }

@@ -21,6 +21,15 @@ absl::Status CheckCategory(const std::string& field, int category, bool required
   return absl::OkStatus();
 }
 
+// A commodity the contract defines; its standard-unit share must be given with it and only then.
+absl::Status CheckCommodity(const std::string& field, int commodity, const std::string& milli_field,
+                            int64_t milli) {
+  if (!pasar::common::v1::Commodity_IsValid(commodity)) {
+    return InvalidField(field, "unknown commodity " + std::to_string(commodity));
+  }
+  return CheckCommodityUnit(milli_field, commodity, milli);
+}
+
 absl::Status CheckStock(const std::string& field, int64_t stock) {
   return CheckRange(field, stock, 0, kMaxStock);
 }
@@ -79,7 +88,11 @@ absl::Status CheckMarketValues(const std::string& p, const pb::Market& m) {
        CheckTimeout(p + "trader_response_timeout_seconds", m.trader_response_timeout_seconds(),
                     kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds),
        CheckTimeout(p + "dispatch_timeout_seconds", m.dispatch_timeout_seconds(),
-                    kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds)});
+                    kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds),
+       CheckOptionalText(p + "kecamatan", m.kecamatan(), kMaxNameChars),
+       CheckOptionalText(p + "village", m.village(), kMaxNameChars),
+       CheckRange(p + "auto_pause_after_expired_tickets", m.auto_pause_after_expired_tickets(), 0,
+                  kMaxAutoPauseTickets)});
 }
 
 }  // namespace
@@ -145,11 +158,12 @@ absl::Status Validate(const pb::UpdateStallRequest& r) {
 }
 
 absl::Status Validate(const pb::CreateProductRequest& r) {
-  return FirstError({CheckRequestId("request_id", r.request_id()),
-                     CheckUuid("stall_id", r.stall_id()), CheckName("name", r.name()),
-                     CheckCategory("category", r.category(), true),
-                     CheckText("unit", r.unit(), kMaxUnitChars),
-                     CheckPrice("price_idr", r.price_idr()), CheckStock("stock", r.stock())});
+  return FirstError(
+      {CheckRequestId("request_id", r.request_id()), CheckUuid("stall_id", r.stall_id()),
+       CheckName("name", r.name()), CheckCategory("category", r.category(), true),
+       CheckText("unit", r.unit(), kMaxUnitChars), CheckPrice("price_idr", r.price_idr()),
+       CheckStock("stock", r.stock()),
+       CheckCommodity("commodity", r.commodity(), "standard_unit_milli", r.standard_unit_milli())});
 }
 
 absl::Status Validate(const pb::UpdateProductRequest& r) {
@@ -159,14 +173,20 @@ absl::Status Validate(const pb::UpdateProductRequest& r) {
     return s;
   }
   if (!r.has_name() && !r.has_category() && !r.has_unit() && !r.has_price_idr() &&
-      !r.has_weighed() && !r.has_active()) {
+      !r.has_weighed() && !r.has_active() && !r.has_commodity() && !r.has_standard_unit_milli()) {
     return InvalidField("update", "at least one field to change is required");
   }
   return FirstError(
       {r.has_name() ? CheckName("name", r.name()) : absl::OkStatus(),
        r.has_category() ? CheckCategory("category", r.category(), true) : absl::OkStatus(),
        r.has_unit() ? CheckText("unit", r.unit(), kMaxUnitChars) : absl::OkStatus(),
-       r.has_price_idr() ? CheckPrice("price_idr", r.price_idr()) : absl::OkStatus()});
+       r.has_price_idr() ? CheckPrice("price_idr", r.price_idr()) : absl::OkStatus(),
+       r.has_commodity() && !pasar::common::v1::Commodity_IsValid(r.commodity())
+           ? InvalidField("commodity", "unknown commodity " + std::to_string(r.commodity()))
+           : absl::OkStatus(),
+       r.has_standard_unit_milli()
+           ? CheckRange("standard_unit_milli", r.standard_unit_milli(), 0, kMaxStandardUnitMilli)
+           : absl::OkStatus()});
 }
 
 absl::Status Validate(const pb::AdjustStockRequest& r) {
@@ -228,7 +248,8 @@ absl::Status Validate(const pb::UpdateMarketRequest& r) {
   if (!r.has_name() && !r.has_location() && !r.has_address() && !r.has_time_zone() &&
       !r.has_opening_hours() && !r.has_fee_scheme() && !r.has_service_fee_idr() &&
       !r.has_max_delivery_distance_meters() && !r.has_weighed_tolerance_percent() &&
-      !r.has_trader_response_timeout_seconds() && !r.has_dispatch_timeout_seconds()) {
+      !r.has_trader_response_timeout_seconds() && !r.has_dispatch_timeout_seconds() &&
+      !r.has_kecamatan() && !r.has_village() && !r.has_auto_pause_after_expired_tickets()) {
     return InvalidField("update", "at least one field to change is required");
   }
   auto when = [](bool present, absl::Status s) { return present ? s : absl::OkStatus(); };
@@ -252,7 +273,12 @@ absl::Status Validate(const pb::UpdateMarketRequest& r) {
                        kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds)),
        when(r.has_dispatch_timeout_seconds(),
             CheckRange("dispatch_timeout_seconds", r.dispatch_timeout_seconds(),
-                       kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds))});
+                       kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds)),
+       when(r.has_kecamatan(), CheckOptionalText("kecamatan", r.kecamatan(), kMaxNameChars)),
+       when(r.has_village(), CheckOptionalText("village", r.village(), kMaxNameChars)),
+       when(r.has_auto_pause_after_expired_tickets(),
+            CheckRange("auto_pause_after_expired_tickets", r.auto_pause_after_expired_tickets(), 0,
+                       kMaxAutoPauseTickets))});
 }
 
 absl::Status Validate(const pb::CreateStallRequest& r) {
@@ -261,6 +287,11 @@ absl::Status Validate(const pb::CreateStallRequest& r) {
        CheckText("trader_subject", r.trader_subject(), kMaxSubjectChars),
        CheckName("name", r.name()), CheckCategory("category", r.category(), true),
        CheckRange("preparation_minutes", r.preparation_minutes(), 0, kMaxPreparationMinutes)});
+}
+
+absl::Status Validate(const pb::PauseStallRequest& r) {
+  return FirstError(
+      {CheckRequestId("request_id", r.request_id()), CheckUuid("stall_id", r.stall_id())});
 }
 
 absl::Status Validate(const pb::ReserveStockRequest& r) {
@@ -368,7 +399,38 @@ pb::Market ApplyUpdate(pb::Market m, const pb::UpdateMarketRequest& r) {
   }
   if (r.has_dispatch_timeout_seconds())
     m.set_dispatch_timeout_seconds(r.dispatch_timeout_seconds());
+  if (r.has_kecamatan()) m.set_kecamatan(r.kecamatan());
+  if (r.has_village()) m.set_village(r.village());
+  if (r.has_auto_pause_after_expired_tickets()) {
+    m.set_auto_pause_after_expired_tickets(r.auto_pause_after_expired_tickets());
+  }
   return m;
+}
+
+absl::Status CheckCommodityUnit(std::string_view field, int commodity, int64_t milli) {
+  if (commodity == pasar::common::v1::COMMODITY_UNSPECIFIED) {
+    if (milli != 0) return InvalidField(field, "must be 0 without a commodity");
+    return absl::OkStatus();
+  }
+  if (milli == 0) return InvalidField(field, "is required with a commodity");
+  return CheckRange(field, milli, 1, kMaxStandardUnitMilli);
+}
+
+absl::StatusOr<pb::Product> ApplyUpdate(pb::Product p, const pb::UpdateProductRequest& r) {
+  if (r.has_name()) p.set_name(r.name());
+  if (r.has_category()) p.set_category(r.category());
+  if (r.has_unit()) p.set_unit(r.unit());
+  if (r.has_price_idr()) p.set_price_idr(r.price_idr());
+  if (r.has_weighed()) p.set_weighed(r.weighed());
+  if (r.has_active()) p.set_active(r.active());
+  if (r.has_commodity()) p.set_commodity(r.commodity());
+  if (r.has_standard_unit_milli()) p.set_standard_unit_milli(r.standard_unit_milli());
+  if (absl::Status s =
+          CheckCommodityUnit("standard_unit_milli", p.commodity(), p.standard_unit_milli());
+      !s.ok()) {
+    return s;
+  }
+  return p;
 }
 
 }  // namespace pasar::inventory

@@ -3,7 +3,10 @@
 // contract's message types, no I/O). Limits are those documented in inventory.proto.
 #pragma once
 
+#include <string_view>
+
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "pasar/inventory/v1/inventory.pb.h"
 
 namespace pasar::inventory {
@@ -30,6 +33,7 @@ absl::Status Validate(const pb::SetStockRequest& r);
 absl::Status Validate(const pb::CreateMarketRequest& r);
 absl::Status Validate(const pb::UpdateMarketRequest& r);
 absl::Status Validate(const pb::CreateStallRequest& r);
+absl::Status Validate(const pb::PauseStallRequest& r);
 
 absl::Status Validate(const pb::ReserveStockRequest& r);
 absl::Status Validate(const pb::CommitReservationRequest& r);
@@ -42,5 +46,10 @@ absl::Status Validate(const pb::GetReservationRequest& r);
 pb::Market WithDefaults(pb::Market market);
 // `market` with the fields present in `r` replaced.
 pb::Market ApplyUpdate(pb::Market market, const pb::UpdateMarketRequest& r);
+// `product` with the fields present in `r` replaced; INVALID_ARGUMENT "standard_unit_milli: ..."
+// when the result breaks the commodity rule (CheckCommodityUnit).
+absl::StatusOr<pb::Product> ApplyUpdate(pb::Product product, const pb::UpdateProductRequest& r);
+// A product's standard-unit share: 1..kMaxStandardUnitMilli with a commodity, 0 without.
+absl::Status CheckCommodityUnit(std::string_view field, int commodity, int64_t milli);
 
 }  // namespace pasar::inventory

@@ -27,16 +27,17 @@ using pg::Query;
   "per_km_idr, base_fee_idr, base_meters, road_factor_permille, service_fee_idr, "              \
   "max_delivery_distance_meters, weighed_tolerance_percent, trader_response_timeout_seconds, "  \
   "dispatch_timeout_seconds, (extract(epoch FROM created_at) * 1000000)::bigint, "              \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, kecamatan, village, "                    \
+  "auto_pause_after_expired_tickets"
 #define PASAR_INV_STALL_COLUMNS                                                            \
   "id::text, market_id::text, trader_subject, name, category, open, preparation_minutes, " \
   "(extract(epoch FROM created_at) * 1000000)::bigint, "                                   \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, pause, expired_in_a_row"
 #define PASAR_INV_PRODUCT_COLUMNS                                                         \
   "id::text, stall_id::text, market_id::text, name, category, unit, price_idr, weighed, " \
   "active, stock, held, available, stall_name, "                                          \
   "(extract(epoch FROM created_at) * 1000000)::bigint, "                                  \
-  "(extract(epoch FROM updated_at) * 1000000)::bigint"
+  "(extract(epoch FROM updated_at) * 1000000)::bigint, commodity, standard_unit_milli"
 #define PASAR_INV_RESERVATION_COLUMNS                    \
   "id::text, order_id, market_id::text, state, "         \
   "(extract(epoch FROM expires_at) * 1000000)::bigint, " \
@@ -59,15 +60,17 @@ constexpr Query kInsertMarket{
     "INSERT INTO markets (name, lat, lng, address, time_zone, opening_hours, fee_kind, "
     "flat_fee_idr, per_km_idr, base_fee_idr, base_meters, road_factor_permille, service_fee_idr, "
     "max_delivery_distance_meters, weighed_tolerance_percent, trader_response_timeout_seconds, "
-    "dispatch_timeout_seconds) VALUES ($1, $2, $3, $4, $5, $6::integer[], $7, $8, $9, $10, $11, "
-    "$12, $13, $14, $15, $16, $17) RETURNING " PASAR_INV_MARKET_COLUMNS};
+    "dispatch_timeout_seconds, kecamatan, village, auto_pause_after_expired_tickets) VALUES ($1, "
+    "$2, $3, $4, $5, $6::integer[], $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, "
+    "$20) RETURNING " PASAR_INV_MARKET_COLUMNS};
 constexpr Query kUpdateMarket{
     "inv_update_market",
     "UPDATE markets SET name = $2, lat = $3, lng = $4, address = $5, time_zone = $6, "
     "opening_hours = $7::integer[], fee_kind = $8, flat_fee_idr = $9, per_km_idr = $10, "
     "base_fee_idr = $11, base_meters = $12, road_factor_permille = $13, service_fee_idr = $14, "
     "max_delivery_distance_meters = $15, weighed_tolerance_percent = $16, "
-    "trader_response_timeout_seconds = $17, dispatch_timeout_seconds = $18, updated_at = now() "
+    "trader_response_timeout_seconds = $17, dispatch_timeout_seconds = $18, kecamatan = $19, "
+    "village = $20, auto_pause_after_expired_tickets = $21, updated_at = now() "
     "WHERE id = $1 RETURNING " PASAR_INV_MARKET_COLUMNS};
 constexpr Query kGetMarket{"inv_get_market",
                            "SELECT " PASAR_INV_MARKET_COLUMNS " FROM markets WHERE id = $1"};
@@ -91,8 +94,8 @@ constexpr Query kGetStallForUpdate{"inv_get_stall_for_update",
                                    " FROM stalls WHERE id = $1 FOR NO KEY UPDATE"};
 constexpr Query kUpdateStall{
     "inv_update_stall",
-    "UPDATE stalls SET open = $2, preparation_minutes = $3, name = $4, updated_at = now() "
-    "WHERE id = $1 RETURNING " PASAR_INV_STALL_COLUMNS};
+    "UPDATE stalls SET open = $2, preparation_minutes = $3, name = $4, pause = $5, "
+    "expired_in_a_row = $6, updated_at = now() WHERE id = $1 RETURNING " PASAR_INV_STALL_COLUMNS};
 constexpr Query kListStalls{"inv_list_stalls",
                             "SELECT " PASAR_INV_STALL_COLUMNS
                             " FROM stalls WHERE market_id = $1 "
@@ -103,7 +106,8 @@ constexpr Query kListStalls{"inv_list_stalls",
 constexpr Query kInsertProduct{
     "inv_insert_product",
     "INSERT INTO products (stall_id, market_id, name, category, unit, price_idr, weighed, "
-    "active, stock) VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8) RETURNING id::text"};
+    "active, stock, commodity, standard_unit_milli) VALUES ($1, $2, $3, $4, $5, $6, $7, true, $8, "
+    "$9, $10) RETURNING id::text"};
 constexpr Query kGetProduct{"inv_get_product",
                             "SELECT " PASAR_INV_PRODUCT_COLUMNS " FROM product_view WHERE id = $1"};
 constexpr Query kLockProduct{"inv_lock_product",
@@ -111,7 +115,7 @@ constexpr Query kLockProduct{"inv_lock_product",
 constexpr Query kUpdateProduct{
     "inv_update_product",
     "UPDATE products SET name = $2, category = $3, unit = $4, price_idr = $5, weighed = $6, "
-    "active = $7, updated_at = now() WHERE id = $1"};
+    "active = $7, commodity = $8, standard_unit_milli = $9, updated_at = now() WHERE id = $1"};
 constexpr Query kAddStock{"inv_add_stock",
                           "UPDATE products SET stock = stock + $2, updated_at = now() "
                           "WHERE id = $1 AND stock + $2 BETWEEN 0 AND $3 RETURNING stock"};
@@ -306,6 +310,9 @@ pb::Market MarketFromRow(const pg::Result& r, int i) {
   m.set_dispatch_timeout_seconds(static_cast<int32_t>(r.Int(i, 17)));
   *m.mutable_created_at() = Micros(r.Int(i, 18));
   *m.mutable_updated_at() = Micros(r.Int(i, 19));
+  m.set_kecamatan(r.Str(i, 20));
+  m.set_village(r.Str(i, 21));
+  m.set_auto_pause_after_expired_tickets(static_cast<int32_t>(r.Int(i, 22)));
   m.set_open_now(OpenAt(m, absl::Now()));
   return m;
 }
@@ -321,6 +328,8 @@ pb::Stall StallFromRow(const pg::Result& r, int i) {
   s.set_preparation_minutes(static_cast<int32_t>(r.Int(i, 6)));
   *s.mutable_created_at() = Micros(r.Int(i, 7));
   *s.mutable_updated_at() = Micros(r.Int(i, 8));
+  s.set_pause(static_cast<pb::StallPause>(r.Int(i, 9)));
+  s.set_expired_in_a_row(static_cast<int32_t>(r.Int(i, 10)));
   return s;
 }
 
@@ -341,6 +350,8 @@ pb::Product ProductFromRow(const pg::Result& r, int i) {
   p.set_stall_name(r.Str(i, 12));
   *p.mutable_created_at() = Micros(r.Int(i, 13));
   *p.mutable_updated_at() = Micros(r.Int(i, 14));
+  p.set_commodity(static_cast<pasar::common::v1::Commodity>(r.Int(i, 15)));
+  p.set_standard_unit_milli(static_cast<int32_t>(r.Int(i, 16)));
   return p;
 }
 
@@ -391,6 +402,55 @@ void AppendEvent(pg::Transaction& tx, const pb::Reservation& v, events::v1::Enve
                                                  .type = envelope.type(),
                                                  .aggregate_id = v.reservation_id(),
                                                  .payload = envelope.SerializeAsString()});
+}
+
+// A catalogue event (MarketChanged, StallChanged, ProductChanged) about `aggregate_id`, in the
+// transaction of the change: the reporting service learns markets, stalls and products from these.
+void AppendCatalogEvent(pg::Transaction& tx, const std::string& aggregate_id,
+                        events::v1::Envelope envelope) {
+  envelope.set_event_id(ids::RandomUuid());
+  *envelope.mutable_occurred_at() = TimeUtil::GetCurrentTime();
+  envelope.set_producer("inventory");
+  envelope.set_aggregate_id(aggregate_id);
+  events::AppendToOutbox(tx, events::OutboxEvent{.event_id = envelope.event_id(),
+                                                 .stream = std::string(kInventoryStream),
+                                                 .type = envelope.type(),
+                                                 .aggregate_id = aggregate_id,
+                                                 .payload = envelope.SerializeAsString()});
+}
+
+pb::Market MarketChanged(pg::Transaction& tx, pb::Market m) {
+  events::v1::Envelope envelope;
+  envelope.set_type("MarketChanged");
+  *envelope.mutable_market_changed()->mutable_market() = m;
+  AppendCatalogEvent(tx, m.id(), std::move(envelope));
+  return m;
+}
+
+pb::Stall StallChanged(pg::Transaction& tx, pb::Stall s) {
+  events::v1::Envelope envelope;
+  envelope.set_type("StallChanged");
+  *envelope.mutable_stall_changed()->mutable_stall() = s;
+  AppendCatalogEvent(tx, s.id(), std::move(envelope));
+  return s;
+}
+
+pb::Product ProductChanged(pg::Transaction& tx, pb::Product p) {
+  events::v1::Envelope envelope;
+  envelope.set_type("ProductChanged");
+  events::v1::ProductChanged* e = envelope.mutable_product_changed();
+  e->set_product_id(p.id());
+  e->set_stall_id(p.stall_id());
+  e->set_market_id(p.market_id());
+  e->set_name(p.name());
+  e->set_unit(p.unit());
+  e->set_price_idr(p.price_idr());
+  e->set_commodity(p.commodity());
+  e->set_standard_unit_milli(p.standard_unit_milli());
+  e->set_active(p.active());
+  e->set_weighed(p.weighed());
+  AppendCatalogEvent(tx, p.id(), std::move(envelope));
+  return p;
 }
 
 void Ledger(pg::Transaction& tx, std::string_view product_id, LedgerReason reason,
@@ -449,8 +509,9 @@ pb::Market Store::InsertMarket(pg::Transaction& tx, const pb::Market& m) {
               m.time_zone(), FlatHours(m), static_cast<int32_t>(f.kind()), f.flat_fee_idr(),
               f.per_km_idr(), f.base_fee_idr(), f.base_meters(), f.road_factor_permille(),
               m.service_fee_idr(), m.max_delivery_distance_meters(), m.weighed_tolerance_percent(),
-              m.trader_response_timeout_seconds(), m.dispatch_timeout_seconds());
-  return MarketFromRow(r, 0);
+              m.trader_response_timeout_seconds(), m.dispatch_timeout_seconds(), m.kecamatan(),
+              m.village(), m.auto_pause_after_expired_tickets());
+  return MarketChanged(tx, MarketFromRow(r, 0));
 }
 
 absl::StatusOr<pb::Market> Store::SaveMarket(pg::Transaction& tx, const pb::Market& m) {
@@ -460,13 +521,20 @@ absl::StatusOr<pb::Market> Store::SaveMarket(pg::Transaction& tx, const pb::Mark
               m.time_zone(), FlatHours(m), static_cast<int32_t>(f.kind()), f.flat_fee_idr(),
               f.per_km_idr(), f.base_fee_idr(), f.base_meters(), f.road_factor_permille(),
               m.service_fee_idr(), m.max_delivery_distance_meters(), m.weighed_tolerance_percent(),
-              m.trader_response_timeout_seconds(), m.dispatch_timeout_seconds());
+              m.trader_response_timeout_seconds(), m.dispatch_timeout_seconds(), m.kecamatan(),
+              m.village(), m.auto_pause_after_expired_tickets());
   if (r.empty()) return absl::NotFoundError("market not found");
-  return MarketFromRow(r, 0);
+  return MarketChanged(tx, MarketFromRow(r, 0));
 }
 
 std::optional<pb::Market> Store::GetMarket(std::string_view id) {
   const pg::Result r = pg::Exec(pool_, kGetMarket, id);
+  if (r.empty()) return std::nullopt;
+  return MarketFromRow(r, 0);
+}
+
+std::optional<pb::Market> Store::GetMarket(pg::Transaction& tx, std::string_view id) {
+  const pg::Result r = tx.Exec(kGetMarket, id);
   if (r.empty()) return std::nullopt;
   return MarketFromRow(r, 0);
 }
@@ -493,7 +561,7 @@ pb::Stall Store::InsertStall(pg::Transaction& tx, const pb::Stall& s) {
   const pg::Result r =
       tx.Exec(kInsertStall, s.market_id(), s.trader_subject(), s.name(),
               static_cast<int32_t>(s.category()), s.open(), s.preparation_minutes());
-  return StallFromRow(r, 0);
+  return StallChanged(tx, StallFromRow(r, 0));
 }
 
 std::optional<pb::Stall> Store::GetStall(std::string_view id) {
@@ -509,8 +577,10 @@ std::optional<pb::Stall> Store::GetStallForUpdate(pg::Transaction& tx, std::stri
 }
 
 pb::Stall Store::SaveStall(pg::Transaction& tx, const pb::Stall& s) {
-  return StallFromRow(tx.Exec(kUpdateStall, s.id(), s.open(), s.preparation_minutes(), s.name()),
-                      0);
+  return StallChanged(
+      tx, StallFromRow(tx.Exec(kUpdateStall, s.id(), s.open(), s.preparation_minutes(), s.name(),
+                               static_cast<int32_t>(s.pause()), s.expired_in_a_row()),
+                       0));
 }
 
 std::vector<pb::Stall> Store::ListStalls(const StallFilter& f) {
@@ -529,12 +599,13 @@ pb::Product Store::InsertProduct(pg::Transaction& tx, const pb::Product& p,
                                  std::string_view actor) {
   const std::string id =
       tx.Exec(kInsertProduct, p.stall_id(), p.market_id(), p.name(),
-              static_cast<int32_t>(p.category()), p.unit(), p.price_idr(), p.weighed(), p.stock())
+              static_cast<int32_t>(p.category()), p.unit(), p.price_idr(), p.weighed(), p.stock(),
+              static_cast<int32_t>(p.commodity()), p.standard_unit_milli())
           .Str(0, 0);
   // The initial stock is the first adjustment: the ledger then always sums to the counters.
   Ledger(tx, id, LedgerReason::kAdjustment, "initial stock", actor, std::nullopt,
          StockDelta{p.stock(), 0, 0});
-  return ProductFromRow(tx.Exec(kGetProduct, id), 0);
+  return ProductChanged(tx, ProductFromRow(tx.Exec(kGetProduct, id), 0));
 }
 
 std::optional<pb::Product> Store::GetProduct(std::string_view id) {
@@ -550,8 +621,9 @@ std::optional<pb::Product> Store::GetProductForUpdate(pg::Transaction& tx, std::
 
 pb::Product Store::SaveProduct(pg::Transaction& tx, const pb::Product& p) {
   tx.Exec(kUpdateProduct, p.id(), p.name(), static_cast<int32_t>(p.category()), p.unit(),
-          p.price_idr(), p.weighed(), p.active());
-  return ProductFromRow(tx.Exec(kGetProduct, p.id()), 0);
+          p.price_idr(), p.weighed(), p.active(), static_cast<int32_t>(p.commodity()),
+          p.standard_unit_milli());
+  return ProductChanged(tx, ProductFromRow(tx.Exec(kGetProduct, p.id()), 0));
 }
 
 absl::StatusOr<pb::Product> Store::AdjustStock(pg::Transaction& tx, std::string_view product_id,

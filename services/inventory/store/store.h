@@ -1,5 +1,7 @@
 // All SQL of the inventory service (schema `inventory`): markets, stalls, products, stock,
-// reservations, the stock ledger, idempotency records and the reservation events' outbox rows.
+// reservations, the stock ledger, idempotency records and the outbox rows of its events: the
+// reservation events, and the catalogue events (MarketChanged, StallChanged, ProductChanged)
+// every write of a market, stall or product appends in its transaction.
 //
 // Reads use the pool directly (autocommit); mutations run inside a pg::Transaction that the caller
 // (usually RunIdempotent) owns, so the change, its ledger rows, its idempotency record and its
@@ -89,6 +91,7 @@ class Store final {
   // Replaces every stored setting of market.id(); NOT_FOUND when it does not exist.
   absl::StatusOr<pb::Market> SaveMarket(pg::Transaction& tx, const pb::Market& market);
   std::optional<pb::Market> GetMarket(std::string_view id);
+  std::optional<pb::Market> GetMarket(pg::Transaction& tx, std::string_view id);
   std::optional<pb::Market> GetMarketForUpdate(pg::Transaction& tx, std::string_view id);
   std::vector<pb::Market> ListMarkets(const std::optional<PageCursor>& cursor, int limit);
 
@@ -96,7 +99,8 @@ class Store final {
   pb::Stall InsertStall(pg::Transaction& tx, const pb::Stall& stall);
   std::optional<pb::Stall> GetStall(std::string_view id);
   std::optional<pb::Stall> GetStallForUpdate(pg::Transaction& tx, std::string_view id);
-  pb::Stall SaveStall(pg::Transaction& tx, const pb::Stall& stall);  // open, preparation, name
+  // Open, preparation, name, pause and expired_in_a_row of stall.id().
+  pb::Stall SaveStall(pg::Transaction& tx, const pb::Stall& stall);
   std::vector<pb::Stall> ListStalls(const StallFilter& filter);
 
   // ---- products ----------------------------------------------------------------------------
@@ -106,7 +110,7 @@ class Store final {
                             std::string_view actor);
   std::optional<pb::Product> GetProduct(std::string_view id);
   std::optional<pb::Product> GetProductForUpdate(pg::Transaction& tx, std::string_view id);
-  // Name, category, unit, price, weighed, active of product.id().
+  // Name, category, unit, price, weighed, active, commodity and standard unit of product.id().
   pb::Product SaveProduct(pg::Transaction& tx, const pb::Product& product);
   // Adds `delta` to the available stock; FAILED_PRECONDITION / INSUFFICIENT_STOCK when the stock
   // would go below 0, INVALID_ARGUMENT "delta: …" when it would exceed kMaxStock (nothing

@@ -7,6 +7,7 @@
 #include "domain/requests.h"
 #include "domain/reservation.h"
 #include "domain/schedule.h"
+#include "domain/stall_pause.h"
 #include "domain/validation.h"
 
 using namespace pasar::inventory;
@@ -302,4 +303,120 @@ TEST_CASE("a blank search text is no filter, a long one is refused", "[requests]
   CHECK(Validate(r).ok());
   r.set_query(std::string(101, 'a'));
   CHECK(Message(Validate(r)).rfind("query: ", 0) == 0);
+}
+
+TEST_CASE("a stall letting N tickets in a row expire is paused until its trader opens it",
+          "[pause]") {
+  pb::Stall stall;
+  stall.set_id("s");
+  stall.set_open(true);
+  // N = 3: two expiries count, the third pauses.
+  StallDecision d = OnTicketExpired(stall, 3);
+  CHECK(d.changed);
+  CHECK(d.stall.open());
+  CHECK(d.stall.expired_in_a_row() == 1);
+  d = OnTicketExpired(d.stall, 3);
+  CHECK(d.stall.open());
+  d = OnTicketExpired(d.stall, 3);
+  CHECK_FALSE(d.stall.open());
+  CHECK(d.stall.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS);
+  CHECK(d.stall.expired_in_a_row() == 3);
+  // An answered ticket in between starts the count again.
+  StallDecision answered =
+      OnTicketAnswered(OnTicketExpired(OnTicketExpired(stall, 3).stall, 3).stall);
+  CHECK(answered.changed);
+  CHECK(answered.stall.expired_in_a_row() == 0);
+  CHECK(OnTicketExpired(answered.stall, 3).stall.open());
+  CHECK_FALSE(OnTicketAnswered(stall).changed);  // nothing to start again
+  // N = 0 never pauses.
+  pb::Stall never = stall;
+  for (int i = 0; i < 10; ++i)
+    never = OnTicketExpired(never, 0).stall;
+  CHECK(never.open());
+  CHECK(never.expired_in_a_row() == 10);
+  // The trader opening the stall clears the pause and the count; closing keeps them.
+  pb::UpdateStallRequest close;
+  close.set_open(false);
+  CHECK(ApplyStallUpdate(d.stall, close).stall.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS);
+  pb::UpdateStallRequest open;
+  open.set_open(true);
+  const StallDecision reopened = ApplyStallUpdate(d.stall, open);
+  CHECK(reopened.changed);
+  CHECK(reopened.stall.open());
+  CHECK(reopened.stall.pause() == pb::STALL_PAUSE_UNSPECIFIED);
+  CHECK(reopened.stall.expired_in_a_row() == 0);
+}
+
+TEST_CASE("the office pauses a stall once, keeping an earlier reason", "[pause]") {
+  pb::Stall stall;
+  stall.set_open(true);
+  const StallDecision paused = PauseByOffice(stall);
+  CHECK(paused.changed);
+  CHECK_FALSE(paused.stall.open());
+  CHECK(paused.stall.pause() == pb::STALL_PAUSE_OFFICE);
+  CHECK_FALSE(PauseByOffice(paused.stall).changed);
+  pb::Stall automatic = OnTicketExpired(stall, 1).stall;
+  CHECK(PauseByOffice(automatic).stall.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS);
+  pb::Stall closed_by_trader;
+  closed_by_trader.set_open(false);
+  CHECK(PauseByOffice(closed_by_trader).stall.pause() == pb::STALL_PAUSE_OFFICE);
+}
+
+TEST_CASE("a product's commodity comes with its share of the standard unit", "[validation]") {
+  pb::CreateProductRequest r;
+  r.set_request_id("r1");
+  r.set_stall_id("0d7e1f4a-1111-4222-8333-444455556666");
+  r.set_name("Bawang merah");
+  r.set_category(pb::CATEGORY_BUMBU);
+  r.set_unit("ons");
+  r.set_price_idr(4000);
+  CHECK(Validate(r).ok());
+  r.set_commodity(pasar::common::v1::COMMODITY_SHALLOT);
+  CHECK(Message(Validate(r)) == "standard_unit_milli: is required with a commodity");
+  r.set_standard_unit_milli(100);
+  CHECK(Validate(r).ok());
+  r.set_standard_unit_milli(1'000'001);
+  CHECK(Message(Validate(r)) == "standard_unit_milli: must be in 1..1000000");
+  r.set_commodity(static_cast<pasar::common::v1::Commodity>(999));
+  CHECK(Message(Validate(r)) == "commodity: unknown commodity 999");
+  r.set_commodity(pasar::common::v1::COMMODITY_UNSPECIFIED);
+  r.set_standard_unit_milli(100);
+  CHECK(Message(Validate(r)) == "standard_unit_milli: must be 0 without a commodity");
+
+  // An update is checked against the product it produces.
+  pb::Product p;
+  p.set_unit("kg");
+  pb::UpdateProductRequest u;
+  u.set_commodity(pasar::common::v1::COMMODITY_GARLIC);
+  CHECK(Message(ApplyUpdate(p, u).status()) == "standard_unit_milli: is required with a commodity");
+  u.set_standard_unit_milli(1000);
+  const absl::StatusOr<pb::Product> updated = ApplyUpdate(p, u);
+  REQUIRE(updated.ok());
+  CHECK(updated->commodity() == pasar::common::v1::COMMODITY_GARLIC);
+  pb::UpdateProductRequest clear;
+  clear.set_commodity(pasar::common::v1::COMMODITY_UNSPECIFIED);
+  CHECK(Message(ApplyUpdate(*updated, clear).status()) ==
+        "standard_unit_milli: must be 0 without a commodity");
+}
+
+TEST_CASE("markets' kecamatan, village and auto-pause setting are checked", "[validation]") {
+  pb::UpdateMarketRequest r;
+  r.set_request_id("r1");
+  r.set_market_id("0d7e1f4a-1111-4222-8333-444455556666");
+  r.set_kecamatan("Lumajang");
+  CHECK(Validate(r).ok());
+  r.set_auto_pause_after_expired_tickets(101);
+  CHECK(Message(Validate(r)) == "auto_pause_after_expired_tickets: must be in 0..100");
+  r.set_auto_pause_after_expired_tickets(3);
+  r.set_village(std::string(101, 'a'));
+  CHECK(Message(Validate(r)) == "village: must be at most 100 characters");
+  pb::Market m;
+  r.set_village("Citrodiwangsan");
+  const pb::Market updated = ApplyUpdate(m, r);
+  CHECK(updated.kecamatan() == "Lumajang");
+  CHECK(updated.village() == "Citrodiwangsan");
+  CHECK(updated.auto_pause_after_expired_tickets() == 3);
+  pb::PauseStallRequest pause;
+  pause.set_request_id("r2");
+  CHECK(Message(Validate(pause)) == "stall_id: is required");
 }

@@ -36,6 +36,8 @@ constexpr pg::Query kCountOutbox{"test_count_outbox",
 constexpr pg::Query kCorrupt{"test_corrupt", "UPDATE products SET stock = stock + 1 WHERE id = $1"};
 constexpr pg::Query kCountReservations{"test_count_reservations",
                                        "SELECT count(*) FROM reservations"};
+constexpr pg::Query kOutboxOf{"test_outbox_of",
+                              "SELECT payload FROM outbox WHERE aggregate_id = $1 ORDER BY id"};
 
 class Fixture {
  public:
@@ -553,4 +555,110 @@ TEST_CASE("old idempotency records are purged and only those", "[store]") {
   CHECK(f.store().PurgeIdempotency(absl::Seconds(1), 100) == 1);
   // The key is free again: a different request under it is now accepted.
   CHECK(f.store().RunIdempotent("s", "SetStock", "r-1", "b", work).ok());
+}
+
+namespace {
+
+// Delivers `e` to the order events' handler in a transaction of its own.
+void Deliver(Fixture& f, const events::Handler& handler, const events::v1::Envelope& e) {
+  events::Delivery d;
+  d.event_id = e.event_id();
+  d.type = e.type();
+  d.payload = e.SerializeAsString();
+  f.Tx("event", [&](pg::Transaction& tx) {
+    handler(tx, d);
+    return true;
+  });
+}
+
+events::v1::Envelope TicketEvent(const std::string& kind, const std::string& stall_id, int n) {
+  events::v1::Envelope e;
+  e.set_event_id(kind + "-" + std::to_string(n));
+  e.set_type(kind);
+  if (kind == "TicketExpired") e.mutable_ticket_expired()->set_stall_id(stall_id);
+  if (kind == "TicketAccepted") e.mutable_ticket_accepted()->set_stall_id(stall_id);
+  if (kind == "TicketRejected") e.mutable_ticket_rejected()->set_stall_id(stall_id);
+  return e;
+}
+
+// The catalogue events about `id` in the outbox, oldest first.
+std::vector<events::v1::Envelope> CatalogueEvents(Fixture& f, const std::string& id) {
+  const pg::Result r = pg::Exec(f.pool(), kOutboxOf, id);
+  std::vector<events::v1::Envelope> out;
+  for (int i = 0; i < r.size(); ++i) {
+    events::v1::Envelope e;
+    REQUIRE(e.ParseFromString(r.Bytes(i, 0)));
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every write of a market, stall or product announces it", "[store][events]") {
+  Fixture f;
+  pb::Market market = f.Market();
+  const pb::Stall stall = f.Stall(market.id());
+  pb::Product product = f.Product(stall, "Bawang merah", 10);
+  market.set_kecamatan("Lumajang");
+  market.set_village("Citrodiwangsan");
+  REQUIRE(f.Tx("save", [&](pg::Transaction& tx) { return f.store().SaveMarket(tx, market); }).ok());
+  product.set_commodity(pasar::common::v1::COMMODITY_SHALLOT);
+  product.set_standard_unit_milli(1000);
+  product.set_price_idr(36000);
+  f.Tx("save", [&](pg::Transaction& tx) { return f.store().SaveProduct(tx, product); });
+
+  const auto markets = CatalogueEvents(f, market.id());
+  REQUIRE(markets.size() == 2);
+  CHECK(markets[0].type() == "MarketChanged");
+  CHECK(markets[1].market_changed().market().kecamatan() == "Lumajang");
+  CHECK(markets[1].market_changed().market().village() == "Citrodiwangsan");
+  CHECK(markets[1].producer() == "inventory");
+  const auto stalls = CatalogueEvents(f, stall.id());
+  REQUIRE(stalls.size() == 1);
+  CHECK(stalls[0].stall_changed().stall().market_id() == market.id());
+  const auto products = CatalogueEvents(f, product.id());
+  REQUIRE(products.size() == 2);
+  const events::v1::ProductChanged& changed = products[1].product_changed();
+  CHECK(changed.commodity() == pasar::common::v1::COMMODITY_SHALLOT);
+  CHECK(changed.standard_unit_milli() == 1000);
+  CHECK(changed.price_idr() == 36000);
+  CHECK(changed.market_id() == market.id());
+  CHECK(f.store().GetProduct(product.id())->commodity() == pasar::common::v1::COMMODITY_SHALLOT);
+}
+
+TEST_CASE("a stall letting its market's N tickets in a row expire is paused, and announced",
+          "[store][events][pause]") {
+  Fixture f;
+  pb::Market market = f.Market();
+  market.set_auto_pause_after_expired_tickets(3);
+  REQUIRE(f.Tx("save", [&](pg::Transaction& tx) { return f.store().SaveMarket(tx, market); }).ok());
+  const pb::Stall stall = f.Stall(market.id());
+  const pb::Stall other = f.Stall(market.id(), true, "Buah Pak Min");
+  const events::Handler handler = OrderEventHandler(f.store());
+
+  // Two expired, one answered: the count starts again; three expired in a row pause the stall.
+  Deliver(f, handler, TicketEvent("TicketExpired", stall.id(), 1));
+  Deliver(f, handler, TicketEvent("TicketExpired", stall.id(), 2));
+  Deliver(f, handler, TicketEvent("TicketAccepted", stall.id(), 3));
+  CHECK(f.store().GetStall(stall.id())->expired_in_a_row() == 0);
+  Deliver(f, handler, TicketEvent("TicketExpired", stall.id(), 4));
+  Deliver(f, handler, TicketEvent("TicketExpired", other.id(), 5));  // another stall's
+  Deliver(f, handler, TicketEvent("TicketRejected", stall.id(), 6));
+  for (int n = 7; n <= 9; ++n)
+    Deliver(f, handler, TicketEvent("TicketExpired", stall.id(), n));
+  const pb::Stall paused = *f.store().GetStall(stall.id());
+  CHECK_FALSE(paused.open());
+  CHECK(paused.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS);
+  CHECK(paused.expired_in_a_row() == 3);
+  const pb::Stall untouched = *f.store().GetStall(other.id());
+  CHECK(untouched.open());
+  CHECK(untouched.expired_in_a_row() == 1);
+  const auto announced = CatalogueEvents(f, stall.id());
+  REQUIRE_FALSE(announced.empty());
+  CHECK(announced.back().stall_changed().stall().pause() == pb::STALL_PAUSE_EXPIRED_TICKETS);
+
+  // Its products are unavailable: a reservation is refused STALL_CLOSED.
+  const pb::Product p = f.Product(stall, "Cabai rawit", 5);
+  CHECK(Reason(f.Reserve(market.id(), {{p.id(), 1}}).status()) == "STALL_CLOSED");
 }
