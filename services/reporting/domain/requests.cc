@@ -1,0 +1,66 @@
+#include "domain/requests.h"
+
+#include "pasar/validate/validate.h"
+
+namespace pasar::reporting {
+
+using validate::CheckEnum;
+using validate::CheckOptionalText;
+using validate::CheckOptionalUuid;
+using validate::FirstError;
+
+absl::StatusOr<ReportQuery> Validate(const v1::GetReportRequest& r) {
+  if (absl::Status s =
+          FirstError({CheckEnum("level", r.level(), v1::ReportLevel_descriptor(), true),
+                      CheckEnum("period", r.period(), v1::ReportPeriod_descriptor(), true)});
+      !s.ok()) {
+    return s;
+  }
+  absl::StatusOr<DateRange> range = ParseRange("from_date", r.from_date(), "to_date", r.to_date());
+  if (!range.ok()) return range.status();
+  if (absl::Status s =
+          FirstError({CheckOptionalUuid("market_id", r.market_id()),
+                      CheckOptionalText("kecamatan", r.kecamatan(), kMaxKecamatanChars)});
+      !s.ok()) {
+    return s;
+  }
+  return ReportQuery{r.level(), r.period(), *range, r.market_id(), r.kecamatan()};
+}
+
+absl::Status Validate(const v1::GetPipelineRequest& r) {
+  return CheckOptionalUuid("market_id", r.market_id());
+}
+
+absl::StatusOr<PriceQuery> Validate(const v1::GetStaplePricesRequest& r) {
+  absl::StatusOr<DateRange> range = ParseRange("from_date", r.from_date(), "to_date", r.to_date());
+  if (!range.ok()) return range.status();
+  if (absl::Status s = FirstError(
+          {CheckOptionalUuid("market_id", r.market_id()),
+           CheckEnum("commodity", r.commodity(), common::v1::Commodity_descriptor(), false)});
+      !s.ok()) {
+    return s;
+  }
+  return PriceQuery{*range, r.market_id(), r.commodity()};
+}
+
+absl::StatusOr<PriceQuery> Validate(const v1::GetPriceExportRequest& r) {
+  absl::StatusOr<DateRange> range = ParseRange("from_date", r.from_date(), "to_date", r.to_date());
+  if (!range.ok()) return range.status();
+  if (absl::Status s = CheckOptionalUuid("market_id", r.market_id()); !s.ok()) return s;
+  return PriceQuery{*range, r.market_id(), 0};
+}
+
+absl::StatusOr<Reference> Validate(const v1::SetReferencePriceRequest& r) {
+  if (absl::Status s = FirstError(
+          {validate::CheckRequestId("request_id", r.request_id()),
+           CheckEnum("commodity", r.commodity(), common::v1::Commodity_descriptor(), true),
+           CheckOptionalUuid("market_id", r.market_id()),
+           validate::CheckRange("price_idr", r.price_idr(), 1, kMaxPriceIdr),
+           validate::CheckRange("band_percent", r.band_percent(), 1, 100)});
+      !s.ok()) {
+    return s;
+  }
+  return Reference{r.commodity(), r.market_id(), r.price_idr(), r.band_percent()};
+}
+
+}  // namespace pasar::reporting
