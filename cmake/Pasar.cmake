@@ -38,3 +38,22 @@ function(pasar_embed_migrations target dir ns)
     VERBATIM)
   target_sources(${target} PRIVATE ${out})
 endfunction()
+
+# pasar_embed_files(TARGET dir NAMESPACE ns)
+# Embeds every file under dir (text: HTML, JS, CSS) into a generated source defining
+#   const std::map<std::string, std::string>& ns::EmbeddedFiles();  // path relative to dir
+# declared by the caller; linked into TARGET. The binary then serves them without a folder.
+function(pasar_embed_files target dir ns)
+  file(GLOB_RECURSE files CONFIGURE_DEPENDS ${dir}/*)
+  list(SORT files)
+  set(out ${CMAKE_CURRENT_BINARY_DIR}/${target}_files.cc)
+  string(REPLACE ";" "$<SEMICOLON>" files_arg "${files}")
+  add_custom_command(
+    OUTPUT ${out}
+    COMMAND ${CMAKE_COMMAND} -DOUT=${out} -DNS=${ns} -DBASE=${dir} "-DFILES=${files_arg}"
+            -P ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    DEPENDS ${files} ${PROJECT_SOURCE_DIR}/cmake/EmbedFiles.cmake
+    COMMENT "Embedding the files of ${target}"
+    VERBATIM)
+  target_sources(${target} PRIVATE ${out})
+endfunction()

@@ -429,6 +429,12 @@ class Host::Impl final {
   std::once_flag shutdown_once_;
 };
 
+void WaitForTerminationSignal() {
+  InstallSignalHandlers();
+  while (!WaitForSignal(absl::Seconds(1))) {
+  }
+}
+
 Host::Host(ServerConfig config, std::vector<grpc::Service*> services,
            std::function<bool()> dependencies_ok)
     : impl_(std::make_unique<Impl>(std::move(config), std::move(services),

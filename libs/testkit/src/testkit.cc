@@ -261,10 +261,12 @@ void ServiceProcess::ReadOutput(int fd) {
       line.erase(0, nl + 1);
       if (one.find("listening") == std::string::npos) continue;
       const nlohmann::json j = nlohmann::json::parse(one, nullptr, /*allow_exceptions=*/false);
-      if (j.is_object() && j.value("msg", "") == "listening" && j.contains("grpc") &&
-          j["grpc"].is_string()) {
+      // A gRPC service logs its port as "grpc", the HTTP gateway as "http".
+      const char* key = j.is_object() && j.contains("grpc") ? "grpc" : "http";
+      if (j.is_object() && j.value("msg", "") == "listening" && j.contains(key) &&
+          j[key].is_string()) {
         absl::MutexLock lock(&mu_);
-        if (listening_address_.empty()) listening_address_ = j["grpc"].get<std::string>();
+        if (listening_address_.empty()) listening_address_ = j[key].get<std::string>();
       }
     }
   }

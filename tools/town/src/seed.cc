@@ -85,6 +85,16 @@ inv::Category CategoryOf(std::string_view slug) {
   return category;
 }
 
+pasar::common::v1::Commodity CommodityOf(std::string_view slug) {
+  pasar::common::v1::Commodity commodity = pasar::common::v1::COMMODITY_UNSPECIFIED;
+  if (slug.empty()) return commodity;
+  if (!pasar::common::v1::Commodity_Parse(
+          absl::StrCat("COMMODITY_", absl::AsciiStrToUpper(std::string(slug))), &commodity)) {
+    throw std::runtime_error(absl::StrCat("unknown commodity \"", std::string(slug), "\""));
+  }
+  return commodity;
+}
+
 std::string CategorySlug(inv::Category category) {
   std::string name = inv::Category_Name(category);
   if (absl::StartsWith(name, "CATEGORY_")) name = name.substr(9);
@@ -95,6 +105,8 @@ inv::Market MarketProto(const Market& m, const SeedOptions& options) {
   inv::Market out;
   out.set_name(m.name);
   out.set_address(m.address);
+  out.set_kecamatan(m.kecamatan);
+  out.set_village(m.village);
   out.set_time_zone(m.time_zone);
   out.mutable_location()->set_lat(m.location.lat);
   out.mutable_location()->set_lng(m.location.lng);
@@ -204,6 +216,8 @@ Seeded SeedTown(Api& api, const Town& town, const SeedOptions& options) {
       preq.set_price_idr(p.price_idr);
       preq.set_weighed(p.weighed);
       preq.set_stock(p.initial_stock);
+      preq.set_commodity(CommodityOf(p.commodity));
+      preq.set_standard_unit_milli(p.standard_unit_milli);
       inv::CreateProductResponse presp;
       Check(
           Call(trader,

@@ -8,6 +8,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "absl/strings/ascii.h"
+#include "pasar/common/v1/staples.pb.h"
+
 namespace pasar::town {
 namespace {
 
@@ -117,6 +120,8 @@ Town ParseTown(std::string_view json_text) {
       claim(market.id, where);
       market.name = m.at("name").get<std::string>();
       market.address = m.value("address", "");
+      market.kecamatan = m.value("kecamatan", "");
+      market.village = m.value("village", "");
       market.time_zone = m.value("time_zone", town.time_zone);
       market.location = Point(m.at("location"), where);
       market.demo_hours = Hours(m.at("demo_opening_hours"), where);
@@ -159,6 +164,17 @@ Town ParseTown(std::string_view json_text) {
       product.weighed = p.at("weighed").get<bool>();
       product.initial_stock = p.at("initial_stock").get<int64_t>();
       if (product.price_idr <= 0 || product.initial_stock < 0) Fail(where, "bad price or stock");
+      product.commodity = p.value("commodity", "");
+      product.standard_unit_milli = p.value("standard_unit_milli", 0);
+      if (product.commodity.empty() != (product.standard_unit_milli == 0)) {
+        Fail(where, "commodity and standard_unit_milli go together");
+      }
+      pasar::common::v1::Commodity commodity;
+      if (!product.commodity.empty() &&
+          !pasar::common::v1::Commodity_Parse(
+              "COMMODITY_" + absl::AsciiStrToUpper(product.commodity), &commodity)) {
+        Fail(where, "unknown commodity " + product.commodity);
+      }
       town.products.push_back(std::move(product));
     }
     for (const json& c : doc.at("couriers")) {

@@ -24,9 +24,45 @@ TEST_CASE("the demo town loads with every reference resolved") {
   CHECK(baru.fee.base_meters == 2000);
   CHECK(baru.fee.road_factor_permille == 1300);
   CHECK(baru.demo_hours.size() == 7);
+  CHECK(baru.kecamatan == "Lumajang");
+  CHECK_FALSE(baru.village.empty());
+  int staples = 0;
   for (const town::Product& p : t.products) {
     CHECK(town::CategoryOf(p.category) != pasar::inventory::v1::CATEGORY_UNSPECIFIED);
+    if (p.commodity.empty()) continue;
+    ++staples;
+    CHECK(town::CommodityOf(p.commodity) != pasar::common::v1::COMMODITY_UNSPECIFIED);
+    CHECK(p.standard_unit_milli == (p.unit == "ons" ? 100 : 1000));
   }
+  CHECK(staples >= 20);  // the staples of both markets name their commodity
+}
+
+TEST_CASE("a product's commodity must be known and come with its standard unit") {
+  const auto town_with = [](const std::string& product_tail) {
+    return R"({"format":"pasar-town","format_version":1,
+      "town":{"name":"X","dropoff_areas":[{"id":"a","name":"A","kind":"desa",
+        "center":{"lat":-8.1,"lng":113.2},"radius_meters":500,"order_weight":1}]},
+      "markets":[{"id":"m","name":"M","location":{"lat":-8.1,"lng":113.2},
+        "demo_opening_hours":[],"real_opening_hours":[],
+        "fee_scheme":{"kind":"FLAT","flat_fee_idr":5000},"service_fee_idr":0,
+        "max_delivery_distance_meters":5000,"weighed_tolerance_percent":10,
+        "trader_response_timeout_seconds":300}],
+      "stalls":[{"id":"s","market":"m","name":"S","category":"bumbu","trader_subject":"t",
+        "preparation_minutes":5}],
+      "products":[{"id":"p","stall":"s","name":"Bawang merah","category":"bumbu","unit":"kg",
+        "price_idr":36000,"weighed":true,"initial_stock":5)" +
+           product_tail + R"(}],"couriers":[{"id":"c","subject":"courier-c","name":"C",
+        "phone":"08969801824","vehicle_plate":"N 1 X","vehicle_model":"Honda",
+        "home_market":"m","start_location":{"lat":-8.1,"lng":113.2},"cash_on_hand_idr":0}]})";
+  };
+  CHECK(town::ParseTown(town_with(R"(,"commodity":"shallot","standard_unit_milli":1000)"))
+            .products[0]
+            .commodity == "shallot");
+  REQUIRE_THROWS_WITH(town::ParseTown(town_with(R"(,"commodity":"onion","standard_unit_milli":1)")),
+                      Catch::Contains("unknown commodity onion"));
+  REQUIRE_THROWS_WITH(town::ParseTown(town_with(R"(,"commodity":"shallot")")),
+                      Catch::Contains("go together"));
+  CHECK_THROWS(town::CommodityOf("onion"));
 }
 
 TEST_CASE("a town with a dangling reference is refused with the culprit named") {

@@ -123,6 +123,10 @@ class Host final {
   std::unique_ptr<Impl> impl_;
 };
 
+// Blocks until the process receives SIGTERM or SIGINT (the handlers Host::Wait uses): for a
+// program that serves something other than gRPC (pasar-gateway) and stops the same way.
+void WaitForTerminationSignal();
+
 // True once the Host of this process has started draining (SIGTERM or Shutdown()); cleared by
 // Host::Start (a process runs one Host; tests run them one after another). Streaming handlers
 // poll it (or Host::shutting_down()) and return so the drain completes in time.

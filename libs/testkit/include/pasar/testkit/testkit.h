@@ -72,9 +72,10 @@ std::map<std::string, std::string> ServiceEnv(const TempDatabase& db,
 // Starts a real binary with `env` added to (overriding) the current environment, captures its
 // stderr and stdout through a pipe into a log file (in PASAR_TEST_LOG_DIR, else $TMPDIR or
 // /tmp; kept after the test for post-mortems), and waits up to 60 s for the JSON line
-// {"msg":"listening",...,"grpc":"host:port"}. Throws with the captured log if the line does not
-// come (or the process exits first). The destructor kills the process (SIGKILL) and reaps it.
-// The process also gets SIGKILL if the test process dies.
+// {"msg":"listening",...,"grpc":"host:port"} (or "http":"host:port", pasar-gateway's). Throws
+// with the captured log if the line does not come (or the process exits first). The destructor
+// kills the process (SIGKILL) and reaps it. The process also gets SIGKILL if the test process
+// dies.
 class ServiceProcess final {
  public:
   explicit ServiceProcess(std::string binary_path, std::map<std::string, std::string> env,

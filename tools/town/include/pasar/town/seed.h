@@ -43,6 +43,8 @@ Seeded SeedTown(Api& api, const Town& town, const SeedOptions& options);
 // Building blocks, also used by pasarctl.
 inventory::v1::Category CategoryOf(std::string_view slug);  // "jajan_pasar" -> ..._JAJAN_PASAR
 std::string CategorySlug(inventory::v1::Category category);
+// "shallot" -> COMMODITY_SHALLOT; "" -> UNSPECIFIED; throws std::runtime_error for an unknown one.
+pasar::common::v1::Commodity CommodityOf(std::string_view slug);
 // The market as CreateMarketRequest.market wants it.
 inventory::v1::Market MarketProto(const Market& market, const SeedOptions& options);
 // A trader token for `subject` running `stall_id`.

@@ -33,6 +33,8 @@ struct Market {
   std::string id;  // slug
   std::string name;
   std::string address;
+  std::string kecamatan;  // optional in the file
+  std::string village;    // desa or kelurahan, optional in the file
   std::string time_zone;
   geo::LatLng location;
   std::vector<OpeningInterval> demo_hours;  // open all day, every day
@@ -62,6 +64,11 @@ struct Product {
   int64_t price_idr = 0;
   bool weighed = false;
   int64_t initial_stock = 0;
+  // The staple it is, as pasar.common.v1.Commodity's value name without COMMODITY_ and in lower
+  // case ("shallot"); empty for none. With it, the thousandths of the staple's standard unit in
+  // one `unit` (1000 for kg of a kg staple, 100 for ons).
+  std::string commodity;
+  int standard_unit_milli = 0;
 };
 
 struct Courier {
