@@ -5,6 +5,7 @@
 #include <map>
 #include <optional>
 #include <set>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -169,6 +170,20 @@ TEST_CASE("job: every state is reachable from PENDING and every non-final one ca
 }
 
 TEST_CASE("names are the protos' and the database's, and parse back") {
+  // The values the migrations' CHECK constraints allow (and the store's WHERE clauses use).
+  std::vector<std::string_view> jobs, offers, couriers;
+  for (JobState s : d::kAllJobStates)
+    jobs.push_back(d::Name(s));
+  for (OfferState s : d::kAllOfferStates)
+    offers.push_back(d::Name(s));
+  for (CourierState s : d::kAllCourierStates)
+    couriers.push_back(d::Name(s));
+  CHECK(jobs == std::vector<std::string_view>{"PENDING", "OFFERED", "ASSIGNED", "PICKING_UP",
+                                              "DELIVERING", "DELIVERED", "CANCELLED", "FAILED"});
+  CHECK(offers ==
+        std::vector<std::string_view>{"PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN"});
+  CHECK(couriers ==
+        std::vector<std::string_view>{"OFF_DUTY", "IDLE", "OFFERED", "ASSIGNED", "DELIVERING"});
   CHECK(d::Name(JobState::kPickingUp) == "PICKING_UP");
   CHECK(d::Name(JobState::kFailed) == "FAILED");
   CHECK(d::Name(OfferState::kWithdrawn) == "WITHDRAWN");
