@@ -1,10 +1,12 @@
-// The store against a real PostgreSQL: batched fixes (newest wins, seq-ordered reads), a
-// sweeper run by several instances at once (each deadline applied exactly once), and the fresh
-// dispatch window of a job whose courier is released.
+// The use cases and the store against a real PostgreSQL: batched fixes (newest wins,
+// seq-ordered reads), matchers and sweepers run by several instances at once (each offer made
+// and each deadline applied exactly once), the fresh dispatch window of a job whose courier is
+// released, concurrent pickups of one job, the matcher fence.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
 #include "app/courier_cases.h"
 #include "app/matcher_cases.h"
@@ -256,6 +258,72 @@ TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh
   REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "OFFERED");
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "CourierUnassigned").Int(0, 0) == 1);
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "DispatchFailed").Int(0, 0) == 0);
+}
+
+TEST_CASE("two tickets picked up at once: the last pickup, whichever it is, starts delivery",
+          "[pg]") {
+  Db d;
+  Dispatch dsp(d.pool);
+  const std::string courier = OnShiftCourier(dsp, "c");  // 100,000 on hand
+  const store::MatcherFence fence = dsp.matcher.ClaimMatcherFence("m-1", "instance-1");
+  for (int round = 0; round < 4; ++round) {
+    const std::string order = "order-" + std::to_string(round);
+    events::v1::Envelope env = Confirmed(order);
+    auto* oc = env.mutable_order_confirmed();
+    oc->mutable_tickets(0)->set_total_idr(20'000);
+    auto* second = oc->add_tickets();
+    second->set_ticket_id("u-" + order);
+    second->set_stall_id("s-2");
+    second->set_total_idr(30'000);
+    second->set_pickup_code("2222");
+    {
+      pg::Transaction tx(d.pool, "confirm");
+      dsp.order_events.ApplyOrderConfirmed(tx, env);
+      tx.Commit();
+    }
+    REQUIRE(dsp.matcher.MakeOffer(fence, Proposal{order, courier, 500, 94, 94}));
+    const std::string offer_id = pg::Exec(d.pool, kPendingOfferOf, courier).Str(0, 0);
+    v1::AcceptOfferResponse accepted;
+    REQUIRE(dsp.couriers.AcceptOffer({"c", "AcceptOffer", "a-" + order, "z"}, offer_id, &accepted)
+                .ok());
+
+    // Both pickups wait for the job's lock; the one that takes it second must see the first.
+    std::atomic<int> ok{0};
+    std::vector<std::thread> pickups;
+    for (const auto& [ticket, code, paid] :
+         {std::tuple{"t-" + order, "1111", 20'000}, std::tuple{"u-" + order, "2222", 30'000}}) {
+      pickups.emplace_back([&, ticket, code, paid] {
+        v1::ConfirmPickupRequest req;
+        req.set_job_id(order);
+        req.set_ticket_id(ticket);
+        req.set_pickup_code(code);
+        req.set_paid_to_trader_idr(paid);
+        v1::ConfirmPickupResponse resp;
+        ok += dsp.couriers.ConfirmPickup({"c", "ConfirmPickup", "p-" + ticket, ticket}, req, &resp)
+                  .ok();
+      });
+    }
+    for (auto& t : pickups)
+      t.join();
+    REQUIRE(ok.load() == 2);
+    REQUIRE(pg::Exec(d.pool, kJobStatusOf, order).Str(0, 0) == "DELIVERING");
+    const pg::Result row = pg::Exec(d.pool, kCourierRow, courier);
+    REQUIRE(row.Str(0, 0) == "DELIVERING");
+
+    v1::ConfirmDeliveryRequest delivery;
+    delivery.set_job_id(order);
+    delivery.set_delivery_pin("1234");
+    delivery.set_cash_collected_idr(62'000);
+    v1::ConfirmDeliveryResponse delivered;
+    REQUIRE(dsp.couriers
+                .ConfirmDelivery({"c", "ConfirmDelivery", "d-" + order, "w"}, delivery, &delivered)
+                .ok());
+    // Paid 50,000 to the traders, collected 62,000 from the customer.
+    CHECK(delivered.courier().cash_on_hand_idr() == 100'000 + (round + 1) * 12'000);
+    CHECK(delivered.courier().state() == v1::COURIER_STATE_IDLE);
+  }
+  CHECK(pg::Exec(d.pool, kCountOutbox, "PickupConfirmed").Int(0, 0) == 8);
+  CHECK(pg::Exec(d.pool, kCountOutbox, "DeliveryConfirmed").Int(0, 0) == 4);
 }
 
 TEST_CASE("a matcher whose market was claimed by another instance makes no offer", "[pg]") {
