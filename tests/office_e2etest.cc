@@ -578,7 +578,8 @@ TEST_CASE(
   const auto listed = http.Get("/api/");
   REQUIRE(listed);
   std::set<std::string> got;
-  for (const Json& m : Json::parse(listed->body)["methods"])
+  const Json listing = Json::parse(listed->body);
+  for (const Json& m : listing["methods"])
     got.insert(m["path"]);
   CHECK(got == want);
   const auto* pool = google::protobuf::DescriptorPool::generated_pool();
