@@ -4,12 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <map>
 #include <mutex>
 
 #include "absl/time/clock.h"
-#include "nlohmann/json.hpp"
+#include "pasar/log/log.h"
 
 namespace pasar::events {
 namespace {
@@ -159,21 +158,6 @@ constexpr absl::Duration kConsumedPurgeEvery = absl::Minutes(10);
 constexpr int kEntryAttempts = 3;  // runs of one entry's handler on a deadlock in its savepoint
 constexpr absl::Duration kMinBackoff = absl::Milliseconds(50);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
-
-void LogLine(std::string_view level, std::string_view msg,
-             std::initializer_list<std::pair<std::string_view, std::string>> fields) {
-  static std::mutex mu;
-  nlohmann::json line = {
-      {"ts", absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())},
-      {"level", level},
-      {"msg", msg},
-      {"component", "events"}};
-  for (const auto& [k, v] : fields)
-    line[std::string(k)] = v;
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mu);
-  std::cerr << text << '\n';
-}
 
 // Sleeps `d` in short steps, returning early once `stop` is set.
 void SleepUnlessStopped(absl::Duration d, const std::atomic<bool>& stop) {
@@ -351,11 +335,12 @@ int Relay::RunOnce() {
   for (const Loss& loss : losses) {
     ++losses_;
     republished_ += loss.republished;
-    LogLine("error", "redis lost events the outbox had shipped; shipping them again",
-            {{"stream", loss.stream},
-             {"recorded_last", Format(loss.expected)},
-             {"redis_last", Format(loss.redis_last)},
-             {"republished", std::to_string(loss.republished)}});
+    log::Log("error", "redis lost events the outbox had shipped; shipping them again",
+             {{"component", "events"},
+              {"stream", loss.stream},
+              {"recorded_last", Format(loss.expected)},
+              {"redis_last", Format(loss.redis_last)},
+              {"republished", std::to_string(loss.republished)}});
   }
   if (!hints.empty()) {
     std::vector<std::vector<std::string>> publish;
@@ -365,7 +350,8 @@ int Relay::RunOnce() {
     try {
       redis_.Pipeline(publish);  // hints only: watchers also re-read on a timer
     } catch (const redis::Error& e) {
-      LogLine("warn", "outbox relay could not publish live hints", {{"error", e.what()}});
+      log::Log("warn", "outbox relay could not publish live hints",
+               {{"component", "events"}, {"error", e.what()}});
     }
   }
   return shipped;
@@ -400,9 +386,10 @@ void Relay::Loop() {
       // After a loss, the rows marked unsent again are shipped at once.
       if (shipped == 0 && losses_.load() == losses) listener->Wait(config_.idle_poll);
     } catch (const std::exception& e) {
-      LogLine("error", "outbox relay failed; retrying",
-              {{"error", e.what()},
-               {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(backoff))}});
+      log::Log("error", "outbox relay failed; retrying",
+               {{"component", "events"},
+                {"error", e.what()},
+                {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(backoff))}});
       SleepUnlessStopped(backoff, stop_);
       backoff = std::min(backoff * 2, kMaxBackoff);
     }
@@ -456,8 +443,8 @@ void Consumer::Start() {
           if (i == 0) MaybePurge();
           backoff = kMinBackoff;
         } catch (const std::exception& e) {
-          LogLine("error", "event consumer failed; retrying",
-                  {{"consumer", config_.name}, {"error", e.what()}});
+          log::Log("error", "event consumer failed; retrying",
+                   {{"component", "events"}, {"consumer", config_.name}, {"error", e.what()}});
           SleepUnlessStopped(backoff, stop_);
           backoff = std::min(backoff * 2, kMaxBackoff);
         }
@@ -497,7 +484,8 @@ void Consumer::MaybePurge() {
     pg::Exec(pool_, kPurgeConsumed, config_.name, absl::ToInt64Seconds(kConsumedRetention),
              int64_t{kPurgeLimit});
   } catch (const pg::Error& e) {
-    LogLine("warn", "event consumer could not purge consumed_events", {{"error", e.what()}});
+    log::Log("warn", "event consumer could not purge consumed_events",
+             {{"component", "events"}, {"error", e.what()}});
   }
 }
 
@@ -519,12 +507,13 @@ Consumer::Outcome Consumer::Apply(pg::Transaction& tx, const Delivery& d) {
         pg::detail::BackoffBeforeRetry(attempt);
         continue;
       }
-      LogLine("error", "event handler failed; the event stays pending",
-              {{"consumer", config_.name},
-               {"event_id", d.event_id},
-               {"type", d.type},
-               {"deliveries", std::to_string(d.deliveries)},
-               {"error", e.what()}});
+      log::Log("error", "event handler failed; the event stays pending",
+               {{"component", "events"},
+                {"consumer", config_.name},
+                {"event_id", d.event_id},
+                {"type", d.type},
+                {"deliveries", std::to_string(d.deliveries)},
+                {"error", e.what()}});
       return Outcome::kFailed;
     }
   }
@@ -546,8 +535,11 @@ int Consumer::Process(redis::GroupReader& reader) {
     const std::string* id = entry.Field("id");
     if (id == nullptr || id->empty()) {
       ++failures_;  // stays pending, so it ends up in the dead-letter stream
-      LogLine("error", "event without an id field",
-              {{"consumer", config_.name}, {"stream", entry.stream}, {"entry_id", entry.id}});
+      log::Log("error", "event without an id field",
+               {{"component", "events"},
+                {"consumer", config_.name},
+                {"stream", entry.stream},
+                {"entry_id", entry.id}});
       continue;
     }
     const std::string* type = entry.Field("type");
@@ -580,10 +572,11 @@ int Consumer::Process(redis::GroupReader& reader) {
         tx.Commit();
       });
     } catch (const std::exception& e) {
-      LogLine("error", "event batch failed; its events stay pending",
-              {{"consumer", config_.name},
-               {"events", std::to_string(deliveries.size())},
-               {"error", e.what()}});
+      log::Log("error", "event batch failed; its events stay pending",
+               {{"component", "events"},
+                {"consumer", config_.name},
+                {"events", std::to_string(deliveries.size())},
+                {"error", e.what()}});
       outcomes.assign(deliveries.size(), Outcome::kFailed);
     }
   }

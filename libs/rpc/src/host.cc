@@ -29,8 +29,6 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
@@ -130,16 +128,14 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     const std::string code_name(internal::CodeName(static_cast<int>(code)));
     metrics_->requests.Add({{"method", method}, {"code", code_name}}).Increment();
     metrics_->latency.Add({{"method", method}}, LatencyBuckets()).Observe(seconds);
-    nlohmann::ordered_json line;
-    line["msg"] = "rpc";
-    line["method"] = method;
-    line["code"] = code_name;
-    line["duration_ms"] = std::round(seconds * 1e6) / 1e3;
-    line["peer"] = info_->server_context()->peer();
-    line["request_id"] = request_id_;
-    internal::EmitLog(
+    log::Log(
         code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ? "error" : "info",
-        std::move(line));
+        "rpc",
+        {{"method", method},
+         {"code", code_name},
+         {"duration_ms", std::round(seconds * 1e6) / 1e3},
+         {"peer", info_->server_context()->peer()},
+         {"request_id", request_id_}});
   }
 
   grpc::experimental::ServerRpcInfo* info_;
@@ -276,7 +272,7 @@ class Host::Impl final {
 
   void Start() {
     if (server_ != nullptr) throw std::logic_error("Host::Start called twice");
-    internal::SetLogService(config_.service_name);
+    log::SetService(config_.service_name);
     internal::SetShuttingDown(false);
     internal::InstallLimits(
         {config_.deadline_cap, config_.rate_limit_per_second, config_.max_streams_per_principal});

@@ -5,10 +5,10 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
-#include "pasar/rpc/periodic.h"
+#include "pasar/periodic/periodic.h"
 
-namespace rpc = pasar::rpc;
-using FirstRound = rpc::PeriodicWorker::FirstRound;
+namespace periodic = pasar::periodic;
+using FirstRound = periodic::Worker::FirstRound;
 
 namespace {
 
@@ -45,8 +45,8 @@ class Rounds final {
 
 TEST_CASE("a periodic worker runs a round every interval until stopped", "[periodic]") {
   Rounds rounds;
-  rpc::PeriodicWorker worker("test", absl::Milliseconds(1), absl::Milliseconds(1),
-                             [&] { rounds.Count(); });
+  periodic::Worker worker("test", absl::Milliseconds(1), absl::Milliseconds(1),
+                          [&] { rounds.Count(); });
   CHECK_FALSE(worker.Stop());  // stopping a worker that never started is a no-op
   worker.Start();
   worker.Start();  // idempotent
@@ -66,7 +66,7 @@ TEST_CASE("a periodic worker runs a round every interval until stopped", "[perio
 TEST_CASE("Stop ends the wait at once, before or after the first round", "[periodic]") {
   SECTION("the first round is due after the interval") {
     Rounds rounds;
-    rpc::PeriodicWorker worker(
+    periodic::Worker worker(
         "test", kHour, kHour, [&] { rounds.Count(); }, FirstRound::kAfterInterval);
     worker.Start();
     CHECK(worker.Stop());  // would wait out the hour if Stop did not wake the thread
@@ -74,7 +74,7 @@ TEST_CASE("Stop ends the wait at once, before or after the first round", "[perio
   }
   SECTION("the first round runs at start") {
     Rounds rounds;
-    rpc::PeriodicWorker worker("test", kHour, kHour, [&] { rounds.Count(); });
+    periodic::Worker worker("test", kHour, kHour, [&] { rounds.Count(); });
     worker.Start();
     REQUIRE(rounds.AwaitAtLeast(1));
     CHECK(worker.Stop());
@@ -83,7 +83,7 @@ TEST_CASE("Stop ends the wait at once, before or after the first round", "[perio
   SECTION("the destructor stops a running worker") {
     Rounds rounds;
     {
-      rpc::PeriodicWorker worker("test", kHour, kHour, [&] { rounds.Count(); });
+      periodic::Worker worker("test", kHour, kHour, [&] { rounds.Count(); });
       worker.Start();
       REQUIRE(rounds.AwaitAtLeast(1));
     }
@@ -94,8 +94,8 @@ TEST_CASE("Stop ends the wait at once, before or after the first round", "[perio
 TEST_CASE("a round sees stopping() and can end its batches early", "[periodic]") {
   absl::Notification in_round;
   bool saw_stop = false;  // written by the round, read after the join
-  rpc::PeriodicWorker* self = nullptr;
-  rpc::PeriodicWorker worker("test", kHour, kHour, [&] {
+  periodic::Worker* self = nullptr;
+  periodic::Worker worker("test", kHour, kHour, [&] {
     in_round.Notify();
     const absl::Time give_up = absl::Now() + kBound;
     while (!self->stopping() && absl::Now() < give_up)
@@ -112,7 +112,7 @@ TEST_CASE("a round sees stopping() and can end its batches early", "[periodic]")
 TEST_CASE("a failing round is logged, backs off and the worker keeps going", "[periodic]") {
   Rounds attempts;
   Rounds successes;
-  rpc::PeriodicWorker worker("test", absl::Milliseconds(1), absl::Milliseconds(4), [&] {
+  periodic::Worker worker("test", absl::Milliseconds(1), absl::Milliseconds(4), [&] {
     attempts.Count();
     const int n = attempts.count();
     if (n == 1) throw 42;  // not even a std::exception
@@ -132,22 +132,21 @@ TEST_CASE("the wait doubles after each failure up to the cap, and resets on succ
   absl::Duration wait = interval;
   std::vector<absl::Duration> waits;
   for (int i = 0; i < 4; ++i) {
-    wait = rpc::PeriodicWorker::NextWait(interval, cap, wait, /*failed=*/true);
+    wait = periodic::Worker::NextWait(interval, cap, wait, /*failed=*/true);
     waits.push_back(wait);
   }
   CHECK(waits == std::vector<absl::Duration>{absl::Seconds(2), absl::Seconds(4), absl::Seconds(5),
                                              absl::Seconds(5)});
-  CHECK(rpc::PeriodicWorker::NextWait(interval, cap, wait, /*failed=*/false) == interval);
+  CHECK(periodic::Worker::NextWait(interval, cap, wait, /*failed=*/false) == interval);
   // A cap below the interval means no back-off: failures are retried at the normal pace.
-  CHECK(rpc::PeriodicWorker::NextWait(interval, absl::Milliseconds(10), interval, true) ==
-        interval);
-  CHECK(rpc::PeriodicWorker::NextWait(interval, interval, interval, true) == interval);
+  CHECK(periodic::Worker::NextWait(interval, absl::Milliseconds(10), interval, true) == interval);
+  CHECK(periodic::Worker::NextWait(interval, interval, interval, true) == interval);
 }
 
 TEST_CASE("Wake starts the next round without waiting out the interval", "[periodic]") {
   SECTION("while the worker waits") {
     Rounds rounds;
-    rpc::PeriodicWorker worker(
+    periodic::Worker worker(
         "test", kHour, kHour, [&] { rounds.Count(); }, FirstRound::kAfterInterval);
     worker.Start();
     worker.Wake();
@@ -161,7 +160,7 @@ TEST_CASE("Wake starts the next round without waiting out the interval", "[perio
     Rounds rounds;
     absl::Notification in_first_round;
     absl::Notification release_first_round;
-    rpc::PeriodicWorker worker("test", kHour, kHour, [&] {
+    periodic::Worker worker("test", kHour, kHour, [&] {
       rounds.Count();
       if (!in_first_round.HasBeenNotified()) {
         in_first_round.Notify();

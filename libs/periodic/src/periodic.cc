@@ -1,27 +1,27 @@
-#include "pasar/rpc/periodic.h"
+#include "pasar/periodic/periodic.h"
 
 #include <algorithm>
 #include <exception>
 #include <string>
 #include <utility>
 
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
-namespace pasar::rpc {
+namespace pasar::periodic {
 
-PeriodicWorker::PeriodicWorker(std::string name, absl::Duration interval,
-                               absl::Duration max_backoff, Round round, FirstRound first)
+Worker::Worker(std::string name, absl::Duration interval, absl::Duration max_backoff, Round round,
+               FirstRound first)
     : name_(std::move(name)),
       interval_(interval),
       max_backoff_(max_backoff),
       round_(std::move(round)),
       first_(first) {}
 
-PeriodicWorker::~PeriodicWorker() {
+Worker::~Worker() {
   Stop();
 }
 
-void PeriodicWorker::Start() {
+void Worker::Start() {
   absl::MutexLock lifecycle(&lifecycle_mu_);
   if (thread_.joinable()) return;
   {
@@ -32,7 +32,7 @@ void PeriodicWorker::Start() {
   thread_ = std::thread([this] { Loop(); });
 }
 
-bool PeriodicWorker::Stop() {
+bool Worker::Stop() {
   absl::MutexLock lifecycle(&lifecycle_mu_);
   {
     absl::MutexLock lock(&mu_);
@@ -43,30 +43,30 @@ bool PeriodicWorker::Stop() {
   return true;
 }
 
-void PeriodicWorker::Wake() {
+void Worker::Wake() {
   absl::MutexLock lock(&mu_);
   wake_ = true;
 }
 
-bool PeriodicWorker::stopping() const {
+bool Worker::stopping() const {
   absl::MutexLock lock(&mu_);
   return stop_;
 }
 
-absl::Duration PeriodicWorker::NextWait(absl::Duration interval, absl::Duration max_backoff,
-                                        absl::Duration previous, bool failed) {
+absl::Duration Worker::NextWait(absl::Duration interval, absl::Duration max_backoff,
+                                absl::Duration previous, bool failed) {
   if (!failed) return interval;
   return std::min(std::max(max_backoff, interval), previous * 2);
 }
 
-bool PeriodicWorker::Wait(absl::Duration wait) {
+bool Worker::Wait(absl::Duration wait) {
   absl::MutexLock lock(&mu_);
-  mu_.AwaitWithTimeout(absl::Condition(this, &PeriodicWorker::StopOrWake), wait);
+  mu_.AwaitWithTimeout(absl::Condition(this, &Worker::StopOrWake), wait);
   wake_ = false;
   return !stop_;
 }
 
-void PeriodicWorker::Loop() {
+void Worker::Loop() {
   absl::Duration wait = interval_;
   if (first_ == FirstRound::kAfterInterval && !Wait(wait)) return;
   for (;;) {
@@ -82,13 +82,13 @@ void PeriodicWorker::Loop() {
     }
     wait = NextWait(interval_, max_backoff_, wait, failed);
     if (failed) {
-      Log("error", "background round failed",
-          {{"worker", name_},
-           {"error", error},
-           {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(wait))}});
+      log::Error("background round failed",
+                 {{"worker", name_},
+                  {"error", error},
+                  {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(wait))}});
     }
     if (!Wait(wait)) return;
   }
 }
 
-}  // namespace pasar::rpc
+}  // namespace pasar::periodic
