@@ -3,9 +3,9 @@
 
 #include <thread>
 
-#include "api/live.h"
+#include "pasar/events/live.h"
 
-using pasar::order::LiveHub;
+using pasar::events::LiveHub;
 
 TEST_CASE("a hint wakes the watchers of its order and the watchers of every order") {
   LiveHub hub;
