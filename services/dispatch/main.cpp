@@ -9,6 +9,11 @@
 #include "api/courier_api.h"
 #include "api/ops_api.h"
 #include "api/watch_hub.h"
+#include "app/courier_cases.h"
+#include "app/matcher_cases.h"
+#include "app/operator_cases.h"
+#include "app/order_event_cases.h"
+#include "app/sweeper_cases.h"
 #include "consumers/order_events.h"
 #include "pasar/auth/auth.h"
 #include "pasar/events/events.h"
@@ -17,10 +22,10 @@
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/log.h"
 #include "pasar/rpc/server.h"
-#include "store/store.h"
 #include "workers/live_locations.h"
 #include "workers/matcher.h"
 #include "workers/metrics.h"
+#include "workers/sweeper.h"
 
 namespace pasar::dispatch {
 std::vector<pg::Migration> Migrations();
@@ -46,9 +51,13 @@ int Run(int argc, char** argv) {
   redis::Client redis(redis::ConfigFromUrl(config.redis, config.redis_prefix));
   auth::Verifier verifier(config.jwt);
 
-  dispatch::store::Timers timers;
+  dispatch::app::Timers timers;
   timers.offer_ttl = config.ExtraMillis("offer_timeout_ms", absl::Seconds(20));
-  dispatch::store::Store store(pool, timers);
+  dispatch::app::CourierCases courier_cases(pool, timers);
+  dispatch::app::OperatorCases operator_cases(pool);
+  dispatch::app::OrderEventCases order_event_cases;
+  dispatch::app::MatcherCases matcher_cases(pool, timers);
+  dispatch::app::SweeperCases sweeper_cases(pool, timers);
 
   dispatch::MatchingConfig matching;
   matching.fix_max_age_ms =
@@ -58,7 +67,7 @@ int Run(int argc, char** argv) {
   matching.max_radius_m = static_cast<double>(config.ExtraInt(
       "match_max_radius_m", static_cast<int64_t>(matching.max_radius_m), 100, 200000));
 
-  dispatch::LiveLocations locations(store, dispatch::FixRules{},
+  dispatch::LiveLocations locations(pool, dispatch::FixRules{},
                                     config.ExtraMillis("location_flush_ms", absl::Seconds(1)));
   // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
   events::RelayConfig relay_config;
@@ -71,22 +80,23 @@ int Run(int argc, char** argv) {
                                dispatch::consumers::kOrderEventTypes.end());
   consumer_config.claim_idle = config.ExtraMillis("consumer_claim_idle_ms", absl::Seconds(30));
   events::Consumer consumer(pool, redis.config(), consumer_config,
-                            dispatch::consumers::OrderEventsHandler(store));
+                            dispatch::consumers::OrderEventsHandler(order_event_cases));
   dispatch::Matcher matcher(
-      store, redis, locations, dispatch::MatchingPolicy(matching),
+      matcher_cases, redis, locations, dispatch::MatchingPolicy(matching),
       dispatch::MatcherConfig{
           .window = config.ExtraMillis("batch_window_ms", absl::Seconds(2)),
           .lease_ttl = config.ExtraMillis("matcher_lease_ms", absl::Seconds(5))},
       InstanceId());
   dispatch::Sweeper sweeper(
-      store, dispatch::SweeperConfig{
-                 .every = config.ExtraMillis("sweep_interval_ms", absl::Milliseconds(500)),
-                 .stale_assigned = config.ExtraMillis("stale_assigned_ms", absl::Seconds(120))});
+      sweeper_cases,
+      dispatch::SweeperConfig{
+          .every = config.ExtraMillis("sweep_interval_ms", absl::Milliseconds(500)),
+          .stale_assigned = config.ExtraMillis("stale_assigned_ms", absl::Seconds(120))});
 
   dispatch::api::WatchHub hub(redis.config());
-  dispatch::api::CourierApi courier_api(store, verifier, locations, hub,
+  dispatch::api::CourierApi courier_api(courier_cases, verifier, locations, hub,
                                         config.ExtraMillis("watch_backstop_ms", absl::Seconds(2)));
-  dispatch::api::OpsApi ops_api(store, verifier);
+  dispatch::api::OpsApi ops_api(operator_cases, verifier);
   rpc::Host host(config, {&courier_api, &ops_api}, [&] { return pool.Ping() && redis.Ping(); });
   dispatch::DispatchMetrics metrics(host.metrics());
   locations.set_metrics(&metrics);

@@ -129,6 +129,11 @@ SCENARIOS = {
         "about": "Redis killed (-9) and restarted from its append-only file (fsync every second)",
         "faults": [(30, "crash-redis", None)],
     },
+    "redis-machine-crash": {
+        "about": "the machine under Redis crashes: Redis killed and its append-only file cut back "
+                 "to what was on disk a second earlier (fsync every second), then restarted",
+        "faults": [(30, "crash-redis-lose-last-second", None)],
+    },
     "redis-loss-lagging": {
         "about": "dispatch and inventory paused 15 s; meanwhile Redis restarts with all data lost",
         "faults": [(25, "pause", "dispatch,inventory"), (30, "wipe-redis", None),
@@ -152,7 +157,8 @@ SCENARIOS = {
                    (18, "resume", "dispatch,inventory"), (28, "kill", "order")],
     },
 }
-FULL = ["kill-services", "pg-crash", "redis-crash", "redis-loss-lagging", "dispatch-failover"]
+FULL = ["kill-services", "pg-crash", "redis-crash", "redis-machine-crash", "redis-loss-lagging",
+        "dispatch-failover"]
 
 
 class Run:
@@ -163,8 +169,10 @@ class Run:
         shutil.rmtree(self.folder, ignore_errors=True)
         os.makedirs(self.folder)
         # Outside --work: PostgreSQL runs as its own user, which must be able to reach it.
-        self.stack = Stack(args.stack, os.path.join(args.stack_dir, name), args.pg_port,
-                           args.redis_port)
+        self.stack_folder = os.path.join(args.stack_dir, name)
+        self.stack = Stack(args.stack, self.stack_folder, args.pg_port, args.redis_port)
+        self.aof_sizes = []  # (monotonic time, file, size), the last ten seconds
+        self.stopping = threading.Event()
         self.events = []  # (seconds since the day began, what)
         self.recover = []  # seconds from each repair until recovered
         self.day_start = None
@@ -305,6 +313,22 @@ class Run:
             self.stack("start-redis")
             self.note("Redis restarted from its append-only file")
             self.repaired()
+        elif action == "crash-redis-lose-last-second":
+            # A process kill loses nothing the kernel has (its page cache outlives Redis); a
+            # machine crash loses what was not fsynced yet: up to a second of the file.
+            aof = self.aof_file()
+            then = self.aof_size_at(time.monotonic() - 1.0)
+            self.stack("crash-redis")
+            cut = 0
+            if aof and then is not None:
+                now = os.path.getsize(aof)
+                cut = max(0, now - then)
+                os.truncate(aof, min(now, then))
+            self.note(f"Redis killed, its append-only file cut by {cut} bytes (its last second)")
+            time.sleep(0.5)
+            self.stack("start-redis")
+            self.note("Redis restarted from what was left")
+            self.repaired()
         elif action == "wipe-redis":
             self.stack("wipe-redis")
             self.note("Redis killed and its data deleted")
@@ -332,6 +356,35 @@ class Run:
             self.repaired()
         else:
             raise ValueError(action)
+
+    def aof_file(self):
+        """The append-only file Redis is writing now (Redis 7: appendonlydir/*.incr.aof)."""
+        folder = os.path.join(self.stack_folder, "redis", "appendonlydir")
+        try:
+            incr = sorted((f for f in os.listdir(folder) if f.endswith(".incr.aof")),
+                          key=lambda f: int(f.split(".")[-3]))
+        except (OSError, ValueError):
+            return None
+        return os.path.join(folder, incr[-1]) if incr else None
+
+    def sample_aof(self):
+        while not self.stopping.is_set():
+            aof = self.aof_file()
+            if aof:
+                try:
+                    with self.lock:
+                        self.aof_sizes.append((time.monotonic(), aof, os.path.getsize(aof)))
+                        del self.aof_sizes[:-100]
+                except OSError:
+                    pass
+            time.sleep(0.1)
+
+    def aof_size_at(self, when):
+        """The size the current append-only file had at `when` (monotonic), if sampled."""
+        aof = self.aof_file()
+        with self.lock:
+            sizes = [size for t, f, size in self.aof_sizes if f == aof and t <= when]
+        return sizes[-1] if sizes else None
 
     def states(self, names):
         """Process states as the kernel shows them (R, S, T for stopped, Z, gone)."""
@@ -377,6 +430,7 @@ class Run:
         sim = subprocess.Popen(cmd, env=dict(os.environ, PASAR_JWT_SECRET=a.secret),
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         faults = None
+        threading.Thread(target=self.sample_aof, daemon=True).start()
         for line in sim.stdout:
             sim_log.write(line)
             sim_log.flush()
@@ -386,6 +440,7 @@ class Run:
                 faults = threading.Thread(target=self.fault_thread, daemon=True)
                 faults.start()
         code = sim.wait()
+        self.stopping.set()
         sim_log.close()
         if faults:
             faults.join(timeout=180)
@@ -444,7 +499,7 @@ class Run:
 
 def table(results):
     head = ("scenario", "faults (s after the first customer)", "placed", "delivered",
-            "cancelled", "recover s", "invariants")
+            "cancelled", "recover s", "Redis losses found / events shipped again", "invariants")
     rows = []
     for r in results:
         faults = "; ".join(f"{f['at_s']:g} {f['what']}" for f in r["faults"]
@@ -455,6 +510,7 @@ def table(results):
         rows.append((r["scenario"], faults, str(r.get("placed", "-")),
                      str(r.get("delivered", "-")), cancelled or "none",
                      str(r.get("recover_s", "-")),
+                     f"{r.get('redis_losses_found', '-')} / {r.get('events_shipped_again', '-')}",
                      ("all true" if inv and not bad else "FALSE: " + ", ".join(bad or ["?"]))
                      + ("" if r.get("drained") else ", NOT DRAINED")))
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]

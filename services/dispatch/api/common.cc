@@ -154,8 +154,8 @@ store::IdemKey MakeKey(const std::string& subject, std::string_view rpc,
                         CanonicalBytes(request, {"request_id"})};
 }
 
-grpc::Status ToStatus(grpc::ServerContext* ctx, const store::Outcome& outcome) {
-  using store::Refusal;
+grpc::Status ToStatus(grpc::ServerContext* ctx, const app::Outcome& outcome) {
+  using app::Refusal;
   const auto failed = grpc::StatusCode::FAILED_PRECONDITION;
   switch (outcome.refusal) {
     case Refusal::kNone:

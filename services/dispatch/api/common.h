@@ -1,5 +1,5 @@
 // Helpers of the dispatch service's gRPC adapters: field checks, idempotency fingerprints,
-// page tokens, and the mapping of store refusals to statuses.
+// page tokens, and the mapping of use case refusals to statuses.
 #pragma once
 
 #include <optional>
@@ -11,8 +11,9 @@
 #include <grpcpp/server_context.h>
 #include <grpcpp/support/status.h>
 
+#include "app/outcome.h"
 #include "pasar/common/v1/geo.pb.h"
-#include "store/store.h"
+#include "store/idempotency.h"
 
 // Returns the INVALID_ARGUMENT status of a failed check: DSP_RETURN_IF(CheckUuid("id", id));
 #define DSP_RETURN_IF(check) \
@@ -56,7 +57,7 @@ std::optional<grpc::Status> DecodePageToken(const google::protobuf::Message& req
 store::IdemKey MakeKey(const std::string& subject, std::string_view rpc,
                        const google::protobuf::Message& request, const std::string& request_id);
 
-// The status of a store refusal (OK for none).
-grpc::Status ToStatus(grpc::ServerContext* ctx, const store::Outcome& outcome);
+// The status of a use case refusal (OK for none).
+grpc::Status ToStatus(grpc::ServerContext* ctx, const app::Outcome& outcome);
 
 }  // namespace pasar::dispatch::api

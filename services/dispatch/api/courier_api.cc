@@ -37,8 +37,8 @@ grpc::Status CourierApi::StartShift(grpc::ServerContext* ctx, const v1::StartShi
       return rpc::InvalidArgument("cash_on_hand_idr", "must be 0..100000000");
     }
     if (req->has_location()) DSP_RETURN_IF(CheckLatLng("location", req->location()));
-    const store::Outcome out =
-        store_.StartShift(MakeKey(who->subject, "StartShift", *req, req->request_id()), *req, resp);
+    const app::Outcome out =
+        cases_.StartShift(MakeKey(who->subject, "StartShift", *req, req->request_id()), *req, resp);
     if (!out.ok()) return ToStatus(ctx, out);
     if (req->has_location()) {
       const Fix fix{{req->location().lat(), req->location().lng()}, NowMs()};
@@ -55,7 +55,7 @@ grpc::Status CourierApi::EndShift(grpc::ServerContext* ctx, const v1::EndShiftRe
     if (!who.ok()) return rpc::ToGrpc(who.status());
     DSP_RETURN_IF(CheckRequestId(req->request_id()));
     return ToStatus(
-        ctx, store_.EndShift(MakeKey(who->subject, "EndShift", *req, req->request_id()), resp));
+        ctx, cases_.EndShift(MakeKey(who->subject, "EndShift", *req, req->request_id()), resp));
   });
 }
 
@@ -67,7 +67,7 @@ grpc::Status CourierApi::ReportLocations(grpc::ServerContext* ctx,
     if (!who.ok()) return rpc::ToGrpc(who.status());
     rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
-    const auto courier_id = store_.CourierIdBySubject(who->subject);
+    const auto courier_id = cases_.CourierIdBySubject(who->subject);
     if (!courier_id) return rpc::NotFound("courier");
     v1::ReportLocationsRequest msg;
     std::vector<Fix> fixes;
@@ -109,7 +109,7 @@ grpc::Status CourierApi::WatchOffers(grpc::ServerContext* ctx, const v1::WatchOf
     if (!who.ok()) return rpc::ToGrpc(who.status());
     rpc::StreamSlot slot(ctx, who->subject);
     if (!slot.ok()) return slot.status();
-    const auto courier_id = store_.CourierIdBySubject(who->subject);
+    const auto courier_id = cases_.CourierIdBySubject(who->subject);
     if (!courier_id) return rpc::NotFound("courier");
     WatchRegistration registration(hub_, *courier_id);
     // Registered: no hint is missed from here on. The initial metadata tells the client that
@@ -128,15 +128,16 @@ grpc::Status CourierApi::WatchOffers(grpc::ServerContext* ctx, const v1::WatchOf
         continue;
       }
       next_read = absl::Now() + watch_backstop_;
-      const store::WatchSnapshot snap = store_.ReadWatchSnapshot(*courier_id);
+      const app::WatchSnapshot snap = cases_.ReadWatchSnapshot(*courier_id);
       v1::WatchOffersResponse out;
 
       // The pending offer: a new one is sent; one that ended without the courier's answer
       // (withdrawn, expired) is announced as withdrawn.
       const std::string pending = snap.pending_offer ? snap.pending_offer->offer_id() : "";
       if (!offer_id.empty() && offer_id != pending) {
-        const auto end = store_.OfferEnd(offer_id);
-        if (end && (end->first == "WITHDRAWN" || end->first == "EXPIRED")) {
+        const auto end = cases_.OfferEnd(offer_id);
+        if (end && (end->first == domain::OfferState::kWithdrawn ||
+                    end->first == domain::OfferState::kExpired)) {
           auto* w = out.mutable_offer_withdrawn();
           w->set_offer_id(offer_id);
           w->set_job_id(offer_job_id);
@@ -201,7 +202,7 @@ grpc::Status CourierApi::AcceptOffer(grpc::ServerContext* ctx, const v1::AcceptO
     DSP_RETURN_IF(CheckRequestId(req->request_id()));
     DSP_RETURN_IF(CheckUuid("offer_id", req->offer_id()));
     return ToStatus(
-        ctx, store_.AcceptOffer(MakeKey(who->subject, "AcceptOffer", *req, req->request_id()),
+        ctx, cases_.AcceptOffer(MakeKey(who->subject, "AcceptOffer", *req, req->request_id()),
                                 req->offer_id(), resp));
   });
 }
@@ -219,7 +220,7 @@ grpc::Status CourierApi::DeclineOffer(grpc::ServerContext* ctx, const v1::Declin
     }
     DSP_RETURN_IF(CheckLength("note", req->note(), 0, kMaxNoteChars));
     return ToStatus(
-        ctx, store_.DeclineOffer(MakeKey(who->subject, "DeclineOffer", *req, req->request_id()),
+        ctx, cases_.DeclineOffer(MakeKey(who->subject, "DeclineOffer", *req, req->request_id()),
                                  *req, resp));
   });
 }
@@ -238,7 +239,7 @@ grpc::Status CourierApi::ConfirmPickup(grpc::ServerContext* ctx,
       return rpc::InvalidArgument("paid_to_trader_idr", "must be >= 0");
     }
     return ToStatus(
-        ctx, store_.ConfirmPickup(MakeKey(who->subject, "ConfirmPickup", *req, req->request_id()),
+        ctx, cases_.ConfirmPickup(MakeKey(who->subject, "ConfirmPickup", *req, req->request_id()),
                                   *req, resp));
   });
 }
@@ -256,7 +257,7 @@ grpc::Status CourierApi::ConfirmDelivery(grpc::ServerContext* ctx,
       return rpc::InvalidArgument("cash_collected_idr", "must be >= 0");
     }
     return ToStatus(
-        ctx, store_.ConfirmDelivery(
+        ctx, cases_.ConfirmDelivery(
                  MakeKey(who->subject, "ConfirmDelivery", *req, req->request_id()), *req, resp));
   });
 }
@@ -266,7 +267,7 @@ grpc::Status CourierApi::GetCurrentJob(grpc::ServerContext* ctx, const v1::GetCu
   return rpc::Guard([&]() -> grpc::Status {
     auto who = rpc::Authenticate(ctx, verifier_, {Role::kCourier});
     if (!who.ok()) return rpc::ToGrpc(who.status());
-    return ToStatus(ctx, store_.GetCurrentJob(who->subject, resp));
+    return ToStatus(ctx, cases_.GetCurrentJob(who->subject, resp));
   });
 }
 

@@ -4,10 +4,10 @@
 
 #include "absl/time/time.h"
 #include "api/watch_hub.h"
+#include "app/courier_cases.h"
 #include "domain/matching.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
-#include "store/store.h"
 #include "workers/live_locations.h"
 
 namespace pasar::dispatch::api {
@@ -16,9 +16,9 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class CourierApi final : public v1::CourierService::Service {
  public:
-  CourierApi(store::Store& store, const auth::Verifier& verifier, LiveLocations& locations,
+  CourierApi(app::CourierCases& cases, const auth::Verifier& verifier, LiveLocations& locations,
              WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
-      : store_(store),
+      : cases_(cases),
         verifier_(verifier),
         locations_(locations),
         hub_(hub),
@@ -45,7 +45,7 @@ class CourierApi final : public v1::CourierService::Service {
                              v1::GetCurrentJobResponse* resp) override;
 
  private:
-  store::Store& store_;
+  app::CourierCases& cases_;
   const auth::Verifier& verifier_;
   LiveLocations& locations_;
   WatchHub& hub_;

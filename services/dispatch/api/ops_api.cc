@@ -42,7 +42,7 @@ grpc::Status OpsApi::CreateCourier(grpc::ServerContext* ctx, const v1::CreateCou
     DSP_RETURN_IF(CheckLength("vehicle_plate", req->vehicle_plate(), 1, 16));
     DSP_RETURN_IF(CheckLength("home_market_id", req->home_market_id(), 1, kMaxIdChars));
     return ToStatus(
-        ctx, store_.CreateCourier(MakeKey(who->subject, "CreateCourier", *req, req->request_id()),
+        ctx, cases_.CreateCourier(MakeKey(who->subject, "CreateCourier", *req, req->request_id()),
                                   *req, resp));
   });
 }
@@ -71,7 +71,7 @@ grpc::Status OpsApi::ListCouriers(grpc::ServerContext* ctx, const v1::ListCourie
     // previous page.
     std::string position;
     DSP_RETURN_IF(DecodePageToken(*req, &position));
-    std::optional<store::Store::CourierCursor> after;
+    std::optional<store::CourierCursor> after;
     if (!position.empty()) {
       after.emplace();
       const char* begin = position.data();
@@ -83,7 +83,7 @@ grpc::Status OpsApi::ListCouriers(grpc::ServerContext* ctx, const v1::ListCourie
       after->id.assign(dot + 1, end);
       if (!ids::IsUuid(after->id)) return rpc::InvalidArgument("page_token", "malformed");
     }
-    store::Store::CourierPage page = store_.ListCouriers(*req, after, limit);
+    store::CourierPage page = cases_.ListCouriers(*req, after, limit);
     if (page.next) {
       resp->set_next_page_token(
           EncodePageToken(*req, absl::StrCat(page.next->distance_m, ".", page.next->id)));
@@ -100,7 +100,7 @@ grpc::Status OpsApi::GetJob(grpc::ServerContext* ctx, const v1::GetJobRequest* r
     auto who = rpc::Authenticate(ctx, verifier_, {Role::kOperator});
     if (!who.ok()) return rpc::ToGrpc(who.status());
     DSP_RETURN_IF(CheckLength("job_id", req->job_id(), 1, kMaxIdChars));
-    auto job = store_.GetJob(req->job_id());
+    auto job = cases_.GetJob(req->job_id());
     if (!job) return rpc::NotFound("job");
     *resp->mutable_job() = std::move(*job);
     return grpc::Status::OK;
@@ -124,7 +124,7 @@ grpc::Status OpsApi::ListJobs(grpc::ServerContext* ctx, const v1::ListJobsReques
     // Position: "<created_at in unix microseconds>.<id>" of the last job of the previous page.
     std::string position;
     DSP_RETURN_IF(DecodePageToken(*req, &position));
-    std::optional<store::Store::JobCursor> after;
+    std::optional<store::JobCursor> after;
     if (!position.empty()) {
       after.emplace();
       const char* begin = position.data();
@@ -135,7 +135,7 @@ grpc::Status OpsApi::ListJobs(grpc::ServerContext* ctx, const v1::ListJobsReques
       }
       after->id.assign(dot + 1, end);
     }
-    store::Store::JobPage page = store_.ListJobs(*req, after, limit);
+    store::JobPage page = cases_.ListJobs(*req, after, limit);
     if (page.next) {
       resp->set_next_page_token(
           EncodePageToken(*req, absl::StrCat(page.next->created_at_us, ".", page.next->id)));
@@ -159,7 +159,7 @@ grpc::Status OpsApi::GetStats(grpc::ServerContext* ctx, const v1::GetStatsReques
       since_ms = TimeUtil::TimestampToMilliseconds(req->since());
       if (since_ms > now_ms) return rpc::InvalidArgument("since", "must not be in the future");
     }
-    store_.Stats(req->market_id(), since_ms, resp);
+    cases_.Stats(req->market_id(), since_ms, resp);
     return grpc::Status::OK;
   });
 }
@@ -174,7 +174,7 @@ grpc::Status OpsApi::UnassignCourier(grpc::ServerContext* ctx,
     DSP_RETURN_IF(CheckLength("job_id", req->job_id(), 1, kMaxIdChars));
     DSP_RETURN_IF(CheckLength("note", req->note(), 0, 200));
     return ToStatus(
-        ctx, store_.UnassignCourier(
+        ctx, cases_.UnassignCourier(
                  MakeKey(who->subject, "UnassignCourier", *req, req->request_id()), *req, resp));
   });
 }

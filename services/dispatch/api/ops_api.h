@@ -1,9 +1,9 @@
 // DispatchOpsService: operators' view and management of couriers and jobs (role operator).
 #pragma once
 
+#include "app/operator_cases.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
-#include "store/store.h"
 
 namespace pasar::dispatch::api {
 
@@ -11,8 +11,8 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class OpsApi final : public v1::DispatchOpsService::Service {
  public:
-  OpsApi(store::Store& store, const auth::Verifier& verifier)
-      : store_(store), verifier_(verifier) {}
+  OpsApi(app::OperatorCases& cases, const auth::Verifier& verifier)
+      : cases_(cases), verifier_(verifier) {}
 
   grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
                              v1::CreateCourierResponse* resp) override;
@@ -28,7 +28,7 @@ class OpsApi final : public v1::DispatchOpsService::Service {
                                v1::UnassignCourierResponse* resp) override;
 
  private:
-  store::Store& store_;
+  app::OperatorCases& cases_;
   const auth::Verifier& verifier_;
 };
 

@@ -31,8 +31,8 @@ std::string Problem(const ev::OrderConfirmed& oc) {
 
 }  // namespace
 
-events::Handler OrderEventsHandler(store::Store& store) {
-  return [&store](pg::Transaction& tx, const events::Delivery& d) {
+events::Handler OrderEventsHandler(app::OrderEventCases& cases) {
+  return [&cases](pg::Transaction& tx, const events::Delivery& d) {
     pasar::events::v1::Envelope env;
     if (!env.ParseFromString(d.payload)) {
       // Never valid however often it is delivered: it ends in the dead-letter stream.
@@ -44,19 +44,19 @@ events::Handler OrderEventsHandler(store::Store& store) {
           // Never valid either: dead-lettered after the redeliveries, nothing written.
           throw std::invalid_argument("OrderConfirmed " + d.event_id + ": " + problem);
         }
-        store.ApplyOrderConfirmed(tx, env);
+        cases.ApplyOrderConfirmed(tx, env);
         rpc::Log("info", "job created",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_confirmed().order_id()}});
         break;
       case pasar::events::v1::Envelope::kOrderCancelled:
-        store.ApplyOrderCancelled(tx, env);
+        cases.ApplyOrderCancelled(tx, env);
         rpc::Log("info", "job withdrawn",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancelled().order_id()}});
         break;
       case pasar::events::v1::Envelope::kOrderCancellationRequested:
-        store.ApplyCancellationRequested(tx, env);
+        cases.ApplyCancellationRequested(tx, env);
         rpc::Log("info", "cancellation settled",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancellation_requested().order_id()}});

@@ -6,8 +6,8 @@
 #include <array>
 #include <string_view>
 
+#include "app/order_event_cases.h"
 #include "pasar/events/events.h"
-#include "store/store.h"
 
 namespace pasar::dispatch::consumers {
 
@@ -18,7 +18,8 @@ namespace pasar::dispatch::consumers {
 inline constexpr std::array<std::string_view, 3> kOrderEventTypes = {
     "OrderConfirmed", "OrderCancelled", "OrderCancellationRequested"};
 
-// The handler runs inside the consumer's transaction (which records the event id).
-events::Handler OrderEventsHandler(store::Store& store);
+// The handler runs inside the consumer's transaction (which records the event id); the
+// changes are app::OrderEventCases'.
+events::Handler OrderEventsHandler(app::OrderEventCases& cases);
 
 }  // namespace pasar::dispatch::consumers

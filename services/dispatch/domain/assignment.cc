@@ -80,6 +80,30 @@ class DummyWidenedMatrix final {
   const double* data_;
 };
 
+// Greedy start: u_i = min_j c_ij, v = 0 is dual feasible; a row whose cheapest column is free
+// takes it (tight), which leaves complementary slackness intact.
+template <class T, class M>
+void GreedyStart(const M& m, std::vector<T>& u, std::vector<int>& row4col,
+                 std::vector<int>& col4row) {
+  for (int i = 0; i < m.rows(); ++i) {
+    const double* row = m.Row(i);
+    T best = Infinite<T>();
+    int best_j = -1;
+    for (int j = 0; j < m.cols(); ++j) {
+      const T c = m.At(row, i, j);
+      if (c < best) {
+        best = c;
+        best_j = j;
+      }
+    }
+    if (best_j >= 0 && row4col[best_j] == -1) {
+      row4col[best_j] = i;
+      col4row[i] = best_j;
+      u[i] = best;
+    }
+  }
+}
+
 // Shortest augmenting paths (Crouse 2016, Algorithm 1 with the dual updates of scipy's
 // rectangular_lsap), after a greedy start, for any ordered cost group T (used with Lex; the hot
 // double path is FastShortestAugmentingPaths below, the same algorithm). Requires rows <= cols.
@@ -100,26 +124,7 @@ bool ShortestAugmentingPaths(const M& m, std::vector<int>& col4row) {
   scanned_rows.reserve(nr);
   scanned_cols.reserve(nc);
   col4row.assign(nr, -1);
-
-  // Greedy start: u_i = min_j c_ij, v = 0 is dual feasible; a row whose cheapest column is free
-  // takes it (tight), which leaves complementary slackness intact.
-  for (int i = 0; i < nr; ++i) {
-    const double* row = m.Row(i);
-    T best = Infinite<T>();
-    int best_j = -1;
-    for (int j = 0; j < nc; ++j) {
-      const T c = m.At(row, i, j);
-      if (c < best) {
-        best = c;
-        best_j = j;
-      }
-    }
-    if (best_j >= 0 && row4col[best_j] == -1) {
-      row4col[best_j] = i;
-      col4row[i] = best_j;
-      u[i] = best;
-    }
-  }
+  GreedyStart(m, u, row4col, col4row);
 
   for (int cur = 0; cur < nr; ++cur) {
     if (col4row[cur] != -1) continue;
@@ -360,28 +365,13 @@ RelaxRowFn ChooseRelaxRow() {
 
 const RelaxRowFn kRelaxRow = ChooseRelaxRow();
 
-// The double version of ShortestAugmentingPaths, tuned: branch-free relaxation over all columns
-// (vectorisable), scanned columns neutralised by setting v[j] = -inf (so r = +inf never relaxes)
-// and d[j] = +inf.
-bool FastShortestAugmentingPaths(int nr, int nc, const double* cost, std::vector<int>& col4row) {
-  std::vector<double> u(nr, 0.0);
-  std::vector<double> v(nc, 0.0);
-  std::vector<double> d(nc, kInf);
-  std::vector<int64_t> path(nc, -1);
-  std::vector<int> row4col(nc, -1);
-  std::vector<double> assigned(nc, 0.0);  // 1.0 once row4col[j] != -1 (never reverts)
-  struct Scanned {
-    int col;
-    double dist;
-    double v;
-  };
-  std::vector<Scanned> scanned;
-  scanned.reserve(nc);
-  col4row.assign(nr, -1);
-
-  // Greedy start (see ShortestAugmentingPaths), fused with input validation so the matrix is
-  // read once: per row the minimum (four accumulators for instruction-level parallelism), then
-  // the first column holding it.
+// The greedy start of FastShortestAugmentingPaths (see GreedyStart), fused with input
+// validation so the matrix is read once: per row the minimum (four accumulators for
+// instruction-level parallelism), then the first column holding it. False when the cost holds
+// NaN or -inf.
+bool FastGreedyStart(int nr, int nc, const double* cost, std::vector<double>& u,
+                     std::vector<int>& row4col, std::vector<double>& assigned,
+                     std::vector<int>& col4row) {
   bool invalid = false;
   for (int i = 0; i < nr; ++i) {
     const double* __restrict row = cost + static_cast<std::size_t>(i) * nc;
@@ -411,7 +401,30 @@ bool FastShortestAugmentingPaths(int nr, int nc, const double* cost, std::vector
       u[i] = best;
     }
   }
-  if (invalid) throw std::invalid_argument("SolveAssignment: cost contains NaN or -inf");
+  return !invalid;
+}
+
+// The double version of ShortestAugmentingPaths, tuned: branch-free relaxation over all columns
+// (vectorisable), scanned columns neutralised by setting v[j] = -inf (so r = +inf never relaxes)
+// and d[j] = +inf.
+bool FastShortestAugmentingPaths(int nr, int nc, const double* cost, std::vector<int>& col4row) {
+  std::vector<double> u(nr, 0.0);
+  std::vector<double> v(nc, 0.0);
+  std::vector<double> d(nc, kInf);
+  std::vector<int64_t> path(nc, -1);
+  std::vector<int> row4col(nc, -1);
+  std::vector<double> assigned(nc, 0.0);  // 1.0 once row4col[j] != -1 (never reverts)
+  struct Scanned {
+    int col;
+    double dist;
+    double v;
+  };
+  std::vector<Scanned> scanned;
+  scanned.reserve(nc);
+  col4row.assign(nr, -1);
+  if (!FastGreedyStart(nr, nc, cost, u, row4col, assigned, col4row)) {
+    throw std::invalid_argument("SolveAssignment: cost contains NaN or -inf");
+  }
 
   double* dp = d.data();
   double* vp = v.data();

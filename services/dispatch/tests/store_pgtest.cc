@@ -1,23 +1,33 @@
-// The store against a real PostgreSQL: batched fixes (newest wins, seq-ordered reads), a
-// sweeper run by several instances at once (each deadline applied exactly once), and the fresh
-// dispatch window of a job whose courier is released.
+// The use cases and the store against a real PostgreSQL: batched fixes (newest wins,
+// seq-ordered reads), matchers and sweepers run by several instances at once (each offer made
+// and each deadline applied exactly once), the fresh dispatch window of a job whose courier is
+// released, concurrent pickups of one job, the matcher fence.
 #include <catch2/catch.hpp>
 
 #include <atomic>
 #include <thread>
+#include <tuple>
 
+#include "app/courier_cases.h"
+#include "app/matcher_cases.h"
+#include "app/operator_cases.h"
+#include "app/order_event_cases.h"
+#include "app/sweeper_cases.h"
 #include "google/protobuf/util/time_util.h"
 #include "pasar/events/events.h"
 #include "pasar/pg/migrate.h"
 #include "pasar/testkit/testkit.h"
-#include "store/store.h"
+#include "store/locations.h"
+#include "store/matching.h"
 
 namespace pasar::dispatch {
 std::vector<pg::Migration> Migrations();
 }
 
-namespace pasar::dispatch::store {
+namespace pasar::dispatch {
 namespace {
+
+namespace v1 = ::pasar::dispatch::v1;
 
 constexpr pg::Query kCountOutbox{"t_count_outbox", "SELECT count(*) FROM outbox WHERE type = $1"};
 constexpr pg::Query kCourierRow{"t_courier_row",
@@ -44,40 +54,55 @@ struct Db {
   }
 };
 
-std::string OnShiftCourier(Store& store, const std::string& subject) {
+// The use cases over one pool, as the service wires them.
+struct Dispatch {
+  explicit Dispatch(pg::Pool& pool, app::Timers timers = {})
+      : couriers(pool, timers), operators(pool), matcher(pool, timers), sweeper(pool, timers) {}
+  app::CourierCases couriers;
+  app::OperatorCases operators;
+  app::OrderEventCases order_events;
+  app::MatcherCases matcher;
+  app::SweeperCases sweeper;
+};
+
+std::string OnShiftCourier(Dispatch& dsp, const std::string& subject) {
   v1::CreateCourierRequest create;
   create.set_subject(subject);
   create.set_name("Budi");
   create.set_vehicle_plate("N 1 A");
   create.set_home_market_id("m-1");
   v1::CreateCourierResponse created;
-  REQUIRE(store.CreateCourier({"op", "CreateCourier", "r-" + subject, "x"}, create, &created).ok());
+  REQUIRE(
+      dsp.operators.CreateCourier({"op", "CreateCourier", "r-" + subject, "x"}, create, &created)
+          .ok());
   v1::StartShiftRequest shift;
   shift.set_cash_on_hand_idr(100'000);
   v1::StartShiftResponse started;
-  REQUIRE(store.StartShift({subject, "StartShift", "s-" + subject, "y"}, shift, &started).ok());
+  REQUIRE(
+      dsp.couriers.StartShift({subject, "StartShift", "s-" + subject, "y"}, shift, &started).ok());
   REQUIRE(started.courier().state() == v1::COURIER_STATE_IDLE);
   return created.courier().id();
 }
 
 TEST_CASE("fixes: one batch upsert, newest wins, read back in seq order", "[pg]") {
   Db d;
-  Store store(d.pool, Timers{});
-  const std::string a = OnShiftCourier(store, "a");
-  const std::string b = OnShiftCourier(store, "b");
-  store.FlushFixes({{a, Fix{{-8.1, 113.2}, 2000}},
-                    {b, Fix{{-8.2, 113.3}, 2000}},
-                    {"00000000-0000-4000-8000-000000000000", Fix{{1, 1}, 1}}});  // unknown: skipped
+  Dispatch dsp(d.pool);
+  const std::string a = OnShiftCourier(dsp, "a");
+  const std::string b = OnShiftCourier(dsp, "b");
+  store::FlushFixes(
+      d.pool, {{a, Fix{{-8.1, 113.2}, 2000}},
+               {b, Fix{{-8.2, 113.3}, 2000}},
+               {"00000000-0000-4000-8000-000000000000", Fix{{1, 1}, 1}}});  // unknown: skipped
   std::vector<std::pair<std::string, Fix>> seen;
   const auto collect = [&](const std::string& id, const Fix& f) { seen.emplace_back(id, f); };
-  const int64_t seq = store.ReadFixesSince(0, collect);
+  const int64_t seq = store::ReadFixesSince(d.pool, 0, collect);
   REQUIRE(seen.size() == 2);
-  store.FlushFixes({{a, Fix{{-9, 114}, 1000}}});  // older than the stored one: ignored
+  store::FlushFixes(d.pool, {{a, Fix{{-9, 114}, 1000}}});  // older than the stored one: ignored
   seen.clear();
-  REQUIRE(store.ReadFixesSince(seq, collect) == seq);
+  REQUIRE(store::ReadFixesSince(d.pool, seq, collect) == seq);
   REQUIRE(seen.empty());
-  store.FlushFixes({{a, Fix{{-8.11, 113.21}, 3000}}});
-  REQUIRE(store.ReadFixesSince(seq, collect) > seq);
+  store::FlushFixes(d.pool, {{a, Fix{{-8.11, 113.21}, 3000}}});
+  REQUIRE(store::ReadFixesSince(d.pool, seq, collect) > seq);
   REQUIRE(seen.size() == 1);
   REQUIRE(seen[0].first == a);
   REQUIRE(seen[0].second.recorded_at_ms == 3000);
@@ -105,26 +130,26 @@ events::v1::Envelope Confirmed(const std::string& order_id) {
 
 TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]") {
   Db d;
-  Store store(d.pool, Timers{});
+  Dispatch dsp(d.pool);
   constexpr int kN = 6;
   std::vector<std::string> couriers;
   {
     pg::Transaction tx(d.pool, "confirm");
     for (int i = 0; i < kN; ++i)
-      store.ApplyOrderConfirmed(tx, Confirmed("order-" + std::to_string(i)));
+      dsp.order_events.ApplyOrderConfirmed(tx, Confirmed("order-" + std::to_string(i)));
     tx.Commit();
   }
   for (int i = 0; i < kN; ++i)
-    couriers.push_back(OnShiftCourier(store, "c" + std::to_string(i)));
+    couriers.push_back(OnShiftCourier(dsp, "c" + std::to_string(i)));
 
   // Every thread proposes courier 0 for a different job at the same moment.
-  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
+  const store::MatcherFence fence = dsp.matcher.ClaimMatcherFence("m-1", "instance-1");
   std::atomic<int> made{0};
   std::vector<std::thread> threads;
   for (int i = 0; i < kN; ++i) {
     threads.emplace_back([&, i] {
       const Proposal p{"order-" + std::to_string(i), couriers[0], 500, 94, 94};
-      made += store.MakeOffer(fence, p) ? 1 : 0;
+      made += dsp.matcher.MakeOffer(fence, p) ? 1 : 0;
     });
   }
   for (auto& t : threads)
@@ -143,7 +168,7 @@ TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]"
   threads.clear();
   for (int i = 1; i < kN; ++i) {
     threads.emplace_back([&, i] {
-      made += store.MakeOffer(fence, Proposal{pending, couriers[i], 500, 94, 94}) ? 1 : 0;
+      made += dsp.matcher.MakeOffer(fence, Proposal{pending, couriers[i], 500, 94, 94}) ? 1 : 0;
     });
   }
   for (auto& t : threads)
@@ -155,26 +180,26 @@ TEST_CASE("concurrent matchers never offer one courier or one job twice", "[pg]"
 
 TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   Db d;
-  Timers timers;
+  app::Timers timers;
   timers.offer_ttl = absl::ZeroDuration();  // due at once
-  Store store(d.pool, timers);
-  const std::string courier = OnShiftCourier(store, "c");
+  Dispatch dsp(d.pool, timers);
+  const std::string courier = OnShiftCourier(dsp, "c");
   {
     pg::Transaction tx(d.pool, "confirm");
     const events::v1::Envelope env = Confirmed("order-1");
-    store.ApplyOrderConfirmed(tx, env);
-    store.ApplyOrderConfirmed(tx, env);  // a duplicate delivery changes nothing
+    dsp.order_events.ApplyOrderConfirmed(tx, env);
+    dsp.order_events.ApplyOrderConfirmed(tx, env);  // a duplicate delivery changes nothing
     tx.Commit();
   }
-  REQUIRE(store.MarketsWithPendingJobs() == std::vector<std::string>{"m-1"});
-  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
-  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
-  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
+  REQUIRE(dsp.matcher.MarketsWithPendingJobs() == std::vector<std::string>{"m-1"});
+  const store::MatcherFence fence = dsp.matcher.ClaimMatcherFence("m-1", "instance-1");
+  REQUIRE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
+  REQUIRE_FALSE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
 
   std::atomic<int> expired{0};
   std::vector<std::thread> sweepers;
   for (int i = 0; i < 4; ++i) {
-    sweepers.emplace_back([&] { expired += store.ExpireOffers(100); });
+    sweepers.emplace_back([&] { expired += dsp.sweeper.ExpireOffers(100); });
   }
   for (auto& t : sweepers)
     t.join();
@@ -185,85 +210,152 @@ TEST_CASE("concurrent sweepers expire an offer exactly once", "[pg]") {
   REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "PENDING");
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "OfferResolved").Int(0, 0) == 1);
   // The courier who let it expire is never offered that job again.
-  const auto jobs = store.PendingJobs("m-1", 10);
+  const auto jobs = dsp.matcher.PendingJobs("m-1", 10);
   REQUIRE(jobs.size() == 1);
   REQUIRE(jobs[0].job.excluded.contains(courier));
-  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
+  REQUIRE_FALSE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", courier, 500, 94, 94}));
 }
 
 TEST_CASE("a courier released after the dispatch deadline leaves the job a fresh window", "[pg]") {
   using google::protobuf::util::TimeUtil;
   Db d;
-  Store store(d.pool, Timers{});
-  const std::string silent = OnShiftCourier(store, "silent");
-  const std::string backup = OnShiftCourier(store, "backup");
+  Dispatch dsp(d.pool);
+  const std::string silent = OnShiftCourier(dsp, "silent");
+  const std::string backup = OnShiftCourier(dsp, "backup");
   events::v1::Envelope env = Confirmed("order-1");
   env.mutable_order_confirmed()->set_dispatch_timeout_seconds(600);
   *env.mutable_order_confirmed()->mutable_dispatch_deadline() =
       TimeUtil::GetCurrentTime() + TimeUtil::SecondsToDuration(600);
   {
     pg::Transaction tx(d.pool, "confirm");
-    store.ApplyOrderConfirmed(tx, env);
+    dsp.order_events.ApplyOrderConfirmed(tx, env);
     tx.Commit();
   }
-  const Store::MatcherFence fence = store.ClaimMatcherFence("m-1", "instance-1");
-  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
+  const store::MatcherFence fence = dsp.matcher.ClaimMatcherFence("m-1", "instance-1");
+  REQUIRE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
   const std::string offer_id = pg::Exec(d.pool, kPendingOfferOf, silent).Str(0, 0);
   v1::AcceptOfferResponse accepted;
-  REQUIRE(store.AcceptOffer({"silent", "AcceptOffer", "a-1", "z"}, offer_id, &accepted).ok());
+  REQUIRE(
+      dsp.couriers.AcceptOffer({"silent", "AcceptOffer", "a-1", "z"}, offer_id, &accepted).ok());
 
   // The deadline passes while the courier holds the job (moved back rather than waited for):
   // nothing fails an assigned job.
   pg::Exec(d.pool, kDeadlinePassed, "order-1");
   REQUIRE(pg::Exec(d.pool, kJobWindow, "order-1").Int(0, 1) < 0);
-  REQUIRE(store.FailOverdueJobs(100) == 0);
+  REQUIRE(dsp.sweeper.FailOverdueJobs(100) == 0);
 
   // The courier (who never sent a fix) is released: the job is matched again in a new window.
-  REQUIRE(store.ReleaseSilentCouriers(absl::ZeroDuration(), 100) == 1);
+  REQUIRE(dsp.sweeper.ReleaseSilentCouriers(absl::ZeroDuration(), 100) == 1);
   const pg::Result job = pg::Exec(d.pool, kJobWindow, "order-1");
   REQUIRE(job.Str(0, 0) == "PENDING");
   REQUIRE(job.Int(0, 1) > 590'000);
-  REQUIRE(store.FailOverdueJobs(100) == 0);
-  const auto pending = store.PendingJobs("m-1", 10);
+  REQUIRE(dsp.sweeper.FailOverdueJobs(100) == 0);
+  const auto pending = dsp.matcher.PendingJobs("m-1", 10);
   REQUIRE(pending.size() == 1);
   REQUIRE(pending[0].job.excluded.contains(silent));
-  REQUIRE_FALSE(store.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
-  REQUIRE(store.MakeOffer(fence, Proposal{"order-1", backup, 500, 94, 94}));
+  REQUIRE_FALSE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", silent, 500, 94, 94}));
+  REQUIRE(dsp.matcher.MakeOffer(fence, Proposal{"order-1", backup, 500, 94, 94}));
   REQUIRE(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "OFFERED");
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "CourierUnassigned").Int(0, 0) == 1);
   REQUIRE(pg::Exec(d.pool, kCountOutbox, "DispatchFailed").Int(0, 0) == 0);
 }
 
+TEST_CASE("two tickets picked up at once: the last pickup, whichever it is, starts delivery",
+          "[pg]") {
+  Db d;
+  Dispatch dsp(d.pool);
+  const std::string courier = OnShiftCourier(dsp, "c");  // 100,000 on hand
+  const store::MatcherFence fence = dsp.matcher.ClaimMatcherFence("m-1", "instance-1");
+  for (int round = 0; round < 4; ++round) {
+    const std::string order = "order-" + std::to_string(round);
+    events::v1::Envelope env = Confirmed(order);
+    auto* oc = env.mutable_order_confirmed();
+    oc->mutable_tickets(0)->set_total_idr(20'000);
+    auto* second = oc->add_tickets();
+    second->set_ticket_id("u-" + order);
+    second->set_stall_id("s-2");
+    second->set_total_idr(30'000);
+    second->set_pickup_code("2222");
+    {
+      pg::Transaction tx(d.pool, "confirm");
+      dsp.order_events.ApplyOrderConfirmed(tx, env);
+      tx.Commit();
+    }
+    REQUIRE(dsp.matcher.MakeOffer(fence, Proposal{order, courier, 500, 94, 94}));
+    const std::string offer_id = pg::Exec(d.pool, kPendingOfferOf, courier).Str(0, 0);
+    v1::AcceptOfferResponse accepted;
+    REQUIRE(dsp.couriers.AcceptOffer({"c", "AcceptOffer", "a-" + order, "z"}, offer_id, &accepted)
+                .ok());
+
+    // Both pickups wait for the job's lock; the one that takes it second must see the first.
+    std::atomic<int> ok{0};
+    std::vector<std::thread> pickups;
+    for (const auto& [ticket, code, paid] :
+         {std::tuple{"t-" + order, "1111", 20'000}, std::tuple{"u-" + order, "2222", 30'000}}) {
+      pickups.emplace_back([&, ticket, code, paid] {
+        v1::ConfirmPickupRequest req;
+        req.set_job_id(order);
+        req.set_ticket_id(ticket);
+        req.set_pickup_code(code);
+        req.set_paid_to_trader_idr(paid);
+        v1::ConfirmPickupResponse resp;
+        ok += dsp.couriers.ConfirmPickup({"c", "ConfirmPickup", "p-" + ticket, ticket}, req, &resp)
+                  .ok();
+      });
+    }
+    for (auto& t : pickups)
+      t.join();
+    REQUIRE(ok.load() == 2);
+    REQUIRE(pg::Exec(d.pool, kJobStatusOf, order).Str(0, 0) == "DELIVERING");
+    const pg::Result row = pg::Exec(d.pool, kCourierRow, courier);
+    REQUIRE(row.Str(0, 0) == "DELIVERING");
+
+    v1::ConfirmDeliveryRequest delivery;
+    delivery.set_job_id(order);
+    delivery.set_delivery_pin("1234");
+    delivery.set_cash_collected_idr(62'000);
+    v1::ConfirmDeliveryResponse delivered;
+    REQUIRE(dsp.couriers
+                .ConfirmDelivery({"c", "ConfirmDelivery", "d-" + order, "w"}, delivery, &delivered)
+                .ok());
+    // Paid 50,000 to the traders, collected 62,000 from the customer.
+    CHECK(delivered.courier().cash_on_hand_idr() == 100'000 + (round + 1) * 12'000);
+    CHECK(delivered.courier().state() == v1::COURIER_STATE_IDLE);
+  }
+  CHECK(pg::Exec(d.pool, kCountOutbox, "PickupConfirmed").Int(0, 0) == 8);
+  CHECK(pg::Exec(d.pool, kCountOutbox, "DeliveryConfirmed").Int(0, 0) == 4);
+}
+
 TEST_CASE("a matcher whose market was claimed by another instance makes no offer", "[pg]") {
   Db d;
-  Store store(d.pool, Timers{});
-  const std::string courier = OnShiftCourier(store, "c");
+  Dispatch dsp(d.pool);
+  const std::string courier = OnShiftCourier(dsp, "c");
   {
     pg::Transaction tx(d.pool, "confirm");
-    store.ApplyOrderConfirmed(tx, Confirmed("order-1"));
-    store.ApplyOrderConfirmed(tx, Confirmed("order-2"));
+    dsp.order_events.ApplyOrderConfirmed(tx, Confirmed("order-1"));
+    dsp.order_events.ApplyOrderConfirmed(tx, Confirmed("order-2"));
     tx.Commit();
   }
   // Instance A took the market's lease; it is paused past its TTL and B takes the market.
-  const Store::MatcherFence a = store.ClaimMatcherFence("m-1", "instance-a");
-  const Store::MatcherFence b = store.ClaimMatcherFence("m-1", "instance-b");
+  const store::MatcherFence a = dsp.matcher.ClaimMatcherFence("m-1", "instance-a");
+  const store::MatcherFence b = dsp.matcher.ClaimMatcherFence("m-1", "instance-b");
   REQUIRE(b.token == a.token + 1);
   // A resumes and acts on the lease it lost: refused, and told why.
   bool fenced = false;
-  REQUIRE_FALSE(store.MakeOffer(a, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
+  REQUIRE_FALSE(dsp.matcher.MakeOffer(a, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
   CHECK(fenced);
   CHECK(pg::Exec(d.pool, kJobStatusOf, "order-1").Str(0, 0) == "PENDING");
   CHECK(pg::Exec(d.pool, kCourierRow, courier).Str(0, 0) == "IDLE");
   CHECK(pg::Exec(d.pool, kCountOutbox, "OfferMade").Int(0, 0) == 0);
   // The current holder offers; a refusal for another reason is not a fence.
-  REQUIRE(store.MakeOffer(b, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
+  REQUIRE(dsp.matcher.MakeOffer(b, Proposal{"order-1", courier, 500, 94, 94}, &fenced));
   CHECK_FALSE(fenced);
-  REQUIRE_FALSE(store.MakeOffer(b, Proposal{"order-2", courier, 500, 94, 94}, &fenced));
+  REQUIRE_FALSE(dsp.matcher.MakeOffer(b, Proposal{"order-2", courier, 500, 94, 94}, &fenced));
   CHECK_FALSE(fenced);
   // Another market's fence is its own.
-  const Store::MatcherFence other = store.ClaimMatcherFence("m-2", "instance-a");
+  const store::MatcherFence other = dsp.matcher.ClaimMatcherFence("m-2", "instance-a");
   CHECK(other.token == 1);
 }
 
 }  // namespace
-}  // namespace pasar::dispatch::store
+}  // namespace pasar::dispatch

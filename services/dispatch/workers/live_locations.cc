@@ -4,11 +4,12 @@
 #include <optional>
 
 #include "pasar/rpc/log.h"
+#include "store/locations.h"
 
 namespace pasar::dispatch {
 
-LiveLocations::LiveLocations(store::Store& store, FixRules rules, absl::Duration flush_every)
-    : store_(store),
+LiveLocations::LiveLocations(pg::Pool& pool, FixRules rules, absl::Duration flush_every)
+    : pool_(pool),
       rules_(rules),
       // No back-off: a failed flush keeps its fixes, and the next one writes them all at once.
       flusher_(
@@ -74,8 +75,8 @@ LiveLocations::Counts LiveLocations::Report(const std::string& courier_id, std::
 void LiveLocations::Refresh() {
   std::lock_guard guard(refresh_mu_);
   std::vector<std::pair<std::string, Fix>> rows;
-  const int64_t seq = store_.ReadFixesSince(
-      seen_seq_, [&](const std::string& id, const Fix& fix) { rows.emplace_back(id, fix); });
+  const int64_t seq = store::ReadFixesSince(
+      pool_, seen_seq_, [&](const std::string& id, const Fix& fix) { rows.emplace_back(id, fix); });
   if (!rows.empty()) {
     std::unique_lock lock(index_mu_);
     for (const auto& [id, fix] : rows) {
@@ -96,7 +97,7 @@ void LiveLocations::Flush() {
   }
   if (batch.empty()) return;
   try {
-    store_.FlushFixes(batch);
+    store::FlushFixes(pool_, batch);
   } catch (...) {
     // Put them back unless a newer fix arrived meanwhile; retried on the next tick.
     std::lock_guard lock(dirty_mu_);

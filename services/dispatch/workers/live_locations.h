@@ -21,8 +21,8 @@
 #include "absl/time/time.h"
 #include "domain/matching.h"
 #include "domain/spatial_index.h"
+#include "pasar/pg/pg.h"
 #include "pasar/rpc/periodic.h"
-#include "store/store.h"
 #include "workers/metrics.h"
 
 namespace pasar::dispatch {
@@ -34,7 +34,7 @@ class LiveLocations final {
     int64_t rejected = 0;
   };
 
-  LiveLocations(store::Store& store, FixRules rules, absl::Duration flush_every);
+  LiveLocations(pg::Pool& pool, FixRules rules, absl::Duration flush_every);
   ~LiveLocations();  // Stop()
   LiveLocations(const LiveLocations&) = delete;
   LiveLocations& operator=(const LiveLocations&) = delete;
@@ -62,7 +62,7 @@ class LiveLocations final {
   }
 
  private:
-  store::Store& store_;
+  pg::Pool& pool_;  // the fixes of every instance (store/locations.h)
   const FixRules rules_;
   DispatchMetrics* metrics_ = nullptr;
 

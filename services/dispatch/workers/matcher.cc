@@ -13,9 +13,9 @@ constexpr absl::Duration kKeepIdleLease = absl::Minutes(1);
 
 }  // namespace
 
-Matcher::Matcher(store::Store& store, redis::Client& redis, LiveLocations& locations,
+Matcher::Matcher(app::MatcherCases& cases, redis::Client& redis, LiveLocations& locations,
                  MatchingPolicy policy, MatcherConfig config, std::string instance_id)
-    : store_(store),
+    : cases_(cases),
       redis_(redis),
       locations_(locations),
       policy_(policy),
@@ -47,7 +47,7 @@ void Matcher::Stop() {
 
 int Matcher::RunOnce() {
   locations_.Refresh();
-  const std::vector<std::string> markets = store_.MarketsWithPendingJobs();
+  const std::vector<std::string> markets = cases_.MarketsWithPendingJobs();
   const absl::Time now = absl::Now();
   for (const std::string& market : markets)
     leases_[market].last_needed = now;
@@ -74,7 +74,7 @@ int Matcher::RunOnce() {
     try {
       // A lease taken afresh claims the market's fence, so offers of any earlier holder stop.
       if (held && (!was_held || !ml.fence))
-        ml.fence = store_.ClaimMatcherFence(market, instance_id_);
+        ml.fence = cases_.ClaimMatcherFence(market, instance_id_);
     } catch (const std::exception& e) {
       ml.fence.reset();
       rpc::Log("warn", "claiming a market's matcher fence failed",
@@ -100,7 +100,7 @@ int Matcher::RunOnce() {
 int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
   const redis::Lease& lease = *ml.lease;
   const std::vector<store::MatchJob> rows =
-      store_.PendingJobs(market_id, config_.max_jobs_per_window);
+      cases_.PendingJobs(market_id, config_.max_jobs_per_window);
   if (rows.empty()) return 0;
   const int64_t now_ms = absl::ToUnixMillis(absl::Now());
   std::vector<PendingJob> jobs;
@@ -132,7 +132,7 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
     if (seen.insert(id).second) unique_ids.push_back(id);
   }
   if (unique_ids.empty()) return 0;
-  const auto idle = store_.IdleCouriers(unique_ids);
+  const auto idle = cases_.IdleCouriers(unique_ids);
   const std::vector<Proposal> plan = policy_.Plan(jobs, candidates, idle);
   int made = 0;
   for (const Proposal& p : plan) {
@@ -141,7 +141,7 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
     // was sent, so it ends before the key expires in Redis.
     if (!lease.held()) break;
     bool fenced = false;
-    if (store_.MakeOffer(*ml.fence, p, &fenced)) ++made;
+    if (cases_.MakeOffer(*ml.fence, p, &fenced)) ++made;
     if (fenced) {
       // Another instance has claimed the market since: never act on a lease lost meanwhile.
       rpc::Log("warn", "matcher fenced out of a market; letting it go",
@@ -152,24 +152,6 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
     }
   }
   return made;
-}
-
-Sweeper::Sweeper(store::Store& store, SweeperConfig config)
-    : store_(store),
-      config_(config),
-      // No back-off, like the matcher: deadlines are applied at the first round after an outage.
-      worker_("dispatch sweeper", config_.every, config_.every, [this] { RunOnce(); }) {}
-
-Sweeper::~Sweeper() {
-  Stop();
-}
-
-int Sweeper::RunOnce() {
-  int done = store_.ExpireOffers(config_.batch);
-  done += store_.FailOverdueJobs(config_.batch);
-  done += store_.ReleaseSilentCouriers(config_.stale_assigned, config_.batch);
-  if (metrics_ != nullptr) metrics_->timers_fired.Increment(done);
-  return done;
 }
 
 }  // namespace pasar::dispatch

@@ -3,9 +3,10 @@
 // minimum-cost assignment of pending jobs to eligible couriers and makes the offers.
 // Only the lease holder matches a market; when it dies the lease expires (TTL) and another
 // instance takes the market over at its next window. Taking a lease also claims the market's
-// fencing token in PostgreSQL (Store::ClaimMatcherFence), and every offer is made under it: an
-// instance that was paused past its lease, or that still believes in a lease Redis lost, is
-// refused by PostgreSQL once another instance has claimed the market, and lets the market go.
+// fencing token in PostgreSQL (store/matching.h), and every offer is made under it: an instance
+// that was paused past its lease, or that still believes in a lease Redis lost, is refused by
+// PostgreSQL once another instance has claimed the market, and lets the market go. The
+// sweeper is in workers/sweeper.h.
 #pragma once
 
 #include <map>
@@ -14,10 +15,11 @@
 #include <string>
 
 #include "absl/time/time.h"
+#include "app/matcher_cases.h"
 #include "domain/matching.h"
 #include "pasar/redis/redis.h"
 #include "pasar/rpc/periodic.h"
-#include "store/store.h"
+#include "store/matching.h"
 #include "workers/live_locations.h"
 #include "workers/metrics.h"
 
@@ -32,7 +34,7 @@ struct MatcherConfig {
 class Matcher final {
  public:
   // Throws std::invalid_argument unless config.lease_ttl > config.window.
-  Matcher(store::Store& store, redis::Client& redis, LiveLocations& locations,
+  Matcher(app::MatcherCases& cases, redis::Client& redis, LiveLocations& locations,
           MatchingPolicy policy, MatcherConfig config, std::string instance_id);
   ~Matcher();  // Stop()
   Matcher(const Matcher&) = delete;
@@ -47,13 +49,13 @@ class Matcher final {
  private:
   struct MarketLease {
     std::unique_ptr<redis::Lease> lease;
-    std::optional<store::Store::MatcherFence> fence;  // claimed when the lease was taken
-    absl::Time last_needed;                           // last window the market had pending jobs
+    std::optional<store::MatcherFence> fence;  // claimed when the lease was taken
+    absl::Time last_needed;                    // last window the market had pending jobs
   };
   // Plans the market and makes the offers while its lease is held and its fence current.
   int MatchMarket(const std::string& market_id, MarketLease& ml);
 
-  store::Store& store_;
+  app::MatcherCases& cases_;
   redis::Client& redis_;
   LiveLocations& locations_;
   const MatchingPolicy policy_;
@@ -62,33 +64,6 @@ class Matcher final {
   DispatchMetrics* metrics_ = nullptr;
   std::map<std::string, MarketLease> leases_;  // worker thread only (or RunOnce's caller)
   rpc::PeriodicWorker worker_;                 // last: stopped before the rest is destroyed
-};
-
-struct SweeperConfig {
-  absl::Duration every = absl::Milliseconds(500);      // PASAR_SWEEP_INTERVAL_MS
-  absl::Duration stale_assigned = absl::Seconds(120);  // PASAR_STALE_ASSIGNED_MS
-  int batch = 100;
-};
-
-// Applies the persisted deadlines: offer timeouts, dispatch deadlines, silent assigned couriers.
-// Every instance runs one; rows are claimed with FOR UPDATE SKIP LOCKED.
-class Sweeper final {
- public:
-  Sweeper(store::Store& store, SweeperConfig config);
-  ~Sweeper();
-  Sweeper(const Sweeper&) = delete;
-  Sweeper& operator=(const Sweeper&) = delete;
-
-  void set_metrics(DispatchMetrics* metrics) { metrics_ = metrics; }  // optional, before Start
-  void Start() { worker_.Start(); }
-  void Stop() { worker_.Stop(); }
-  int RunOnce();  // transitions applied
-
- private:
-  store::Store& store_;
-  const SweeperConfig config_;
-  DispatchMetrics* metrics_ = nullptr;
-  rpc::PeriodicWorker worker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

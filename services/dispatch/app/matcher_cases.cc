@@ -1,0 +1,66 @@
+#include "app/matcher_cases.h"
+
+#include <cmath>
+#include <variant>
+
+#include "app/record.h"
+#include "domain/decisions.h"
+#include "store/couriers.h"
+#include "store/jobs.h"
+#include "store/offers.h"
+
+namespace pasar::dispatch::app {
+
+std::vector<std::string> MatcherCases::MarketsWithPendingJobs() {
+  return store::MarketsWithPendingJobs(pool_);
+}
+
+std::vector<store::MatchJob> MatcherCases::PendingJobs(const std::string& market_id, int limit) {
+  pg::Transaction tx(pool_, "pending_jobs");
+  std::vector<store::MatchJob> jobs = store::PendingJobs(tx, market_id, limit);
+  tx.Commit();
+  return jobs;
+}
+
+absl::flat_hash_map<std::string, IdleCourier> MatcherCases::IdleCouriers(
+    const std::vector<std::string>& ids) {
+  return store::IdleCouriers(pool_, ids);
+}
+
+store::MatcherFence MatcherCases::ClaimMatcherFence(const std::string& market_id,
+                                                    const std::string& holder) {
+  return store::ClaimMatcherFence(pool_, market_id, holder);
+}
+
+bool MatcherCases::MakeOffer(const store::MatcherFence& fence, const Proposal& p, bool* fenced) {
+  if (fenced != nullptr) *fenced = false;
+  return pg::WithTransaction(pool_, "make_offer", [&](pg::Transaction& tx) {
+    if (!store::HoldsFence(tx, fence)) {
+      if (fenced != nullptr) *fenced = true;
+      return false;
+    }
+    auto job = store::TryLockPendingJob(tx, p.job_id);
+    if (!job) return false;
+    auto courier = store::TryLockIdleCourier(tx, p.courier_id);
+    if (!courier) return false;
+    const bool excluded = store::IsExcluded(tx, p.job_id, p.courier_id);
+    domain::Offer offer;
+    offer.eta_seconds = p.eta_seconds;
+    offer.distance_to_market_meters = std::llround(p.distance_m);
+    domain::Decision d = domain::MakeOffer(*job, *courier, excluded, offer);
+    if (!d.ok()) return false;
+    const auto [offer_id, expires_at_ms] =
+        store::InsertOffer(tx, offer, fence.market_id, fence.holder, timers_.offer_ttl);
+    // The offer's id and expiry are the database's.
+    auto& made = std::get<domain::OfferMade>(d.events.front());
+    made.offer_id = offer_id;
+    made.expires_at_ms = expires_at_ms;
+    store::SaveJob(tx, *job);
+    store::SaveCourier(tx, *courier);
+    Record(tx, job->id, job->correlation_id, d);
+    tx.Commit();
+    return true;
+  });
+}
+
+}  // namespace pasar::dispatch::app
