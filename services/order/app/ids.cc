@@ -1,4 +1,4 @@
-#include "api/ids.h"
+#include "app/ids.h"
 
 namespace pasar::order {
 

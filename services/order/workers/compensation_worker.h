@@ -6,10 +6,10 @@
 #pragma once
 
 #include "absl/time/time.h"
-#include "api/compensation.h"
-#include "api/inventory_client.h"
+#include "app/compensation.h"
+#include "clients/inventory_client.h"
+#include "pasar/periodic/periodic.h"
 #include "pasar/pg/pg.h"
-#include "pasar/rpc/periodic.h"
 
 namespace pasar::order {
 
@@ -38,7 +38,7 @@ class CompensationWorker final {
   pg::Pool& pool_;
   HoldReleaser holds_;
   absl::Duration interval_;
-  rpc::PeriodicWorker worker_;  // last: stopped before the rest is destroyed
+  periodic::Worker worker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::order

@@ -1,4 +1,6 @@
-// Settings of the order service beyond rpc::ServerConfig, read from PASAR_<NAME> / --<name>.
+// Settings of the order service beyond rpc::ServerConfig and libs/service (--pg-pool-size,
+// --outbox-retention-hours): one flag each (declared in settings.cc, listed by --help), set by
+// PASAR_<NAME> or --<name>, read once into this struct by main.cpp.
 #pragma once
 
 #include <string>
@@ -42,8 +44,6 @@ struct Settings {
   absl::Duration retention = absl::Hours(72);
   // PASAR_WATCH_BACKSTOP_MS: how often watchers re-read without a hint.
   absl::Duration watch_backstop = absl::Seconds(2);
-  // PASAR_PG_POOL_SIZE: PostgreSQL connections of the process.
-  int pg_pool_size = 16;
   // PASAR_CONSUMER_THREADS: threads consuming the dispatch and inventory streams.
   int consumer_threads = 1;
   // PASAR_CONSUMER_CLAIM_IDLE_MS: a refused (e.g. early) or abandoned event is retried after

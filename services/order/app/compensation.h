@@ -8,7 +8,7 @@
 #include <string>
 
 #include "absl/time/time.h"
-#include "api/inventory_client.h"
+#include "clients/inventory_client.h"
 
 namespace pasar::order {
 

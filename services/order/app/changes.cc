@@ -1,9 +1,9 @@
-#include "api/changes.h"
+#include "app/changes.h"
 
 #include <string>
 
-#include "api/convert.h"
-#include "api/ids.h"
+#include "app/convert.h"
+#include "app/ids.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
 #include "store/order_store.h"

@@ -1,7 +1,7 @@
-#include "api/inventory_client.h"
+#include "clients/inventory_client.h"
 
-#include "pasar/rpc/log.h"
-#include "pasar/rpc/status.h"
+#include "pasar/log/log.h"
+#include "pasar/request/status.h"
 
 namespace pasar::order {
 namespace {
@@ -115,28 +115,27 @@ Upstream InventoryClient::ReleaseReservation(const std::string& reservation_id,
   });
 }
 
-grpc::Status InventoryClient::Forward(grpc::ServerContext* ctx, const Upstream& u,
-                                      std::string_view what) {
+absl::Status InventoryClient::Forward(const Upstream& u, std::string_view what) {
   const grpc::StatusCode code = u.status.error_code();
   if (!u.reason.empty()) {
     std::string msg = u.status.error_message();
     const std::string prefix = u.reason + ": ";
     if (msg.rfind(prefix, 0) == 0) msg.erase(0, prefix.size());
-    return rpc::Refuse(ctx, code, u.reason, msg);
+    // gRPC and absl share the canonical code numbers.
+    return request::Refused(u.reason, msg, static_cast<absl::StatusCode>(code));
   }
   switch (code) {
     case grpc::StatusCode::NOT_FOUND:
-      return rpc::NotFound(what);
+      return request::NotFound(what);
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
     case grpc::StatusCode::ABORTED:
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE, "inventory service unavailable");
+      return absl::UnavailableError("inventory service unavailable");
     default:
-      rpc::Log(
-          "error", "inventory call failed",
-          {{"code", std::to_string(static_cast<int>(code))}, {"error", u.status.error_message()}});
-      return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
+      log::Error("inventory call failed",
+                 {{"code", static_cast<int>(code)}, {"error", u.status.error_message()}});
+      return absl::InternalError("internal error");
   }
 }
 

@@ -1,5 +1,6 @@
 // The order service's calls to the inventory service (pasar.inventory.v1), with a `service`
-// token (subject "order") minted from the shared secret and every call bounded by a deadline.
+// token (subject "order") signed with the order service's key and every call bounded by a
+// deadline. Infrastructure: the use cases (app/) call it; it knows no domain rule.
 #pragma once
 
 #include <chrono>
@@ -8,9 +9,9 @@
 #include <vector>
 
 #include <grpcpp/channel.h>
-#include <grpcpp/server_context.h>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
@@ -54,10 +55,10 @@ class InventoryClient final {
                               const std::string& reason, Deadline deadline);
 
   // What the order service answers its own client for a failed upstream call: domain refusals
-  // (with a reason) and NOT_FOUND pass through; unavailability becomes UNAVAILABLE; anything
-  // else INTERNAL. `what` names the object for NOT_FOUND ("market").
-  static grpc::Status Forward(grpc::ServerContext* ctx, const Upstream& upstream,
-                              std::string_view what);
+  // (with their reason, pasar/request/status.h) and NOT_FOUND pass through; unavailability
+  // becomes UNAVAILABLE; anything else INTERNAL. `what` names the object for NOT_FOUND
+  // ("market").
+  static absl::Status Forward(const Upstream& upstream, std::string_view what);
   // True when a failed call may still have taken effect in inventory: the request may have
   // arrived and been applied while its answer was lost (deadline, broken connection,
   // cancellation, a server fault). Refusals, NOT_FOUND, bad input and the like are answered

@@ -1,4 +1,4 @@
-#include "api/convert.h"
+#include "app/convert.h"
 
 #include <algorithm>
 

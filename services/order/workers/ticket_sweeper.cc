@@ -1,9 +1,9 @@
-#include "consumers/ticket_sweeper.h"
+#include "workers/ticket_sweeper.h"
 
 #include <string>
 
-#include "api/changes.h"
-#include "pasar/rpc/log.h"
+#include "app/changes.h"
+#include "pasar/log/log.h"
 #include "store/order_store.h"
 
 namespace pasar::order {
@@ -38,7 +38,7 @@ int TicketSweeper::RunOnce(absl::Time now) {
       tx.Commit();
       if (out.changed()) {
         ++changed;
-        rpc::Log("info", "tickets expired", {{"correlation_id", order->id}});
+        log::Log("info", "tickets expired", {{"correlation_id", order->id}});
       }
       return true;
     });
@@ -55,7 +55,7 @@ int64_t TicketSweeper::Purge(absl::Time now) {
     total += deleted;
     if (deleted == 0) break;
   }
-  if (total > 0) rpc::Log("info", "old rows purged", {{"rows", std::to_string(total)}});
+  if (total > 0) log::Log("info", "old rows purged", {{"rows", std::to_string(total)}});
   return total;
 }
 

@@ -1,8 +1,8 @@
-#include "api/compensation.h"
+#include "app/compensation.h"
 
 #include <chrono>
 
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
 namespace pasar::order {
 
@@ -19,13 +19,13 @@ HoldReleaser::Outcome HoldReleaser::ReplayAndRelease(const inv::ReserveStockRequ
   const Upstream u = inventory_.ReserveStock(request, Deadline(), &replay);
   if (!u.ok()) {
     if (InventoryClient::OutcomeUnknown(u)) {
-      rpc::Log("warn", "compensation: inventory unreachable on replay",
+      log::Log("warn", "compensation: inventory unreachable on replay",
                {{"correlation_id", request.order_id()},
                 {"request_id", request.request_id()},
                 {"error", u.status.error_message()}});
       return Outcome::kUnknown;
     }
-    rpc::Log("info", "compensation: replay refused, nothing held",
+    log::Log("info", "compensation: replay refused, nothing held",
              {{"correlation_id", request.order_id()},
               {"request_id", request.request_id()},
               {"error", u.status.error_message()}});
@@ -35,7 +35,7 @@ HoldReleaser::Outcome HoldReleaser::ReplayAndRelease(const inv::ReserveStockRequ
   const inv::Reservation& r = replay.reservation();
   if (r.state() != inv::RESERVATION_STATE_HELD) return Outcome::kSettled;
   if (in_use && in_use(r.reservation_id())) {
-    rpc::Log("info", "compensation: an order was placed on the hold, kept",
+    log::Log("info", "compensation: an order was placed on the hold, kept",
              {{"correlation_id", request.order_id()}, {"reservation_id", r.reservation_id()}});
     return Outcome::kSettled;
   }
@@ -47,11 +47,11 @@ HoldReleaser::Outcome HoldReleaser::Release(const std::string& reservation_id,
   const Upstream u =
       inventory_.ReleaseReservation(reservation_id, "release-" + reservation_id, why, Deadline());
   if (u.ok()) {
-    rpc::Log("info", "compensation: hold released",
+    log::Log("info", "compensation: hold released",
              {{"reservation_id", reservation_id}, {"reason", why}});
     return Outcome::kSettled;
   }
-  rpc::Log("warn", "compensation: release failed",
+  log::Log("warn", "compensation: release failed",
            {{"reservation_id", reservation_id}, {"error", u.status.error_message()}});
   return InventoryClient::OutcomeUnknown(u) ? Outcome::kUnknown : Outcome::kSettled;
 }

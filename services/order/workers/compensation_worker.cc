@@ -1,9 +1,9 @@
-#include "consumers/compensation_worker.h"
+#include "workers/compensation_worker.h"
 
 #include <algorithm>
 #include <string>
 
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 #include "store/order_store.h"
 
 namespace pasar::order {
@@ -57,7 +57,7 @@ CompensationWorker::Step CompensationWorker::CompensateOne(absl::Time now) {
 
   inv::ReserveStockRequest request;
   if (!request.ParseFromString(c->request)) {
-    rpc::Log("error", "compensation: unreadable request dropped",
+    log::Log("error", "compensation: unreadable request dropped",
              {{"correlation_id", c->order_id}, {"request_id", c->request_id}});
     store::DeleteCompensation(tx, c->request_id);
     tx.Commit();
@@ -67,7 +67,7 @@ CompensationWorker::Step CompensationWorker::CompensateOne(absl::Time now) {
   // original call may have made has expired by itself and the stock is back. (A hold one of the
   // replays made, if the original never arrived, expires at its own TTL likewise.)
   if (now - c->created_at > absl::Seconds(request.ttl_seconds()) + kExpiryMargin) {
-    rpc::Log("warn", "compensation: dropped after the hold's TTL, any hold has expired",
+    log::Log("warn", "compensation: dropped after the hold's TTL, any hold has expired",
              {{"correlation_id", c->order_id},
               {"request_id", c->request_id},
               {"attempts", std::to_string(c->attempts)}});
@@ -96,7 +96,7 @@ CompensationWorker::Step CompensationWorker::CompensateOne(absl::Time now) {
   }
   store::DeleteCompensation(tx, c->request_id);
   tx.Commit();
-  rpc::Log("info", "compensation: settled",
+  log::Log("info", "compensation: settled",
            {{"correlation_id", c->order_id},
             {"request_id", c->request_id},
             {"attempts", std::to_string(c->attempts + 1)}});

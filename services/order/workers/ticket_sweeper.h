@@ -10,8 +10,8 @@
 #include <cstdint>
 
 #include "absl/time/time.h"
+#include "pasar/periodic/periodic.h"
 #include "pasar/pg/pg.h"
-#include "pasar/rpc/periodic.h"
 
 namespace pasar::order {
 
@@ -39,7 +39,7 @@ class TicketSweeper final {
   pg::Pool& pool_;
   absl::Duration retention_;
   absl::Time next_purge_ = absl::InfinitePast();  // used by the sweeper thread only
-  rpc::PeriodicWorker worker_;                    // last: stopped before the rest is destroyed
+  periodic::Worker worker_;                       // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::order
