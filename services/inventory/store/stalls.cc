@@ -49,8 +49,8 @@ std::optional<pb::Stall> Store::GetStallForUpdate(pg::Transaction& tx, std::stri
 }
 
 pb::Stall Store::SaveStall(pg::Transaction& tx, const pb::Stall& s) {
-  return StallFromRow(tx.Exec(kUpdateStall, s.id(), s.open(), s.preparation_minutes(), s.name()),
-                      0);
+  const pg::Result r = tx.Exec(kUpdateStall, s.id(), s.open(), s.preparation_minutes(), s.name());
+  return StallFromRow(r.row(0));
 }
 
 std::vector<pb::Stall> Store::ListStalls(const StallFilter& f) {
