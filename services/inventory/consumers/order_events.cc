@@ -4,7 +4,7 @@
 
 #include "domain/stall_pause.h"
 #include "pasar/events/v1/events.pb.h"
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
 namespace pasar::inventory {
 namespace {
@@ -12,12 +12,11 @@ namespace {
 void LogOutcome(const events::Delivery& d, const std::string& reservation_id,
                 const absl::Status& s) {
   if (s.ok()) return;
-  rpc::Log("warn", "order event did not settle the reservation",
-           {{"event_id", d.event_id},
-            {"type", d.type},
-            {"reservation_id", reservation_id},
-            {"correlation_id", d.aggregate_id},
-            {"status", std::string(s.message())}});
+  log::Warn("order event did not settle the reservation", {{"event_id", d.event_id},
+                                                           {"type", d.type},
+                                                           {"reservation_id", reservation_id},
+                                                           {"correlation_id", d.aggregate_id},
+                                                           {"status", std::string(s.message())}});
 }
 
 // The stall of a ticket event, locked, after `decide` (nothing when the stall is unknown here).

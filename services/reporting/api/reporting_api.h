@@ -1,19 +1,17 @@
-// The gRPC adapter of the reporting service: who may call what (one table, kRoles), decode, call
-// the use case (app/reports.h), encode. No SQL and no business rules here.
+// The gRPC adapter of the reporting service: decode, call the use case (app/reports.h), encode.
+// Who may call which method is Access()'s table (api/access.cc), applied by rpc::Serve. No SQL and
+// no business rules here.
 #pragma once
 
-#include <string_view>
-
 #include "app/reports.h"
-#include "pasar/auth/auth.h"
 #include "pasar/reporting/v1/reporting.grpc.pb.h"
+#include "pasar/rpc/serve.h"
 
 namespace pasar::reporting {
 
 class ReportingApi final : public v1::ReportingService::Service {
  public:
-  ReportingApi(Reports& reports, const auth::Verifier& verifier)
-      : reports_(reports), verifier_(verifier) {}
+  explicit ReportingApi(Reports& reports) : reports_(reports) {}
 
   grpc::Status GetStaples(grpc::ServerContext* ctx, const v1::GetStaplesRequest* req,
                           v1::GetStaplesResponse* resp) override;
@@ -32,13 +30,12 @@ class ReportingApi final : public v1::ReportingService::Service {
                                  v1::SetReferencePriceResponse* resp) override;
 
  private:
-  // Authenticates the caller of `method` against kRoles and runs `call(principal)`, which
-  // returns an absl::StatusOr of the response, answered at the edge (rpc::Answer).
-  template <class Resp, class Call>
-  grpc::Status Serve(grpc::ServerContext* ctx, std::string_view method, Resp* resp, Call&& call);
-
   Reports& reports_;
-  const auth::Verifier& verifier_;
 };
+
+// Who may call each method: the market office (operator) and the regency's officials (official,
+// read-only) read everything; only operators set reference prices. Nothing here is a customer's
+// personal data.
+rpc::AccessTable Access();
 
 }  // namespace pasar::reporting

@@ -8,7 +8,7 @@
 #include "domain/prices.h"
 #include "domain/requests.h"
 #include "domain/staples.h"
-#include "pasar/idempotency/idempotency.h"
+#include "pasar/request/idempotency.h"
 
 namespace pasar::reporting {
 namespace {
@@ -39,7 +39,7 @@ std::vector<std::string> Only(const std::string& market_id) {
 
 Reports::Reports(pg::Pool& pool, OrderStore& orders, CatalogStore& catalog,
                  ReferenceStore& references, const Settings& settings)
-    : pool_(pool),
+    : idempotency_(pool),
       orders_(orders),
       catalog_(catalog),
       references_(references),
@@ -137,9 +137,9 @@ absl::StatusOr<v1::SetReferencePriceResponse> Reports::SetReference(
     const auth::Principal& who, const v1::SetReferencePriceRequest& request) {
   absl::StatusOr<Reference> reference = Validate(request);
   if (!reference.ok()) return reference.status();
-  absl::StatusOr<std::string> bytes = idempotency::Run(
-      pool_, who.subject, "SetReferencePrice", request.request_id(),
-      idempotency::Fingerprint(request), [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
+  absl::StatusOr<std::string> bytes = idempotency_.Run(
+      who.subject, "SetReferencePrice", request.request_id(), request::Fingerprint(request),
+      [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
         v1::SetReferencePriceResponse out;
         *out.mutable_reference_price() = references_.Save(tx, *reference, who.subject);
         return out.SerializeAsString();

@@ -10,6 +10,7 @@
 #include "pasar/auth/auth.h"
 #include "pasar/reporting/v1/reporting.pb.h"
 #include "store/catalog_store.h"
+#include "store/idempotency_store.h"
 #include "store/order_store.h"
 #include "store/reference_store.h"
 
@@ -31,7 +32,7 @@ class Reports final {
       const auth::Principal& who, const v1::SetReferencePriceRequest& request);
 
  private:
-  pg::Pool& pool_;
+  IdempotencyStore idempotency_;
   OrderStore& orders_;
   CatalogStore& catalog_;
   ReferenceStore& references_;

@@ -32,7 +32,6 @@ Settings SettingsFrom(const rpc::ServerConfig& config) {
     throw std::invalid_argument("PASAR_REPORTING_TIME_ZONE: unknown time zone \"" +
                                 s.default_time_zone + "\"");
   }
-  s.pg_pool_size = static_cast<int>(config.ExtraInt("pg_pool_size", s.pg_pool_size, 1, 256));
   s.consumer_threads =
       static_cast<int>(config.ExtraInt("consumer_threads", s.consumer_threads, 1, 16));
   s.claim_idle = config.ExtraMillis("consumer_claim_idle_ms", s.claim_idle);

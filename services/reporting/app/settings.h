@@ -20,7 +20,6 @@ struct Settings {
   std::string regency;
   // PASAR_REPORTING_TIME_ZONE: the days of a market whose MarketChanged has not arrived.
   std::string default_time_zone = "Asia/Jakarta";
-  int pg_pool_size = 8;                                    // PASAR_PG_POOL_SIZE
   int consumer_threads = 1;                                // PASAR_CONSUMER_THREADS
   absl::Duration claim_idle = absl::Seconds(30);           // PASAR_CONSUMER_CLAIM_IDLE_MS
   absl::Duration idempotency_retention = absl::Hours(72);  // PASAR_RETENTION_HOURS

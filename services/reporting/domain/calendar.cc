@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "pasar/validate/validate.h"
+#include "pasar/request/fields.h"
 
 namespace pasar::reporting {
 namespace {
@@ -48,16 +48,16 @@ std::string FormatMonth(absl::CivilDay day) {
 
 absl::StatusOr<DateRange> ParseRange(std::string_view from_field, std::string_view from,
                                      std::string_view to_field, std::string_view to) {
-  if (from.empty()) return validate::InvalidField(from_field, "is required");
+  if (from.empty()) return request::Invalid(from_field, "is required");
   const std::optional<absl::CivilDay> first = ParseDate(from);
-  if (!first) return validate::InvalidField(from_field, "must be a date YYYY-MM-DD");
-  if (to.empty()) return validate::InvalidField(to_field, "is required");
+  if (!first) return request::Invalid(from_field, "must be a date YYYY-MM-DD");
+  if (to.empty()) return request::Invalid(to_field, "is required");
   const std::optional<absl::CivilDay> last = ParseDate(to);
-  if (!last) return validate::InvalidField(to_field, "must be a date YYYY-MM-DD");
+  if (!last) return request::Invalid(to_field, "must be a date YYYY-MM-DD");
   if (*last < *first)
-    return validate::InvalidField(to_field, "must not be before " + std::string(from_field));
+    return request::Invalid(to_field, "must not be before " + std::string(from_field));
   if (*last - *first >= kMaxRangeDays) {
-    return validate::InvalidField(
+    return request::Invalid(
         to_field, "the range may span at most " + std::to_string(kMaxRangeDays) + " days");
   }
   return DateRange{*first, *last};

@@ -55,6 +55,41 @@ std::string CourierHolding(const OrderRecord& order) {
   return courier;
 }
 
+// The stalls of `market` that let tickets expire today, and its paused stalls, most expired
+// first.
+std::vector<v1::StallWatch> StallWatches(const MarketInfo& market,
+                                         const std::vector<StallInfo>& stalls,
+                                         const std::map<std::string, const StallInfo*>& stall_by_id,
+                                         std::map<std::string, StallDay>& stall_days) {
+  for (const StallInfo& s : stalls) {
+    if (s.market_id == market.id && s.pause != 0) stall_days[s.id];
+  }
+  std::vector<v1::StallWatch> watch;
+  for (auto& [stall_id, day] : stall_days) {
+    const auto it = stall_by_id.find(stall_id);
+    const bool paused = it != stall_by_id.end() && it->second->pause != 0;
+    if (day.expired == 0 && !paused) continue;
+    std::sort(day.decisions.begin(), day.decisions.end());
+    int64_t in_a_row = 0;
+    for (auto d = day.decisions.rbegin(); d != day.decisions.rend() && d->second; ++d) {
+      ++in_a_row;
+    }
+    v1::StallWatch w;
+    w.set_stall_id(stall_id);
+    w.set_stall_name(it != stall_by_id.end() ? it->second->name : stall_id);
+    w.set_expired_today(day.expired);
+    w.set_expired_in_a_row(in_a_row);
+    w.set_open(it != stall_by_id.end() && it->second->open);
+    w.set_pause(static_cast<inventory::v1::StallPause>(paused ? it->second->pause : 0));
+    watch.push_back(std::move(w));
+  }
+  std::sort(watch.begin(), watch.end(), [](const v1::StallWatch& a, const v1::StallWatch& b) {
+    return std::tuple(-a.expired_today(), a.stall_name(), a.stall_id()) <
+           std::tuple(-b.expired_today(), b.stall_name(), b.stall_id());
+  });
+  return watch;
+}
+
 v1::GetPipelineResponse ComputePipeline(absl::Time now, const std::string& market_id,
                                         const Markets& markets,
                                         const std::vector<StallInfo>& stalls,
@@ -119,33 +154,7 @@ v1::GetPipelineResponse ComputePipeline(absl::Time now, const std::string& marke
     p->set_couriers_busy(static_cast<int64_t>(busy.size()));
     p->set_orders_placed(placed);
 
-    // Stalls that let tickets expire today, and paused stalls of the market.
-    for (const StallInfo& s : stalls) {
-      if (s.market_id == market->id && s.pause != 0) stall_days[s.id];
-    }
-    std::vector<v1::StallWatch> watch;
-    for (auto& [stall_id, day] : stall_days) {
-      const auto it = stall_by_id.find(stall_id);
-      const bool paused = it != stall_by_id.end() && it->second->pause != 0;
-      if (day.expired == 0 && !paused) continue;
-      std::sort(day.decisions.begin(), day.decisions.end());
-      int64_t in_a_row = 0;
-      for (auto d = day.decisions.rbegin(); d != day.decisions.rend() && d->second; ++d) {
-        ++in_a_row;
-      }
-      v1::StallWatch w;
-      w.set_stall_id(stall_id);
-      w.set_stall_name(it != stall_by_id.end() ? it->second->name : stall_id);
-      w.set_expired_today(day.expired);
-      w.set_expired_in_a_row(in_a_row);
-      w.set_open(it != stall_by_id.end() && it->second->open);
-      w.set_pause(static_cast<inventory::v1::StallPause>(paused ? it->second->pause : 0));
-      watch.push_back(std::move(w));
-    }
-    std::sort(watch.begin(), watch.end(), [](const v1::StallWatch& a, const v1::StallWatch& b) {
-      return std::tuple(-a.expired_today(), a.stall_name(), a.stall_id()) <
-             std::tuple(-b.expired_today(), b.stall_name(), b.stall_id());
-    });
+    std::vector<v1::StallWatch> watch = StallWatches(*market, stalls, stall_by_id, stall_days);
     for (v1::StallWatch& w : watch)
       *p->add_stalls() = std::move(w);
   }

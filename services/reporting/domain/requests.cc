@@ -1,13 +1,13 @@
 #include "domain/requests.h"
 
-#include "pasar/validate/validate.h"
+#include "pasar/request/fields.h"
 
 namespace pasar::reporting {
 
-using validate::CheckEnum;
-using validate::CheckOptionalText;
-using validate::CheckOptionalUuid;
-using validate::FirstError;
+using request::CheckEnum;
+using request::CheckOptionalText;
+using request::CheckOptionalUuid;
+using request::FirstError;
 
 absl::StatusOr<ReportQuery> Validate(const v1::GetReportRequest& r) {
   if (absl::Status s =
@@ -52,11 +52,11 @@ absl::StatusOr<PriceQuery> Validate(const v1::GetPriceExportRequest& r) {
 
 absl::StatusOr<Reference> Validate(const v1::SetReferencePriceRequest& r) {
   if (absl::Status s = FirstError(
-          {validate::CheckRequestId("request_id", r.request_id()),
+          {request::CheckRequestId(r.request_id()),
            CheckEnum("commodity", r.commodity(), common::v1::Commodity_descriptor(), true),
            CheckOptionalUuid("market_id", r.market_id()),
-           validate::CheckRange("price_idr", r.price_idr(), 1, kMaxPriceIdr),
-           validate::CheckRange("band_percent", r.band_percent(), 1, 100)});
+           request::CheckRange("price_idr", r.price_idr(), 1, kMaxPriceIdr),
+           request::CheckRange("band_percent", r.band_percent(), 1, 100)});
       !s.ok()) {
     return s;
   }

@@ -12,8 +12,8 @@
 #include "consumers/event_handler.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
-#include "pasar/idempotency/idempotency.h"
 #include "pasar/pg/migrate.h"
+#include "pasar/request/status.h"
 #include "pasar/rpc/status.h"
 #include "pasar/testkit/testkit.h"
 
@@ -36,7 +36,6 @@ class Fixture {
   explicit Fixture(std::string schema = "reporting")
       : schema_(std::move(schema)), pool_({.conninfo = db_.conninfo(), .search_path = schema_}) {
     pg::Migrate(pool_, schema_, "events", events::Migrations());
-    pg::Migrate(pool_, schema_, "idempotency", idempotency::Migrations());
     pg::Migrate(pool_, schema_, "reporting", Migrations());
   }
 
@@ -272,7 +271,7 @@ TEST_CASE("a reference price is set once per request id and used by the alerts",
   CHECK(f.reports().SetReference(op, r).value().SerializeAsString() == first.SerializeAsString());
   r.set_price_idr(36000);
   const auto reused = f.reports().SetReference(op, r);
-  CHECK(rpc::RefusalReason(reused.status()) == "IDEMPOTENCY_KEY_REUSED");
+  CHECK(request::RefusalReason(reused.status()) == "IDEMPOTENCY_KEY_REUSED");
   CHECK(f.reports().References().reference_prices_size() == 1);
   CHECK(f.reports().References().reference_prices(0).price_idr() == 35000);
 

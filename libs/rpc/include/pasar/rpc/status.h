@@ -1,8 +1,8 @@
-// gRPC status helpers shared by every service adapter (docs/conventions.md, "Errors").
+// gRPC status helpers of the edge (docs/conventions.md, "Errors"). Inside a service, errors are
+// absl::Status (pasar/request/status.h); handlers turn them into grpc::Status once, through
+// rpc::Serve (pasar/rpc/serve.h), which uses ToGrpc(ctx, status) and Guard below.
 #pragma once
 
-#include <optional>
-#include <string>
 #include <string_view>
 #include <utility>
 
@@ -16,6 +16,10 @@ namespace pasar::rpc {
 
 // Same code and message.
 grpc::Status ToGrpc(const absl::Status& status);
+// The edge of a handler: same code and message, except that a refusal (pasar::request::Refused)
+// answers "REASON: msg" with the trailing metadata pasar-error-reason: REASON added to `ctx`
+// (when not null).
+grpc::Status ToGrpc(grpc::ServerContext* ctx, const absl::Status& status);
 
 // INVALID_ARGUMENT "field: why", e.g. InvalidArgument("lines[2].quantity", "must be > 0").
 grpc::Status InvalidArgument(std::string_view field, std::string_view why);
@@ -28,23 +32,6 @@ grpc::Status Refuse(grpc::ServerContext* ctx, grpc::StatusCode code, std::string
 
 // NOT_FOUND "<what> not found" (also the answer for objects the caller may not see).
 grpc::Status NotFound(std::string_view what);
-
-// One error idiom: code inside a service (application, domain, store) returns absl::Status; a
-// domain refusal carries its reason as a payload, and the adapter turns the status into the gRPC
-// answer once, at the edge, with Answer().
-//
-// A status with `code`, message `msg` and the refusal reason attached (a
-// pasar.common.v1.ErrorReason short name, e.g. "INVALID_TRANSITION").
-absl::Status Refusal(absl::StatusCode code, std::string_view reason, std::string_view msg);
-// FAILED_PRECONDITION, the usual code of a refusal.
-inline absl::Status Refusal(std::string_view reason, std::string_view msg) {
-  return Refusal(absl::StatusCode::kFailedPrecondition, reason, msg);
-}
-// The reason attached by Refusal, or nullopt.
-std::optional<std::string> RefusalReason(const absl::Status& status);
-// The gRPC answer of `status`: a refusal as Refuse() (message "REASON: msg" and the trailer on
-// `ctx`), anything else as ToGrpc().
-grpc::Status Answer(grpc::ServerContext* ctx, const absl::Status& status);
 
 // Maps the exception being handled (call only inside a catch block) to a status:
 //   pasar::pg::ConnectionError, pasar::pg::PoolTimeout      -> UNAVAILABLE
