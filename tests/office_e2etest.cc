@@ -349,6 +349,7 @@ TEST_CASE(
   const std::string expected = Figures(*live, official, from, to);
   REQUIRE(expected.rfind("error", 0) != 0);
   Env replay_env = stack.env;
+  replay_env["PASAR_REPORTING_REGENCY"] = "Kabupaten Lumajang";  // the export names it
   replay_env["PASAR_REPORTING_SCHEMA"] = "reporting_replay";
   replay_env["PASAR_REPORTING_GROUP"] = "reporting-replay";
   {
