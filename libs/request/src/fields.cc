@@ -1,7 +1,5 @@
 #include "pasar/request/fields.h"
 
-#include <google/protobuf/descriptor.h>
-
 #include <algorithm>
 #include <string>
 
@@ -76,20 +74,6 @@ absl::Status CheckRequestId(std::string_view value) {
 absl::Status CheckUuid(std::string_view field, std::string_view value) {
   if (value.empty()) return Invalid(field, "is required");
   if (!ids::IsUuid(value)) return Invalid(field, "must be a UUID");
-  return absl::OkStatus();
-}
-
-absl::Status CheckOptionalUuid(std::string_view field, std::string_view value) {
-  if (value.empty()) return absl::OkStatus();
-  return CheckUuid(field, value);
-}
-
-absl::Status CheckEnum(std::string_view field, int value,
-                       const google::protobuf::EnumDescriptor* type, bool required) {
-  if (type->FindValueByNumber(value) == nullptr) {
-    return Invalid(field, "unknown value " + std::to_string(value));
-  }
-  if (required && value == 0) return Invalid(field, "is required");
   return absl::OkStatus();
 }
 

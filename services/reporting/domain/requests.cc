@@ -1,13 +1,36 @@
 #include "domain/requests.h"
 
+#include <google/protobuf/descriptor.h>
+
+#include <string>
+#include <string_view>
+
 #include "pasar/request/fields.h"
 
 namespace pasar::reporting {
 
-using request::CheckEnum;
 using request::CheckOptionalText;
-using request::CheckOptionalUuid;
 using request::FirstError;
+
+namespace {
+
+// An optional UUID: empty, or as request::CheckUuid.
+absl::Status CheckOptionalUuid(std::string_view field, std::string_view value) {
+  return value.empty() ? absl::OkStatus() : request::CheckUuid(field, value);
+}
+
+// A value of the protobuf enum `type`: one it defines ("unknown value N" otherwise), and, when
+// `required`, not its zero value ("is required").
+absl::Status CheckEnum(std::string_view field, int value,
+                       const google::protobuf::EnumDescriptor* type, bool required) {
+  if (type->FindValueByNumber(value) == nullptr) {
+    return request::Invalid(field, "unknown value " + std::to_string(value));
+  }
+  if (required && value == 0) return request::Invalid(field, "is required");
+  return absl::OkStatus();
+}
+
+}  // namespace
 
 absl::StatusOr<ReportQuery> Validate(const v1::GetReportRequest& r) {
   if (absl::Status s =

@@ -18,10 +18,6 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 
-namespace google::protobuf {
-class EnumDescriptor;
-}  // namespace google::protobuf
-
 namespace pasar::request {
 
 inline constexpr size_t kMaxRequestIdChars = 128;
@@ -45,14 +41,6 @@ absl::Status CheckRequestId(std::string_view value);
 // A required UUID (pasar::ids::IsUuid: hex digits of either case): "is required" when empty,
 // "must be a UUID" otherwise.
 absl::Status CheckUuid(std::string_view field, std::string_view value);
-
-// An optional UUID: empty, or as CheckUuid.
-absl::Status CheckOptionalUuid(std::string_view field, std::string_view value);
-
-// A value of the protobuf enum `type`: one it defines ("unknown value N" otherwise), and, when
-// `required`, not its zero value ("is required").
-absl::Status CheckEnum(std::string_view field, int value,
-                       const google::protobuf::EnumDescriptor* type, bool required);
 
 // `min_chars`..`max_chars` characters, nothing else checked (free text such as notes and
 // addresses, or identifiers that are not UUIDs). "is required" when empty and min_chars > 0.
