@@ -29,8 +29,8 @@ void UpdateStall(Store& store, pg::Transaction& tx, const std::string& stall_id,
   if (!d.changed) return;
   const pb::Stall saved = store.SaveStall(tx, d.stall);
   if (was_open && !saved.open() && saved.pause() == pb::STALL_PAUSE_EXPIRED_TICKETS) {
-    rpc::Log(
-        "info", "stall paused after tickets expired in a row",
+    log::Info(
+        "stall paused after tickets expired in a row",
         {{"stall_id", saved.id()}, {"expired_in_a_row", std::to_string(saved.expired_in_a_row())}});
   }
 }
