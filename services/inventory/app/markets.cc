@@ -1,5 +1,7 @@
 #include "app/markets.h"
 
+#include <utility>
+
 #include "app/idempotent.h"
 #include "domain/requests.h"
 #include "domain/stall_pause.h"
