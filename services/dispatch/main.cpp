@@ -3,7 +3,9 @@
 
 #include <cstdlib>
 #include <exception>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <string>
 
 #include "api/courier_api.h"
@@ -13,6 +15,7 @@
 #include "app/matcher_cases.h"
 #include "app/operator_cases.h"
 #include "app/order_event_cases.h"
+#include "app/report_cases.h"
 #include "app/sweeper_cases.h"
 #include "consumers/order_events.h"
 #include "pasar/auth/auth.h"
@@ -67,6 +70,11 @@ int Run(int argc, char** argv) {
   matching.max_radius_m = static_cast<double>(config.ExtraInt(
       "match_max_radius_m", static_cast<int64_t>(matching.max_radius_m), 100, 200000));
 
+  const std::optional<dispatch::MatchingRule> default_rule =
+      dispatch::ParseRule(config.Extra("matching_policy", "exact"));
+  if (!default_rule) throw std::invalid_argument("PASAR_MATCHING_POLICY must be exact or greedy");
+  dispatch::app::ReportCases report_cases(pool, *default_rule);
+
   dispatch::LiveLocations locations(pool, dispatch::FixRules{},
                                     config.ExtraMillis("location_flush_ms", absl::Seconds(1)));
   // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
@@ -83,9 +91,9 @@ int Run(int argc, char** argv) {
                             dispatch::consumers::OrderEventsHandler(order_event_cases));
   dispatch::Matcher matcher(
       matcher_cases, redis, locations, dispatch::MatchingPolicy(matching),
-      dispatch::MatcherConfig{
-          .window = config.ExtraMillis("batch_window_ms", absl::Seconds(2)),
-          .lease_ttl = config.ExtraMillis("matcher_lease_ms", absl::Seconds(5))},
+      dispatch::MatcherConfig{.window = config.ExtraMillis("batch_window_ms", absl::Seconds(2)),
+                              .lease_ttl = config.ExtraMillis("matcher_lease_ms", absl::Seconds(5)),
+                              .default_rule = *default_rule},
       InstanceId());
   dispatch::Sweeper sweeper(
       sweeper_cases,
@@ -96,7 +104,7 @@ int Run(int argc, char** argv) {
   dispatch::api::WatchHub hub(redis.config());
   dispatch::api::CourierApi courier_api(courier_cases, verifier, locations, hub,
                                         config.ExtraMillis("watch_backstop_ms", absl::Seconds(2)));
-  dispatch::api::OpsApi ops_api(operator_cases, verifier);
+  dispatch::api::OpsApi ops_api(operator_cases, verifier, report_cases);
   rpc::Host host(config, {&courier_api, &ops_api}, [&] { return pool.Ping() && redis.Ping(); });
   dispatch::DispatchMetrics metrics(host.metrics());
   locations.set_metrics(&metrics);

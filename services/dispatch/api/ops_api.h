@@ -2,6 +2,7 @@
 #pragma once
 
 #include "app/operator_cases.h"
+#include "app/report_cases.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 
@@ -11,8 +12,8 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class OpsApi final : public v1::DispatchOpsService::Service {
  public:
-  OpsApi(app::OperatorCases& cases, const auth::Verifier& verifier)
-      : cases_(cases), verifier_(verifier) {}
+  OpsApi(app::OperatorCases& cases, const auth::Verifier& verifier, app::ReportCases& reports)
+      : cases_(cases), verifier_(verifier), reports_(reports) {}
 
   grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
                              v1::CreateCourierResponse* resp) override;
@@ -26,10 +27,16 @@ class OpsApi final : public v1::DispatchOpsService::Service {
                         v1::GetStatsResponse* resp) override;
   grpc::Status UnassignCourier(grpc::ServerContext* ctx, const v1::UnassignCourierRequest* req,
                                v1::UnassignCourierResponse* resp) override;
+  // In api/report_api.cc.
+  grpc::Status GetDispatchReport(grpc::ServerContext* ctx, const v1::GetDispatchReportRequest* req,
+                                 v1::GetDispatchReportResponse* resp) override;
+  grpc::Status SetMarketDispatch(grpc::ServerContext* ctx, const v1::SetMarketDispatchRequest* req,
+                                 v1::SetMarketDispatchResponse* resp) override;
 
  private:
   app::OperatorCases& cases_;
   const auth::Verifier& verifier_;
+  app::ReportCases& reports_;
 };
 
 }  // namespace pasar::dispatch::api
