@@ -13,6 +13,7 @@
 #include "app/matcher_cases.h"
 #include "app/operator_cases.h"
 #include "app/order_event_cases.h"
+#include "app/report_cases.h"
 #include "app/settings.h"
 #include "app/sweeper_cases.h"
 #include "consumers/order_events.h"
@@ -49,6 +50,7 @@ int main(int argc, char** argv) {
     dispatch::app::OrderEventCases order_event_cases;
     dispatch::app::MatcherCases matcher_cases(p.pool(), settings.timers);
     dispatch::app::SweeperCases sweeper_cases(p.pool(), settings.timers);
+    dispatch::app::ReportCases report_cases(p.pool(), settings.matcher.default_rule);
 
     dispatch::LiveLocations locations(p.pool(), dispatch::FixRules{}, settings.location_flush);
     events::ConsumerConfig consumer_config;
@@ -70,7 +72,7 @@ int main(int argc, char** argv) {
 
     events::LiveHub hub(p.redis().config(), "events.dispatch");
     dispatch::api::CourierApi courier_api(courier_cases, locations, hub, settings.watch_backstop);
-    dispatch::api::OpsApi ops_api(operator_cases);
+    dispatch::api::OpsApi ops_api(operator_cases, report_cases);
     // The live locations first: they load every persisted fix before anything is matched.
     return p.Serve(
         {&courier_api, &ops_api}, dispatch::api::Access(),

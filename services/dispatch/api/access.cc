@@ -13,13 +13,16 @@ rpc::AccessTable Access() {
     table.push_back(
         {rpc::MethodName(v1::CourierService::service_full_name(), m), {Role::kCourier}});
   }
-  for (const char* m : {"CreateCourier", "ListCouriers", "GetJob", "ListJobs", "UnassignCourier"}) {
+  for (const char* m : {"CreateCourier", "ListCouriers", "GetJob", "ListJobs", "UnassignCourier",
+                        "SetMarketDispatch"}) {
     table.push_back(
         {rpc::MethodName(v1::DispatchOpsService::service_full_name(), m), {Role::kOperator}});
   }
   // Counts only, no person in them: the regency's officials read them too (the web console).
-  table.push_back({rpc::MethodName(v1::DispatchOpsService::service_full_name(), "GetStats"),
-                   {Role::kOperator, Role::kOfficial}});
+  for (const char* m : {"GetStats", "GetDispatchReport"}) {
+    table.push_back({rpc::MethodName(v1::DispatchOpsService::service_full_name(), m),
+                     {Role::kOperator, Role::kOfficial}});
+  }
   return table;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include "app/operator_cases.h"
+#include "app/report_cases.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 
@@ -12,7 +13,7 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class OpsApi final : public v1::DispatchOpsService::Service {
  public:
-  explicit OpsApi(app::OperatorCases& cases) : cases_(cases) {}
+  OpsApi(app::OperatorCases& cases, app::ReportCases& reports) : cases_(cases), reports_(reports) {}
 
   grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
                              v1::CreateCourierResponse* resp) override;
@@ -26,9 +27,15 @@ class OpsApi final : public v1::DispatchOpsService::Service {
                         v1::GetStatsResponse* resp) override;
   grpc::Status UnassignCourier(grpc::ServerContext* ctx, const v1::UnassignCourierRequest* req,
                                v1::UnassignCourierResponse* resp) override;
+  // In api/report_api.cc.
+  grpc::Status GetDispatchReport(grpc::ServerContext* ctx, const v1::GetDispatchReportRequest* req,
+                                 v1::GetDispatchReportResponse* resp) override;
+  grpc::Status SetMarketDispatch(grpc::ServerContext* ctx, const v1::SetMarketDispatchRequest* req,
+                                 v1::SetMarketDispatchResponse* resp) override;
 
  private:
   app::OperatorCases& cases_;
+  app::ReportCases& reports_;
 };
 
 }  // namespace pasar::dispatch::api

@@ -8,6 +8,7 @@
 #include "store/couriers.h"
 #include "store/jobs.h"
 #include "store/offers.h"
+#include "store/report.h"
 
 namespace pasar::dispatch::app {
 
@@ -20,6 +21,11 @@ std::vector<store::MatchJob> MatcherCases::PendingJobs(const std::string& market
   std::vector<store::MatchJob> jobs = store::PendingJobs(tx, market_id, limit);
   tx.Commit();
   return jobs;
+}
+
+MatchingRule MatcherCases::RuleOf(const std::string& market_id, MatchingRule fallback) {
+  const std::optional<std::string> stored = store::ReadMarketPolicy(pool_, market_id);
+  return stored ? ParseRule(*stored).value_or(fallback) : fallback;
 }
 
 absl::flat_hash_map<std::string, IdleCourier> MatcherCases::IdleCouriers(

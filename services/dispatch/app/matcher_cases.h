@@ -19,6 +19,8 @@ class MatcherCases final {
 
   std::vector<std::string> MarketsWithPendingJobs();
   std::vector<store::MatchJob> PendingJobs(const std::string& market_id, int limit);
+  // The market's matching policy (SetMarketDispatch), `fallback` when never set.
+  MatchingRule RuleOf(const std::string& market_id, MatchingRule fallback);
   absl::flat_hash_map<std::string, IdleCourier> IdleCouriers(const std::vector<std::string>& ids);
   // Advances the market's fencing token for `holder` (store/matching.h).
   store::MatcherFence ClaimMatcherFence(const std::string& market_id, const std::string& holder);

@@ -1,5 +1,9 @@
 #include "app/settings.h"
 
+#include <optional>
+#include <stdexcept>
+#include <string>
+
 #include "absl/flags/flag.h"
 
 namespace {
@@ -36,6 +40,8 @@ ABSL_FLAG(int64_t, stale_assigned_ms, kStaleAssignedMs,
           "an assigned courier silent this long before pickup is released");
 ABSL_FLAG(int64_t, watch_backstop_ms, kWatchBackstopMs,
           "watchers re-read this often without a hint");
+ABSL_FLAG(std::string, matching_policy, "exact",
+          "matching policy of a market never set by SetMarketDispatch: exact or greedy");
 
 namespace pasar::dispatch {
 
@@ -57,6 +63,9 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
   s.sweeper.stale_assigned =
       config.ExtraMillis("stale_assigned_ms", absl::Milliseconds(kStaleAssignedMs));
   s.watch_backstop = config.ExtraMillis("watch_backstop_ms", absl::Milliseconds(kWatchBackstopMs));
+  const std::optional<MatchingRule> rule = ParseRule(config.Extra("matching_policy", "exact"));
+  if (!rule) throw std::invalid_argument("matching_policy must be exact or greedy");
+  s.matcher.default_rule = *rule;
   return s;
 }
 

@@ -7,6 +7,29 @@
 #include "domain/assignment.h"
 
 namespace pasar::dispatch {
+namespace {
+
+// The courier `id` may be offered `job`: IDLE now, cash for the goods, not excluded.
+const IdleCourier* Eligible(const PendingJob& job, const std::string& id,
+                            const absl::flat_hash_map<std::string, IdleCourier>& idle) {
+  const auto courier = idle.find(id);
+  if (courier == idle.end()) return nullptr;                                   // not IDLE
+  if (courier->second.cash_on_hand_idr < job.goods_total_idr) return nullptr;  // talangan
+  if (job.excluded.contains(id)) return nullptr;                               // declined/timed out
+  return &courier->second;
+}
+
+}  // namespace
+
+std::string_view RuleName(MatchingRule rule) {
+  return rule == MatchingRule::kExact ? "EXACT" : "GREEDY";
+}
+
+std::optional<MatchingRule> ParseRule(std::string_view name) {
+  if (name == "EXACT" || name == "exact") return MatchingRule::kExact;
+  if (name == "GREEDY" || name == "greedy") return MatchingRule::kNearestFirst;
+  return std::nullopt;
+}
 
 double MatchingPolicy::SearchRadius(int64_t waiting_ms) const {
   const double steps = config_.radius_step_seconds > 0
@@ -54,10 +77,7 @@ std::vector<Proposal> MatchingPolicy::Plan(
     const PendingJob& job = jobs[i];
     for (const SpatialIndex::Hit& hit : candidates[i]) {
       const std::string id(hit.id);
-      const auto courier = idle.find(id);
-      if (courier == idle.end()) continue;                                   // not IDLE
-      if (courier->second.cash_on_hand_idr < job.goods_total_idr) continue;  // talangan
-      if (job.excluded.contains(id)) continue;                               // declined/timed out
+      if (Eligible(job, id, idle) == nullptr) continue;
       auto [it, inserted] = column_of.emplace(id, static_cast<int>(columns.size()));
       if (inserted) columns.push_back(id);
       pairs.push_back(Pair{static_cast<int>(i), it->second, hit.distance_m});
@@ -94,6 +114,40 @@ std::vector<Proposal> MatchingPolicy::Plan(
     const std::size_t at = static_cast<std::size_t>(r) * cols + j;
     out.push_back(Proposal{jobs[job_of_row[r]].job_id, columns[j], distance[at],
                            EtaSeconds(distance[at]), cost[at]});
+  }
+  return out;
+}
+
+std::vector<Proposal> MatchingPolicy::PlanNearestFirst(
+    const std::vector<PendingJob>& jobs,
+    const std::vector<std::vector<SpatialIndex::Hit>>& candidates,
+    const absl::flat_hash_map<std::string, IdleCourier>& idle) const {
+  std::vector<std::size_t> order;
+  for (std::size_t i = 0; i < jobs.size() && i < candidates.size(); ++i)
+    order.push_back(i);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return jobs[a].waiting_ms > jobs[b].waiting_ms;
+  });
+  absl::flat_hash_set<std::string> taken;
+  std::vector<Proposal> out;
+  for (const std::size_t i : order) {
+    // Candidates come nearest first; ties keep the index's order.
+    const SpatialIndex::Hit* best = nullptr;
+    const IdleCourier* courier = nullptr;
+    for (const SpatialIndex::Hit& hit : candidates[i]) {
+      const std::string id(hit.id);
+      if (taken.contains(id)) continue;
+      const IdleCourier* c = Eligible(jobs[i], id, idle);
+      if (c == nullptr) continue;
+      if (best == nullptr || hit.distance_m < best->distance_m) {
+        best = &hit;
+        courier = c;
+      }
+    }
+    if (best == nullptr) continue;
+    taken.emplace(best->id);
+    out.push_back(Proposal{jobs[i].job_id, std::string(best->id), best->distance_m,
+                           EtaSeconds(best->distance_m), Cost(best->distance_m, courier->idle_ms)});
   }
   return out;
 }

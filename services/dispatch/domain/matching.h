@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -57,6 +58,16 @@ struct Proposal {
   double cost = 0;
 };
 
+// Which plan a market's matcher makes (DispatchOpsService.SetMarketDispatch; the process default
+// is PASAR_MATCHING_POLICY).
+enum class MatchingRule {
+  kExact,         // Plan: the minimum-total-cost assignment of the window
+  kNearestFirst,  // PlanNearestFirst: the greedy baseline most apps use
+};
+// "EXACT", "GREEDY" (the stored names and PASAR_MATCHING_POLICY's values, lower case accepted).
+std::string_view RuleName(MatchingRule rule);
+std::optional<MatchingRule> ParseRule(std::string_view name);
+
 class MatchingPolicy final {
  public:
   explicit MatchingPolicy(MatchingConfig config) : config_(config) {}
@@ -80,6 +91,22 @@ class MatchingPolicy final {
   std::vector<Proposal> Plan(const std::vector<PendingJob>& jobs,
                              const std::vector<std::vector<SpatialIndex::Hit>>& candidates,
                              const absl::flat_hash_map<std::string, IdleCourier>& idle) const;
+
+  // The baseline: jobs in order of waiting time (longest first, then as given), each takes the
+  // nearest eligible courier not yet taken in this window. Same eligibility and arguments as
+  // Plan; it neither maximises the number of matches nor minimises the total cost.
+  std::vector<Proposal> PlanNearestFirst(
+      const std::vector<PendingJob>& jobs,
+      const std::vector<std::vector<SpatialIndex::Hit>>& candidates,
+      const absl::flat_hash_map<std::string, IdleCourier>& idle) const;
+
+  // Plan or PlanNearestFirst.
+  std::vector<Proposal> Plan(MatchingRule rule, const std::vector<PendingJob>& jobs,
+                             const std::vector<std::vector<SpatialIndex::Hit>>& candidates,
+                             const absl::flat_hash_map<std::string, IdleCourier>& idle) const {
+    return rule == MatchingRule::kExact ? Plan(jobs, candidates, idle)
+                                        : PlanNearestFirst(jobs, candidates, idle);
+  }
 
  private:
   MatchingConfig config_;

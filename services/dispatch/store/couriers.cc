@@ -29,15 +29,21 @@ constexpr pg::Query kTryLockIdleCourier{
     "SELECT " DSP_COURIER_ROW "WHERE c.id = $1 AND c.state = 'IDLE' FOR UPDATE SKIP LOCKED"};
 #undef DSP_COURIER_ROW
 
-// Clocks: 'restart' -> now(), 'stop' -> NULL, else kept.
+// Clocks: 'restart' -> now(), 'stop' -> NULL, else kept. The shift clock also closes the open
+// row of courier_shifts ('restart' or 'stop') and opens a new one ('restart'): the report's
+// shift history.
 constexpr pg::Query kSaveCourier{
     "dsp_save_courier",
+    "WITH closed AS (UPDATE courier_shifts SET ended_at = now() WHERE courier_id = $1::uuid "
+    "AND ended_at IS NULL AND $6::text IN ('restart', 'stop')), "
+    "opened AS (INSERT INTO courier_shifts (courier_id, started_at) "
+    "SELECT $1::uuid, now() WHERE $6::text = 'restart') "
     "UPDATE couriers SET state = $2, cash_on_hand_idr = $3, current_job_id = nullif($4::text, ''), "
     "consecutive_timeouts = $5, "
     "shift_started_at = CASE $6::text WHEN 'restart' THEN now() WHEN 'stop' THEN NULL "
     "ELSE shift_started_at END, "
     "idle_since = CASE $7::text WHEN 'restart' THEN now() WHEN 'stop' THEN NULL "
-    "ELSE idle_since END, updated_at = now() WHERE id = $1"};
+    "ELSE idle_since END, updated_at = now() WHERE id = $1::uuid"};
 constexpr pg::Query kInsertCourier{
     "dsp_insert_courier",
     "INSERT INTO couriers (subject, name, phone, vehicle_plate, home_market_id) "

@@ -5,6 +5,8 @@
 #include <csignal>
 #include <set>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "tests/e2e.h"
 
 namespace pasar::dispatch::testing {
@@ -285,6 +287,108 @@ TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN
   REQUIRE(listed.couriers_size() == 1);
   REQUIRE(listed.couriers(0).id() == budi.id);
   REQUIRE(listed.couriers(0).distance_meters() == Approx(800).margin(2));
+}
+
+TEST_CASE("the dispatch report of a market, and a market matched nearest first", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  const std::string op = Token(Role::kOperator, "operator-1");
+  const int64_t t0 = absl::ToUnixMillis(absl::Now()) - 1000;
+
+  v1::SetMarketDispatchRequest set;
+  set.set_request_id(NewId());
+  set.mutable_settings()->set_market_id(f.market);
+  set.mutable_settings()->set_policy(v1::MATCHING_POLICY_GREEDY);
+  v1::SetMarketDispatchResponse set_resp, replay;
+  REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), set, &set_resp).ok());
+  REQUIRE(set_resp.settings().policy() == v1::MATCHING_POLICY_GREEDY);
+  REQUIRE(set_resp.settings().has_updated_at());
+  REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), set, &replay).ok());
+  REQUIRE(replay.SerializeAsString() == set_resp.SerializeAsString());
+  set.mutable_settings()->set_policy(v1::MATCHING_POLICY_EXACT);  // same key, other request
+  REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), set, &replay).error_code() ==
+          grpc::FAILED_PRECONDITION);
+
+  // Nearest first: of two couriers the nearer one is offered the job.
+  const Courier near = f.OnShift("Near", 500'000, 700);
+  const Courier far = f.OnShift("Far", 500'000, 2000);
+  Watcher watch(c, near);
+  const Order order = f.NewOrder();
+  PublishConfirmed(f.redis, order);
+  const auto offered = watch.Wait([](const auto& m) { return m.has_offer(); });
+  REQUIRE(offered);
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, near, offered->offer().offer_id(), &accepted).ok());
+  v1::ConfirmPickupResponse picked;
+  for (const Ticket& t : order.tickets) {
+    REQUIRE(Pickup(c, near, order.order_id, t, t.pickup_code, t.total_idr, &picked).status.ok());
+  }
+  v1::ConfirmDeliveryResponse delivered;
+  REQUIRE(
+      Deliver(c, near, order.order_id, order.pin, order.cash_to_collect(), &delivered).status.ok());
+
+  v1::GetDispatchReportRequest req;
+  req.set_market_id(f.market);
+  *req.mutable_since() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(t0);
+  v1::GetDispatchReportResponse report;
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), req, &report).ok());
+  REQUIRE(report.market_id() == f.market);
+  REQUIRE(report.policy() == v1::MATCHING_POLICY_GREEDY);
+  REQUIRE(report.orders_assigned() == 1);
+  REQUIRE(report.trips() == 1);
+  REQUIRE(report.orders_per_trip() == 1);
+  REQUIRE(report.pickup_distance_total_meters() == Approx(700).margin(2));
+  REQUIRE(report.pickup_distance_per_order_meters() == Approx(700).margin(2));
+  REQUIRE(report.offers_made() == 1);
+  REQUIRE(report.offers_per_assignment() == 1);
+  REQUIRE(report.offers_declined() == 0);
+  REQUIRE(report.offers_expired() == 0);
+  REQUIRE(report.assign_latency_p50_ms() >= 0);
+  REQUIRE(report.assign_latency_p99_ms() >= report.assign_latency_p50_ms());
+  REQUIRE(report.couriers_on_shift() == 2);
+  REQUIRE(report.shift_hours() > 0);
+  REQUIRE(report.busy_hours() > 0);
+  REQUIRE(report.utilisation() > 0);
+  REQUIRE(report.utilisation() < 1);  // Far was idle all along
+  REQUIRE(report.deliveries() == 1);
+  REQUIRE(report.earnings_gini() == Approx(0.5));  // one of two couriers earned everything
+  REQUIRE(report.idle_time_gini() > 0);
+
+  // The same market on today's date (UTC), and every market at once.
+  v1::GetDispatchReportRequest today;
+  today.set_market_id(f.market);
+  today.set_day(absl::FormatTime("%Y-%m-%d", absl::Now(), absl::UTCTimeZone()));
+  today.set_time_zone("UTC");
+  v1::GetDispatchReportResponse by_day;
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), today, &by_day).ok());
+  REQUIRE(by_day.until().seconds() - by_day.since().seconds() == 24 * 3600);
+  REQUIRE(by_day.deliveries() <= 1);  // 0 only when the day turned meanwhile
+  v1::GetDispatchReportRequest all;
+  v1::GetDispatchReportResponse all_resp;
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), all, &all_resp).ok());
+  REQUIRE(all_resp.policy() == v1::MATCHING_POLICY_UNSPECIFIED);
+  REQUIRE(all_resp.deliveries() == 1);
+
+  // A market dispatch never saw is NOT_FOUND; bad input names the field; operators only.
+  v1::GetDispatchReportRequest unknown;
+  unknown.set_market_id(NewId());
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), unknown, &report).error_code() ==
+          grpc::NOT_FOUND);
+  v1::GetDispatchReportRequest bad = today;
+  bad.set_day("2026-13-01");
+  auto bctx = Ctx(op);
+  REQUIRE(c.ops->GetDispatchReport(bctx.get(), bad, &report).error_code() ==
+          grpc::INVALID_ARGUMENT);
+  bad = today;
+  bad.set_time_zone("Mars/Olympus");
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), bad, &report).error_message().find("time_zone") !=
+          std::string::npos);
+  bad = req;
+  bad.mutable_until()->set_seconds(bad.since().seconds() - 10);
+  REQUIRE(c.ops->GetDispatchReport(Ctx(op).get(), bad, &report).error_code() ==
+          grpc::INVALID_ARGUMENT);
+  REQUIRE(c.ops->GetDispatchReport(Ctx(far.token).get(), req, &report).error_code() ==
+          grpc::PERMISSION_DENIED);
 }
 
 TEST_CASE("five wrong codes per ticket, then TOO_MANY_ATTEMPTS, and keys are not reusable",

@@ -2,6 +2,8 @@
 #include <catch2/catch.hpp>
 
 #include <optional>
+#include <random>
+#include <string>
 #include <vector>
 
 #include "domain/matching.h"
@@ -102,6 +104,83 @@ TEST_CASE("the plan is the exact optimum, not greedy", "[matching]") {
   REQUIRE(plan[0].courier_id == "y");
   REQUIRE(plan[1].job_id == "B");
   REQUIRE(plan[1].courier_id == "x");
+}
+
+TEST_CASE("nearest first takes the nearest free courier, longest waiting job first", "[matching]") {
+  // The instance above: greedy gives the older job A its nearest courier x, B gets y.
+  MatchingConfig config;
+  config.fairness_credit_per_idle_s = 0;
+  config.base_radius_m = 5000;
+  const MatchingPolicy policy(config);
+  const int64_t now = 5'000'000;
+  SpatialIndex index;
+  index.Upsert("x", Fix{North(100), now});
+  index.Upsert("y", Fix{North(-1000), now});
+  index.Upsert("poor", Fix{North(50), now});
+  PendingJob job_a{"A", kMarket, 10'000, 20'000, {}};
+  PendingJob job_b{"B", North(2000), 0, 10'000, {}};
+  const absl::flat_hash_map<std::string, IdleCourier> idle{
+      {"x", {50'000, 0}}, {"y", {50'000, 0}}, {"poor", {0, 0}}};
+  // B is listed first but A has waited longer: A chooses first ("poor" lacks the cash for A).
+  const std::vector<PendingJob> jobs{job_b, job_a};
+  const auto plan = policy.PlanNearestFirst(
+      jobs, {policy.Candidates(index, job_b, now), policy.Candidates(index, job_a, now)}, idle);
+  REQUIRE(plan.size() == 2);
+  REQUIRE(plan[0].job_id == "A");
+  REQUIRE(plan[0].courier_id == "x");
+  REQUIRE(plan[1].job_id == "B");
+  REQUIRE(plan[1].courier_id == "poor");
+  REQUIRE(ParseRule("greedy") == MatchingRule::kNearestFirst);
+  REQUIRE(ParseRule(RuleName(MatchingRule::kExact)) == MatchingRule::kExact);
+  REQUIRE(!ParseRule("fastest"));
+}
+
+TEST_CASE("exact never does worse than nearest first (random windows)", "[matching]") {
+  MatchingConfig config;
+  const MatchingPolicy policy(config);
+  const int64_t now = 9'000'000;
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<double> offset(-3500, 3500);
+  std::uniform_int_distribution<int64_t> cash(0, 4);
+  int strictly_better = 0;
+  for (int trial = 0; trial < 300; ++trial) {
+    SpatialIndex index;
+    absl::flat_hash_map<std::string, IdleCourier> idle;
+    const int couriers = 1 + trial % 7;
+    for (int c = 0; c < couriers; ++c) {
+      const std::string id = "c" + std::to_string(c);
+      index.Upsert(
+          id,
+          Fix{{kMarket.lat + offset(rng) / 111195.0, kMarket.lng + offset(rng) / 110000.0}, now});
+      idle[id] = IdleCourier{cash(rng) * 25'000, static_cast<int64_t>(cash(rng)) * 60'000};
+    }
+    std::vector<PendingJob> jobs;
+    std::vector<std::vector<SpatialIndex::Hit>> candidates;
+    for (int j = 0; j < 1 + trial % 5; ++j) {
+      PendingJob job{"j" + std::to_string(j),
+                     {kMarket.lat + offset(rng) / 111195.0, kMarket.lng},
+                     cash(rng) * 20'000,
+                     cash(rng) * 15'000,
+                     {}};
+      if (j % 3 == 1) job.excluded.insert("c0");
+      jobs.push_back(job);
+      candidates.push_back(policy.Candidates(index, jobs.back(), now));
+    }
+    const auto exact = policy.Plan(MatchingRule::kExact, jobs, candidates, idle);
+    const auto greedy = policy.Plan(MatchingRule::kNearestFirst, jobs, candidates, idle);
+    absl::flat_hash_set<std::string> used;
+    double greedy_cost = 0, exact_cost = 0;
+    for (const Proposal& p : greedy) {
+      REQUIRE(used.insert(p.courier_id).second);  // a courier at most once
+      greedy_cost += p.cost;
+    }
+    for (const Proposal& p : exact)
+      exact_cost += p.cost;
+    REQUIRE(exact.size() >= greedy.size());
+    if (exact.size() == greedy.size()) REQUIRE(exact_cost <= greedy_cost + 1e-6);
+    if (exact.size() > greedy.size() || exact_cost < greedy_cost - 1e-6) ++strictly_better;
+  }
+  REQUIRE(strictly_better > 0);  // the instances do tell the two apart
 }
 
 TEST_CASE("fix validation", "[matching]") {

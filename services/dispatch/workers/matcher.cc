@@ -133,7 +133,8 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
   }
   if (unique_ids.empty()) return 0;
   const auto idle = cases_.IdleCouriers(unique_ids);
-  const std::vector<Proposal> plan = policy_.Plan(jobs, candidates, idle);
+  const MatchingRule rule = cases_.RuleOf(market_id, config_.default_rule);
+  const std::vector<Proposal> plan = policy_.Plan(rule, jobs, candidates, idle);
   int made = 0;
   for (const Proposal& p : plan) {
     // Once the lease may have lapsed (a slow window) another instance may hold the market:

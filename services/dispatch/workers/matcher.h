@@ -29,6 +29,8 @@ struct MatcherConfig {
   absl::Duration window = absl::Seconds(2);     // PASAR_BATCH_WINDOW_MS
   absl::Duration lease_ttl = absl::Seconds(5);  // PASAR_MATCHER_LEASE_MS
   int max_jobs_per_window = 500;
+  // The policy of a market never set by SetMarketDispatch (PASAR_MATCHING_POLICY).
+  MatchingRule default_rule = MatchingRule::kExact;
 };
 
 class Matcher final {

@@ -1,6 +1,9 @@
 // pasar-sim: a simulated market day against running services (see tools/sim/README.md).
 #include <fstream>
 #include <iostream>
+#include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "pasar/auth/auth.h"
 #include "pasar/town/flags.h"
@@ -8,6 +11,9 @@
 #include "sim.h"
 
 namespace {
+
+// --busy: couriers scarce (the Lumajang town has 20 per market).
+constexpr int kBusyCouriersPerMarket = 6;
 
 constexpr char kUsage[] = R"(pasar-sim — a simulated market day, through the public gRPC APIs only
 
@@ -35,6 +41,14 @@ usage: pasar-sim --town FILE [options]
   --trader-timeout-seconds S   --dispatch-timeout-seconds S   market timers for the day
                          (default 60 and 240; 0 keeps the town's / the service's)
   --drain-timeout-seconds S    after the last arrival, wait at most this long (default 360)
+  --policy P             every market's matching policy for the day: exact or greedy
+                         (SetMarketDispatch; default: leave the markets as they are)
+  --compare-policies     play the same seed twice, once with exact and once with greedy
+                         matching, and print dispatch's figures side by side (--report FILE
+                         then holds {"exact": …, "greedy": …})
+  --busy                 the busy scenario: couriers scarce (6 per market instead of 20, at
+                         the usual orders per minute), unless --couriers-per-market says
+                         otherwise
   --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
   --run-id ID            names this run's customers and keys (default random)
   --no-progress          no live progress line on stderr
@@ -81,14 +95,19 @@ int Run(int argc, char** argv) {
                    "run-id",
                    "service-key-file",
                    "no-progress",
+                   "policy",
+                   "compare-policies",
+                   "busy",
                    "help"});
   pasar::sim::SimConfig c;
   c.endpoints = pasar::town::EndpointsFromEnv(flags);
   c.jwt = pasar::auth::JwtConfigFromEnv();
   c.town = pasar::town::LoadTown(flags.Required("town"));
-  if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market")) {
-    c.town = pasar::town::Subset(c.town, static_cast<int>(flags.Int("stalls-per-market", 1000)),
-                                 static_cast<int>(flags.Int("couriers-per-market", 1000)));
+  const bool busy = flags.Bool("busy");
+  if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market") || busy) {
+    c.town = pasar::town::Subset(
+        c.town, static_cast<int>(flags.Int("stalls-per-market", 1000)),
+        static_cast<int>(flags.Int("couriers-per-market", busy ? kBusyCouriersPerMarket : 1000)));
   }
   c.seed = static_cast<uint64_t>(flags.Int("seed", 1));
   c.minutes = flags.Double("minutes", c.minutes);
@@ -117,6 +136,35 @@ int Run(int argc, char** argv) {
   if (c.minutes <= 0 || c.speedup <= 0 || c.orders_per_minute < 0 ||
       c.fix_interval_sim_seconds <= 0) {
     throw std::invalid_argument("--minutes, --speedup and --fix-seconds must be > 0");
+  }
+
+  c.policy = flags.Str("policy");
+  if (!c.policy.empty() && c.policy != "exact" && c.policy != "greedy") {
+    throw std::invalid_argument("--policy must be exact or greedy");
+  }
+  if (flags.Bool("compare-policies")) {
+    if (!c.policy.empty()) throw std::invalid_argument("--compare-policies sets --policy itself");
+    std::vector<pasar::sim::SimReport> reports;
+    nlohmann::json all = nlohmann::json::object();
+    for (const char* policy : {"exact", "greedy"}) {
+      pasar::sim::SimConfig day = c;
+      day.policy = policy;
+      if (!c.run_id.empty()) day.run_id = c.run_id + "-" + policy;
+      reports.push_back(pasar::sim::RunSimulation(day));
+      pasar::sim::PrintSummary(reports.back(), std::cout);
+      all[policy] = nlohmann::json::parse(pasar::sim::ReportJson(reports.back()));
+    }
+    std::cout << "\n";
+    pasar::sim::PrintComparison(reports, std::cout);
+    if (flags.Has("report")) {
+      std::ofstream out(flags.Str("report"));
+      out << all.dump(2) << "\n";
+      if (!out) throw std::runtime_error("cannot write " + flags.Str("report"));
+    }
+    bool ok = true;
+    for (const auto& r : reports)
+      ok = ok && r.ok();
+    return ok ? 0 : 1;
   }
 
   const pasar::sim::SimReport report = pasar::sim::RunSimulation(c);

@@ -7,6 +7,7 @@
 #include <map>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
@@ -40,6 +41,9 @@ struct SimConfig {
   // The key that signs the `service` token the audit (services_agree) reads reservations with,
   // as the order service would; empty: minted like the other tokens (development secret).
   std::string service_key_file;
+  // Every market's matching policy for the day (SetMarketDispatch): "exact" or "greedy"; empty
+  // leaves the markets as they are.
+  std::string policy;
   bool progress = true;         // live progress line on `log`
   std::ostream* log = nullptr;  // progress and notes; nullptr: std::cerr
 };
@@ -78,6 +82,12 @@ struct SimReport {
   int64_t offers_seen = 0, offers_declined = 0;  // as the simulated couriers saw them
   int64_t fixes_sent = 0;
 
+  // Dispatch's own report of the day (GetDispatchReport over every market, the day's window);
+  // `dispatch_read` false when it could not be read (see `problems`).
+  std::string policy;  // as set for the day (empty: not set)
+  bool dispatch_read = false;
+  dispatch::v1::GetDispatchReportResponse dispatch;
+
   int64_t tickets = 0, tickets_rejected = 0, lines_rejected = 0, weighed_adjusted = 0;
   int64_t tickets_unanswered = 0;  // tickets the simulated traders left unanswered
   int64_t tickets_expired = 0;     // tickets the order service expired (trader response timeout)
@@ -105,5 +115,7 @@ SimReport RunSimulation(const SimConfig& config);
 std::string ReportJson(const SimReport& report);
 // A few lines for people.
 void PrintSummary(const SimReport& report, std::ostream& out);
+// The days of `reports` (one seed, one policy each) side by side: dispatch's figures.
+void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out);
 
 }  // namespace pasar::sim

@@ -4,10 +4,14 @@
 #include <cmath>
 #include <iostream>
 #include <memory>
+#include <optional>
 #include <random>
+#include <stdexcept>
 #include <thread>
 
 #include <nlohmann/json.hpp>
+
+#include "google/protobuf/util/time_util.h"
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -24,6 +28,7 @@ namespace {
 namespace inv = pasar::inventory::v1;
 namespace ord = pasar::order::v1;
 namespace dsp = pasar::dispatch::v1;
+using google::protobuf::util::TimeUtil;
 using town::Call;
 using town::Outcome;
 
@@ -434,6 +439,29 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
   }
 }
 
+// Sets every market of the town to `config.policy` for the day.
+void SetPolicy(town::Api& api, const SimConfig& config, const town::Seeded& seeded,
+               const std::string& run_id) {
+  const std::optional<dsp::MatchingPolicy> policy =
+      config.policy == "exact"    ? std::optional(dsp::MATCHING_POLICY_EXACT)
+      : config.policy == "greedy" ? std::optional(dsp::MATCHING_POLICY_GREEDY)
+                                  : std::nullopt;
+  if (!policy) throw std::invalid_argument("--policy must be exact or greedy");
+  const std::string op = api.Token(auth::Role::kOperator, "pasar-sim");
+  for (const town::Market& m : config.town.markets) {
+    dsp::SetMarketDispatchRequest req;
+    req.set_request_id(absl::StrCat(run_id, ":policy:", m.id, ":", config.policy));
+    req.mutable_settings()->set_market_id(seeded.id(m.id));
+    req.mutable_settings()->set_policy(*policy);
+    dsp::SetMarketDispatchResponse resp;
+    town::Check(Call(op,
+                     [&](grpc::ClientContext* c) {
+                       return api.dispatch_ops().SetMarketDispatch(c, req, &resp);
+                     }),
+                "SetMarketDispatch " + m.id);
+  }
+}
+
 }  // namespace
 
 SimReport RunSimulation(const SimConfig& config) {
@@ -459,6 +487,9 @@ SimReport RunSimulation(const SimConfig& config) {
       config.town.name, config.town.markets.size(), config.town.stalls.size(),
       config.town.products.size(), config.town.couriers.size(),
       absl::ToDoubleSeconds(absl::Now() - seed_start));
+
+  report.policy = config.policy;
+  if (!config.policy.empty()) SetPolicy(api, config, seeded, report.run_id);
 
   World world(config, api, std::move(seeded), report.run_id);
   world.log = &log;
@@ -578,12 +609,92 @@ SimReport RunSimulation(const SimConfig& config) {
     report.offers_made = report.offers_seen;
     report.assignments = report.assigned;
   }
+  dsp::GetDispatchReportRequest dispatch_req;
+  *dispatch_req.mutable_since() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(world.clock.start));
+  *dispatch_req.mutable_until() =
+      TimeUtil::MillisecondsToTimestamp(absl::ToUnixMillis(absl::Now()));
+  const Outcome read = Call(op, [&](grpc::ClientContext* c) {
+    return api.dispatch_ops().GetDispatchReport(c, dispatch_req, &report.dispatch);
+  });
+  report.dispatch_read = read.ok();
+  if (!read.ok()) report.problems["dispatch_report"] = "GetDispatchReport: " + read.Describe();
   report.offers_per_assignment =
       report.assignments > 0
           ? static_cast<double>(report.offers_made) / static_cast<double>(report.assignments)
           : 0;
   return report;
 }
+
+namespace {
+
+// The figures of GetDispatchReport, in the report's order (also the comparison's rows).
+struct DispatchFigure {
+  const char* key;
+  const char* label;
+  double (*value)(const dsp::GetDispatchReportResponse&);
+  bool integer;
+};
+constexpr DispatchFigure kDispatchFigures[] = {
+    {"orders_assigned", "orders assigned",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.orders_assigned()); }, true},
+    {"trips", "trips", [](const dsp::GetDispatchReportResponse& d) { return double(d.trips()); },
+     true},
+    {"orders_per_trip", "orders per trip",
+     [](const dsp::GetDispatchReportResponse& d) { return d.orders_per_trip(); }, false},
+    {"pickup_distance_total_m", "pickup distance total (m)",
+     [](const dsp::GetDispatchReportResponse& d) {
+       return double(d.pickup_distance_total_meters());
+     },
+     true},
+    {"pickup_distance_per_order_m", "pickup distance per order (m)",
+     [](const dsp::GetDispatchReportResponse& d) { return d.pickup_distance_per_order_meters(); },
+     false},
+    {"assign_p50_ms", "confirmation->assignment p50 (ms)",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.assign_latency_p50_ms()); },
+     true},
+    {"assign_p99_ms", "confirmation->assignment p99 (ms)",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.assign_latency_p99_ms()); },
+     true},
+    {"offers_made", "offers made",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.offers_made()); }, true},
+    {"offers_per_assignment", "offers per assignment",
+     [](const dsp::GetDispatchReportResponse& d) { return d.offers_per_assignment(); }, false},
+    {"offers_declined", "offers declined",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.offers_declined()); }, true},
+    {"offers_expired", "offers timed out",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.offers_expired()); }, true},
+    {"couriers_on_shift", "couriers on shift",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.couriers_on_shift()); }, true},
+    {"utilisation", "courier utilisation",
+     [](const dsp::GetDispatchReportResponse& d) { return d.utilisation(); }, false},
+    {"idle_time_gini", "Gini of idle time",
+     [](const dsp::GetDispatchReportResponse& d) { return d.idle_time_gini(); }, false},
+    {"earnings_gini", "Gini of earnings",
+     [](const dsp::GetDispatchReportResponse& d) { return d.earnings_gini(); }, false},
+    {"deliveries", "deliveries",
+     [](const dsp::GetDispatchReportResponse& d) { return double(d.deliveries()); }, true},
+    {"deliveries_per_courier_hour", "deliveries per courier-hour (real)",
+     [](const dsp::GetDispatchReportResponse& d) { return d.deliveries_per_courier_hour(); },
+     false},
+};
+
+nlohmann::json DispatchJson(const SimReport& r) {
+  nlohmann::json j = nlohmann::json::object();
+  j["policy"] = r.policy.empty() ? "as set" : r.policy;
+  j["read"] = r.dispatch_read;
+  for (const DispatchFigure& f : kDispatchFigures) {
+    const double v = f.value(r.dispatch);
+    if (f.integer) {
+      j[f.key] = static_cast<int64_t>(v);
+    } else {
+      j[f.key] = v;
+    }
+  }
+  return j;
+}
+
+}  // namespace
 
 std::string ReportJson(const SimReport& r) {
   using nlohmann::json;
@@ -631,6 +742,7 @@ std::string ReportJson(const SimReport& r) {
         {"offers_seen", r.offers_seen},
         {"offers_declined", r.offers_declined},
         {"location_fixes", r.fixes_sent}}},
+      {"dispatch", DispatchJson(r)},
       {"traders",
        {{"tickets", r.tickets},
         {"tickets_rejected", r.tickets_rejected},
@@ -680,8 +792,62 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       r.place_ms.p99, r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000,
       yes(r.all_terminal), yes(r.stock_conserved), yes(r.ledger_balanced),
       yes(r.no_double_assignment), yes(r.services_agree));
+  if (r.dispatch_read) {
+    const dsp::GetDispatchReportResponse& d = r.dispatch;
+    out << absl::StrFormat(
+        "Dispatch:  policy %s, pickup %.0f m per order (%.1f km in all), confirmation->courier "
+        "p50 %d ms p99 %d ms, %.2f offers per assignment, %d declined, %d timed out, "
+        "utilisation %.0f%%, Gini idle %.2f earnings %.2f, %.2f orders per trip\n",
+        r.policy.empty() ? "as set" : r.policy, d.pickup_distance_per_order_meters(),
+        static_cast<double>(d.pickup_distance_total_meters()) / 1000, d.assign_latency_p50_ms(),
+        d.assign_latency_p99_ms(), d.offers_per_assignment(), d.offers_declined(),
+        d.offers_expired(), d.utilisation() * 100, d.idle_time_gini(), d.earnings_gini(),
+        d.orders_per_trip());
+  }
   for (const auto& [what, example] : r.problems)
     out << "  " << what << ": " << example << "\n";
+}
+
+void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out) {
+  if (reports.empty()) return;
+  out << absl::StrFormat("%-36s", "dispatch (same seed)");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14s", r.policy.empty() ? "as set" : r.policy);
+  out << "\n";
+  for (const DispatchFigure& f : kDispatchFigures) {
+    out << absl::StrFormat("%-36s", f.label);
+    for (const SimReport& r : reports) {
+      const double v = f.value(r.dispatch);
+      out << (f.integer ? absl::StrFormat(" | %14d", static_cast<int64_t>(v))
+                        : absl::StrFormat(" | %14.3f", v));
+    }
+    out << "\n";
+  }
+  out << absl::StrFormat("%-36s", "orders placed / delivered");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14s", absl::StrCat(r.placed, " / ", r.delivered));
+  out << "\n" << absl::StrFormat("%-36s", "invariants hold");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14s", r.ok() ? "yes" : "NO");
+  out << "\n";
+  const SimReport& first = reports.front();
+  for (std::size_t i = 1; i < reports.size(); ++i) {
+    const double base = first.dispatch.pickup_distance_per_order_meters();
+    const double other = reports[i].dispatch.pickup_distance_per_order_meters();
+    if (other > 0) {
+      out << absl::StrFormat("pickup distance per order: %s %.1f%% %s than %s\n", first.policy,
+                             std::abs(1 - base / other) * 100, base <= other ? "shorter" : "longer",
+                             reports[i].policy);
+    }
+    const double base_total = static_cast<double>(first.dispatch.pickup_distance_total_meters());
+    const double other_total =
+        static_cast<double>(reports[i].dispatch.pickup_distance_total_meters());
+    if (other_total > 0) {
+      out << absl::StrFormat("pickup distance total: %s %.1f%% %s than %s\n", first.policy,
+                             std::abs(1 - base_total / other_total) * 100,
+                             base_total <= other_total ? "shorter" : "longer", reports[i].policy);
+    }
+  }
 }
 
 }  // namespace pasar::sim
