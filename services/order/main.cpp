@@ -8,6 +8,7 @@
 #include "api/inventory_client.h"
 #include "api/live.h"
 #include "api/order_api.h"
+#include "api/programme_api.h"
 #include "api/settings.h"
 #include "api/ticket_api.h"
 #include "consumers/compensation_worker.h"
@@ -57,7 +58,10 @@ int main(int argc, char** argv) {
     auto shutting_down = [&host_ptr] { return host_ptr != nullptr && host_ptr->shutting_down(); };
     order::OrderApi orders(pool, inventory, verifier, live, settings, shutting_down);
     order::TicketApi tickets(pool, verifier, live, settings, shutting_down);
-    rpc::Host host(config, {&orders, &tickets}, [&] { return pool.Ping() && redis.Ping(); });
+    order::ProgrammeApi programmes(pool, inventory, verifier, settings.resident_key,
+                                   settings.inventory_deadline);
+    rpc::Host host(config, {&orders, &tickets, &programmes},
+                   [&] { return pool.Ping() && redis.Ping(); });
     host_ptr = &host;
 
     relay.Start();

@@ -28,12 +28,13 @@ namespace {
 
 using Json = nlohmann::json;
 
-constexpr std::array<std::pair<Role, std::string_view>, 5> kRoleNames{{
+constexpr std::array<std::pair<Role, std::string_view>, 6> kRoleNames{{
     {Role::kCustomer, "customer"},
     {Role::kTrader, "trader"},
     {Role::kCourier, "courier"},
     {Role::kOperator, "operator"},
     {Role::kService, "service"},
+    {Role::kOfficial, "official"},
 }};
 
 constexpr size_t kSha256Bytes = 32;

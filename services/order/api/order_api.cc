@@ -8,6 +8,7 @@
 #include "api/common.h"
 #include "api/convert.h"
 #include "api/ids.h"
+#include "api/programme_api.h"
 #include "pasar/geo/geo.h"
 #include "pasar/rpc/server.h"
 #include "store/order_store.h"
@@ -218,6 +219,16 @@ grpc::Status OrderApi::QuoteOrder(grpc::ServerContext* ctx, const v1::QuoteOrder
     resp->set_service_fee_idr(quote.totals.service_fee_idr);
     resp->set_total_idr(quote.totals.total_idr());
     resp->set_distance_meters(quote.road_distance_m);
+    // The regency's programmes: what this cart would get now, and why not.
+    pg::Transaction tx(pool_, "quote_benefits");
+    const BenefitChecks benefits =
+        QuoteBenefits(tx, who->subject,
+                      {req->market_id(), absl::Now(), quote.totals.goods_total_idr,
+                       quote.totals.delivery_fee_idr, quote.road_distance_m, quote.stalls, false});
+    for (const v1::BenefitCheck& c : benefits.checks)
+      *resp->add_programmes() = c;
+    resp->set_benefit_idr(benefits.applied ? benefits.applied->amount_idr() : 0);
+    resp->set_amount_due_idr(resp->total_idr() - resp->benefit_idr());
     return grpc::Status::OK;
   });
 }
@@ -402,6 +413,29 @@ grpc::Status OrderApi::Place(grpc::ServerContext* ctx, const auth::Principal& wh
     const d::Quote quote = d::PriceCart(scheme, priced, o.market_location, o.drop_off);
     o.totals = quote.totals;
     o.totals.delivery_fee_idr = delivery_fee;
+
+    // A programme's benefit, held in this transaction (budget and caps exact under row locks).
+    const BenefitChecks benefits =
+        HoldOrderBenefit(tx, who.subject, o.id,
+                         {o.market_id, now, o.totals.goods_total_idr, o.totals.delivery_fee_idr,
+                          distance, quote.stalls, false});
+    for (const v1::BenefitCheck& c : benefits.checks)
+      *resp->add_programmes() = c;
+    o.benefit = benefits.applied;
+    if (req.require_benefit() && !o.benefit) {
+      // The customer asked for no order without a benefit: nothing but the attempt count is
+      // kept, and the stock goes back.
+      tx.Rollback();
+      pg::Transaction count(pool_, "place_order_count");
+      store::NextPlaceAttempt(count, order_id);
+      count.Commit();
+      holds_.Release(reservation.reservation_id(), "order not placed: no programme benefit");
+      resp->clear_programmes();
+      std::string why = "no programme gives this order a benefit";
+      for (const v1::BenefitCheck& c : benefits.checks)
+        why += "; " + c.programme_name() + ": " + c.explanation();
+      return Refuse(ctx, "NO_BENEFIT", why);
+    }
 
     store::InsertOrder(tx, o, req.request_id(), hash);
     RecordPlaced(tx, o, now);

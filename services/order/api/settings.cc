@@ -1,6 +1,8 @@
 #include "api/settings.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 namespace pasar::order {
@@ -39,6 +41,19 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
       absl::Milliseconds(config.ExtraInt("consumer_claim_idle_ms", 5000, 100, 600000));
   s.consumer_retry_window =
       absl::Seconds(config.ExtraInt("consumer_retry_window_seconds", 600, 1, 86400));
+  if (const std::string file = config.Extra("resident_key_file"); !file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream key;
+    key << in.rdbuf();
+    s.resident_key = key.str();
+    while (!s.resident_key.empty() &&
+           (s.resident_key.back() == '\n' || s.resident_key.back() == '\r')) {
+      s.resident_key.pop_back();
+    }
+    if (!in || s.resident_key.size() < 16) {
+      throw std::invalid_argument("PASAR_RESIDENT_KEY_FILE: unreadable or shorter than 16 bytes");
+    }
+  }
   // Each retry waits at least claim_idle; one more for the first delivery.
   s.consumer_max_deliveries = static_cast<int>(std::max<int64_t>(
       5, absl::Ceil(s.consumer_retry_window, s.consumer_claim_idle) / s.consumer_claim_idle + 1));

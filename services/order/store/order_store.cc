@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "store/programme_store.h"
+
 namespace pasar::order::store {
 namespace {
 
@@ -391,6 +393,7 @@ std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id,
     p.created_at = TimeAt(gr, i, 5);
     o.ledger.push_back(std::move(p));
   }
+  o.benefit = LoadBenefit(tx, order_id);
   return o;
 }
 

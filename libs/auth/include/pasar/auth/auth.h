@@ -30,9 +30,10 @@ struct evp_pkey_st;
 
 namespace pasar::auth {
 
-enum class Role { kCustomer, kTrader, kCourier, kOperator, kService };
+// kOfficial: the regency's trade office (regency-wide, runs programmes).
+enum class Role { kCustomer, kTrader, kCourier, kOperator, kService, kOfficial };
 
-// "customer", "trader", "courier", "operator", "service".
+// "customer", "trader", "courier", "operator", "service", "official".
 std::string_view RoleName(Role role);
 // Inverse of RoleName; nullopt for anything else (case-sensitive).
 std::optional<Role> ParseRole(std::string_view name);
