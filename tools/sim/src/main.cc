@@ -35,6 +35,9 @@ usage: pasar-sim --town FILE [options]
   --trader-timeout-seconds S   --dispatch-timeout-seconds S   market timers for the day
                          (default 60 and 240; 0 keeps the town's / the service's)
   --drain-timeout-seconds S    after the last arrival, wait at most this long (default 360)
+  --programme-budget-idr X   the regency programme's budget (default 0: about 5,000 per
+                         expected customer, so it runs out during the day; negative: no programme)
+  --resident-every N     every Nth customer is a registered resident (default 3; 0: none)
   --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
   --run-id ID            names this run's customers and keys (default random)
   --no-progress          no live progress line on stderr
@@ -77,6 +80,8 @@ int Run(int argc, char** argv) {
                    "trader-timeout-seconds",
                    "dispatch-timeout-seconds",
                    "drain-timeout-seconds",
+                   "programme-budget-idr",
+                   "resident-every",
                    "tag",
                    "run-id",
                    "service-key-file",
@@ -111,6 +116,8 @@ int Run(int argc, char** argv) {
       static_cast<int>(flags.Int("dispatch-timeout-seconds", c.dispatch_timeout_seconds));
   c.drain_timeout = absl::Seconds(flags.Int("drain-timeout-seconds", 360));
   c.seed_tag = flags.Str("tag", c.seed_tag);
+  c.programme_budget_idr = flags.Int("programme-budget-idr", 0);
+  c.resident_every = static_cast<int>(flags.Int("resident-every", 3));
   c.run_id = flags.Str("run-id");
   c.service_key_file = flags.Str("service-key-file");
   c.progress = !flags.Bool("no-progress");
