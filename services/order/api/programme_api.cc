@@ -301,7 +301,7 @@ grpc::Status ProgrammeApi::CreateProgramme(grpc::ServerContext* ctx,
       if (!u.ok()) return InventoryClient::Forward(ctx, u, "market");
     }
     const std::string hash = RequestHash(*req);
-    return pg::WithTransaction(pool_, "create_programme", [&](pg::Transaction& tx) {
+    return pg::WithTransaction(pool_, "create_programme", [&](pg::Transaction& tx) -> grpc::Status {
       if (auto s =
               Replay(tx, ctx, who->subject, "CreateProgramme", req->request_id(), hash, resp)) {
         return *s;
@@ -382,26 +382,28 @@ grpc::Status ProgrammeApi::SetProgrammeState(grpc::ServerContext* ctx,
         return rpc::InvalidArgument("state", "must be ACTIVE, PAUSED or CLOSED");
     }
     const std::string hash = RequestHash(*req);
-    return pg::WithTransaction(pool_, "set_programme_state", [&](pg::Transaction& tx) {
-      if (auto s =
-              Replay(tx, ctx, who->subject, "SetProgrammeState", req->request_id(), hash, resp)) {
-        return *s;
-      }
-      auto row = store::LoadProgramme(tx, req->programme_id(), true);
-      if (!row) return rpc::NotFound("programme");
-      if (row->terms.state == d::ProgrammeState::kClosed && state != d::ProgrammeState::kClosed) {
-        return InvalidTransition(ctx, "the programme is closed for good");
-      }
-      store::SetProgrammeState(tx, row->terms.id, state);
-      row->terms.state = state;
-      ToProto(*row, resp->mutable_programme());
-      store::StoreResponse(tx, who->subject, "SetProgrammeState", req->request_id(), hash,
-                           resp->SerializeAsString());
-      tx.Commit();
-      rpc::Log("info", "programme state changed",
-               {{"programme_id", row->terms.id}, {"state", std::string(d::Name(state))}});
-      return grpc::Status::OK;
-    });
+    return pg::WithTransaction(
+        pool_, "set_programme_state", [&](pg::Transaction& tx) -> grpc::Status {
+          if (auto s = Replay(tx, ctx, who->subject, "SetProgrammeState", req->request_id(), hash,
+                              resp)) {
+            return *s;
+          }
+          auto row = store::LoadProgramme(tx, req->programme_id(), true);
+          if (!row) return rpc::NotFound("programme");
+          if (row->terms.state == d::ProgrammeState::kClosed &&
+              state != d::ProgrammeState::kClosed) {
+            return InvalidTransition(ctx, "the programme is closed for good");
+          }
+          store::SetProgrammeState(tx, row->terms.id, state);
+          row->terms.state = state;
+          ToProto(*row, resp->mutable_programme());
+          store::StoreResponse(tx, who->subject, "SetProgrammeState", req->request_id(), hash,
+                               resp->SerializeAsString());
+          tx.Commit();
+          rpc::Log("info", "programme state changed",
+                   {{"programme_id", row->terms.id}, {"state", std::string(d::Name(state))}});
+          return grpc::Status::OK;
+        });
   });
 }
 
@@ -416,7 +418,7 @@ grpc::Status ProgrammeApi::TopUpProgramme(grpc::ServerContext* ctx,
     if (auto s = CheckAmount("amount_idr", req->amount_idr(), 1); !s.ok()) return s;
     if (auto s = CheckText("note", req->note()); !s.ok()) return s;
     const std::string hash = RequestHash(*req);
-    return pg::WithTransaction(pool_, "top_up_programme", [&](pg::Transaction& tx) {
+    return pg::WithTransaction(pool_, "top_up_programme", [&](pg::Transaction& tx) -> grpc::Status {
       if (auto s = Replay(tx, ctx, who->subject, "TopUpProgramme", req->request_id(), hash, resp)) {
         return *s;
       }
@@ -466,7 +468,7 @@ grpc::Status ProgrammeApi::ImportResidents(grpc::ServerContext* ctx,
     std::sort(hashes.begin(), hashes.end());
     hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
     const std::string hash = RequestHash(*req);
-    return pg::WithTransaction(pool_, "import_residents", [&](pg::Transaction& tx) {
+    return pg::WithTransaction(pool_, "import_residents", [&](pg::Transaction& tx) -> grpc::Status {
       if (auto s =
               Replay(tx, ctx, who->subject, "ImportResidents", req->request_id(), hash, resp)) {
         return *s;
@@ -507,7 +509,7 @@ grpc::Status ProgrammeApi::LinkResident(grpc::ServerContext* ctx,
     v1::LinkResidentRequest keyed;
     keyed.set_resident_number(resident);
     const std::string hash = RequestHash(keyed);
-    return pg::WithTransaction(pool_, "link_resident", [&](pg::Transaction& tx) {
+    return pg::WithTransaction(pool_, "link_resident", [&](pg::Transaction& tx) -> grpc::Status {
       if (auto s = Replay(tx, ctx, who->subject, "LinkResident", req->request_id(), hash, resp)) {
         return *s;
       }

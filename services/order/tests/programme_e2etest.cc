@@ -46,7 +46,7 @@ struct Env : SeededMarket {
                   testkit::ServiceEnv(inventory_db, prefix, kSecret)),
         order(testkit::BinaryPath("pasar-order"),
               OrderEnv(order_db, prefix, inventory.address(),
-                       {{"PASAR_RESIDENT_KEY_FILE", key_file}})),
+                       {{"PASAR_RESIDENT_KEY_FILE", key_file}, {"PASAR_PG_POOL_SIZE", "72"}})),
         client(order.address()),
         programmes(v1::ProgrammeService::NewStub(client.channel)),
         redis(redis::ConfigFromUrl(testkit::RequireEnv("PASAR_TEST_REDIS"), prefix)) {
@@ -99,12 +99,19 @@ struct Env : SeededMarket {
     return resp.programme();
   }
 
+  // As a client does: a transient failure (a busy machine) is retried with the same request id.
   grpc::Status Place(const std::string& customer, const v1::PlaceOrderRequest& req,
                      v1::PlaceOrderResponse* resp, std::string* reason = nullptr) {
-    auto ctx = Ctx(Token(Role::kCustomer, customer));
-    const grpc::Status s = client.orders->PlaceOrder(ctx.get(), req, resp);
-    if (reason) *reason = Reason(*ctx);
-    return s;
+    for (int attempt = 0;; ++attempt) {
+      auto ctx = Ctx(Token(Role::kCustomer, customer));
+      resp->Clear();
+      const grpc::Status s = client.orders->PlaceOrder(ctx.get(), req, resp);
+      if (reason) *reason = Reason(*ctx);
+      const bool transient = s.error_code() == grpc::StatusCode::UNAVAILABLE ||
+                             s.error_code() == grpc::StatusCode::ABORTED ||
+                             s.error_code() == grpc::StatusCode::INTERNAL;
+      if (!transient || attempt == 5) return s;
+    }
   }
 
   v1::Order GetOrder(const std::string& customer, const std::string& id) {
