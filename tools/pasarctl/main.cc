@@ -44,7 +44,7 @@ usage: pasarctl [global options] COMMAND [options]
 
 commands:
   token --role ROLE --subject SUBJ [--stalls ID,ID] [--ttl-hours H]
-        print a signed JWT (ROLE: customer, trader, courier, operator, service; default
+        print a signed JWT (ROLE: customer, trader, courier, operator, official, service; default
         lifetime 12 h, for service 1 h; services refuse more than 24 h, for service 1 h)
   keygen [--alg ES256|EdDSA|RS256] [--out FILE]
         print (or write to FILE, mode 0600) a new private key in PEM (default ES256)
