@@ -53,10 +53,11 @@ std::string Refused(const std::string& token) {
 
 TEST_CASE("Role names round-trip") {
   for (auth::Role role : {auth::Role::kCustomer, auth::Role::kTrader, auth::Role::kCourier,
-                          auth::Role::kOperator, auth::Role::kService}) {
+                          auth::Role::kOperator, auth::Role::kService, auth::Role::kOfficial}) {
     REQUIRE(auth::ParseRole(auth::RoleName(role)) == role);
   }
   CHECK(auth::RoleName(auth::Role::kOperator) == "operator");
+  CHECK(auth::RoleName(auth::Role::kOfficial) == "official");
   CHECK_FALSE(auth::ParseRole("admin").has_value());
   CHECK_FALSE(auth::ParseRole("Customer").has_value());
 }
