@@ -175,7 +175,7 @@ ev::Envelope DispatchEvent(const std::string& type) {
 }  // namespace
 
 TEST_CASE(
-    "64 concurrent PlaceOrders against a budget for exactly N benefits; replays change "
+    "64 concurrent PlaceOrders against a budget for exactly N benefits, replays change "
     "nothing") {
   Env env;
   constexpr int kN = 10, kOrders = 64;

@@ -103,7 +103,7 @@ TEST_CASE("caps: per order, per resident, the voucher left, the stall's turnover
   CHECK(d::DecideBenefit(t, Cart(70'001, true), s).reason == d::BenefitReason::kCapReached);
 }
 
-TEST_CASE("the budget is granted whole or not at all; the reserve is for first-timers") {
+TEST_CASE("the budget is granted whole or not at all, the reserve is for first-timers") {
   d::ProgrammeTerms t = Terms();
   t.priority_reserve_idr = 60'000;
   d::BenefitUsage u;
@@ -156,7 +156,7 @@ TEST_CASE("terms: bad input names the field") {
   CHECK(d::ValidateTerms(t).has_value());
 }
 
-TEST_CASE("a benefit's delivery postings sum to zero; the programme owes the courier") {
+TEST_CASE("a benefit's delivery postings sum to zero and the programme owes the courier") {
   const auto postings = d::Delivered("cust", "c1", "m1", 100'000, 2'000, "p1", 58'000);
   CHECK(d::Balanced(postings));
   int64_t customer = 0, courier = 0, programme = 0;
