@@ -32,7 +32,7 @@ constexpr pg::Query kSelectProgramme{
     "programme_select", "SELECT " PASAR_PROGRAMME_COLUMNS "FROM programmes WHERE id = $1"};
 constexpr pg::Query kSelectProgrammeForUpdate{"programme_select_for_update",
                                               "SELECT " PASAR_PROGRAMME_COLUMNS
-                                              "FROM programmes WHERE id = $1 FOR UPDATE"};
+                                              "FROM programmes WHERE id = $1 FOR NO KEY UPDATE"};
 constexpr pg::Query kListProgrammes{
     "programme_list", "SELECT " PASAR_PROGRAMME_COLUMNS
                       "FROM programmes WHERE $1::bigint IS NULL OR (created_at, id) < "
@@ -79,7 +79,7 @@ constexpr pg::Query kSelectHolder{"programme_select_holder",
 constexpr pg::Query kSelectHolderForUpdate{
     "programme_select_holder_for_update",
     "SELECT benefit_idr, voucher_idr, orders FROM programme_holders "
-    "WHERE programme_id = $1 AND holder = $2 FOR UPDATE"};
+    "WHERE programme_id = $1 AND holder = $2 FOR NO KEY UPDATE"};
 constexpr pg::Query kEnsureStalls{
     "programme_ensure_stalls",
     "INSERT INTO programme_stalls (programme_id, stall_id) "
@@ -91,7 +91,7 @@ constexpr pg::Query kSelectStalls{
 constexpr pg::Query kSelectStallsForUpdate{
     "programme_select_stalls_for_update",
     "SELECT stall_id::text, turnover_idr FROM programme_stalls "
-    "WHERE programme_id = $1 AND stall_id = ANY ($2::uuid[]) ORDER BY stall_id FOR UPDATE"};
+    "WHERE programme_id = $1 AND stall_id = ANY ($2::uuid[]) ORDER BY stall_id FOR NO KEY UPDATE"};
 
 // Deltas (positive: hold more; negative: give back).
 constexpr pg::Query kProgrammeDelta{
@@ -121,7 +121,7 @@ constexpr pg::Query kSelectBenefit{
 constexpr pg::Query kLockHeldBenefit{
     "programme_lock_held_benefit",
     "SELECT programme_id::text, holder, delivery_subsidy_idr, voucher_idr "
-    "FROM programme_benefits WHERE order_id = $1 AND state = 'HELD' FOR UPDATE"};
+    "FROM programme_benefits WHERE order_id = $1 AND state = 'HELD' FOR NO KEY UPDATE"};
 constexpr pg::Query kBenefitStalls{
     "programme_benefit_stalls",
     "SELECT stall_id::text, goods_idr FROM programme_benefit_stalls WHERE order_id = $1 "

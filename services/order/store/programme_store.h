@@ -1,7 +1,9 @@
 // SQL of the regency's programmes (migrations/0006_programmes.sql). Functions take the caller's
 // transaction. Locks are always taken in one order: a benefit's row (its order's row locked
 // before by the caller), the holder's row, the stalls' rows by stall id, the programme's row,
-// so concurrent placements, cancellations and deliveries never deadlock on one programme.
+// so concurrent placements, cancellations and deliveries never deadlock on one programme. Rows are
+// locked FOR NO KEY UPDATE: inserting a holder, stall or benefit row takes a KEY SHARE lock on
+// its programme (the foreign key), which FOR UPDATE would wait for (a deadlock among placements).
 #pragma once
 
 #include <cstdint>
