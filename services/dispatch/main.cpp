@@ -1,27 +1,23 @@
-// pasar-dispatch: explicit wiring of the dispatch service.
+// pasar-dispatch: CourierService and DispatchOpsService, the live locations, the matcher, the
+// timer sweeper and the consumer of the order service's events. Wiring only: the start and stop
+// sequence is libs/service's (docs/architecture.md); the settings are app/settings.h's.
 #include <unistd.h>
 
-#include <cstdlib>
-#include <exception>
 #include <random>
 #include <string>
 
+#include "api/access.h"
 #include "api/courier_api.h"
 #include "api/ops_api.h"
-#include "api/watch_hub.h"
 #include "app/courier_cases.h"
 #include "app/matcher_cases.h"
 #include "app/operator_cases.h"
 #include "app/order_event_cases.h"
+#include "app/settings.h"
 #include "app/sweeper_cases.h"
 #include "consumers/order_events.h"
-#include "pasar/auth/auth.h"
-#include "pasar/events/events.h"
-#include "pasar/pg/migrate.h"
-#include "pasar/pg/pg.h"
-#include "pasar/redis/redis.h"
-#include "pasar/rpc/log.h"
-#include "pasar/rpc/server.h"
+#include "pasar/events/live.h"
+#include "pasar/service/service.h"
 #include "workers/live_locations.h"
 #include "workers/matcher.h"
 #include "workers/metrics.h"
@@ -33,8 +29,6 @@ std::vector<pg::Migration> Migrations();
 
 namespace {
 
-using namespace pasar;
-
 std::string InstanceId() {
   char host[256] = {};
   gethostname(host, sizeof host - 1);
@@ -42,90 +36,45 @@ std::string InstanceId() {
          std::to_string(std::random_device{}() % 100000);
 }
 
-int Run(int argc, char** argv) {
-  const rpc::ServerConfig config = rpc::ConfigFromEnvAndFlags("dispatch", argc, argv);
-
-  pg::Pool pool(pg::PoolConfig{.conninfo = config.pg, .search_path = "dispatch", .size = 16});
-  pg::Migrate(pool, "dispatch", "events", events::Migrations());
-  pg::Migrate(pool, "dispatch", "dispatch", dispatch::Migrations());
-  redis::Client redis(redis::ConfigFromUrl(config.redis, config.redis_prefix));
-  auth::Verifier verifier(config.jwt);
-
-  dispatch::app::Timers timers;
-  timers.offer_ttl = config.ExtraMillis("offer_timeout_ms", absl::Seconds(20));
-  dispatch::app::CourierCases courier_cases(pool, timers);
-  dispatch::app::OperatorCases operator_cases(pool);
-  dispatch::app::OrderEventCases order_event_cases;
-  dispatch::app::MatcherCases matcher_cases(pool, timers);
-  dispatch::app::SweeperCases sweeper_cases(pool, timers);
-
-  dispatch::MatchingConfig matching;
-  matching.fix_max_age_ms =
-      absl::ToInt64Milliseconds(config.ExtraMillis("fix_max_age_ms", absl::Seconds(60)));
-  matching.base_radius_m = static_cast<double>(
-      config.ExtraInt("match_radius_m", static_cast<int64_t>(matching.base_radius_m), 100, 100000));
-  matching.max_radius_m = static_cast<double>(config.ExtraInt(
-      "match_max_radius_m", static_cast<int64_t>(matching.max_radius_m), 100, 200000));
-
-  dispatch::LiveLocations locations(pool, dispatch::FixRules{},
-                                    config.ExtraMillis("location_flush_ms", absl::Seconds(1)));
-  // Sent outbox rows are kept this long: what the relay can ship again if Redis loses data.
-  events::RelayConfig relay_config;
-  relay_config.purge_after = absl::Hours(config.ExtraInt("outbox_retention_hours", 48, 1, 144));
-  events::Relay relay(pool, redis, config.pg, relay_config);
-  events::ConsumerConfig consumer_config;
-  consumer_config.name = "dispatch";
-  consumer_config.streams = {"events.order"};
-  consumer_config.types.assign(dispatch::consumers::kOrderEventTypes.begin(),
-                               dispatch::consumers::kOrderEventTypes.end());
-  consumer_config.claim_idle = config.ExtraMillis("consumer_claim_idle_ms", absl::Seconds(30));
-  events::Consumer consumer(pool, redis.config(), consumer_config,
-                            dispatch::consumers::OrderEventsHandler(order_event_cases));
-  dispatch::Matcher matcher(
-      matcher_cases, redis, locations, dispatch::MatchingPolicy(matching),
-      dispatch::MatcherConfig{
-          .window = config.ExtraMillis("batch_window_ms", absl::Seconds(2)),
-          .lease_ttl = config.ExtraMillis("matcher_lease_ms", absl::Seconds(5))},
-      InstanceId());
-  dispatch::Sweeper sweeper(
-      sweeper_cases,
-      dispatch::SweeperConfig{
-          .every = config.ExtraMillis("sweep_interval_ms", absl::Milliseconds(500)),
-          .stale_assigned = config.ExtraMillis("stale_assigned_ms", absl::Seconds(120))});
-
-  dispatch::api::WatchHub hub(redis.config());
-  dispatch::api::CourierApi courier_api(courier_cases, verifier, locations, hub,
-                                        config.ExtraMillis("watch_backstop_ms", absl::Seconds(2)));
-  dispatch::api::OpsApi ops_api(operator_cases, verifier);
-  rpc::Host host(config, {&courier_api, &ops_api}, [&] { return pool.Ping() && redis.Ping(); });
-  dispatch::DispatchMetrics metrics(host.metrics());
-  locations.set_metrics(&metrics);
-  matcher.set_metrics(&metrics);
-  sweeper.set_metrics(&metrics);
-
-  locations.Start();  // loads every persisted fix first
-  relay.Start();
-  consumer.Start();
-  matcher.Start();
-  sweeper.Start();
-  host.Start();
-  host.Wait();
-
-  sweeper.Stop();
-  matcher.Stop();
-  consumer.Stop();
-  relay.Stop();
-  locations.Stop();
-  return 0;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return Run(argc, argv);
-  } catch (const std::exception& e) {
-    pasar::rpc::Log("error", "dispatch failed", {{"error", e.what()}});
-    return 1;
-  }
+  using namespace pasar;
+  return service::Main("dispatch", argc, argv, [](service::Process& p) {
+    const dispatch::Settings settings = dispatch::SettingsFromConfig(p.config());
+    p.Open("dispatch", dispatch::Migrations());
+
+    dispatch::app::CourierCases courier_cases(p.pool(), settings.timers);
+    dispatch::app::OperatorCases operator_cases(p.pool());
+    dispatch::app::OrderEventCases order_event_cases;
+    dispatch::app::MatcherCases matcher_cases(p.pool(), settings.timers);
+    dispatch::app::SweeperCases sweeper_cases(p.pool(), settings.timers);
+
+    dispatch::LiveLocations locations(p.pool(), dispatch::FixRules{}, settings.location_flush);
+    events::ConsumerConfig consumer_config;
+    consumer_config.name = "dispatch";
+    consumer_config.streams = {"events.order"};
+    consumer_config.types.assign(dispatch::consumers::kOrderEventTypes.begin(),
+                                 dispatch::consumers::kOrderEventTypes.end());
+    consumer_config.claim_idle = settings.consumer_claim_idle;
+    events::Consumer consumer(p.pool(), p.redis().config(), consumer_config,
+                              dispatch::consumers::OrderEventsHandler(order_event_cases));
+    dispatch::Matcher matcher(matcher_cases, p.redis(), locations,
+                              dispatch::MatchingPolicy(settings.matching), settings.matcher,
+                              InstanceId());
+    dispatch::Sweeper sweeper(sweeper_cases, settings.sweeper);
+    dispatch::DispatchMetrics metrics(p.metrics());
+    locations.set_metrics(&metrics);
+    matcher.set_metrics(&metrics);
+    sweeper.set_metrics(&metrics);
+
+    events::LiveHub hub(p.redis().config(), "events.dispatch");
+    dispatch::api::CourierApi courier_api(courier_cases, locations, hub, settings.watch_backstop);
+    dispatch::api::OpsApi ops_api(operator_cases);
+    // The live locations first: they load every persisted fix before anything is matched.
+    return p.Serve(
+        {&courier_api, &ops_api}, dispatch::api::Access(),
+        {service::Part::Of("locations", locations), service::Part::Of("consumer", consumer),
+         service::Part::Of("matcher", matcher), service::Part::Of("sweeper", sweeper)});
+  });
 }

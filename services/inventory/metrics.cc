@@ -3,7 +3,7 @@
 #include <string>
 
 #include "absl/strings/ascii.h"
-#include "domain/refusal.h"
+#include "pasar/request/status.h"
 
 namespace pasar::inventory {
 
@@ -20,7 +20,7 @@ InventoryMetrics::InventoryMetrics(prometheus::Registry& registry)
 
 void InventoryMetrics::CountReservation(const absl::Status& status) {
   std::string outcome = "held";
-  if (std::optional<std::string> reason = RefusalReason(status)) {
+  if (std::optional<std::string> reason = request::RefusalReason(status)) {
     outcome = absl::AsciiStrToLower(*reason);
   } else if (absl::IsNotFound(status)) {
     outcome = "not_found";

@@ -254,10 +254,10 @@ Verifier::Verifier(JwtConfig config)
         std::make_unique<KeyFile>(config_.service_jwks_file, config_.jwks_check_interval);
   }
   if (!config_.secret.empty()) {
-    internal::Log("warn",
-                  "development mode: HS256 tokens signed with PASAR_JWT_SECRET are accepted, and "
-                  "whoever knows the secret can mint any token (any role). Never run like this "
-                  "in production: use PASAR_JWT_JWKS_FILE and PASAR_JWT_SERVICE_JWKS_FILE.");
+    log::Log("warn",
+             "development mode: HS256 tokens signed with PASAR_JWT_SECRET are accepted, and "
+             "whoever knows the secret can mint any token (any role). Never run like this "
+             "in production: use PASAR_JWT_JWKS_FILE and PASAR_JWT_SERVICE_JWKS_FILE.");
   }
 }
 

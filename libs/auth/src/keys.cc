@@ -16,7 +16,6 @@
 #include <sys/stat.h>
 
 #include <fstream>
-#include <iostream>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -384,17 +383,6 @@ bool VerifySignature(const PublicKey& key, std::string_view alg, std::string_vie
   return false;
 }
 
-void Log(std::string_view level, std::string_view msg,
-         std::initializer_list<std::pair<std::string_view, std::string>> fields) {
-  nlohmann::ordered_json line;
-  line["ts"] = absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone());
-  line["level"] = std::string(level);
-  line["msg"] = std::string(msg);
-  for (const auto& [name, value] : fields)
-    line[std::string(name)] = value;
-  std::cerr << line.dump() + "\n" << std::flush;
-}
-
 }  // namespace internal
 
 // ---- SigningKey ----
@@ -564,11 +552,11 @@ std::shared_ptr<const internal::KeySet> Verifier::KeyFile::Read(Stamp* stamp) co
     throw std::runtime_error(path_ + ": " + e.what());
   }
   for (const std::string& why : skipped)
-    internal::Log("warn", "JWK skipped", {{"file", path_}, {"why", why}});
+    log::Log("warn", "JWK skipped", {{"file", path_}, {"why", why}});
   std::string kids;
   for (const internal::PublicKey& key : keys->keys)
     kids += (kids.empty() ? "" : ",") + key.kid;
-  internal::Log("info", "token keys loaded", {{"file", path_}, {"kids", kids}});
+  log::Log("info", "token keys loaded", {{"file", path_}, {"kids", kids}});
   return keys;
 }
 
@@ -591,8 +579,8 @@ std::shared_ptr<const internal::KeySet> Verifier::KeyFile::Keys(bool check_now) 
   } catch (const std::exception& e) {
     // Logged once per version of the file: the next change is read again.
     stamp_ = current;
-    internal::Log("error", "token keys not reloaded, keeping the previous ones",
-                  {{"file", path_}, {"error", e.what()}});
+    log::Log("error", "token keys not reloaded, keeping the previous ones",
+             {{"file", path_}, {"error", e.what()}});
   }
   return keys_;
 }

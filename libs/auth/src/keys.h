@@ -17,6 +17,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
+#include "pasar/log/log.h"
 
 namespace pasar::auth {
 namespace internal {
@@ -49,10 +50,6 @@ KeySet ParseJwkSet(std::string_view json, std::vector<std::string>* skipped);
 // by `key` under `alg`.
 bool VerifySignature(const PublicKey& key, std::string_view alg, std::string_view signing_input,
                      std::string_view signature);
-
-// One JSON log line on stderr: {"ts":...,"level":...,"msg":...,<fields>}.
-void Log(std::string_view level, std::string_view msg,
-         std::initializer_list<std::pair<std::string_view, std::string>> fields = {});
 
 }  // namespace internal
 

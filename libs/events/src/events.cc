@@ -4,12 +4,12 @@
 
 #include <algorithm>
 #include <chrono>
-#include <iostream>
 #include <map>
 #include <mutex>
 
 #include "absl/time/clock.h"
-#include "nlohmann/json.hpp"
+#include "internal.h"
+#include "pasar/log/log.h"
 
 namespace pasar::events {
 namespace {
@@ -137,46 +137,14 @@ constexpr pg::Query kPurgeSent{
     "events_purge_sent",
     "DELETE FROM outbox WHERE id IN (SELECT id FROM outbox WHERE sent_at IS NOT NULL "
     "AND sent_at < now() - make_interval(secs => $1) ORDER BY sent_at LIMIT $2)"};
-constexpr pg::Query kMarkConsumed{
-    "events_mark_consumed",
-    "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) "
-    "ON CONFLICT DO NOTHING RETURNING 1"};
-// One savepoint per consumed entry, reused by name: a failing handler rolls back its own entry
-// only, and the rest of the batch commits in the same transaction.
-constexpr pg::Query kSavepoint{"events_savepoint", "SAVEPOINT pasar_event"};
-constexpr pg::Query kReleaseSavepoint{"events_release_savepoint", "RELEASE SAVEPOINT pasar_event"};
-constexpr pg::Query kRollbackToSavepoint{"events_rollback_to_savepoint",
-                                         "ROLLBACK TO SAVEPOINT pasar_event"};
-constexpr pg::Query kPurgeConsumed{
-    "events_purge_consumed",
-    "DELETE FROM consumed_events WHERE (consumer, event_id) IN (SELECT consumer, event_id "
-    "FROM consumed_events WHERE consumer = $1 AND consumed_at < now() - make_interval(secs => $2) "
-    "LIMIT $3)"};
+using internal::kMaxBackoff;
+using internal::kMinBackoff;
+using internal::kPurgeLimit;
+using internal::SleepUnlessStopped;
 
-constexpr int kPurgeLimit = 1000;  // rows per DELETE: purging never holds long locks
-constexpr absl::Duration kConsumedRetention = absl::Hours(24 * 7);
-constexpr absl::Duration kConsumedPurgeEvery = absl::Minutes(10);
-constexpr int kEntryAttempts = 3;  // runs of one entry's handler on a deadlock in its savepoint
-constexpr absl::Duration kMinBackoff = absl::Milliseconds(50);
-constexpr absl::Duration kMaxBackoff = absl::Seconds(5);
+}  // namespace
 
-void LogLine(std::string_view level, std::string_view msg,
-             std::initializer_list<std::pair<std::string_view, std::string>> fields) {
-  static std::mutex mu;
-  nlohmann::json line = {
-      {"ts", absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())},
-      {"level", level},
-      {"msg", msg},
-      {"component", "events"}};
-  for (const auto& [k, v] : fields)
-    line[std::string(k)] = v;
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mu);
-  std::cerr << text << '\n';
-}
-
-// Sleeps `d` in short steps, returning early once `stop` is set.
-void SleepUnlessStopped(absl::Duration d, const std::atomic<bool>& stop) {
+void internal::SleepUnlessStopped(absl::Duration d, const std::atomic<bool>& stop) {
   const absl::Time until = absl::Now() + d;
   while (!stop.load()) {
     const absl::Duration left = until - absl::Now();
@@ -184,14 +152,6 @@ void SleepUnlessStopped(absl::Duration d, const std::atomic<bool>& stop) {
     std::this_thread::sleep_for(absl::ToChronoMilliseconds(std::min(left, absl::Milliseconds(50))));
   }
 }
-
-std::string HostName() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0) return "host";
-  return buf;
-}
-
-}  // namespace
 
 // ---- Outbox ----------------------------------------------------------------------------------
 
@@ -254,17 +214,113 @@ std::string Format(EntryId id) {
   return std::to_string(id.ms) + "-" + std::to_string(id.seq);
 }
 
+// A live hint to PUBLISH once the batch is committed.
+struct Hint {
+  std::string channel, message;
+};
+// A stream Redis holds less of than the outbox shipped to it.
+struct Loss {
+  std::string stream;
+  EntryId expected, redis_last;
+  int64_t republished = 0;
+};
+// The rows of one stream in a batch (indices into the batch's result).
+struct PerStream {
+  std::string stream;
+  std::vector<int> rows;
+};
+
+// The last entry id recorded per stream (outbox_streams).
+std::map<std::string, EntryId> RecordedLasts(pg::Transaction& tx) {
+  std::map<std::string, EntryId> recorded;
+  const pg::Result known = tx.Exec(kStreams);
+  for (int i = 0; i < known.size(); ++i)
+    recorded[known.Str(i, 0)] = EntryId{known.Int(i, 1), known.Int(i, 2)};
+  return recorded;
+}
+
+// The batch per stream, streams in order of their first row; with verify_all, every stream the
+// outbox ever shipped to is checked, with no entries when it has none in this batch.
+std::vector<PerStream> GroupByStream(const pg::Result& rows,
+                                     const std::map<std::string, EntryId>& recorded,
+                                     bool verify_all) {
+  std::vector<PerStream> streams;
+  auto slot = [&](const std::string& stream) -> PerStream& {
+    for (PerStream& p : streams) {
+      if (p.stream == stream) return p;
+    }
+    return streams.emplace_back(PerStream{stream, {}});
+  };
+  for (int i = 0; i < rows.size(); ++i)
+    slot(rows.Str(i, 2)).rows.push_back(i);
+  if (verify_all) {
+    for (const auto& [stream, last] : recorded)
+      slot(stream);
+  }
+  return streams;
+}
+
+// One checked XADD (kCheckedXAdd) per stream: the id Redis must still hold, then the entries.
+std::vector<std::vector<std::string>> CheckedXAdds(const std::vector<PerStream>& streams,
+                                                   const pg::Result& rows,
+                                                   const std::map<std::string, EntryId>& recorded,
+                                                   const redis::Client& redis,
+                                                   int64_t max_stream_length) {
+  std::vector<std::vector<std::string>> cmds;
+  cmds.reserve(streams.size());
+  for (const PerStream& p : streams) {
+    const EntryId want = recorded.count(p.stream) ? recorded.at(p.stream) : EntryId{};
+    std::vector<std::string>& cmd = cmds.emplace_back();
+    cmd.reserve(7 + 4 * p.rows.size());
+    cmd.insert(cmd.end(), {"EVAL", std::string(kCheckedXAdd), "1", redis.Key(p.stream),
+                           std::to_string(want.ms), std::to_string(want.seq),
+                           std::to_string(max_stream_length)});
+    for (int i : p.rows) {
+      cmd.insert(cmd.end(), {rows.Str(i, 1), rows.Str(i, 3), rows.Str(i, 4), rows.Bytes(i, 5)});
+    }
+  }
+  return cmds;
+}
+
+// Redis no longer holds what it acknowledged on `stream` (`reply` is the script's refusal, with
+// the last id Redis has): everything after that is marked unsent to be shipped again (this
+// batch's rows of the stream stay unsent and follow in order), and the loss is recorded.
+Loss RecordLoss(pg::Transaction& tx, const std::string& stream, EntryId expected,
+                const redis::Reply& reply) {
+  Loss loss{stream, expected, ParseEntryId(reply.at(1).str()), 0};
+  loss.republished =
+      tx.Exec(kRepublish, stream, loss.redis_last.ms, loss.redis_last.seq).affected();
+  tx.Exec(kRecordStreamLast, stream, loss.redis_last.ms, loss.redis_last.seq);
+  tx.Exec(kRecordLoss, stream, Format(loss.expected), Format(loss.redis_last), loss.republished);
+  return loss;
+}
+
+void LogLoss(const Loss& loss) {
+  log::Log("error", "redis lost events the outbox had shipped; shipping them again",
+           {{"component", "events"},
+            {"stream", loss.stream},
+            {"recorded_last", Format(loss.expected)},
+            {"redis_last", Format(loss.redis_last)},
+            {"republished", std::to_string(loss.republished)}});
+}
+
+void PublishHints(redis::Client& redis, std::vector<Hint>& hints) {
+  if (hints.empty()) return;
+  std::vector<std::vector<std::string>> publish;
+  publish.reserve(hints.size());
+  for (Hint& h : hints)
+    publish.push_back({"PUBLISH", std::move(h.channel), std::move(h.message)});
+  try {
+    redis.Pipeline(publish);  // hints only: watchers also re-read on a timer
+  } catch (const redis::Error& e) {
+    log::Log("warn", "outbox relay could not publish live hints",
+             {{"component", "events"}, {"error", e.what()}});
+  }
+}
+
 }  // namespace
 
 int Relay::RunOnce() {
-  struct Hint {
-    std::string channel, message;
-  };
-  struct Loss {
-    std::string stream;
-    EntryId expected, redis_last;
-    int64_t republished = 0;
-  };
   std::vector<Hint> hints;
   std::vector<Loss> losses;
   const absl::Time now = absl::Now();
@@ -275,58 +331,17 @@ int Relay::RunOnce() {
     if (!tx.Exec(kRelayLock).Bool(0, 0)) return 0;  // another relay is shipping a batch
     const pg::Result rows = tx.Exec(kSelectBatch, config_.batch);
     if (rows.empty() && !verify_all) return 0;
-    std::map<std::string, EntryId> recorded;
-    const pg::Result known = tx.Exec(kStreams);
-    for (int i = 0; i < known.size(); ++i)
-      recorded[known.Str(i, 0)] = EntryId{known.Int(i, 1), known.Int(i, 2)};
-    // The batch per stream, streams in order of their first row; with verify_all, every stream
-    // the outbox ever shipped to is checked, with no entries when it has none in this batch.
-    struct PerStream {
-      std::string stream;
-      std::vector<int> rows;
-    };
-    std::vector<PerStream> streams;
-    auto slot = [&](const std::string& stream) -> PerStream& {
-      for (PerStream& p : streams) {
-        if (p.stream == stream) return p;
-      }
-      return streams.emplace_back(PerStream{stream, {}});
-    };
-    for (int i = 0; i < rows.size(); ++i)
-      slot(rows.Str(i, 2)).rows.push_back(i);
-    if (verify_all) {
-      for (const auto& [stream, last] : recorded)
-        slot(stream);
-    }
-    std::vector<std::vector<std::string>> cmds;
-    cmds.reserve(streams.size());
-    for (const PerStream& p : streams) {
-      const EntryId want = recorded.count(p.stream) ? recorded.at(p.stream) : EntryId{};
-      std::vector<std::string>& cmd = cmds.emplace_back();
-      cmd.reserve(7 + 4 * p.rows.size());
-      cmd.insert(cmd.end(), {"EVAL", std::string(kCheckedXAdd), "1", redis_.Key(p.stream),
-                             std::to_string(want.ms), std::to_string(want.seq),
-                             std::to_string(config_.max_stream_length)});
-      for (int i : p.rows) {
-        cmd.insert(cmd.end(), {rows.Str(i, 1), rows.Str(i, 3), rows.Str(i, 4), rows.Bytes(i, 5)});
-      }
-    }
-    const std::vector<redis::Reply> replies = redis_.Pipeline(cmds);
+    std::map<std::string, EntryId> recorded = RecordedLasts(tx);
+    const std::vector<PerStream> streams = GroupByStream(rows, recorded, verify_all);
+    const std::vector<redis::Reply> replies =
+        redis_.Pipeline(CheckedXAdds(streams, rows, recorded, redis_, config_.max_stream_length));
     std::vector<int64_t> ids, entry_ms, entry_seq;
     for (size_t k = 0; k < streams.size(); ++k) {
       const PerStream& p = streams[k];
       const redis::Reply& r = replies.at(k);
       if (r.is_error()) throw redis::CommandError("redis: relay XADD: " + std::string(r.str()));
       if (r.at(0).integer() == 0) {
-        // Redis no longer holds what it acknowledged: everything after what it still has is
-        // shipped again (this batch's rows of the stream stay unsent and follow in order).
-        Loss loss{p.stream, recorded[p.stream], ParseEntryId(r.at(1).str()), 0};
-        loss.republished =
-            tx.Exec(kRepublish, p.stream, loss.redis_last.ms, loss.redis_last.seq).affected();
-        tx.Exec(kRecordStreamLast, p.stream, loss.redis_last.ms, loss.redis_last.seq);
-        tx.Exec(kRecordLoss, p.stream, Format(loss.expected), Format(loss.redis_last),
-                loss.republished);
-        losses.push_back(std::move(loss));
+        losses.push_back(RecordLoss(tx, p.stream, recorded[p.stream], r));
         continue;
       }
       if (r.size() != p.rows.size() + 1) throw redis::Error("redis: relay: short XADD reply");
@@ -351,23 +366,9 @@ int Relay::RunOnce() {
   for (const Loss& loss : losses) {
     ++losses_;
     republished_ += loss.republished;
-    LogLine("error", "redis lost events the outbox had shipped; shipping them again",
-            {{"stream", loss.stream},
-             {"recorded_last", Format(loss.expected)},
-             {"redis_last", Format(loss.redis_last)},
-             {"republished", std::to_string(loss.republished)}});
+    LogLoss(loss);
   }
-  if (!hints.empty()) {
-    std::vector<std::vector<std::string>> publish;
-    publish.reserve(hints.size());
-    for (Hint& h : hints)
-      publish.push_back({"PUBLISH", std::move(h.channel), std::move(h.message)});
-    try {
-      redis_.Pipeline(publish);  // hints only: watchers also re-read on a timer
-    } catch (const redis::Error& e) {
-      LogLine("warn", "outbox relay could not publish live hints", {{"error", e.what()}});
-    }
-  }
+  PublishHints(redis_, hints);
   return shipped;
 }
 
@@ -400,209 +401,14 @@ void Relay::Loop() {
       // After a loss, the rows marked unsent again are shipped at once.
       if (shipped == 0 && losses_.load() == losses) listener->Wait(config_.idle_poll);
     } catch (const std::exception& e) {
-      LogLine("error", "outbox relay failed; retrying",
-              {{"error", e.what()},
-               {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(backoff))}});
+      log::Log("error", "outbox relay failed; retrying",
+               {{"component", "events"},
+                {"error", e.what()},
+                {"retry_in_ms", std::to_string(absl::ToInt64Milliseconds(backoff))}});
       SleepUnlessStopped(backoff, stop_);
       backoff = std::min(backoff * 2, kMaxBackoff);
     }
   }
-}
-
-// ---- Consumer --------------------------------------------------------------------------------
-
-Consumer::Consumer(pg::Pool& pool, redis::Config redis, ConsumerConfig config, Handler handler)
-    : pool_(pool),
-      redis_(std::move(redis)),
-      config_(std::move(config)),
-      handler_(std::move(handler)) {
-  if (config_.name.empty()) throw std::invalid_argument("events: Consumer needs a name");
-  if (config_.streams.empty()) throw std::invalid_argument("events: Consumer needs streams");
-  if (!handler_) throw std::invalid_argument("events: Consumer needs a handler");
-  config_.threads = std::max(1, config_.threads);
-  if (config_.consumer.empty()) {
-    config_.consumer = config_.name + "-" + HostName() + "-" + std::to_string(getpid());
-  }
-}
-
-Consumer::~Consumer() {
-  Stop();
-}
-
-std::unique_ptr<redis::GroupReader> Consumer::MakeReader(int index) const {
-  redis::GroupReaderConfig rc;
-  for (const std::string& s : config_.streams)
-    rc.streams.push_back(redis_.Key(s));
-  rc.group = config_.name;
-  rc.consumer = config_.consumer + "-" + std::to_string(index);
-  rc.batch = config_.batch;
-  rc.block = config_.block;
-  rc.claim_idle = config_.claim_idle;
-  rc.max_deliveries = config_.max_deliveries;
-  return std::make_unique<redis::GroupReader>(redis_, std::move(rc));
-}
-
-void Consumer::Start() {
-  if (!threads_.empty()) return;
-  stop_ = false;
-  for (int i = 0; i < config_.threads; ++i) {
-    threads_.emplace_back([this, i] {
-      std::unique_ptr<redis::GroupReader> reader;
-      absl::Duration backoff = kMinBackoff;
-      while (!stop_.load()) {
-        try {
-          if (reader == nullptr) reader = MakeReader(i);
-          Process(*reader);
-          if (i == 0) MaybePurge();
-          backoff = kMinBackoff;
-        } catch (const std::exception& e) {
-          LogLine("error", "event consumer failed; retrying",
-                  {{"consumer", config_.name}, {"error", e.what()}});
-          SleepUnlessStopped(backoff, stop_);
-          backoff = std::min(backoff * 2, kMaxBackoff);
-        }
-      }
-    });
-  }
-}
-
-void Consumer::Stop() {
-  stop_ = true;
-  for (std::thread& t : threads_) {
-    if (t.joinable()) t.join();
-  }
-  threads_.clear();
-}
-
-int Consumer::RunOnce() {
-  if (once_reader_ == nullptr) once_reader_ = MakeReader(0);
-  return Process(*once_reader_);
-}
-
-Consumer::Stats Consumer::stats() const {
-  return Stats{applied_.load(), duplicates_.load(), failures_.load(), dead_lettered_.load(),
-               skipped_.load()};
-}
-
-bool Consumer::Handles(std::string_view type) const {
-  return config_.types.empty() ||
-         std::find(config_.types.begin(), config_.types.end(), type) != config_.types.end();
-}
-
-void Consumer::MaybePurge() {
-  const absl::Time now = absl::Now();
-  if (now < next_purge_) return;
-  next_purge_ = now + kConsumedPurgeEvery;
-  try {
-    pg::Exec(pool_, kPurgeConsumed, config_.name, absl::ToInt64Seconds(kConsumedRetention),
-             int64_t{kPurgeLimit});
-  } catch (const pg::Error& e) {
-    LogLine("warn", "event consumer could not purge consumed_events", {{"error", e.what()}});
-  }
-}
-
-Consumer::Outcome Consumer::Apply(pg::Transaction& tx, const Delivery& d) {
-  for (int attempt = 1;; ++attempt) {
-    tx.Exec(kSavepoint);  // a failure here (e.g. the connection is gone) ends the batch
-    try {
-      const bool seen = tx.Exec(kMarkConsumed, config_.name, d.event_id).empty();
-      if (!seen) handler_(tx, d);
-      tx.Exec(kReleaseSavepoint);  // also fails when the handler swallowed a failed statement
-      return seen ? Outcome::kDuplicate : Outcome::kApplied;
-    } catch (const std::exception& e) {
-      if (!tx.active()) throw;  // the handler finished the transaction: the batch cannot go on
-      // Undoes the entry's effects and its consumed_events row; a failure here ends the batch.
-      tx.Exec(kRollbackToSavepoint);
-      tx.Exec(kReleaseSavepoint);
-      const auto* pg_error = dynamic_cast<const pg::Error*>(&e);
-      if (pg_error != nullptr && pg_error->serialization_failure() && attempt < kEntryAttempts) {
-        pg::detail::BackoffBeforeRetry(attempt);
-        continue;
-      }
-      LogLine("error", "event handler failed; the event stays pending",
-              {{"consumer", config_.name},
-               {"event_id", d.event_id},
-               {"type", d.type},
-               {"deliveries", std::to_string(d.deliveries)},
-               {"error", e.what()}});
-      return Outcome::kFailed;
-    }
-  }
-}
-
-int Consumer::Process(redis::GroupReader& reader) {
-  const int64_t dead_before = reader.dead_lettered();
-  std::vector<redis::Entry> entries = reader.Next();
-  dead_lettered_ += reader.dead_lettered() - dead_before;
-  const std::string& prefix = redis_.prefix;
-  // Acknowledged after the batch: entries of types the handler ignores, then the ones applied.
-  std::vector<redis::Entry> done;
-  std::vector<Delivery> deliveries;
-  std::vector<size_t> entry_of;  // deliveries[i] comes from entries[entry_of[i]]
-  deliveries.reserve(entries.size());
-  entry_of.reserve(entries.size());
-  for (size_t i = 0; i < entries.size(); ++i) {
-    redis::Entry& entry = entries[i];
-    const std::string* id = entry.Field("id");
-    if (id == nullptr || id->empty()) {
-      ++failures_;  // stays pending, so it ends up in the dead-letter stream
-      LogLine("error", "event without an id field",
-              {{"consumer", config_.name}, {"stream", entry.stream}, {"entry_id", entry.id}});
-      continue;
-    }
-    const std::string* type = entry.Field("type");
-    if (!Handles(type == nullptr ? std::string_view() : std::string_view(*type))) {
-      ++skipped_;  // nothing to apply, so nothing to record: PostgreSQL is not involved
-      done.push_back(std::move(entry));
-      continue;
-    }
-    Delivery& d = deliveries.emplace_back();
-    d.event_id = *id;
-    if (type != nullptr) d.type = *type;
-    if (const std::string* v = entry.Field("aggregate")) d.aggregate_id = *v;
-    if (const std::string* v = entry.Field("payload")) d.payload = *v;
-    d.stream = entry.stream.substr(0, prefix.size()) == prefix ? entry.stream.substr(prefix.size())
-                                                               : entry.stream;
-    d.entry_id = entry.id;
-    d.deliveries = entry.deliveries;
-    entry_of.push_back(i);
-  }
-
-  // The whole batch in one transaction (one durable commit), a savepoint per entry; none when
-  // every entry was skipped.
-  std::vector<Outcome> outcomes;
-  if (!deliveries.empty()) {
-    try {
-      pg::WithTransaction(pool_, "consume_events", [&](pg::Transaction& tx) {
-        outcomes.clear();  // a retried batch starts over
-        for (const Delivery& d : deliveries)
-          outcomes.push_back(Apply(tx, d));
-        tx.Commit();
-      });
-    } catch (const std::exception& e) {
-      LogLine("error", "event batch failed; its events stay pending",
-              {{"consumer", config_.name},
-               {"events", std::to_string(deliveries.size())},
-               {"error", e.what()}});
-      outcomes.assign(deliveries.size(), Outcome::kFailed);
-    }
-  }
-  for (size_t i = 0; i < deliveries.size(); ++i) {
-    switch (outcomes[i]) {
-      case Outcome::kApplied:
-        ++applied_;
-        break;
-      case Outcome::kDuplicate:
-        ++duplicates_;
-        break;
-      case Outcome::kFailed:
-        ++failures_;  // stays pending: redelivered after claim_idle, dead-lettered at the limit
-        continue;
-    }
-    done.push_back(std::move(entries[entry_of[i]]));
-  }
-  reader.Ack(done);  // after the commit: a crash in between means duplicates, skipped later
-  return static_cast<int>(done.size());
 }
 
 }  // namespace pasar::events

@@ -6,6 +6,7 @@
 #include <string>
 
 #include "connection.h"
+#include "pasar/log/log.h"
 
 namespace pasar::pg {
 namespace {
@@ -57,6 +58,10 @@ void Apply(detail::Connection& conn, const std::string& schema_ident, std::strin
                       ".schema_migrations (component, version, name) VALUES ($1, $2, $3)",
                   Params(component, m.version, m.name));
   conn.ExecSimple("COMMIT");
+  log::Info("migration applied", {{"component", "pg"},
+                                  {"schema", schema_ident},
+                                  {"migration", std::string(component) + "/" +
+                                                    std::to_string(m.version) + "_" + m.name}});
 }
 
 }  // namespace

@@ -38,6 +38,13 @@ int64_t Result::affected() const {
   return n;
 }
 
+int Result::Column(std::string_view name) const {
+  const std::string quoted = "\"" + std::string(name) + "\"";  // exact, no case folding
+  const int col = res_ ? PQfnumber(res_.get(), quoted.c_str()) : -1;
+  if (col < 0) throw Error("pg: the result has no column " + std::string(name));
+  return col;
+}
+
 bool Result::IsNull(int row, int col) const {
   if (row < 0 || row >= size() || col < 0 || col >= columns()) {
     throw Error("pg: cell (" + std::to_string(row) + "," + std::to_string(col) +

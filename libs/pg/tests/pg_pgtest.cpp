@@ -131,6 +131,27 @@ TEST_CASE("parameters of every type round-trip") {
   }
 }
 
+TEST_CASE("rows are read by column name, aliases included") {
+  TempDatabase db;
+  pg::Pool pool(Config(db));
+  constexpr pg::Query kNamed{"named_columns",
+                             "SELECT 7::int8 AS id, 'Cabai'::text AS name, NULL::text AS note, "
+                             "true AS open, (extract(epoch FROM to_timestamp(1.5)) * 1e6)::bigint "
+                             "AS created_us"};
+  const pg::Result r = pg::Exec(pool, kNamed);
+  REQUIRE(r.size() == 1);
+  const pg::Row row = r.row(0);
+  CHECK(row.Int("id") == 7);
+  CHECK(row.Str("name") == "Cabai");
+  CHECK(row.IsNull("note"));
+  CHECK(row.OptStr("note") == std::nullopt);
+  CHECK(row.Bool("open"));
+  CHECK(row.Int("created_us") == 1'500'000);
+  CHECK(r.Column("open") == 3);
+  CHECK_THROWS_WITH(row.Str("missing"), Catch::Contains("missing"));
+  CHECK_THROWS_AS(row.Int("NAME"), pg::Error);  // names are exact
+}
+
 TEST_CASE("rollback leaves nothing") {
   TempDatabase db;
   pg::Pool pool(Config(db));

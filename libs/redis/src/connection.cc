@@ -8,12 +8,10 @@
 #include <algorithm>
 #include <cerrno>
 #include <charconv>
-#include <iostream>
 #include <mutex>
 #include <thread>
 
 #include "absl/time/clock.h"
-#include "nlohmann/json.hpp"
 
 namespace pasar::redis {
 namespace {
@@ -230,19 +228,6 @@ std::optional<Reply> Connection::TryRead(absl::Duration wait) {
 Reply Check(Reply reply) {
   if (reply.is_error()) throw CommandError("redis: " + std::string(reply.str()));
   return reply;
-}
-
-void LogLine(std::string_view level, std::string_view msg, std::string_view detail) {
-  static std::mutex mu;
-  nlohmann::json line = {
-      {"ts", absl::FormatTime(absl::RFC3339_full, absl::Now(), absl::UTCTimeZone())},
-      {"level", level},
-      {"msg", msg},
-      {"component", "redis"}};
-  if (!detail.empty()) line["detail"] = detail;
-  const std::string text = line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  std::lock_guard lock(mu);
-  std::cerr << text << '\n';
 }
 
 }  // namespace pasar::redis

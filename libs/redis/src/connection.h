@@ -69,7 +69,4 @@ class Connection final {
 // Throws CommandError when `reply` is an error reply; returns it otherwise.
 Reply Check(Reply reply);
 
-// One JSON line on stderr: {"level":..,"msg":..,"component":"redis",...}.
-void LogLine(std::string_view level, std::string_view msg, std::string_view detail);
-
 }  // namespace pasar::redis

@@ -3,6 +3,7 @@
 
 #include "absl/time/clock.h"
 #include "connection.h"
+#include "pasar/log/log.h"
 #include "pasar/redis/redis.h"
 
 namespace pasar::redis {
@@ -262,9 +263,10 @@ std::vector<Entry> GroupReader::Finish(std::vector<Entry> entries, bool count_de
       cmds.push_back(std::move(xadd));
       cmds.push_back({"XACK", e.stream, reader_.group, e.id});
       ++dead;
-      LogLine("warn", "dead-lettered stream entry",
-              e.stream + " " + e.id + " group " + reader_.group + " after " +
-                  std::to_string(e.deliveries) + " deliveries");
+      log::Warn("dead-lettered stream entry",
+                {{"component", "redis"},
+                 {"detail", e.stream + " " + e.id + " group " + reader_.group + " after " +
+                                std::to_string(e.deliveries) + " deliveries"}});
       continue;
     }
     keep.push_back(std::move(e));

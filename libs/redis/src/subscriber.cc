@@ -4,6 +4,7 @@
 
 #include "absl/time/clock.h"
 #include "connection.h"
+#include "pasar/log/log.h"
 #include "pasar/redis/redis.h"
 
 namespace pasar::redis {
@@ -66,7 +67,7 @@ void Subscriber::State::Session(Connection& conn) {
       try {
         callback(channel, message);
       } catch (const std::exception& e) {
-        LogLine("error", "subscriber callback failed", e.what());
+        log::Error("subscriber callback failed", {{"component", "redis"}, {"detail", e.what()}});
       }
     }
   }
@@ -82,7 +83,7 @@ void Subscriber::State::Run() {
       Session(conn);
     } catch (const Error& e) {
       if (stop.load()) break;
-      LogLine("warn", "subscriber reconnecting", e.what());
+      log::Warn("subscriber reconnecting", {{"component", "redis"}, {"detail", e.what()}});
     }
     subscribed = false;
     Sleep(backoff);

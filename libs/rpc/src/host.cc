@@ -9,6 +9,7 @@
 #include <csignal>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <thread>
 
@@ -29,12 +30,12 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
-#include <nlohmann/json.hpp>
-
 #include "absl/random/random.h"
 #include "absl/strings/str_format.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "admission.h"
+#include "pasar/rpc/serve.h"
 #include "pasar/rpc/server.h"
 #include "runtime.h"
 
@@ -77,9 +78,12 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
       : info_(info),
         metrics_(metrics),
         start_(absl::Now()),
-        request_type_(internal::RequestTypeOf(info->method())) {}
+        request_type_(internal::RequestTypeOf(info->method())) {
+    internal::RegisterCall(info_->server_context(), info_->method());
+  }
 
   ~CallInterceptor() override {
+    internal::UnregisterCall(info_->server_context());
     if (!finished_) Finish(grpc::StatusCode::CANCELLED);
   }
 
@@ -130,16 +134,14 @@ class CallInterceptor final : public grpc::experimental::Interceptor {
     const std::string code_name(internal::CodeName(static_cast<int>(code)));
     metrics_->requests.Add({{"method", method}, {"code", code_name}}).Increment();
     metrics_->latency.Add({{"method", method}}, LatencyBuckets()).Observe(seconds);
-    nlohmann::ordered_json line;
-    line["msg"] = "rpc";
-    line["method"] = method;
-    line["code"] = code_name;
-    line["duration_ms"] = std::round(seconds * 1e6) / 1e3;
-    line["peer"] = info_->server_context()->peer();
-    line["request_id"] = request_id_;
-    internal::EmitLog(
+    log::Log(
         code == grpc::StatusCode::INTERNAL || code == grpc::StatusCode::UNKNOWN ? "error" : "info",
-        std::move(line));
+        "rpc",
+        {{"method", method},
+         {"code", code_name},
+         {"duration_ms", std::round(seconds * 1e6) / 1e3},
+         {"peer", info_->server_context()->peer()},
+         {"request_id", request_id_}});
   }
 
   grpc::experimental::ServerRpcInfo* info_;
@@ -274,9 +276,26 @@ class Host::Impl final {
     exposer_.reset();
   }
 
+  void Add(grpc::Service* service) {
+    if (server_ != nullptr) throw std::logic_error("Host::Add after Start");
+    services_.push_back(service);
+  }
+
+  void SetAccess(const auth::Verifier& verifier, AccessTable access) {
+    if (server_ != nullptr) throw std::logic_error("Host::SetAccess after Start");
+    auto installed = std::make_shared<internal::Access>();
+    installed->verifier = &verifier;
+    for (MethodAccess& rule : access) {
+      if (!installed->rules.emplace(rule.method, std::move(rule.roles)).second) {
+        throw std::logic_error("access rule for " + rule.method + " given twice");
+      }
+    }
+    access_ = std::move(installed);
+  }
+
   void Start() {
     if (server_ != nullptr) throw std::logic_error("Host::Start called twice");
-    internal::SetLogService(config_.service_name);
+    log::SetService(config_.service_name);
     internal::SetShuttingDown(false);
     internal::InstallLimits(
         {config_.deadline_cap, config_.rate_limit_per_second, config_.max_streams_per_principal});
@@ -302,6 +321,15 @@ class Host::Impl final {
       server_.reset();
       throw std::runtime_error("cannot serve gRPC on " + config_.listen);
     }
+    if (access_ != nullptr) {
+      if (const std::string gap = AccessGap(); !gap.empty()) {
+        server_->Shutdown();
+        server_->Wait();
+        server_.reset();
+        throw std::logic_error("access rules: " + gap);
+      }
+    }
+    internal::InstallAccess(access_);
     address_ = HostPart(config_.listen) + ":" + std::to_string(port_);
 
     if (!config_.metrics_listen.empty()) {
@@ -347,6 +375,27 @@ class Host::Impl final {
     options.pem_key_cert_pairs.push_back(
         {internal::ReadFile(config_.tls_key_file), internal::ReadFile(config_.tls_cert_file)});
     return grpc::SslServerCredentials(options);
+  }
+
+  // What the access rules miss (a method of a registered service without a rule) or name wrongly
+  // (a rule for no registered method); "" when they match the services exactly.
+  std::string AccessGap() const {
+    std::set<std::string> methods;
+    for (const std::string& name : service_names_) {
+      const google::protobuf::ServiceDescriptor* service =
+          google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(name);
+      if (service == nullptr) return "service " + name + " has no generated descriptor";
+      for (int i = 0; i < service->method_count(); ++i) {
+        methods.insert(MethodName(name, service->method(i)->name()));
+      }
+    }
+    for (const std::string& method : methods) {
+      if (!access_->rules.contains(method)) return "no rule for " + method;
+    }
+    for (const auto& [method, roles] : access_->rules) {
+      if (!methods.contains(method)) return "a rule for " + method + ", which is not served";
+    }
+    return "";
   }
 
   bool DependenciesOk() {
@@ -407,7 +456,8 @@ class Host::Impl final {
   }
 
   const ServerConfig config_;
-  const std::vector<grpc::Service*> services_;
+  std::vector<grpc::Service*> services_;
+  std::shared_ptr<const internal::Access> access_;
   const std::function<bool()> dependencies_ok_;
   std::shared_ptr<prometheus::Registry> registry_;
   RpcMetrics metrics_;
@@ -434,6 +484,12 @@ Host::Host(ServerConfig config, std::vector<grpc::Service*> services,
     : impl_(std::make_unique<Impl>(std::move(config), std::move(services),
                                    std::move(dependencies_ok))) {}
 Host::~Host() = default;
+void Host::Add(grpc::Service* service) {
+  impl_->Add(service);
+}
+void Host::SetAccess(const auth::Verifier& verifier, AccessTable access) {
+  impl_->SetAccess(verifier, std::move(access));
+}
 void Host::Start() {
   impl_->Start();
 }

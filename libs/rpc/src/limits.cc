@@ -4,6 +4,7 @@
 #include <array>
 #include <atomic>
 #include <cctype>
+#include <span>
 #include <string>
 #include <utility>
 
@@ -12,6 +13,8 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "admission.h"
+#include "pasar/request/status.h"
 #include "pasar/rpc/metadata.h"
 #include "pasar/rpc/server.h"
 #include "pasar/rpc/status.h"
@@ -164,6 +167,13 @@ bool StartsWithBearer(std::string_view value) {
 absl::StatusOr<auth::Principal> Authenticate(grpc::ServerContext* ctx,
                                              const auth::Verifier& verifier,
                                              std::initializer_list<auth::Role> allowed) {
+  return internal::Authenticate(ctx, verifier,
+                                std::span<const auth::Role>(allowed.begin(), allowed.size()));
+}
+
+absl::StatusOr<auth::Principal> internal::Authenticate(grpc::ServerContext* ctx,
+                                                       const auth::Verifier& verifier,
+                                                       std::span<const auth::Role> allowed) {
   if (ctx == nullptr) return absl::UnauthenticatedError("no call context");
   const auto& metadata = ctx->client_metadata();
   const auto [first, last] = metadata.equal_range("authorization");
@@ -245,6 +255,15 @@ grpc::Status StreamSlot::status() const {
       ctx_, grpc::StatusCode::RESOURCE_EXHAUSTED, kRateLimited,
       absl::StrCat("too many concurrent streams (limit ",
                    internal::CurrentLimits().max_streams_per_principal, " per principal)"));
+}
+
+absl::Status StreamSlot::refusal() const {
+  if (acquired_) return absl::OkStatus();
+  return request::Refused(
+      kRateLimited,
+      absl::StrCat("too many concurrent streams (limit ",
+                   internal::CurrentLimits().max_streams_per_principal, " per principal)"),
+      absl::StatusCode::kResourceExhausted);
 }
 
 }  // namespace pasar::rpc

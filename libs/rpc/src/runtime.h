@@ -1,12 +1,10 @@
-// Process-wide state of libs/rpc shared by Host, Authenticate, StreamSlot and Log. A process runs
+// Process-wide state of libs/rpc shared by Host, Authenticate and StreamSlot. A process runs
 // one Host; Host::Start installs its limits here (tests starting several Hosts in one process
 // share the limits of the last one started).
 #pragma once
 
 #include <string>
 #include <string_view>
-
-#include <nlohmann/json.hpp>
 
 #include "absl/time/time.h"
 
@@ -31,11 +29,6 @@ bool TakeRateToken(std::string_view subject);
 // Concurrent stream counter per subject.
 bool AcquireStream(const std::string& subject);
 void ReleaseStream(const std::string& subject);
-
-// Added as "service" to every log line.
-void SetLogService(std::string service);
-// Writes `fields` as one log line, with "ts", "level" (and "service") put first.
-void EmitLog(std::string_view level, nlohmann::ordered_json fields);
 
 // Set when a Host starts draining, cleared when a Host starts (see ShuttingDown()).
 void SetShuttingDown(bool value);

@@ -3,7 +3,8 @@
 #include <exception>
 #include <string>
 
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
+#include "pasar/request/status.h"
 
 #ifdef PASAR_RPC_WITH_PG
 #include "pasar/pg/pg.h"
@@ -34,6 +35,15 @@ grpc::Status ToGrpc(const absl::Status& status) {
   return grpc::Status(ToGrpcCode(status.code()), std::string(status.message()));
 }
 
+grpc::Status ToGrpc(grpc::ServerContext* ctx, const absl::Status& status) {
+  if (status.ok()) return grpc::Status::OK;
+  if (std::optional<std::string> reason = request::RefusalReason(status)) {
+    return Refuse(ctx, ToGrpcCode(status.code()), *reason,
+                  std::string_view(status.message().data(), status.message().size()));
+  }
+  return ToGrpc(status);
+}
+
 grpc::Status InvalidArgument(std::string_view field, std::string_view why) {
   return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, Cat(field, ": ", why));
 }
@@ -53,33 +63,33 @@ grpc::Status StatusFromCurrentException() {
     throw;
 #ifdef PASAR_RPC_WITH_PG
   } catch (const pg::ConnectionError& e) {
-    Log("warn", "postgresql unavailable", {{"error", e.what()}});
+    log::Log("warn", "postgresql unavailable", {{"error", e.what()}});
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "database unavailable, retry later");
   } catch (const pg::PoolTimeout& e) {
-    Log("warn", "postgresql pool exhausted", {{"error", e.what()}});
+    log::Log("warn", "postgresql pool exhausted", {{"error", e.what()}});
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "database busy, retry later");
   } catch (const pg::Error& e) {
     if (e.serialization_failure()) {
-      Log("info", "transaction conflict", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
+      log::Log("info", "transaction conflict", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
       return grpc::Status(grpc::StatusCode::ABORTED, "concurrent update, retry");
     }
     if (e.sqlstate() == "57014") {
-      Log("warn", "statement timeout", {{"error", e.what()}});
+      log::Log("warn", "statement timeout", {{"error", e.what()}});
       return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "database statement timed out");
     }
-    Log("error", "database error", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
+    log::Log("error", "database error", {{"error", e.what()}, {"sqlstate", e.sqlstate()}});
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
 #endif
 #ifdef PASAR_RPC_WITH_REDIS
   } catch (const redis::Error& e) {
-    Log("warn", "redis unavailable", {{"error", e.what()}});
+    log::Log("warn", "redis unavailable", {{"error", e.what()}});
     return grpc::Status(grpc::StatusCode::UNAVAILABLE, "redis unavailable, retry later");
 #endif
   } catch (const std::exception& e) {
-    Log("error", "unhandled exception in handler", {{"error", e.what()}});
+    log::Log("error", "unhandled exception in handler", {{"error", e.what()}});
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   } catch (...) {
-    Log("error", "unhandled non-standard exception in handler");
+    log::Log("error", "unhandled non-standard exception in handler");
     return grpc::Status(grpc::StatusCode::INTERNAL, "internal error");
   }
 }

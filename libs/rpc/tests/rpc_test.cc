@@ -15,6 +15,7 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include "absl/flags/flag.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "pasar/rpc/client.h"
 #include "pasar/rpc/server.h"
@@ -27,6 +28,10 @@
 #ifdef PASAR_RPC_TEST_WITH_REDIS
 #include "pasar/redis/redis.h"
 #endif
+
+// A service's own setting, as a service declares it next to its Settings (ConfigFromEnvAndFlags
+// refuses flags nobody declared).
+ABSL_FLAG(std::string, some_flag, "", "a setting of the test service");
 
 namespace rpc = pasar::rpc;
 namespace auth = pasar::auth;

@@ -1,13 +1,14 @@
-// CourierService: the courier's shift, locations, offers and jobs (role courier; the courier is
-// the one whose subject is the token's `sub`).
+// CourierService: the gRPC adapter of the courier's shift, locations, offers and jobs (role
+// courier, api/access.cc; the courier is the one whose subject is the token's `sub`). Decode and
+// check the request, call the use case, encode the answer.
 #pragma once
 
 #include "absl/time/time.h"
-#include "api/watch_hub.h"
 #include "app/courier_cases.h"
 #include "domain/matching.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
+#include "pasar/events/live.h"
 #include "workers/live_locations.h"
 
 namespace pasar::dispatch::api {
@@ -16,13 +17,10 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class CourierApi final : public v1::CourierService::Service {
  public:
-  CourierApi(app::CourierCases& cases, const auth::Verifier& verifier, LiveLocations& locations,
-             WatchHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
-      : cases_(cases),
-        verifier_(verifier),
-        locations_(locations),
-        hub_(hub),
-        watch_backstop_(watch_backstop) {}
+  // `hub`: the live hints of the dispatch stream (aggregate: the courier id).
+  CourierApi(app::CourierCases& cases, LiveLocations& locations, events::LiveHub& hub,
+             absl::Duration watch_backstop = absl::Seconds(2))
+      : cases_(cases), locations_(locations), hub_(hub), watch_backstop_(watch_backstop) {}
 
   grpc::Status StartShift(grpc::ServerContext* ctx, const v1::StartShiftRequest* req,
                           v1::StartShiftResponse* resp) override;
@@ -45,10 +43,14 @@ class CourierApi final : public v1::CourierService::Service {
                              v1::GetCurrentJobResponse* resp) override;
 
  private:
+  // WatchOffers' stream once the courier is known: the pending offer and job, then each change.
+  void StreamOffers(grpc::ServerContext* ctx, const std::string& courier_id,
+                    events::LiveHub::Watch& watch,
+                    grpc::ServerWriter<v1::WatchOffersResponse>* writer);
+
   app::CourierCases& cases_;
-  const auth::Verifier& verifier_;
   LiveLocations& locations_;
-  WatchHub& hub_;
+  events::LiveHub& hub_;
   const absl::Duration watch_backstop_;
 };
 

@@ -1,4 +1,5 @@
-// DispatchOpsService: operators' view and management of couriers and jobs (role operator).
+// DispatchOpsService: the gRPC adapter of operators' view and management of couriers and jobs
+// (role operator, api/access.cc). Decode and check the request, call the use case, encode.
 #pragma once
 
 #include "app/operator_cases.h"
@@ -11,8 +12,7 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class OpsApi final : public v1::DispatchOpsService::Service {
  public:
-  OpsApi(app::OperatorCases& cases, const auth::Verifier& verifier)
-      : cases_(cases), verifier_(verifier) {}
+  explicit OpsApi(app::OperatorCases& cases) : cases_(cases) {}
 
   grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
                              v1::CreateCourierResponse* resp) override;
@@ -29,7 +29,6 @@ class OpsApi final : public v1::DispatchOpsService::Service {
 
  private:
   app::OperatorCases& cases_;
-  const auth::Verifier& verifier_;
 };
 
 }  // namespace pasar::dispatch::api

@@ -5,7 +5,7 @@
 #include "app/holders.h"
 #include "app/record.h"
 #include "domain/decisions.h"
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 #include "store/jobs.h"
 
 namespace pasar::dispatch::app {
@@ -32,7 +32,7 @@ void OrderEventCases::ApplyOrderCancelled(pg::Transaction& tx,
   if (!d.ok()) {
     // Once confirmed, the order service cancels only on dispatch's own answer (or failure), so
     // this cannot come from it; a courier holding goods is never cut loose without them.
-    rpc::Log("error", "OrderCancelled for a job with goods on board; the job goes on",
+    log::Log("error", "OrderCancelled for a job with goods on board; the job goes on",
              {{"correlation_id", job->correlation_id}, {"job_id", order_id}});
     return;
   }

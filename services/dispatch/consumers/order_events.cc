@@ -5,7 +5,7 @@
 
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/geo/geo.h"
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
 namespace pasar::dispatch::consumers {
 namespace {
@@ -45,19 +45,19 @@ events::Handler OrderEventsHandler(app::OrderEventCases& cases) {
           throw std::invalid_argument("OrderConfirmed " + d.event_id + ": " + problem);
         }
         cases.ApplyOrderConfirmed(tx, env);
-        rpc::Log("info", "job created",
+        log::Log("info", "job created",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_confirmed().order_id()}});
         break;
       case pasar::events::v1::Envelope::kOrderCancelled:
         cases.ApplyOrderCancelled(tx, env);
-        rpc::Log("info", "job withdrawn",
+        log::Log("info", "job withdrawn",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancelled().order_id()}});
         break;
       case pasar::events::v1::Envelope::kOrderCancellationRequested:
         cases.ApplyCancellationRequested(tx, env);
-        rpc::Log("info", "cancellation settled",
+        log::Log("info", "cancellation settled",
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancellation_requested().order_id()}});
         break;

@@ -3,7 +3,7 @@
 #include <exception>
 #include <optional>
 
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 #include "store/locations.h"
 
 namespace pasar::dispatch {
@@ -14,7 +14,7 @@ LiveLocations::LiveLocations(pg::Pool& pool, FixRules rules, absl::Duration flus
       // No back-off: a failed flush keeps its fixes, and the next one writes them all at once.
       flusher_(
           "location flusher", flush_every, flush_every, [this] { Flush(); },
-          rpc::PeriodicWorker::FirstRound::kAfterInterval) {}
+          periodic::Worker::FirstRound::kAfterInterval) {}
 
 LiveLocations::~LiveLocations() {
   Stop();
@@ -30,7 +30,7 @@ void LiveLocations::Stop() {
     try {
       Flush();
     } catch (const std::exception& e) {
-      rpc::Log("warn", "final location flush failed", {{"error", e.what()}});
+      log::Log("warn", "final location flush failed", {{"error", e.what()}});
     }
   }
 }

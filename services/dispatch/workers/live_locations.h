@@ -21,8 +21,8 @@
 #include "absl/time/time.h"
 #include "domain/matching.h"
 #include "domain/spatial_index.h"
+#include "pasar/periodic/periodic.h"
 #include "pasar/pg/pg.h"
-#include "pasar/rpc/periodic.h"
 #include "workers/metrics.h"
 
 namespace pasar::dispatch {
@@ -75,7 +75,7 @@ class LiveLocations final {
   std::mutex refresh_mu_;
   int64_t seen_seq_ = 0;
 
-  rpc::PeriodicWorker flusher_;  // last: stopped before the rest is destroyed
+  periodic::Worker flusher_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

@@ -4,7 +4,7 @@
 #include <stdexcept>
 
 #include "absl/time/clock.h"
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
 namespace pasar::dispatch {
 namespace {
@@ -77,7 +77,7 @@ int Matcher::RunOnce() {
         ml.fence = cases_.ClaimMatcherFence(market, instance_id_);
     } catch (const std::exception& e) {
       ml.fence.reset();
-      rpc::Log("warn", "claiming a market's matcher fence failed",
+      log::Log("warn", "claiming a market's matcher fence failed",
                {{"market_id", market}, {"error", e.what()}});
     }
     if (held && ml.fence && ml.last_needed == now) {
@@ -85,7 +85,7 @@ int Matcher::RunOnce() {
         offers += MatchMarket(market, ml);
       } catch (const std::exception& e) {
         // One market's failure must not keep the others (and their leases) waiting.
-        rpc::Log("warn", "matching a market failed", {{"market_id", market}, {"error", e.what()}});
+        log::Log("warn", "matching a market failed", {{"market_id", market}, {"error", e.what()}});
       }
     }
     ++it;
@@ -144,7 +144,7 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
     if (cases_.MakeOffer(*ml.fence, p, &fenced)) ++made;
     if (fenced) {
       // Another instance has claimed the market since: never act on a lease lost meanwhile.
-      rpc::Log("warn", "matcher fenced out of a market; letting it go",
+      log::Log("warn", "matcher fenced out of a market; letting it go",
                {{"market_id", market_id}, {"instance", instance_id_}});
       ml.fence.reset();
       ml.lease.reset();  // its release is a compare-and-delete: another holder's key stays

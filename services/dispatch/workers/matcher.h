@@ -17,8 +17,8 @@
 #include "absl/time/time.h"
 #include "app/matcher_cases.h"
 #include "domain/matching.h"
+#include "pasar/periodic/periodic.h"
 #include "pasar/redis/redis.h"
-#include "pasar/rpc/periodic.h"
 #include "store/matching.h"
 #include "workers/live_locations.h"
 #include "workers/metrics.h"
@@ -63,7 +63,7 @@ class Matcher final {
   const std::string instance_id_;
   DispatchMetrics* metrics_ = nullptr;
   std::map<std::string, MarketLease> leases_;  // worker thread only (or RunOnce's caller)
-  rpc::PeriodicWorker worker_;                 // last: stopped before the rest is destroyed
+  periodic::Worker worker_;                    // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

@@ -5,7 +5,7 @@
 
 #include "absl/time/time.h"
 #include "app/sweeper_cases.h"
-#include "pasar/rpc/periodic.h"
+#include "pasar/periodic/periodic.h"
 #include "workers/metrics.h"
 
 namespace pasar::dispatch {
@@ -32,7 +32,7 @@ class Sweeper final {
   app::SweeperCases& cases_;
   const SweeperConfig config_;
   DispatchMetrics* metrics_ = nullptr;
-  rpc::PeriodicWorker worker_;  // last: stopped before the rest is destroyed
+  periodic::Worker worker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::dispatch

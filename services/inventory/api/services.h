@@ -1,23 +1,22 @@
-// The gRPC adapters of the inventory service: authenticate, validate every field, check the
-// caller may see the object, then hand over to the Store (one transaction per mutation, with its
-// idempotency record). No SQL and no business rules here.
+// The gRPC adapters of the inventory service: decode and check every field (domain/requests.h),
+// call the use case (app/), encode the answer. Who may call which method is api/access.cc's
+// table, applied by rpc::Serve; whether the caller may see the object is the use case's. No SQL
+// and no business rules here.
 #pragma once
 
-#include <string>
-
-#include "absl/time/time.h"
-#include "metrics.h"
-#include "pasar/auth/auth.h"
+#include "app/catalog.h"
+#include "app/markets.h"
+#include "app/stalls.h"
+#include "app/stock.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
-#include "store/store.h"
+#include "pasar/rpc/serve.h"
 
 namespace pasar::inventory {
 
 // Reads for anyone signed in (any role).
 class CatalogApi final : public pb::CatalogService::Service {
  public:
-  explicit CatalogApi(Store& store, const auth::Verifier& verifier)
-      : store_(store), verifier_(verifier) {}
+  explicit CatalogApi(Catalog& catalog) : catalog_(catalog) {}
 
   grpc::Status ListMarkets(grpc::ServerContext* ctx, const pb::ListMarketsRequest* req,
                            pb::ListMarketsResponse* resp) override;
@@ -35,15 +34,13 @@ class CatalogApi final : public pb::CatalogService::Service {
                                 pb::BatchGetProductsResponse* resp) override;
 
  private:
-  Store& store_;
-  const auth::Verifier& verifier_;
+  Catalog& catalog_;
 };
 
 // The stall's trader only (role trader, stall id in the token); other stalls answer NOT_FOUND.
 class StallApi final : public pb::StallService::Service {
  public:
-  explicit StallApi(Store& store, const auth::Verifier& verifier)
-      : store_(store), verifier_(verifier) {}
+  explicit StallApi(StallOperations& stalls) : stalls_(stalls) {}
 
   grpc::Status UpdateStall(grpc::ServerContext* ctx, const pb::UpdateStallRequest* req,
                            pb::UpdateStallResponse* resp) override;
@@ -57,15 +54,13 @@ class StallApi final : public pb::StallService::Service {
                         pb::SetStockResponse* resp) override;
 
  private:
-  Store& store_;
-  const auth::Verifier& verifier_;
+  StallOperations& stalls_;
 };
 
 // Operators only.
 class MarketAdminApi final : public pb::MarketAdminService::Service {
  public:
-  explicit MarketAdminApi(Store& store, const auth::Verifier& verifier)
-      : store_(store), verifier_(verifier) {}
+  explicit MarketAdminApi(MarketAdministration& admin) : admin_(admin) {}
 
   grpc::Status CreateMarket(grpc::ServerContext* ctx, const pb::CreateMarketRequest* req,
                             pb::CreateMarketResponse* resp) override;
@@ -75,20 +70,13 @@ class MarketAdminApi final : public pb::MarketAdminService::Service {
                            pb::CreateStallResponse* resp) override;
 
  private:
-  Store& store_;
-  const auth::Verifier& verifier_;
+  MarketAdministration& admin_;
 };
 
 // Services only (the order service).
 class StockApi final : public pb::StockService::Service {
  public:
-  // `default_ttl`: how long a reservation is held when the request leaves ttl_seconds at 0.
-  explicit StockApi(Store& store, const auth::Verifier& verifier, absl::Duration default_ttl)
-      : store_(store), verifier_(verifier), default_ttl_(default_ttl) {}
-
-  // Where ReserveStock outcomes are counted (null: nowhere). Set before the server starts: the
-  // metrics live in the Host's registry, and the Host is built from this service.
-  void set_metrics(InventoryMetrics* metrics) { metrics_ = metrics; }
+  explicit StockApi(StockHolds& holds) : holds_(holds) {}
 
   grpc::Status ReserveStock(grpc::ServerContext* ctx, const pb::ReserveStockRequest* req,
                             pb::ReserveStockResponse* resp) override;
@@ -101,10 +89,10 @@ class StockApi final : public pb::StockService::Service {
                               pb::GetReservationResponse* resp) override;
 
  private:
-  Store& store_;
-  const auth::Verifier& verifier_;
-  absl::Duration default_ttl_;
-  InventoryMetrics* metrics_ = nullptr;
+  StockHolds& holds_;
 };
+
+// Who may call each method of the inventory service.
+rpc::AccessTable Access();
 
 }  // namespace pasar::inventory

@@ -3,7 +3,7 @@
 #include <stdexcept>
 
 #include "pasar/events/v1/events.pb.h"
-#include "pasar/rpc/log.h"
+#include "pasar/log/log.h"
 
 namespace pasar::inventory {
 namespace {
@@ -11,12 +11,11 @@ namespace {
 void LogOutcome(const events::Delivery& d, const std::string& reservation_id,
                 const absl::Status& s) {
   if (s.ok()) return;
-  rpc::Log("warn", "order event did not settle the reservation",
-           {{"event_id", d.event_id},
-            {"type", d.type},
-            {"reservation_id", reservation_id},
-            {"correlation_id", d.aggregate_id},
-            {"status", std::string(s.message())}});
+  log::Warn("order event did not settle the reservation", {{"event_id", d.event_id},
+                                                           {"type", d.type},
+                                                           {"reservation_id", reservation_id},
+                                                           {"correlation_id", d.aggregate_id},
+                                                           {"status", std::string(s.message())}});
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include "domain/catalog.h"
 #include "domain/schedule.h"
 #include "domain/validation.h"
+#include "pasar/ids/ids.h"
 
 namespace pasar::inventory {
 namespace {
@@ -16,18 +17,19 @@ std::string At(std::string_view field, int i) {
 }
 
 absl::Status CheckCategory(const std::string& field, int category, bool required) {
-  if (!pb::Category_IsValid(category)) return InvalidField(field, "unknown category");
-  if (required && category == pb::CATEGORY_UNSPECIFIED) return InvalidField(field, "is required");
+  if (!pb::Category_IsValid(category)) return request::Invalid(field, "unknown category");
+  if (required && category == pb::CATEGORY_UNSPECIFIED)
+    return request::Invalid(field, "is required");
   return absl::OkStatus();
 }
 
 absl::Status CheckStock(const std::string& field, int64_t stock) {
-  return CheckRange(field, stock, 0, kMaxStock);
+  return request::CheckRange(field, stock, 0, kMaxStock);
 }
 
 absl::Status CheckLocation(const std::string& field, bool present,
                            const pasar::common::v1::LatLng& p) {
-  if (!present) return InvalidField(field, "is required");
+  if (!present) return request::Invalid(field, "is required");
   return CheckLatLng(field, p.lat(), p.lng());
 }
 
@@ -40,42 +42,44 @@ absl::Status CheckHours(const std::string& field, const pb::OpeningHours& hours)
 }
 
 absl::Status CheckFeeScheme(const std::string& field, bool present, const pb::FeeScheme& f) {
-  if (!present) return InvalidField(field, "is required");
+  if (!present) return request::Invalid(field, "is required");
   if (f.kind() == pb::FEE_KIND_UNSPECIFIED || !pb::FeeKind_IsValid(f.kind())) {
-    return InvalidField(field + ".kind", "is required (FLAT, PER_KM or BASE_PLUS_PER_KM)");
+    return request::Invalid(field + ".kind", "is required (FLAT, PER_KM or BASE_PLUS_PER_KM)");
   }
   if (f.road_factor_permille() != 0) {
-    if (absl::Status s = CheckRange(field + ".road_factor_permille", f.road_factor_permille(),
-                                    kMinRoadFactorPermille, kMaxRoadFactorPermille);
+    if (absl::Status s =
+            request::CheckRange(field + ".road_factor_permille", f.road_factor_permille(),
+                                kMinRoadFactorPermille, kMaxRoadFactorPermille);
         !s.ok()) {
       return s;
     }
   }
-  return FirstError({CheckRange(field + ".flat_fee_idr", f.flat_fee_idr(), 0, kMaxFeeIdr),
-                     CheckRange(field + ".per_km_idr", f.per_km_idr(), 0, kMaxFeeIdr),
-                     CheckRange(field + ".base_fee_idr", f.base_fee_idr(), 0, kMaxFeeIdr),
-                     CheckRange(field + ".base_meters", f.base_meters(), 0, kMaxBaseMeters)});
+  return request::FirstError(
+      {request::CheckRange(field + ".flat_fee_idr", f.flat_fee_idr(), 0, kMaxFeeIdr),
+       request::CheckRange(field + ".per_km_idr", f.per_km_idr(), 0, kMaxFeeIdr),
+       request::CheckRange(field + ".base_fee_idr", f.base_fee_idr(), 0, kMaxFeeIdr),
+       request::CheckRange(field + ".base_meters", f.base_meters(), 0, kMaxBaseMeters)});
 }
 
 // 0 means "the default" for the two timeouts.
 absl::Status CheckTimeout(const std::string& field, int64_t v, int64_t min, int64_t max) {
   if (v == 0) return absl::OkStatus();
-  return CheckRange(field, v, min, max);
+  return request::CheckRange(field, v, min, max);
 }
 
 absl::Status CheckMarketValues(const std::string& p, const pb::Market& m) {
-  return FirstError(
+  return request::FirstError(
       {CheckName(p + "name", m.name()),
        CheckLocation(p + "location", m.has_location(), m.location()),
-       CheckOptionalText(p + "address", m.address(), kMaxAddressChars),
+       request::CheckOptionalText(p + "address", m.address(), kMaxAddressChars),
        m.time_zone().empty() ? absl::OkStatus() : CheckTimeZone(p + "time_zone", m.time_zone()),
        CheckHours(p + "opening_hours", m.opening_hours()),
        CheckFeeScheme(p + "fee_scheme", m.has_fee_scheme(), m.fee_scheme()),
-       CheckRange(p + "service_fee_idr", m.service_fee_idr(), 0, kMaxFeeIdr),
-       CheckRange(p + "max_delivery_distance_meters", m.max_delivery_distance_meters(),
-                  kMinDeliveryMeters, kMaxDeliveryMeters),
-       CheckRange(p + "weighed_tolerance_percent", m.weighed_tolerance_percent(), 0,
-                  kMaxTolerancePercent),
+       request::CheckRange(p + "service_fee_idr", m.service_fee_idr(), 0, kMaxFeeIdr),
+       request::CheckRange(p + "max_delivery_distance_meters", m.max_delivery_distance_meters(),
+                           kMinDeliveryMeters, kMaxDeliveryMeters),
+       request::CheckRange(p + "weighed_tolerance_percent", m.weighed_tolerance_percent(), 0,
+                           kMaxTolerancePercent),
        CheckTimeout(p + "trader_response_timeout_seconds", m.trader_response_timeout_seconds(),
                     kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds),
        CheckTimeout(p + "dispatch_timeout_seconds", m.dispatch_timeout_seconds(),
@@ -85,104 +89,109 @@ absl::Status CheckMarketValues(const std::string& p, const pb::Market& m) {
 }  // namespace
 
 absl::Status ValidatePageSize(int page_size) {
-  if (page_size < 0) return InvalidField("page_size", "must be >= 0");
-  return absl::OkStatus();
+  return request::PageSize(page_size).status();
 }
 
 int EffectivePageSize(int page_size) {
-  if (page_size <= 0) return kDefaultPageSize;
-  return page_size > kMaxPageSize ? kMaxPageSize : page_size;
+  return request::PageSize(page_size).value_or(kDefaultPageSize);
+}
+
+absl::Status Validate(const pb::ListMarketsRequest& r) {
+  return ValidatePageSize(r.page_size());
 }
 
 absl::Status Validate(const pb::GetMarketRequest& r) {
-  return CheckUuid("market_id", r.market_id());
+  return request::CheckUuid("market_id", r.market_id());
 }
 
 absl::Status Validate(const pb::ListStallsRequest& r) {
-  return FirstError({CheckUuid("market_id", r.market_id()),
-                     CheckCategory("category", r.category(), false),
-                     ValidatePageSize(r.page_size())});
+  return request::FirstError({request::CheckUuid("market_id", r.market_id()),
+                              CheckCategory("category", r.category(), false),
+                              ValidatePageSize(r.page_size())});
 }
 
 absl::Status Validate(const pb::GetStallRequest& r) {
-  return CheckUuid("stall_id", r.stall_id());
+  return request::CheckUuid("stall_id", r.stall_id());
 }
 
 absl::Status Validate(const pb::ListProductsRequest& r) {
-  return FirstError({CheckUuid("market_id", r.market_id()),
-                     r.stall_id().empty() ? absl::OkStatus() : CheckUuid("stall_id", r.stall_id()),
-                     CheckCategory("category", r.category(), false),
-                     // Blank text is no filter (the search box was left empty).
-                     CheckOptionalText("query", NormalizeQuery(r.query()), kMaxQueryChars),
-                     ValidatePageSize(r.page_size())});
+  return request::FirstError(
+      {request::CheckUuid("market_id", r.market_id()),
+       r.stall_id().empty() ? absl::OkStatus() : request::CheckUuid("stall_id", r.stall_id()),
+       CheckCategory("category", r.category(), false),
+       // Blank text is no filter (the search box was left empty).
+       request::CheckOptionalText("query", NormalizeQuery(r.query()), kMaxQueryChars),
+       ValidatePageSize(r.page_size())});
 }
 
 absl::Status Validate(const pb::GetProductRequest& r) {
-  return CheckUuid("product_id", r.product_id());
+  return request::CheckUuid("product_id", r.product_id());
 }
 
 absl::Status Validate(const pb::BatchGetProductsRequest& r) {
-  if (r.product_ids().empty()) return InvalidField("product_ids", "at least one id is required");
+  if (r.product_ids().empty())
+    return request::Invalid("product_ids", "at least one id is required");
   if (r.product_ids_size() > kMaxBatchIds) {
-    return InvalidField("product_ids", "at most " + std::to_string(kMaxBatchIds) + " ids");
+    return request::Invalid("product_ids", "at most " + std::to_string(kMaxBatchIds) + " ids");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.product_ids_size(); ++i) {
     const std::string field = At("product_ids", i);
-    if (absl::Status s = CheckUuid(field, r.product_ids(i)); !s.ok()) return s;
-    if (!seen.insert(r.product_ids(i)).second) return InvalidField(field, "duplicate id");
+    if (absl::Status s = request::CheckUuid(field, r.product_ids(i)); !s.ok()) return s;
+    if (!seen.insert(r.product_ids(i)).second) return request::Invalid(field, "duplicate id");
   }
   return absl::OkStatus();
 }
 
 absl::Status Validate(const pb::UpdateStallRequest& r) {
-  return FirstError(
-      {CheckRequestId("request_id", r.request_id()), CheckUuid("stall_id", r.stall_id()),
+  return request::FirstError(
+      {request::CheckRequestId(r.request_id()), request::CheckUuid("stall_id", r.stall_id()),
        r.has_preparation_minutes()
-           ? CheckRange("preparation_minutes", r.preparation_minutes(), 0, kMaxPreparationMinutes)
+           ? request::CheckRange("preparation_minutes", r.preparation_minutes(), 0,
+                                 kMaxPreparationMinutes)
            : absl::OkStatus(),
        r.has_name() ? CheckName("name", r.name()) : absl::OkStatus()});
 }
 
 absl::Status Validate(const pb::CreateProductRequest& r) {
-  return FirstError({CheckRequestId("request_id", r.request_id()),
-                     CheckUuid("stall_id", r.stall_id()), CheckName("name", r.name()),
-                     CheckCategory("category", r.category(), true),
-                     CheckText("unit", r.unit(), kMaxUnitChars),
-                     CheckPrice("price_idr", r.price_idr()), CheckStock("stock", r.stock())});
+  return request::FirstError(
+      {request::CheckRequestId(r.request_id()), request::CheckUuid("stall_id", r.stall_id()),
+       CheckName("name", r.name()), CheckCategory("category", r.category(), true),
+       request::CheckText("unit", r.unit(), kMaxUnitChars), CheckPrice("price_idr", r.price_idr()),
+       CheckStock("stock", r.stock())});
 }
 
 absl::Status Validate(const pb::UpdateProductRequest& r) {
-  if (absl::Status s = FirstError(
-          {CheckRequestId("request_id", r.request_id()), CheckUuid("product_id", r.product_id())});
+  if (absl::Status s = request::FirstError({request::CheckRequestId(r.request_id()),
+                                            request::CheckUuid("product_id", r.product_id())});
       !s.ok()) {
     return s;
   }
   if (!r.has_name() && !r.has_category() && !r.has_unit() && !r.has_price_idr() &&
       !r.has_weighed() && !r.has_active()) {
-    return InvalidField("update", "at least one field to change is required");
+    return request::Invalid("update", "at least one field to change is required");
   }
-  return FirstError(
+  return request::FirstError(
       {r.has_name() ? CheckName("name", r.name()) : absl::OkStatus(),
        r.has_category() ? CheckCategory("category", r.category(), true) : absl::OkStatus(),
-       r.has_unit() ? CheckText("unit", r.unit(), kMaxUnitChars) : absl::OkStatus(),
+       r.has_unit() ? request::CheckText("unit", r.unit(), kMaxUnitChars) : absl::OkStatus(),
        r.has_price_idr() ? CheckPrice("price_idr", r.price_idr()) : absl::OkStatus()});
 }
 
 absl::Status Validate(const pb::AdjustStockRequest& r) {
-  if (absl::Status s = FirstError(
-          {CheckRequestId("request_id", r.request_id()), CheckUuid("product_id", r.product_id())});
+  if (absl::Status s = request::FirstError({request::CheckRequestId(r.request_id()),
+                                            request::CheckUuid("product_id", r.product_id())});
       !s.ok()) {
     return s;
   }
-  if (r.delta() == 0) return InvalidField("delta", "must not be 0");
+  if (r.delta() == 0) return request::Invalid("delta", "must not be 0");
   if (r.delta() < -kMaxStock || r.delta() > kMaxStock) {
-    return InvalidField(
+    return request::Invalid(
         "delta", "must be in -" + std::to_string(kMaxStock) + ".." + std::to_string(kMaxStock));
   }
   if (r.reason() == pb::STOCK_ADJUSTMENT_REASON_UNSPECIFIED ||
       !pb::StockAdjustmentReason_IsValid(r.reason())) {
-    return InvalidField("reason", "is required");
+    return request::Invalid("reason", "is required");
   }
   // The contract gives four reasons a direction: goods arriving or coming back add stock,
   // spoiled or sold-offline goods remove it.
@@ -190,38 +199,39 @@ absl::Status Validate(const pb::AdjustStockRequest& r) {
     case pb::STOCK_ADJUSTMENT_REASON_RESTOCK:
     case pb::STOCK_ADJUSTMENT_REASON_RETURNED:
       if (r.delta() < 0) {
-        return InvalidField("delta",
-                            "must be > 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
+        return request::Invalid("delta",
+                                "must be > 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
       }
       break;
     case pb::STOCK_ADJUSTMENT_REASON_SPOILAGE:
     case pb::STOCK_ADJUSTMENT_REASON_SOLD_OFFLINE:
       if (r.delta() > 0) {
-        return InvalidField("delta",
-                            "must be < 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
+        return request::Invalid("delta",
+                                "must be < 0 for " + pb::StockAdjustmentReason_Name(r.reason()));
       }
       break;
     default:
       break;
   }
-  return CheckOptionalText("note", r.note(), kMaxNoteChars);
+  return request::CheckOptionalText("note", r.note(), kMaxNoteChars);
 }
 
 absl::Status Validate(const pb::SetStockRequest& r) {
-  return FirstError({CheckRequestId("request_id", r.request_id()),
-                     CheckUuid("product_id", r.product_id()), CheckStock("stock", r.stock()),
-                     CheckOptionalText("note", r.note(), kMaxNoteChars)});
+  return request::FirstError({request::CheckRequestId(r.request_id()),
+                              request::CheckUuid("product_id", r.product_id()),
+                              CheckStock("stock", r.stock()),
+                              request::CheckOptionalText("note", r.note(), kMaxNoteChars)});
 }
 
 absl::Status Validate(const pb::CreateMarketRequest& r) {
-  if (absl::Status s = CheckRequestId("request_id", r.request_id()); !s.ok()) return s;
-  if (!r.has_market()) return InvalidField("market", "is required");
+  if (absl::Status s = request::CheckRequestId(r.request_id()); !s.ok()) return s;
+  if (!r.has_market()) return request::Invalid("market", "is required");
   return CheckMarketValues("market.", r.market());
 }
 
 absl::Status Validate(const pb::UpdateMarketRequest& r) {
-  if (absl::Status s = FirstError(
-          {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id())});
+  if (absl::Status s = request::FirstError({request::CheckRequestId(r.request_id()),
+                                            request::CheckUuid("market_id", r.market_id())});
       !s.ok()) {
     return s;
   }
@@ -229,103 +239,108 @@ absl::Status Validate(const pb::UpdateMarketRequest& r) {
       !r.has_opening_hours() && !r.has_fee_scheme() && !r.has_service_fee_idr() &&
       !r.has_max_delivery_distance_meters() && !r.has_weighed_tolerance_percent() &&
       !r.has_trader_response_timeout_seconds() && !r.has_dispatch_timeout_seconds()) {
-    return InvalidField("update", "at least one field to change is required");
+    return request::Invalid("update", "at least one field to change is required");
   }
   auto when = [](bool present, absl::Status s) { return present ? s : absl::OkStatus(); };
-  return FirstError(
+  return request::FirstError(
       {when(r.has_name(), CheckName("name", r.name())),
        when(r.has_location(), CheckLocation("location", true, r.location())),
-       when(r.has_address(), CheckOptionalText("address", r.address(), kMaxAddressChars)),
+       when(r.has_address(), request::CheckOptionalText("address", r.address(), kMaxAddressChars)),
        when(r.has_time_zone(), CheckTimeZone("time_zone", r.time_zone())),
        when(r.has_opening_hours(), CheckHours("opening_hours", r.opening_hours())),
        when(r.has_fee_scheme(), CheckFeeScheme("fee_scheme", true, r.fee_scheme())),
        when(r.has_service_fee_idr(),
-            CheckRange("service_fee_idr", r.service_fee_idr(), 0, kMaxFeeIdr)),
+            request::CheckRange("service_fee_idr", r.service_fee_idr(), 0, kMaxFeeIdr)),
        when(r.has_max_delivery_distance_meters(),
-            CheckRange("max_delivery_distance_meters", r.max_delivery_distance_meters(),
-                       kMinDeliveryMeters, kMaxDeliveryMeters)),
+            request::CheckRange("max_delivery_distance_meters", r.max_delivery_distance_meters(),
+                                kMinDeliveryMeters, kMaxDeliveryMeters)),
        when(r.has_weighed_tolerance_percent(),
-            CheckRange("weighed_tolerance_percent", r.weighed_tolerance_percent(), 0,
-                       kMaxTolerancePercent)),
+            request::CheckRange("weighed_tolerance_percent", r.weighed_tolerance_percent(), 0,
+                                kMaxTolerancePercent)),
        when(r.has_trader_response_timeout_seconds(),
-            CheckRange("trader_response_timeout_seconds", r.trader_response_timeout_seconds(),
-                       kMinTraderTimeoutSeconds, kMaxTraderTimeoutSeconds)),
+            request::CheckRange("trader_response_timeout_seconds",
+                                r.trader_response_timeout_seconds(), kMinTraderTimeoutSeconds,
+                                kMaxTraderTimeoutSeconds)),
        when(r.has_dispatch_timeout_seconds(),
-            CheckRange("dispatch_timeout_seconds", r.dispatch_timeout_seconds(),
-                       kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds))});
+            request::CheckRange("dispatch_timeout_seconds", r.dispatch_timeout_seconds(),
+                                kMinDispatchTimeoutSeconds, kMaxDispatchTimeoutSeconds))});
 }
 
 absl::Status Validate(const pb::CreateStallRequest& r) {
-  return FirstError(
-      {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id()),
-       CheckText("trader_subject", r.trader_subject(), kMaxSubjectChars),
+  return request::FirstError(
+      {request::CheckRequestId(r.request_id()), request::CheckUuid("market_id", r.market_id()),
+       request::CheckText("trader_subject", r.trader_subject(), kMaxSubjectChars),
        CheckName("name", r.name()), CheckCategory("category", r.category(), true),
-       CheckRange("preparation_minutes", r.preparation_minutes(), 0, kMaxPreparationMinutes)});
+       request::CheckRange("preparation_minutes", r.preparation_minutes(), 0,
+                           kMaxPreparationMinutes)});
 }
 
 absl::Status Validate(const pb::ReserveStockRequest& r) {
-  if (absl::Status s = FirstError(
-          {CheckRequestId("request_id", r.request_id()), CheckUuid("market_id", r.market_id()),
-           CheckOptionalText("order_id", r.order_id(), kMaxSubjectChars),
+  if (absl::Status s = request::FirstError(
+          {request::CheckRequestId(r.request_id()), request::CheckUuid("market_id", r.market_id()),
+           request::CheckOptionalText("order_id", r.order_id(), kMaxSubjectChars),
            r.ttl_seconds() == 0
                ? absl::OkStatus()
-               : CheckRange("ttl_seconds", r.ttl_seconds(), kMinReservationTtlSeconds,
-                            kMaxReservationTtlSeconds)});
+               : request::CheckRange("ttl_seconds", r.ttl_seconds(), kMinReservationTtlSeconds,
+                                     kMaxReservationTtlSeconds)});
       !s.ok()) {
     return s;
   }
-  if (r.lines().empty()) return InvalidField("lines", "at least one line is required");
+  if (r.lines().empty()) return request::Invalid("lines", "at least one line is required");
   if (r.lines_size() > kMaxReservationLines) {
-    return InvalidField("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+    return request::Invalid("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.lines_size(); ++i) {
     const std::string at = At("lines", i);
-    if (absl::Status s = FirstError({CheckUuid(at + ".product_id", r.lines(i).product_id()),
-                                     CheckQuantity(at + ".quantity", r.lines(i).quantity())});
+    if (absl::Status s =
+            request::FirstError({request::CheckUuid(at + ".product_id", r.lines(i).product_id()),
+                                 CheckQuantity(at + ".quantity", r.lines(i).quantity())});
         !s.ok()) {
       return s;
     }
     if (!seen.insert(r.lines(i).product_id()).second) {
-      return InvalidField(at + ".product_id", "product given more than once");
+      return request::Invalid(at + ".product_id", "product given more than once");
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Validate(const pb::CommitReservationRequest& r) {
-  if (absl::Status s = FirstError({CheckRequestId("request_id", r.request_id()),
-                                   CheckUuid("reservation_id", r.reservation_id())});
+  if (absl::Status s =
+          request::FirstError({request::CheckRequestId(r.request_id()),
+                               request::CheckUuid("reservation_id", r.reservation_id())});
       !s.ok()) {
     return s;
   }
   if (r.lines_size() > kMaxReservationLines) {
-    return InvalidField("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
+    return request::Invalid("lines", "at most " + std::to_string(kMaxReservationLines) + " lines");
   }
   absl::flat_hash_set<std::string> seen;
   for (int i = 0; i < r.lines_size(); ++i) {
     const std::string at = At("lines", i);
-    if (absl::Status s = FirstError({CheckUuid(at + ".product_id", r.lines(i).product_id()),
-                                     CheckRange(at + ".final_quantity", r.lines(i).final_quantity(),
-                                                0, kMaxReserveQuantity)});
+    if (absl::Status s = request::FirstError(
+            {request::CheckUuid(at + ".product_id", r.lines(i).product_id()),
+             request::CheckRange(at + ".final_quantity", r.lines(i).final_quantity(), 0,
+                                 kMaxReserveQuantity)});
         !s.ok()) {
       return s;
     }
     if (!seen.insert(r.lines(i).product_id()).second) {
-      return InvalidField(at + ".product_id", "product given more than once");
+      return request::Invalid(at + ".product_id", "product given more than once");
     }
   }
   return absl::OkStatus();
 }
 
 absl::Status Validate(const pb::ReleaseReservationRequest& r) {
-  return FirstError({CheckRequestId("request_id", r.request_id()),
-                     CheckUuid("reservation_id", r.reservation_id()),
-                     CheckOptionalText("reason", r.reason(), kMaxNoteChars)});
+  return request::FirstError({request::CheckRequestId(r.request_id()),
+                              request::CheckUuid("reservation_id", r.reservation_id()),
+                              request::CheckOptionalText("reason", r.reason(), kMaxNoteChars)});
 }
 
 absl::Status Validate(const pb::GetReservationRequest& r) {
-  return CheckUuid("reservation_id", r.reservation_id());
+  return request::CheckUuid("reservation_id", r.reservation_id());
 }
 
 pb::Market WithDefaults(pb::Market m) {

@@ -14,6 +14,7 @@ namespace pb = ::pasar::inventory::v1;
 absl::Status ValidatePageSize(int page_size);
 int EffectivePageSize(int page_size);
 
+absl::Status Validate(const pb::ListMarketsRequest& r);
 absl::Status Validate(const pb::GetMarketRequest& r);
 absl::Status Validate(const pb::ListStallsRequest& r);
 absl::Status Validate(const pb::GetStallRequest& r);

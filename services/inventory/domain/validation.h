@@ -1,14 +1,14 @@
-// Field checks of the inventory service's requests. Each returns OK or INVALID_ARGUMENT whose
+// The inventory's limits and its own field checks. Each check returns OK or INVALID_ARGUMENT whose
 // message starts with the field path ("lines[2].quantity: must be > 0"), so the gRPC adapters
 // can answer before anything is written. Pure.
 #pragma once
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
+#include "pasar/request/fields.h"
 
 namespace pasar::inventory {
 
@@ -19,13 +19,12 @@ inline constexpr int64_t kMaxStock = 1'000'000'000;        // available units of
 inline constexpr size_t kMaxNameChars = 100;               // markets, stalls, products
 inline constexpr size_t kMaxUnitChars = 16;                // sale unit ("kg", "ikat")
 inline constexpr size_t kMaxAddressChars = 200;
-inline constexpr size_t kMaxNoteChars = 200;  // notes and reasons
-inline constexpr size_t kMaxRequestIdChars = 128;
+inline constexpr size_t kMaxNoteChars = 200;     // notes and reasons
 inline constexpr size_t kMaxSubjectChars = 128;  // JWT subjects, order ids
 inline constexpr size_t kMaxQueryChars = 100;    // free-text product search
 inline constexpr size_t kMaxTimeZoneChars = 64;
-inline constexpr int kMaxPageSize = 100;
-inline constexpr int kDefaultPageSize = 50;
+using request::kDefaultPageSize;  // page sizes are every service's (request::PageSize)
+using request::kMaxPageSize;
 inline constexpr int kMaxBatchIds = 100;
 inline constexpr int kMaxReservationLines = 100;
 inline constexpr int kMaxTolerancePercent = 50;
@@ -46,35 +45,18 @@ inline constexpr int kDefaultRoadFactorPermille = 1300;
 inline constexpr int kMinReservationTtlSeconds = 10;
 inline constexpr int kMaxReservationTtlSeconds = 86'400;
 
-// INVALID_ARGUMENT "<field>: <why>", the shape of every validation error.
-absl::Status InvalidField(std::string_view field, std::string_view why);
+// The generic checks (request ids, UUIDs, texts, ranges, page sizes) are pasar::request's
+// (pasar/request/fields.h); these are the inventory's own.
 
-// Required request id: 1..128 characters, printable ASCII.
-absl::Status CheckRequestId(std::string_view field, std::string_view value);
-// A UUID in its canonical text form (8-4-4-4-12 hex digits).
-bool IsUuid(std::string_view value);
-absl::Status CheckUuid(std::string_view field, std::string_view value);
-// A required human text: valid UTF-8, 1..max_chars characters (code points), not only spaces,
-// no control characters.
-absl::Status CheckText(std::string_view field, std::string_view value, size_t max_chars);
+// A required name of a market, stall or product (request::CheckText, kMaxNameChars).
 inline absl::Status CheckName(std::string_view field, std::string_view value) {
-  return CheckText(field, value, kMaxNameChars);
+  return request::CheckText(field, value, kMaxNameChars);
 }
-// An optional human text: empty, or as CheckText.
-absl::Status CheckOptionalText(std::string_view field, std::string_view value, size_t max_chars);
 absl::Status CheckPrice(std::string_view field, int64_t price_idr);    // 1..kMaxPriceIdr
 absl::Status CheckQuantity(std::string_view field, int64_t quantity);  // 1..kMaxReserveQuantity
-// A value within [min, max] (inclusive), with "must be in min..max" otherwise.
-absl::Status CheckRange(std::string_view field, int64_t value, int64_t min, int64_t max);
 absl::Status CheckLatLng(std::string_view field, double lat, double lng);
 // A named IANA zone the system knows ("Asia/Jakarta"); not "localtime", whose meaning would
 // depend on the host the service runs on.
 absl::Status CheckTimeZone(std::string_view field, std::string_view name);
-
-// The first non-OK status of `checks` (evaluated in order), or OK.
-absl::Status FirstError(std::initializer_list<absl::Status> checks);
-
-// Number of Unicode code points in `s`, or -1 when `s` is not valid UTF-8.
-int64_t Utf8Length(std::string_view s);
 
 }  // namespace pasar::inventory

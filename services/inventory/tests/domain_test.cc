@@ -10,6 +10,7 @@
 #include "domain/validation.h"
 
 using namespace pasar::inventory;
+namespace request = pasar::request;
 
 namespace {
 
@@ -110,23 +111,23 @@ TEST_CASE("fields are validated with their path in the message", "[validation]")
   CHECK_FALSE(CheckName("name", "a\nb").ok());
   CHECK_FALSE(CheckName("name", "\xC3").ok());      // truncated UTF-8
   CHECK_FALSE(CheckName("name", "\xC0\x80").ok());  // overlong
-  CHECK(CheckOptionalText("category", "", 40).ok());
+  CHECK(request::CheckOptionalText("category", "", 40).ok());
 
-  CHECK(CheckRequestId("request_id", "r-1").ok());
-  CHECK_FALSE(CheckRequestId("request_id", "").ok());
-  CHECK_FALSE(CheckRequestId("request_id", std::string(129, 'x')).ok());
-  CHECK_FALSE(CheckRequestId("request_id", "has space").ok());
+  CHECK(request::CheckRequestId("r-1").ok());
+  CHECK_FALSE(request::CheckRequestId("").ok());
+  CHECK_FALSE(request::CheckRequestId(std::string(129, 'x')).ok());
+  CHECK_FALSE(request::CheckRequestId("has space").ok());
 
-  CHECK(CheckUuid("id", "123e4567-e89b-12d3-a456-426614174000").ok());
-  CHECK_FALSE(CheckUuid("id", "123e4567e89b12d3a456426614174000").ok());
-  CHECK_FALSE(CheckUuid("id", "123e4567-e89b-12d3-a456-42661417400g").ok());
+  CHECK(request::CheckUuid("id", "123e4567-e89b-12d3-a456-426614174000").ok());
+  CHECK_FALSE(request::CheckUuid("id", "123e4567e89b12d3a456426614174000").ok());
+  CHECK_FALSE(request::CheckUuid("id", "123e4567-e89b-12d3-a456-42661417400g").ok());
 
   CHECK(CheckLatLng("location", -8.13, 113.22).ok());
   CHECK(Message(CheckLatLng("location", 91, 0)).rfind("location: ", 0) == 0);
   CHECK_FALSE(CheckLatLng("location", 0, -180.5).ok());
   CHECK_FALSE(CheckLatLng("location", std::nan(""), 0).ok());
-  CHECK(CheckRange("weighed_tolerance_percent", 50, 0, kMaxTolerancePercent).ok());
-  CHECK(Message(CheckRange("weighed_tolerance_percent", 51, 0, kMaxTolerancePercent)) ==
+  CHECK(request::CheckRange("weighed_tolerance_percent", 50, 0, kMaxTolerancePercent).ok());
+  CHECK(Message(request::CheckRange("weighed_tolerance_percent", 51, 0, kMaxTolerancePercent)) ==
         "weighed_tolerance_percent: must be in 0..50");
 }
 

@@ -8,15 +8,15 @@
 #include <thread>
 
 #include "consumers/order_events.h"
-#include "consumers/reservation_sweeper.h"
-#include "domain/refusal.h"
 #include "domain/validation.h"
 #include "metrics.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/pg/migrate.h"
+#include "pasar/request/status.h"
 #include "pasar/testkit/testkit.h"
 #include "store/store.h"
+#include "workers/reservation_sweeper.h"
 
 namespace pasar::inventory {
 std::vector<pg::Migration> Migrations();
@@ -145,7 +145,7 @@ class Fixture {
 };
 
 std::string Reason(const absl::Status& s) {
-  return RefusalReason(s).value_or("");
+  return pasar::request::RefusalReason(s).value_or("");
 }
 
 }  // namespace

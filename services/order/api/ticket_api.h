@@ -1,20 +1,19 @@
-// pasar.order.v1.TicketService: traders' tickets (only of the stalls in their token).
+// pasar.order.v1.TicketService: the gRPC adapter of traders' tickets (only those of the stalls in
+// their token). Decode and check the request, call the use case (app/tickets.h), encode the
+// answer; who may call which method is api/access.cc's table, applied by rpc::Serve.
 #pragma once
 
-#include <functional>
-
-#include "api/live.h"
-#include "api/settings.h"
-#include "pasar/auth/auth.h"
+#include "app/settings.h"
+#include "app/tickets.h"
+#include "pasar/events/live.h"
 #include "pasar/order/v1/order.grpc.pb.h"
-#include "pasar/pg/pg.h"
 
 namespace pasar::order {
 
 class TicketApi final : public v1::TicketService::Service {
  public:
-  TicketApi(pg::Pool& pool, const auth::Verifier& verifier, LiveHub& live, const Settings& settings,
-            std::function<bool()> shutting_down);
+  TicketApi(Tickets& tickets, events::LiveHub& live, const Settings& settings)
+      : tickets_(tickets), live_(live), settings_(settings) {}
 
   grpc::Status ListTickets(grpc::ServerContext* ctx, const v1::ListTicketsRequest* req,
                            v1::ListTicketsResponse* resp) override;
@@ -30,11 +29,14 @@ class TicketApi final : public v1::TicketService::Service {
                                v1::MarkTicketReadyResponse* resp) override;
 
  private:
-  pg::Pool& pool_;
-  const auth::Verifier& verifier_;
-  LiveHub& live_;
+  // WatchTickets' stream after its checks: the open tickets, then every change.
+  absl::Status StreamTickets(grpc::ServerContext* ctx, const auth::Principal& who,
+                             const std::vector<std::string>& stalls,
+                             grpc::ServerWriter<v1::WatchTicketsResponse>* writer);
+
+  Tickets& tickets_;
+  events::LiveHub& live_;
   const Settings& settings_;
-  std::function<bool()> shutting_down_;
 };
 
 }  // namespace pasar::order

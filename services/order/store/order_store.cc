@@ -19,12 +19,12 @@ std::optional<int64_t> Micros(const std::optional<absl::Time>& t) {
   if (!t) return std::nullopt;
   return absl::ToUnixMicros(*t);
 }
-absl::Time TimeAt(const pg::Result& r, int row, int col) {
-  return absl::FromUnixMicros(r.Int(row, col));
+absl::Time TimeAt(const pg::Row& r, std::string_view col) {
+  return absl::FromUnixMicros(r.Int(col));
 }
-std::optional<absl::Time> OptTimeAt(const pg::Result& r, int row, int col) {
-  if (r.IsNull(row, col)) return std::nullopt;
-  return absl::FromUnixMicros(r.Int(row, col));
+std::optional<absl::Time> OptTimeAt(const pg::Row& r, std::string_view col) {
+  if (r.IsNull(col)) return std::nullopt;
+  return absl::FromUnixMicros(r.Int(col));
 }
 
 template <class T>
@@ -42,7 +42,7 @@ constexpr pg::Query kNextPlaceAttempt{
     "INSERT INTO place_attempts (order_id, attempts) VALUES ($1, 1) "
     "ON CONFLICT (order_id) DO UPDATE SET attempts = place_attempts.attempts + 1, "
     "  updated_at = now() "
-    "RETURNING attempts - 1"};
+    "RETURNING attempts - 1 AS attempt"};
 
 // The order with its tickets and lines in one statement (tickets and lines travel as arrays).
 constexpr pg::Query kInsertOrder{
@@ -69,23 +69,24 @@ constexpr pg::Query kInsertOrder{
     "  $37::bigint[], $38::bigint[]) AS l(ticket_id, product_id, position, name, unit, weighed, "
     "  quantity, price)"};
 
-// The orders columns OrderFromRow reads, in its order.
-#define PASAR_ORDER_COLUMNS                                                                    \
-  "id::text, customer_subject, market_id::text, market_name, market_lat, market_lng, status, " \
-  "cancel_reason, cancel_note, drop_off_lat, drop_off_lng, drop_off_address, drop_off_note, "  \
-  "goods_total_idr, delivery_fee_idr, service_fee_idr, distance_meters, delivery_pin, "        \
-  "reservation_id::text, weighed_tolerance_percent, dispatch_timeout_seconds, courier_id, "    \
-  "courier_name, courier_plate, courier_phone, courier_eta_seconds, "                          \
-  "(extract(epoch FROM courier_assigned_at) * 1e6)::bigint, version, "                         \
-  "(extract(epoch FROM created_at) * 1e6)::bigint, "                                           \
-  "(extract(epoch FROM updated_at) * 1e6)::bigint, "                                           \
-  "(extract(epoch FROM confirmed_at) * 1e6)::bigint, "                                         \
-  "(extract(epoch FROM picked_up_at) * 1e6)::bigint, "                                         \
-  "(extract(epoch FROM delivered_at) * 1e6)::bigint, "                                         \
-  "(extract(epoch FROM cancelled_at) * 1e6)::bigint, "                                         \
-  "cancellation_id::text, cancellation_state, cancellation_reason, cancellation_note, "        \
-  "(extract(epoch FROM cancellation_requested_at) * 1e6)::bigint, "                            \
-  "(extract(epoch FROM cancellation_settled_at) * 1e6)::bigint, cancellation_refusal "
+// The orders columns OrderFromRow reads (by name; times as microseconds since the epoch).
+#define PASAR_ORDER_COLUMNS                                                                      \
+  "id::text, customer_subject, market_id::text, market_name, market_lat, market_lng, status, "   \
+  "cancel_reason, cancel_note, drop_off_lat, drop_off_lng, drop_off_address, drop_off_note, "    \
+  "goods_total_idr, delivery_fee_idr, service_fee_idr, distance_meters, delivery_pin, "          \
+  "reservation_id::text, weighed_tolerance_percent, dispatch_timeout_seconds, courier_id, "      \
+  "courier_name, courier_plate, courier_phone, courier_eta_seconds, "                            \
+  "(extract(epoch FROM courier_assigned_at) * 1e6)::bigint AS courier_assigned_us, version, "    \
+  "(extract(epoch FROM created_at) * 1e6)::bigint AS created_us, "                               \
+  "(extract(epoch FROM updated_at) * 1e6)::bigint AS updated_us, "                               \
+  "(extract(epoch FROM confirmed_at) * 1e6)::bigint AS confirmed_us, "                           \
+  "(extract(epoch FROM picked_up_at) * 1e6)::bigint AS picked_up_us, "                           \
+  "(extract(epoch FROM delivered_at) * 1e6)::bigint AS delivered_us, "                           \
+  "(extract(epoch FROM cancelled_at) * 1e6)::bigint AS cancelled_us, "                           \
+  "cancellation_id::text, cancellation_state, cancellation_reason, cancellation_note, "          \
+  "(extract(epoch FROM cancellation_requested_at) * 1e6)::bigint AS cancellation_requested_us, " \
+  "(extract(epoch FROM cancellation_settled_at) * 1e6)::bigint AS cancellation_settled_us, "     \
+  "cancellation_refusal "
 
 constexpr pg::Query kSelectOrder{"order_select",
                                  "SELECT " PASAR_ORDER_COLUMNS "FROM orders WHERE id = $1"};
@@ -97,11 +98,12 @@ constexpr pg::Query kSelectOrderForUpdate{"order_select_for_update",
 constexpr pg::Query kSelectTickets{
     "order_select_tickets",
     "SELECT id::text, position, stall_id::text, stall_name, status, total_idr, pickup_code, "
-    "  (extract(epoch FROM decide_by) * 1e6)::bigint, reject_reason, reject_note, paid_idr, "
-    "  version, (extract(epoch FROM created_at) * 1e6)::bigint, "
-    "  (extract(epoch FROM decided_at) * 1e6)::bigint, "
-    "  (extract(epoch FROM ready_at) * 1e6)::bigint, "
-    "  (extract(epoch FROM picked_up_at) * 1e6)::bigint "
+    "  (extract(epoch FROM decide_by) * 1e6)::bigint AS decide_by_us, reject_reason, "
+    "  reject_note, paid_idr, version, (extract(epoch FROM created_at) * 1e6)::bigint AS "
+    "created_us, "
+    "  (extract(epoch FROM decided_at) * 1e6)::bigint AS decided_us, "
+    "  (extract(epoch FROM ready_at) * 1e6)::bigint AS ready_us, "
+    "  (extract(epoch FROM picked_up_at) * 1e6)::bigint AS picked_up_us "
     "FROM tickets WHERE order_id = $1 ORDER BY position"};
 
 constexpr pg::Query kSelectLines{
@@ -114,7 +116,7 @@ constexpr pg::Query kSelectLines{
 
 constexpr pg::Query kSelectLedger{"order_select_ledger",
                                   "SELECT kind, party, party_id, amount_idr, description, "
-                                  "  (extract(epoch FROM created_at) * 1e6)::bigint "
+                                  "  (extract(epoch FROM created_at) * 1e6)::bigint AS created_us "
                                   "FROM ledger_entries WHERE order_id = $1 ORDER BY id"};
 
 constexpr pg::Query kUpdateOrder{
@@ -173,7 +175,7 @@ constexpr pg::Query kSnapshotsAfter{
 
 constexpr pg::Query kListOrders{
     "order_list",
-    "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint FROM orders "
+    "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM orders "
     "WHERE ($1 = '' OR customer_subject = $1) AND ($2 = '' OR market_id::text = $2) "
     "  AND (cardinality($3::text[]) = 0 OR status = ANY($3::text[])) "
     "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::float8 / 1e6), $5::uuid)) "
@@ -182,19 +184,19 @@ constexpr pg::Query kListOrders{
 constexpr pg::Query kListTickets{
     "order_list_tickets",
     "SELECT order_id::text, stall_id::text, id::text, "
-    "  (extract(epoch FROM created_at) * 1e6)::bigint FROM tickets "
+    "  (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM tickets "
     "WHERE stall_id = ANY($1::uuid[]) "
     "  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[])) "
     "  AND ($3::bigint IS NULL OR (created_at, id) < (to_timestamp($3::float8 / 1e6), $4::uuid)) "
     "ORDER BY created_at DESC, id DESC LIMIT $5"};
 
-constexpr pg::Query kTicketsToWatch{
-    "order_tickets_to_watch",
-    "SELECT id::text, order_id::text, version, (extract(epoch FROM created_at) * 1e6)::bigint "
-    "FROM tickets WHERE stall_id = ANY($1::uuid[]) "
-    "  AND (status IN ('PENDING', 'ACCEPTED', 'READY') "
-    "       OR updated_at >= to_timestamp($2::float8 / 1e6)) "
-    "ORDER BY created_at, id LIMIT 1000"};
+constexpr pg::Query kTicketsToWatch{"order_tickets_to_watch",
+                                    "SELECT id::text, order_id::text, version, "
+                                    "  (extract(epoch FROM created_at) * 1e6)::bigint AS "
+                                    "created_us FROM tickets WHERE stall_id = ANY($1::uuid[]) "
+                                    "  AND (status IN ('PENDING', 'ACCEPTED', 'READY') "
+                                    "       OR updated_at >= to_timestamp($2::float8 / 1e6)) "
+                                    "ORDER BY created_at, id LIMIT 1000"};
 
 constexpr pg::Query kFindResponse{"order_find_response",
                                   "SELECT request_hash, response FROM idempotency "
@@ -230,7 +232,7 @@ constexpr pg::Query kInsertCompensation{
 constexpr pg::Query kClaimDueCompensation{
     "order_claim_due_compensation",
     "SELECT request_id, order_id::text, request, attempts, "
-    "  (extract(epoch FROM created_at) * 1e6)::bigint "
+    "  (extract(epoch FROM created_at) * 1e6)::bigint AS created_us "
     "FROM reservation_compensations WHERE next_attempt_at <= to_timestamp($1::float8 / 1e6) "
     "ORDER BY next_attempt_at LIMIT 1 FOR UPDATE SKIP LOCKED"};
 constexpr pg::Query kRescheduleCompensation{
@@ -240,56 +242,109 @@ constexpr pg::Query kRescheduleCompensation{
 constexpr pg::Query kDeleteCompensation{
     "order_delete_compensation", "DELETE FROM reservation_compensations WHERE request_id = $1"};
 
-Order OrderFromRow(const pg::Result& r) {
+domain::Courier CourierFromRow(const pg::Row& r) {
+  domain::Courier c;
+  c.id = r.Str("courier_id");
+  c.name = r.OptStr("courier_name").value_or("");
+  c.plate = r.OptStr("courier_plate").value_or("");
+  c.phone = r.OptStr("courier_phone").value_or("");
+  c.eta_seconds = static_cast<int32_t>(r.OptInt("courier_eta_seconds").value_or(0));
+  c.assigned_at = OptTimeAt(r, "courier_assigned_us").value_or(absl::UnixEpoch());
+  return c;
+}
+
+domain::Cancellation CancellationFromRow(const pg::Row& r) {
+  domain::Cancellation c;
+  c.id = r.Str("cancellation_id");
+  c.state =
+      Parsed(domain::ParseCancellationState(r.Text("cancellation_state")), "cancellation state");
+  c.reason =
+      Parsed(domain::ParseCancelReason(r.Text("cancellation_reason")), "cancellation reason");
+  c.note = r.OptStr("cancellation_note").value_or("");
+  c.requested_at = TimeAt(r, "cancellation_requested_us");
+  c.settled_at = OptTimeAt(r, "cancellation_settled_us");
+  c.refusal = r.OptStr("cancellation_refusal").value_or("");
+  return c;
+}
+
+Order OrderFromRow(const pg::Row& r) {
   Order o;
-  o.id = r.Str(0, 0);
-  o.customer = r.Str(0, 1);
-  o.market_id = r.Str(0, 2);
-  o.market_name = r.Str(0, 3);
-  o.market_location = {r.Double(0, 4), r.Double(0, 5)};
-  o.status = Parsed(domain::ParseOrderState(r.Text(0, 6)), "order status");
-  if (!r.IsNull(0, 7)) {
-    o.cancel_reason = Parsed(domain::ParseCancelReason(r.Text(0, 7)), "cancel reason");
+  o.id = r.Str("id");
+  o.customer = r.Str("customer_subject");
+  o.market_id = r.Str("market_id");
+  o.market_name = r.Str("market_name");
+  o.market_location = {r.Double("market_lat"), r.Double("market_lng")};
+  o.status = Parsed(domain::ParseOrderState(r.Text("status")), "order status");
+  if (!r.IsNull("cancel_reason")) {
+    o.cancel_reason = Parsed(domain::ParseCancelReason(r.Text("cancel_reason")), "cancel reason");
   }
-  o.cancel_note = r.Str(0, 8);
-  o.drop_off = {r.Double(0, 9), r.Double(0, 10)};
-  o.drop_off_address = r.Str(0, 11);
-  o.drop_off_note = r.Str(0, 12);
-  o.totals = {r.Int(0, 13), r.Int(0, 14), r.Int(0, 15)};
-  o.distance_meters = r.Int(0, 16);
-  o.delivery_pin = r.Str(0, 17);
-  o.reservation_id = r.Str(0, 18);
-  o.weighed_tolerance_percent = static_cast<int32_t>(r.Int(0, 19));
-  o.dispatch_timeout_seconds = static_cast<int32_t>(r.Int(0, 20));
-  if (!r.IsNull(0, 21)) {
-    domain::Courier c;
-    c.id = r.Str(0, 21);
-    c.name = r.OptStr(0, 22).value_or("");
-    c.plate = r.OptStr(0, 23).value_or("");
-    c.phone = r.OptStr(0, 24).value_or("");
-    c.eta_seconds = static_cast<int32_t>(r.OptInt(0, 25).value_or(0));
-    c.assigned_at = OptTimeAt(r, 0, 26).value_or(absl::UnixEpoch());
-    o.courier = std::move(c);
-  }
-  o.version = r.Int(0, 27);
-  o.created_at = TimeAt(r, 0, 28);
-  o.updated_at = TimeAt(r, 0, 29);
-  o.confirmed_at = OptTimeAt(r, 0, 30);
-  o.picked_up_at = OptTimeAt(r, 0, 31);
-  o.delivered_at = OptTimeAt(r, 0, 32);
-  o.cancelled_at = OptTimeAt(r, 0, 33);
-  if (!r.IsNull(0, 34)) {
-    domain::Cancellation c;
-    c.id = r.Str(0, 34);
-    c.state = Parsed(domain::ParseCancellationState(r.Text(0, 35)), "cancellation state");
-    c.reason = Parsed(domain::ParseCancelReason(r.Text(0, 36)), "cancellation reason");
-    c.note = r.OptStr(0, 37).value_or("");
-    c.requested_at = TimeAt(r, 0, 38);
-    c.settled_at = OptTimeAt(r, 0, 39);
-    c.refusal = r.OptStr(0, 40).value_or("");
-    o.cancellation = std::move(c);
-  }
+  o.cancel_note = r.Str("cancel_note");
+  o.drop_off = {r.Double("drop_off_lat"), r.Double("drop_off_lng")};
+  o.drop_off_address = r.Str("drop_off_address");
+  o.drop_off_note = r.Str("drop_off_note");
+  o.totals = {r.Int("goods_total_idr"), r.Int("delivery_fee_idr"), r.Int("service_fee_idr")};
+  o.distance_meters = r.Int("distance_meters");
+  o.delivery_pin = r.Str("delivery_pin");
+  o.reservation_id = r.Str("reservation_id");
+  o.weighed_tolerance_percent = static_cast<int32_t>(r.Int("weighed_tolerance_percent"));
+  o.dispatch_timeout_seconds = static_cast<int32_t>(r.Int("dispatch_timeout_seconds"));
+  if (!r.IsNull("courier_id")) o.courier = CourierFromRow(r);
+  o.version = r.Int("version");
+  o.created_at = TimeAt(r, "created_us");
+  o.updated_at = TimeAt(r, "updated_us");
+  o.confirmed_at = OptTimeAt(r, "confirmed_us");
+  o.picked_up_at = OptTimeAt(r, "picked_up_us");
+  o.delivered_at = OptTimeAt(r, "delivered_us");
+  o.cancelled_at = OptTimeAt(r, "cancelled_us");
+  if (!r.IsNull("cancellation_id")) o.cancellation = CancellationFromRow(r);
   return o;
+}
+
+Ticket TicketFromRow(const pg::Row& r) {
+  Ticket t;
+  t.id = r.Str("id");
+  t.position = static_cast<int>(r.Int("position"));
+  t.stall_id = r.Str("stall_id");
+  t.stall_name = r.Str("stall_name");
+  t.status = Parsed(domain::ParseTicketState(r.Text("status")), "ticket status");
+  t.total_idr = r.Int("total_idr");
+  t.pickup_code = r.Str("pickup_code");
+  t.decide_by = TimeAt(r, "decide_by_us");
+  t.reject_reason = static_cast<int>(r.Int("reject_reason"));
+  t.reject_note = r.Str("reject_note");
+  t.paid_idr = r.OptInt("paid_idr");
+  t.version = r.Int("version");
+  t.created_at = TimeAt(r, "created_us");
+  t.decided_at = OptTimeAt(r, "decided_us");
+  t.ready_at = OptTimeAt(r, "ready_us");
+  t.picked_up_at = OptTimeAt(r, "picked_up_us");
+  return t;
+}
+
+Line LineFromRow(const pg::Row& r) {
+  Line l;
+  l.product_id = r.Str("product_id");
+  l.name = r.Str("name");
+  l.unit = r.Str("unit");
+  l.weighed = r.Bool("weighed");
+  l.ordered_quantity = r.Int("ordered_quantity");
+  l.price_idr = r.Int("price_idr");
+  l.status = Parsed(domain::ParseLineStatus(r.Text("status")), "line status");
+  l.final_quantity = r.Int("final_quantity");
+  l.line_total_idr = r.Int("line_total_idr");
+  l.reject_reason = static_cast<int>(r.Int("reject_reason"));
+  return l;
+}
+
+domain::Posting PostingFromRow(const pg::Row& r) {
+  domain::Posting p;
+  p.kind = Parsed(domain::ParseEntryKind(r.Text("kind")), "ledger kind");
+  p.party = Parsed(domain::ParseParty(r.Text("party")), "ledger party");
+  p.party_id = r.Str("party_id");
+  p.amount_idr = r.Int("amount_idr");
+  p.description = r.Str("description");
+  p.created_at = TimeAt(r, "created_us");
+  return p;
 }
 
 }  // namespace
@@ -298,11 +353,11 @@ std::optional<PlacedRequest> FindPlacedRequest(pg::Transaction& tx, const std::s
                                                const std::string& request_id) {
   const pg::Result r = tx.Exec(kFindPlacedRequest, customer, request_id);
   if (r.empty()) return std::nullopt;
-  return PlacedRequest{r.Str(0, 0), r.Str(0, 1)};
+  return PlacedRequest{r.row(0).Str("id"), r.row(0).Str("request_hash")};
 }
 
 int NextPlaceAttempt(pg::Transaction& tx, const std::string& order_id) {
-  return static_cast<int>(tx.Exec(kNextPlaceAttempt, order_id).Int(0, 0));
+  return static_cast<int>(tx.Exec(kNextPlaceAttempt, order_id).row(0).Int("attempt"));
 }
 
 void InsertOrder(pg::Transaction& tx, const Order& o, const std::string& request_id,
@@ -343,56 +398,18 @@ void InsertOrder(pg::Transaction& tx, const Order& o, const std::string& request
 std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id, bool lock) {
   const pg::Result r = tx.Exec(lock ? kSelectOrderForUpdate : kSelectOrder, order_id);
   if (r.empty()) return std::nullopt;
-  Order o = OrderFromRow(r);
-  const pg::Result tr = tx.Exec(kSelectTickets, order_id);
-  for (int i = 0; i < tr.size(); ++i) {
-    Ticket t;
-    t.id = tr.Str(i, 0);
-    t.position = static_cast<int>(tr.Int(i, 1));
-    t.stall_id = tr.Str(i, 2);
-    t.stall_name = tr.Str(i, 3);
-    t.status = Parsed(domain::ParseTicketState(tr.Text(i, 4)), "ticket status");
-    t.total_idr = tr.Int(i, 5);
-    t.pickup_code = tr.Str(i, 6);
-    t.decide_by = TimeAt(tr, i, 7);
-    t.reject_reason = static_cast<int>(tr.Int(i, 8));
-    t.reject_note = tr.Str(i, 9);
-    t.paid_idr = tr.OptInt(i, 10);
-    t.version = tr.Int(i, 11);
-    t.created_at = TimeAt(tr, i, 12);
-    t.decided_at = OptTimeAt(tr, i, 13);
-    t.ready_at = OptTimeAt(tr, i, 14);
-    t.picked_up_at = OptTimeAt(tr, i, 15);
-    o.tickets.push_back(std::move(t));
+  Order o = OrderFromRow(r.row(0));
+  const pg::Result tickets = tx.Exec(kSelectTickets, order_id);
+  for (int i = 0; i < tickets.size(); ++i)
+    o.tickets.push_back(TicketFromRow(tickets.row(i)));
+  const pg::Result lines = tx.Exec(kSelectLines, order_id);
+  for (int i = 0; i < lines.size(); ++i) {
+    Ticket* t = o.FindTicket(lines.row(i).Text("ticket_id"));
+    if (t != nullptr) t->lines.push_back(LineFromRow(lines.row(i)));
   }
-  const pg::Result lr = tx.Exec(kSelectLines, order_id);
-  for (int i = 0; i < lr.size(); ++i) {
-    Ticket* t = o.FindTicket(lr.Text(i, 0));
-    if (t == nullptr) continue;
-    Line l;
-    l.product_id = lr.Str(i, 1);
-    l.name = lr.Str(i, 2);
-    l.unit = lr.Str(i, 3);
-    l.weighed = lr.Bool(i, 4);
-    l.ordered_quantity = lr.Int(i, 5);
-    l.price_idr = lr.Int(i, 6);
-    l.status = Parsed(domain::ParseLineStatus(lr.Text(i, 7)), "line status");
-    l.final_quantity = lr.Int(i, 8);
-    l.line_total_idr = lr.Int(i, 9);
-    l.reject_reason = static_cast<int>(lr.Int(i, 10));
-    t->lines.push_back(std::move(l));
-  }
-  const pg::Result gr = tx.Exec(kSelectLedger, order_id);
-  for (int i = 0; i < gr.size(); ++i) {
-    domain::Posting p;
-    p.kind = Parsed(domain::ParseEntryKind(gr.Text(i, 0)), "ledger kind");
-    p.party = Parsed(domain::ParseParty(gr.Text(i, 1)), "ledger party");
-    p.party_id = gr.Str(i, 2);
-    p.amount_idr = gr.Int(i, 3);
-    p.description = gr.Str(i, 4);
-    p.created_at = TimeAt(gr, i, 5);
-    o.ledger.push_back(std::move(p));
-  }
+  const pg::Result ledger = tx.Exec(kSelectLedger, order_id);
+  for (int i = 0; i < ledger.size(); ++i)
+    o.ledger.push_back(PostingFromRow(ledger.row(i)));
   o.benefit = LoadBenefit(tx, order_id);
   return o;
 }
@@ -454,13 +471,13 @@ void SaveOrder(pg::Transaction& tx, Order& o) {
 std::optional<TicketRef> FindTicket(pg::Transaction& tx, const std::string& ticket_id) {
   const pg::Result r = tx.Exec(kFindTicket, ticket_id);
   if (r.empty()) return std::nullopt;
-  return TicketRef{r.Str(0, 0), r.Str(0, 1)};
+  return TicketRef{r.row(0).Str("order_id"), r.row(0).Str("stall_id")};
 }
 
 std::optional<std::string> ClaimOrderWithDueTicket(pg::Transaction& tx, absl::Time now) {
   const pg::Result r = tx.Exec(kClaimDue, Micros(now));
   if (r.empty()) return std::nullopt;
-  return r.Str(0, 0);
+  return r.row(0).Str("id");
 }
 
 void InsertSnapshot(pg::Transaction& tx, const std::string& order_id, int64_t version,
@@ -473,7 +490,7 @@ std::vector<Snapshot> SnapshotsAfter(pg::Pool& pool, const std::string& order_id
   const pg::Result r = pg::Exec(pool, kSnapshotsAfter, order_id, after, limit);
   std::vector<Snapshot> out;
   for (int i = 0; i < r.size(); ++i)
-    out.push_back({r.Int(i, 0), r.Bytes(i, 1)});
+    out.push_back({r.row(i).Int("version"), r.row(i).Bytes("snapshot")});
   return out;
 }
 
@@ -489,7 +506,7 @@ std::vector<std::pair<std::string, Cursor>> ListOrderIds(
   const pg::Result r = tx.Exec(kListOrders, customer, market_id, statuses, at, id, limit);
   std::vector<std::pair<std::string, Cursor>> out;
   for (int i = 0; i < r.size(); ++i)
-    out.push_back({r.Str(i, 0), Cursor{r.Int(i, 1), r.Str(i, 0)}});
+    out.push_back({r.row(i).Str("id"), Cursor{r.row(i).Int("created_us"), r.row(i).Str("id")}});
   return out;
 }
 
@@ -507,7 +524,9 @@ std::vector<std::pair<TicketRef, Cursor>> ListTicketIds(pg::Transaction& tx,
   const pg::Result r = tx.Exec(kListTickets, stalls, statuses, at, id, limit);
   std::vector<std::pair<TicketRef, Cursor>> out;
   for (int i = 0; i < r.size(); ++i) {
-    out.push_back({TicketRef{r.Str(i, 0), r.Str(i, 1)}, Cursor{r.Int(i, 3), r.Str(i, 2)}});
+    const pg::Row row = r.row(i);
+    out.push_back({TicketRef{row.Str("order_id"), row.Str("stall_id")},
+                   Cursor{row.Int("created_us"), row.Str("id")}});
   }
   return out;
 }
@@ -517,7 +536,8 @@ std::vector<TicketVersion> TicketsToWatch(pg::Pool& pool, const std::vector<std:
   const pg::Result r = pg::Exec(pool, kTicketsToWatch, stalls, Micros(since));
   std::vector<TicketVersion> out;
   for (int i = 0; i < r.size(); ++i) {
-    out.push_back({r.Str(i, 0), r.Str(i, 1), r.Int(i, 2), r.Int(i, 3)});
+    const pg::Row row = r.row(i);
+    out.push_back({row.Str("id"), row.Str("order_id"), row.Int("version"), row.Int("created_us")});
   }
   return out;
 }
@@ -526,7 +546,7 @@ std::optional<StoredResponse> FindResponse(pg::Transaction& tx, const std::strin
                                            std::string_view rpc, const std::string& request_id) {
   const pg::Result r = tx.Exec(kFindResponse, subject, rpc, request_id);
   if (r.empty()) return std::nullopt;
-  return StoredResponse{r.Str(0, 0), r.Bytes(0, 1)};
+  return StoredResponse{r.row(0).Str("request_hash"), r.row(0).Bytes("response")};
 }
 
 void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_view rpc,
@@ -552,12 +572,13 @@ bool InsertCompensation(pg::Pool& pool, const std::string& request_id, const std
 std::optional<PendingCompensation> ClaimDueCompensation(pg::Transaction& tx, absl::Time now) {
   const pg::Result r = tx.Exec(kClaimDueCompensation, Micros(now));
   if (r.empty()) return std::nullopt;
+  const pg::Row row = r.row(0);
   PendingCompensation c;
-  c.request_id = r.Str(0, 0);
-  c.order_id = r.Str(0, 1);
-  c.request = r.Bytes(0, 2);
-  c.attempts = static_cast<int>(r.Int(0, 3));
-  c.created_at = TimeAt(r, 0, 4);
+  c.request_id = row.Str("request_id");
+  c.order_id = row.Str("order_id");
+  c.request = row.Bytes("request");
+  c.attempts = static_cast<int>(row.Int("attempts"));
+  c.created_at = TimeAt(row, "created_us");
   return c;
 }
 

@@ -98,7 +98,7 @@ void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_
                    const std::string& response);
 
 // Compensations of ReserveStock calls whose outcome stayed unknown (a hold inventory may have
-// made that no order uses), replayed by consumers/compensation_worker.h until inventory answers.
+// made that no order uses), replayed by workers/compensation_worker.h until inventory answers.
 struct PendingCompensation {
   std::string request_id;  // the inventory idempotency key of the call
   std::string order_id;    // the order it was for (never placed under this key), for logs

@@ -8,7 +8,7 @@
 
 #include <optional>
 
-#include "api/ids.h"
+#include "app/ids.h"
 #include "e2e.h"
 #include "market_fixture.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"

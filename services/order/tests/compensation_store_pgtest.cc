@@ -3,11 +3,11 @@
 // Releasing a hold in the real inventory is covered by compensation_e2etest.cc.
 #include <catch2/catch.hpp>
 
-#include "api/ids.h"
-#include "consumers/compensation_worker.h"
+#include "app/ids.h"
 #include "pasar/inventory/v1/inventory.pb.h"
 #include "pasar/testkit/testkit.h"
 #include "seed.h"
+#include "workers/compensation_worker.h"
 
 namespace {
 

@@ -8,7 +8,7 @@
 #include <grpcpp/server.h>
 #include <grpcpp/server_builder.h>
 
-#include "api/inventory_client.h"
+#include "clients/inventory_client.h"
 
 namespace {
 

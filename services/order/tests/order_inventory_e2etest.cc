@@ -9,7 +9,7 @@
 #include <set>
 #include <thread>
 
-#include "api/ids.h"
+#include "app/ids.h"
 #include "e2e.h"
 #include "market_fixture.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"

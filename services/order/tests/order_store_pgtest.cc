@@ -6,13 +6,13 @@
 #include <atomic>
 #include <thread>
 
-#include "api/convert.h"
+#include "app/convert.h"
 #include "consumers/dispatch_events.h"
-#include "consumers/ticket_sweeper.h"
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/order/v1/order.pb.h"
 #include "pasar/testkit/testkit.h"
 #include "seed.h"
+#include "workers/ticket_sweeper.h"
 
 namespace {
 

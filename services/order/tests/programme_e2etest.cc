@@ -9,7 +9,7 @@
 #include <map>
 #include <thread>
 
-#include "api/ids.h"
+#include "app/ids.h"
 #include "e2e.h"
 #include "market_fixture.h"
 #include "pasar/order/v1/programme.grpc.pb.h"

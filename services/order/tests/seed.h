@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "absl/time/time.h"
-#include "api/changes.h"
-#include "api/ids.h"
+#include "app/changes.h"
+#include "app/ids.h"
 #include "domain/order.h"
 #include "pasar/events/events.h"
 #include "pasar/pg/migrate.h"

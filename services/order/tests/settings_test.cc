@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "api/settings.h"
+#include "app/settings.h"
 
 namespace {
 

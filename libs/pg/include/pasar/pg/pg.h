@@ -14,7 +14,8 @@
 // Every wait is bounded: connect_timeout (default 5 s unless the conninfo says otherwise),
 // statement_timeout (PoolConfig), acquire_timeout (PoolConfig), TCP keepalives.
 //
-// Differences from plan/lib-api.md (additions only): Result::columns(), Result::OptBool(),
+// Differences from plan/lib-api.md (additions only): Result::columns(), Result::Column(),
+// Result::row() and Row (columns by name), Result::OptBool(),
 // Result::OptDouble(); Transaction::Rollback(), Transaction::name(); Pool::Acquire() and
 // Pool::Lease (used by Migrate and tests); Pool::config(); Listener::Wait also returns true after
 // a reconnection (notifications may have been missed; re-check state); Listener::last_payload();
@@ -78,8 +79,11 @@ struct Bytea {
   std::string_view data;
 };
 
+class Row;
+
 // The result of one statement, text format, RAII over PGresult. Rows and columns are 0-based.
 // Accessors throw Error on a NULL value (use IsNull / Opt*) or on a value of the wrong shape.
+// Read rows by column name (row(i).Str("name"), see Row) rather than by position.
 class Result final {
  public:
   Result();  // empty (no rows)
@@ -105,6 +109,12 @@ class Result final {
   std::optional<bool> OptBool(int row, int col) const;
   std::optional<double> OptDouble(int row, int col) const;
 
+  // The index of the column called `name` (as the SELECT names it, aliases included); throws
+  // Error when there is none.
+  int Column(std::string_view name) const;
+  // Row `i`, read by column name.
+  Row row(int i) const;
+
  private:
   struct Deleter {
     void operator()(pg_result* r) const;
@@ -112,6 +122,49 @@ class Result final {
   const char* Cell(int row, int col) const;  // checks bounds and NULL
   std::unique_ptr<pg_result, Deleter> res_;
 };
+
+// One row of a Result read by column name, so that a reader does not depend on the order of the
+// SELECT list: every column is named there, expressions by an alias
+// ("(extract(epoch FROM created_at) * 1e6)::bigint AS created_us"). Valid while the Result
+// lives. The accessors are Result's, with a column name for the index.
+//
+//   for (int i = 0; i < r.size(); ++i) {
+//     const pg::Row row = r.row(i);
+//     stall.set_name(row.Str("name"));
+//     stall.set_open(row.Bool("open"));
+//   }
+class Row final {
+ public:
+  Row(const Result& result, int row) : result_(result), row_(row) {}
+  int index() const { return row_; }
+
+  bool IsNull(std::string_view col) const { return result_.IsNull(row_, At(col)); }
+  std::string_view Text(std::string_view col) const { return result_.Text(row_, At(col)); }
+  std::string Str(std::string_view col) const { return result_.Str(row_, At(col)); }
+  int64_t Int(std::string_view col) const { return result_.Int(row_, At(col)); }
+  bool Bool(std::string_view col) const { return result_.Bool(row_, At(col)); }
+  double Double(std::string_view col) const { return result_.Double(row_, At(col)); }
+  std::string Bytes(std::string_view col) const { return result_.Bytes(row_, At(col)); }
+  std::optional<int64_t> OptInt(std::string_view col) const {
+    return result_.OptInt(row_, At(col));
+  }
+  std::optional<std::string> OptStr(std::string_view col) const {
+    return result_.OptStr(row_, At(col));
+  }
+  std::optional<bool> OptBool(std::string_view col) const { return result_.OptBool(row_, At(col)); }
+  std::optional<double> OptDouble(std::string_view col) const {
+    return result_.OptDouble(row_, At(col));
+  }
+
+ private:
+  int At(std::string_view col) const { return result_.Column(col); }
+  const Result& result_;
+  int row_;
+};
+
+inline Row Result::row(int i) const {
+  return Row(*this, i);
+}
 
 // One statement parameter after conversion: text (or binary for bytea), or NULL.
 struct Param {

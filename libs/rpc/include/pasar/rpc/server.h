@@ -2,20 +2,15 @@
 // reflection, limits and interceptors (logging, metrics, request ids), Prometheus /metrics,
 // authentication with per-principal limits, and graceful drain on SIGTERM/SIGINT.
 //
-// A service's main():
-//   auto config = pasar::rpc::ConfigFromEnvAndFlags("order", argc, argv);
-//   pasar::pg::Pool pool(...); pasar::redis::Client redis(...);
-//   pasar::auth::Verifier verifier(config.jwt);
-//   OrderApi api(...);                                    // a generated ...::Service subclass
-//   pasar::rpc::Host host(config, {&api}, [&] { return pool.Ping() && redis.Ping(); });
+// A service's main() goes through pasar::service::Main (libs/service), which builds the Host:
+//   rpc::Host host(config, {&api}, [&] { return pool.Ping() && redis.Ping(); });
+//   host.SetAccess(verifier, access_table);              // who may call which method (serve.h)
 //   host.Start();                                         // logs {"msg":"listening",...}
 //   host.Wait();                                          // returns after SIGTERM and the drain
 //
-// A unary handler:
-//   grpc::Status PlaceOrder(grpc::ServerContext* ctx, const Req* req, Resp* resp) override {
-//     return pasar::rpc::Guard([&]() -> grpc::Status {
-//       auto who = pasar::rpc::Authenticate(ctx, verifier_, {pasar::auth::Role::kCustomer});
-//       if (!who.ok()) return pasar::rpc::ToGrpc(who.status());
+// A handler (pasar/rpc/serve.h):
+//   grpc::Status GetOrder(grpc::ServerContext* ctx, const Req* req, Resp* resp) override {
+//     return pasar::rpc::Serve(ctx, *req, [&](const auth::Principal& who) -> absl::Status {
 //       // outgoing calls: client_ctx.set_deadline(pasar::rpc::EffectiveDeadline(ctx));
 //       ...
 //     });
@@ -40,6 +35,7 @@
 #include "absl/time/time.h"
 #include "pasar/auth/auth.h"
 #include "pasar/rpc/log.h"
+#include "pasar/rpc/serve.h"
 #include "pasar/rpc/status.h"
 
 namespace grpc {
@@ -68,11 +64,12 @@ struct ServerConfig {
   absl::Duration drain_grace = absl::Seconds(5);  // PASAR_DRAIN_GRACE_SECONDS
   std::string tls_cert_file;  // PASAR_TLS_CERT_FILE: PEM; with tls_key_file enables TLS
   std::string tls_key_file;   // PASAR_TLS_KEY_FILE
-  // Every other PASAR_<X> variable as key lower-case x, and every other --some-flag=value as
-  // "some_flag" (flags win), e.g. extra["inventory_addr"] from PASAR_INVENTORY_ADDR.
+  // The service's own settings: the value (as text) of every flag the program declares besides
+  // the ones above (ABSL_FLAG next to the service's Settings, e.g. "inventory_addr" from
+  // PASAR_INVENTORY_ADDR or --inventory-addr), and every other PASAR_<X> variable as "x".
   std::map<std::string, std::string> extra;
 
-  // extra[key] or `fallback` when absent.
+  // extra[key] or `fallback` when absent or empty.
   std::string Extra(const std::string& key, std::string fallback = {}) const;
   // extra[key] as an integer in [min, max], or `fallback` when absent. Throws
   // std::invalid_argument naming PASAR_<KEY> when it is not an integer or out of range.
@@ -83,8 +80,11 @@ struct ServerConfig {
                              absl::Duration max = absl::Hours(24 * 365)) const;
 };
 
-// Defaults, then the environment, then flags of the form --name=value (names with '-' or '_').
-// Throws std::invalid_argument for malformed numbers or flags that are not --name=value.
+// Defaults, then the environment (PASAR_<NAME>), then the command line (--name=value or
+// --name value; names with '-' or '_'), through the process's Abseil flags (pasar/flags/flags.h):
+// the flags above are declared by libs/rpc, the service's own by the service. Throws
+// std::invalid_argument for an unknown flag, a malformed value or a word that is not a flag;
+// --help prints every flag and exits. The process's flags are left as they were.
 ServerConfig ConfigFromEnvAndFlags(std::string service_name, int argc, char** argv);
 
 class Host final {
@@ -94,6 +94,12 @@ class Host final {
   // registered service name.
   Host(ServerConfig config, std::vector<grpc::Service*> services,
        std::function<bool()> dependencies_ok);
+  // One more service (not owned), before Start.
+  void Add(grpc::Service* service);
+  // Who may call which method (pasar/rpc/serve.h), applied by rpc::Serve to every call; the
+  // verifier (not owned) must outlive the Host. Before Start, which throws std::logic_error when
+  // a method of a registered service has no rule or a rule names a method not served.
+  void SetAccess(const auth::Verifier& verifier, AccessTable access);
   ~Host();  // Shutdown() if still running
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -150,10 +156,10 @@ absl::Duration TimeLeft(const grpc::ServerContext* ctx);
 // the initial metadata `x-request-id`.
 std::string RequestId(const grpc::ServerContext* ctx);
 
-// One concurrent stream of a principal. Streaming handlers take one after Authenticate and keep
-// it for the life of the stream:
-//   rpc::StreamSlot slot(ctx, who->subject);
-//   if (!slot.ok()) return slot.status();   // RESOURCE_EXHAUSTED, reason RATE_LIMITED
+// One concurrent stream of a principal. Streaming handlers take one first thing in their body and
+// keep it for the life of the stream:
+//   rpc::StreamSlot slot(ctx, who.subject);
+//   if (!slot.ok()) return slot.refusal();   // RESOURCE_EXHAUSTED, reason RATE_LIMITED
 class StreamSlot final {
  public:
   // `ctx` (may be null) receives the refusal's trailing metadata.
@@ -167,6 +173,9 @@ class StreamSlot final {
   bool ok() const { return acquired_; }
   // OK, or RESOURCE_EXHAUSTED "RATE_LIMITED: too many concurrent streams ..." (with the trailer).
   grpc::Status status() const;
+  // The same as an absl::Status, for the body of rpc::Serve:
+  //   if (!slot.ok()) return slot.refusal();
+  absl::Status refusal() const;
 
  private:
   grpc::ServerContext* ctx_ = nullptr;

@@ -1,4 +1,6 @@
-// gRPC status helpers shared by every service adapter (docs/conventions.md, "Errors").
+// gRPC status helpers of the edge (docs/conventions.md, "Errors"). Inside a service, errors are
+// absl::Status (pasar/request/status.h); handlers turn them into grpc::Status once, through
+// rpc::Serve (pasar/rpc/serve.h), which uses ToGrpc(ctx, status) and Guard below.
 #pragma once
 
 #include <string_view>
@@ -14,6 +16,10 @@ namespace pasar::rpc {
 
 // Same code and message.
 grpc::Status ToGrpc(const absl::Status& status);
+// The edge of a handler: same code and message, except that a refusal (pasar::request::Refused)
+// answers "REASON: msg" with the trailing metadata pasar-error-reason: REASON added to `ctx`
+// (when not null).
+grpc::Status ToGrpc(grpc::ServerContext* ctx, const absl::Status& status);
 
 // INVALID_ARGUMENT "field: why", e.g. InvalidArgument("lines[2].quantity", "must be > 0").
 grpc::Status InvalidArgument(std::string_view field, std::string_view why);
