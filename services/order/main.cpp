@@ -7,6 +7,7 @@
 #include "app/changes.h"
 #include "app/orders.h"
 #include "app/place_order.h"
+#include "app/programmes.h"
 #include "app/settings.h"
 #include "app/tickets.h"
 #include "clients/inventory_client.h"
@@ -44,7 +45,10 @@ int main(int argc, char** argv) {
     order::Tickets tickets(p.pool());
     order::OrderApi order_api(placement, orders, live, settings);
     order::TicketApi ticket_api(tickets, live, settings);
-    return p.Serve({&order_api, &ticket_api}, order::Access(),
+    order::Programmes programmes(p.pool(), inventory, settings.resident_key,
+                                 settings.inventory_deadline);
+    order::ProgrammeApi programme_api(programmes);
+    return p.Serve({&order_api, &ticket_api, &programme_api}, order::Access(),
                    {service::Part::Of("consumer", consumer), service::Part::Of("sweeper", sweeper),
                     service::Part::Of("compensations", compensations)});
   });

@@ -44,7 +44,7 @@ usage: pasarctl [global options] COMMAND [options]
 
 commands:
   token --role ROLE --subject SUBJ [--stalls ID,ID] [--ttl-hours H]
-        print a signed JWT (ROLE: customer, trader, courier, operator, service; default
+        print a signed JWT (ROLE: customer, trader, courier, operator, official, service; default
         lifetime 12 h, for service 1 h; services refuse more than 24 h, for service 1 h)
   keygen [--alg ES256|EdDSA|RS256] [--out FILE]
         print (or write to FILE, mode 0600) a new private key in PEM (default ES256)
@@ -87,6 +87,11 @@ commands:
   couriers list [--market ID] [--state S]
   jobs list [--market ID] [--status S]
   jobs get JOB_ID
+  programmes list
+  programmes statement PROGRAMME_ID [--from RFC3339] [--to RFC3339] [--payee ID] [--csv]
+        a programme's statement for a period (every delivered order with a benefit, totals
+        per payee), as an operator; --csv prints the accountability report's CSV (README,
+        "Programmes")
   jobs unassign JOB_ID [--note TEXT]
         take the courier off a job nothing of which was picked up (or withdraw its pending
         offer); the job is matched again without them
@@ -125,6 +130,32 @@ std::string Json(const google::protobuf::Message& m, bool pretty = true) {
   o.add_whitespace = pretty;
   std::string out;
   (void)google::protobuf::util::MessageToJsonString(m, &out, o);
+  return out;
+}
+
+// The accountability report (README "Programmes"): one `order` record per delivered order with
+// a benefit, one `payee` record per payee, one `total` record.
+std::string StatementCsv(const ord::GetProgrammeStatementResponse& s) {
+  std::string out =
+      "record,programme_id,order_id,market_id,delivered_at,payee_id,goods_total_idr,"
+      "delivery_fee_idr,total_idr,delivery_subsidy_idr,voucher_idr,benefit_idr,"
+      "cash_collected_idr,orders\n";
+  const std::string& id = s.programme().id();
+  for (const auto& l : s.lines()) {
+    const absl::Time at = absl::FromUnixSeconds(l.delivered_at().seconds());
+    absl::StrAppend(&out, "order,", id, ",", l.order_id(), ",", l.market_id(), ",",
+                    absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", at, absl::UTCTimeZone()), ",",
+                    l.payee_id(), ",", l.goods_total_idr(), ",", l.delivery_fee_idr(), ",",
+                    l.total_idr(), ",", l.delivery_subsidy_idr(), ",", l.voucher_idr(), ",",
+                    l.benefit_idr(), ",", l.cash_collected_idr(), ",1\n");
+  }
+  int64_t orders = 0;
+  for (const auto& p : s.payees()) {
+    absl::StrAppend(&out, "payee,", id, ",,,,", p.payee_id(), ",,,,,,", p.benefit_idr(), ",,",
+                    p.orders(), "\n");
+    orders += p.orders();
+  }
+  absl::StrAppend(&out, "total,", id, ",,,,,,,,,,", s.total_benefit_idr(), ",,", orders, "\n");
   return out;
 }
 
@@ -405,6 +436,59 @@ class Ctl final {
     if (sub == "cancel") return OrdersCancel();
     if (sub == "watch") return flags_.Has("id") ? WatchOne() : WatchAll();
     throw std::invalid_argument("orders: list, get, cancel or watch");
+  }
+
+  int Programmes() {
+    const auto& pos = flags_.positional();
+    const std::string sub = pos.size() > 1 ? pos[1] : "";
+    if (sub == "list") {
+      flags_.AllowOnly(kGlobal);
+      ord::ListProgrammesRequest req;
+      req.set_page_size(100);
+      ord::ListProgrammesResponse resp;
+      Check(Call(
+                op_,
+                [&](grpc::ClientContext* c) {
+                  return api_.programmes().ListProgrammes(c, req, &resp);
+                },
+                options_),
+            "ListProgrammes");
+      for (const auto& p : resp.programmes())
+        std::cout << Json(p, false) << "\n";
+      return 0;
+    }
+    if (sub != "statement" || pos.size() < 3) {
+      throw std::invalid_argument(
+          "programmes: list, or statement PROGRAMME_ID [--from T] [--to T] [--payee ID] [--csv]");
+    }
+    flags_.AllowOnly(With({"from", "to", "payee", "csv"}));
+    ord::GetProgrammeStatementRequest req;
+    req.set_programme_id(pos[2]);
+    for (const char* bound : {"from", "to"}) {
+      if (!flags_.Has(bound)) continue;
+      absl::Time t;
+      std::string err;
+      if (!absl::ParseTime(absl::RFC3339_full, flags_.Str(bound), &t, &err)) {
+        throw std::invalid_argument(std::string("--") + bound + ": not an RFC 3339 time");
+      }
+      auto* ts = std::string(bound) == "from" ? req.mutable_from() : req.mutable_to();
+      ts->set_seconds(absl::ToUnixSeconds(t));
+    }
+    req.set_payee_id(flags_.Str("payee"));
+    ord::GetProgrammeStatementResponse resp;
+    Check(Call(
+              op_,
+              [&](grpc::ClientContext* c) {
+                return api_.programmes().GetProgrammeStatement(c, req, &resp);
+              },
+              options_),
+          "GetProgrammeStatement");
+    if (flags_.Bool("csv")) {
+      std::cout << StatementCsv(resp);
+    } else {
+      std::cout << Json(resp) << "\n";
+    }
+    return 0;
   }
 
   int Stats() {
@@ -753,6 +837,7 @@ int Run(int argc, char** argv) {
   if (cmd == "stats") return ctl.Stats();
   if (cmd == "couriers") return ctl.Couriers();
   if (cmd == "jobs") return ctl.Jobs();
+  if (cmd == "programmes") return ctl.Programmes();
   throw std::invalid_argument("unknown command " + cmd + " (pasarctl --help)");
 }
 

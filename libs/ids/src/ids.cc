@@ -1,5 +1,6 @@
 #include "pasar/ids/ids.h"
 
+#include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 
@@ -12,6 +13,17 @@ namespace {
 
 void Random(uint8_t* out, size_t n) {
   if (RAND_bytes(out, static_cast<int>(n)) != 1) throw std::runtime_error("RAND_bytes failed");
+}
+
+std::string Hex(const uint8_t* b, size_t n) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(2 * n);
+  for (size_t i = 0; i < n; ++i) {
+    s.push_back(kHex[b[i] >> 4]);
+    s.push_back(kHex[b[i] & 0xf]);
+  }
+  return s;
 }
 
 std::string FormatUuid(const uint8_t* b) {
@@ -61,14 +73,20 @@ std::string RandomDigits(int digits) {
 }
 
 std::string Sha256Hex(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789abcdef";
   const auto d = Sha256(bytes);
-  std::string s;
-  for (uint8_t c : d) {
-    s.push_back(kHex[c >> 4]);
-    s.push_back(kHex[c & 0xf]);
+  return Hex(d.data(), d.size());
+}
+
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes) {
+  std::array<uint8_t, 32> d{};
+  unsigned int len = 0;
+  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
+           reinterpret_cast<const unsigned char*>(bytes.data()), bytes.size(), d.data(),
+           &len) == nullptr ||
+      len != d.size()) {
+    throw std::runtime_error("HMAC-SHA256 failed");
   }
-  return s;
+  return Hex(d.data(), d.size());
 }
 
 bool IsUuid(std::string_view t) {

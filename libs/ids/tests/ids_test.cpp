@@ -38,6 +38,9 @@ TEST_CASE("random digits have the asked length and only digits") {
 TEST_CASE("SHA-256 hex matches a known vector and UUID syntax is checked") {
   CHECK(ids::Sha256Hex("abc") ==
         "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  CHECK(ids::HmacSha256Hex("Jefe", "what do ya want for nothing?") ==
+        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
   CHECK_FALSE(ids::IsUuid("not-a-uuid"));
   CHECK_FALSE(ids::IsUuid("0123456789abcdef0123456789abcdef0123"));
   CHECK(ids::IsUuid("0F8FAD5B-D9CB-469F-A165-70867728950E"));

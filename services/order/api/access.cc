@@ -1,6 +1,7 @@
 #include "api/access.h"
 
 #include "pasar/order/v1/order.grpc.pb.h"
+#include "pasar/order/v1/programme.grpc.pb.h"
 
 namespace pasar::order {
 
@@ -12,6 +13,11 @@ rpc::AccessTable Access() {
   const auto tickets = [](const char* method) {
     return rpc::MethodName(v1::TicketService::service_full_name(), method);
   };
+  const auto programmes = [](const char* method) {
+    return rpc::MethodName(v1::ProgrammeService::service_full_name(), method);
+  };
+  // The regency's programmes: the market office and the regency's trade office.
+  const std::vector<Role> office = {Role::kOperator, Role::kOfficial};
   return {
       {orders("QuoteOrder"), {Role::kCustomer}},
       {orders("PlaceOrder"), {Role::kCustomer}},
@@ -26,6 +32,14 @@ rpc::AccessTable Access() {
       {tickets("AcceptTicket"), {Role::kTrader}},
       {tickets("RejectTicket"), {Role::kTrader}},
       {tickets("MarkTicketReady"), {Role::kTrader}},
+      {programmes("CreateProgramme"), office},
+      {programmes("GetProgramme"), office},
+      {programmes("ListProgrammes"), office},
+      {programmes("SetProgrammeState"), office},
+      {programmes("TopUpProgramme"), office},
+      {programmes("ImportResidents"), office},
+      {programmes("LinkResident"), {Role::kCustomer}},
+      {programmes("GetProgrammeStatement"), office},
   };
 }
 

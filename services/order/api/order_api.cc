@@ -56,13 +56,13 @@ absl::Status ValidateCart(const std::string& market_id,
 
 grpc::Status OrderApi::QuoteOrder(grpc::ServerContext* ctx, const v1::QuoteOrderRequest* req,
                                   v1::QuoteOrderResponse* resp) {
-  return rpc::Serve(ctx, *req, [&](const Principal&) -> absl::Status {
+  return rpc::Serve(ctx, *req, [&](const Principal& who) -> absl::Status {
     if (absl::Status s =
             ValidateCart(req->market_id(), req->lines(), &req->drop_off(), req->has_drop_off());
         !s.ok()) {
       return s;
     }
-    return placement_.Quote(*req, rpc::EffectiveDeadline(ctx), resp);
+    return placement_.Quote(who.subject, *req, rpc::EffectiveDeadline(ctx), resp);
   });
 }
 

@@ -4,6 +4,7 @@
 
 #include "app/convert.h"
 #include "app/ids.h"
+#include "app/programmes.h"
 #include "pasar/events/events.h"
 #include "pasar/events/v1/events.pb.h"
 #include "store/order_store.h"
@@ -78,7 +79,7 @@ void Confirmed(pg::Transaction& tx, const d::Order& o, absl::Time now) {
   p->set_goods_total_idr(o.totals.goods_total_idr);
   p->set_delivery_fee_idr(o.totals.delivery_fee_idr);
   p->set_service_fee_idr(o.totals.service_fee_idr);
-  p->set_cash_to_collect_idr(o.totals.total_idr());
+  p->set_cash_to_collect_idr(o.AmountDue());
   p->set_distance_meters(o.distance_meters);
   p->set_reservation_id(o.reservation_id);
   for (const d::CommitLine& c : d::CommitQuantities(o)) {
@@ -177,6 +178,7 @@ void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, abs
 
 void RecordChanges(pg::Transaction& tx, d::Order& order, std::span<const d::Change> changes,
                    const ChangeContext& context) {
+  ProgrammeFollowsOrder(tx, order, changes, context.now);
   store::SaveOrder(tx, order);
   for (const d::Change& c : changes) {
     switch (c.what) {

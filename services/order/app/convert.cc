@@ -131,6 +131,8 @@ v1::LedgerParty ToProto(d::Party p) {
       return v1::LEDGER_PARTY_COURIER;
     case d::Party::kPlatform:
       return v1::LEDGER_PARTY_PLATFORM;
+    case d::Party::kProgramme:
+      return v1::LEDGER_PARTY_PROGRAMME;
   }
   return v1::LEDGER_PARTY_UNSPECIFIED;
 }
@@ -143,6 +145,8 @@ v1::LedgerEntryKind ToProto(d::EntryKind k) {
       return v1::LEDGER_ENTRY_KIND_CUSTOMER_PAID;
     case d::EntryKind::kServiceFee:
       return v1::LEDGER_ENTRY_KIND_SERVICE_FEE;
+    case d::EntryKind::kProgrammeBenefit:
+      return v1::LEDGER_ENTRY_KIND_PROGRAMME_BENEFIT;
   }
   return v1::LEDGER_ENTRY_KIND_UNSPECIFIED;
 }
@@ -249,6 +253,26 @@ void ToProto(const d::Order& o, const Viewer& viewer, v1::Order* out) {
     SetTime(c->mutable_requested_at(), o.cancellation->requested_at);
     if (o.cancellation->settled_at) SetTime(c->mutable_settled_at(), *o.cancellation->settled_at);
     c->set_refusal(o.cancellation->refusal);
+  }
+  if (o.benefit) BenefitToProto(*o.benefit, out->mutable_benefit());
+  out->set_amount_due_idr(o.AmountDue());
+}
+
+void BenefitToProto(const d::AppliedBenefit& b, v1::OrderBenefit* out) {
+  out->set_programme_id(b.programme_id);
+  out->set_delivery_subsidy_idr(b.delivery_subsidy_idr);
+  out->set_voucher_idr(b.voucher_idr);
+  out->set_amount_idr(b.amount_idr());
+  switch (b.state) {
+    case d::BenefitState::kHeld:
+      out->set_state(v1::BENEFIT_STATE_HELD);
+      break;
+    case d::BenefitState::kSpent:
+      out->set_state(v1::BENEFIT_STATE_SPENT);
+      break;
+    case d::BenefitState::kReleased:
+      out->set_state(v1::BENEFIT_STATE_RELEASED);
+      break;
   }
 }
 

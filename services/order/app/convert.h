@@ -37,6 +37,7 @@ std::optional<domain::TicketState> FromProto(v1::TicketStatus status);
 void ToProto(const domain::Ticket& ticket, const domain::Order& order, const Viewer& viewer,
              v1::Ticket* out);
 void ToProto(const domain::Order& order, const Viewer& viewer, v1::Order* out);
+void BenefitToProto(const domain::AppliedBenefit& benefit, v1::OrderBenefit* out);
 void ToSummary(const domain::Order& order, v1::TicketOrderSummary* out);
 
 }  // namespace pasar::order

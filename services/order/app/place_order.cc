@@ -6,6 +6,7 @@
 #include "app/changes.h"
 #include "app/convert.h"
 #include "app/ids.h"
+#include "app/programmes.h"
 #include "domain/placement.h"
 #include "pasar/geo/geo.h"
 #include "pasar/log/log.h"
@@ -133,8 +134,8 @@ absl::Status Placement::MarketAndDelivery(const std::string& market_id,
   return absl::OkStatus();
 }
 
-absl::Status Placement::Quote(const v1::QuoteOrderRequest& req, Deadline deadline,
-                              v1::QuoteOrderResponse* resp) {
+absl::Status Placement::Quote(const std::string& customer, const v1::QuoteOrderRequest& req,
+                              Deadline deadline, v1::QuoteOrderResponse* resp) {
   Delivery delivery;
   if (absl::Status s = MarketAndDelivery(req.market_id(), req.drop_off(), deadline, &delivery);
       !s.ok()) {
@@ -185,7 +186,45 @@ absl::Status Placement::Quote(const v1::QuoteOrderRequest& req, Deadline deadlin
   resp->set_service_fee_idr(quote.totals.service_fee_idr);
   resp->set_total_idr(quote.totals.total_idr());
   resp->set_distance_meters(quote.road_distance_m);
+  // The regency's programmes: what this cart would get now, and why not.
+  pg::Transaction tx(pool_, "quote_benefits");
+  const BenefitChecks benefits =
+      QuoteBenefits(tx, customer,
+                    {req.market_id(), absl::Now(), quote.totals.goods_total_idr,
+                     quote.totals.delivery_fee_idr, quote.road_distance_m, quote.stalls, false});
+  for (const v1::BenefitCheck& c : benefits.checks)
+    *resp->add_programmes() = c;
+  resp->set_benefit_idr(benefits.applied ? benefits.applied->amount_idr() : 0);
+  resp->set_amount_due_idr(resp->total_idr() - resp->benefit_idr());
   return absl::OkStatus();
+}
+
+absl::Status Placement::HoldBenefit(pg::Transaction& tx, const std::string& customer,
+                                    const v1::PlaceOrderRequest& req, d::Order& o,
+                                    v1::PlaceOrderResponse* resp) {
+  std::vector<d::StallSubtotal> stalls;
+  for (const d::Ticket& t : o.tickets)
+    stalls.push_back({t.stall_id, t.total_idr});
+  const BenefitChecks benefits =
+      HoldOrderBenefit(tx, customer, o.id,
+                       {o.market_id, o.created_at, o.totals.goods_total_idr,
+                        o.totals.delivery_fee_idr, o.distance_meters, std::move(stalls), false});
+  for (const v1::BenefitCheck& c : benefits.checks)
+    *resp->add_programmes() = c;
+  o.benefit = benefits.applied;
+  if (o.benefit || !req.require_benefit()) return absl::OkStatus();
+  // The customer asked for no order without a benefit: nothing but the attempt count is kept,
+  // and the stock goes back.
+  tx.Rollback();
+  pg::Transaction count(pool_, "place_order_count");
+  store::NextPlaceAttempt(count, o.id);
+  count.Commit();
+  holds_.Release(o.reservation_id, "order not placed: no programme benefit");
+  std::string why = "no programme gives this order a benefit";
+  for (const v1::BenefitCheck& c : resp->programmes())
+    why += "; " + c.programme_name() + ": " + c.explanation();
+  resp->clear_programmes();
+  return request::Refused("NO_BENEFIT", why);
 }
 
 absl::Status Placement::Reserve(const std::string& order_id, int attempt,
@@ -324,9 +363,10 @@ absl::Status Placement::Place(const auth::Principal& who, const v1::PlaceOrderRe
 
   try {
     const absl::Time now = absl::Now();
-    const d::Order o = d::AssembleOrder(
+    d::Order o = d::AssembleOrder(
         FactsOf(order_id, who.subject, req, delivery, reservation, timeouts, now),
         HeldLines(reservation), [] { return RandomUuid(); }, [] { return RandomDigits(4); });
+    if (absl::Status s = HoldBenefit(tx, who.subject, req, o, resp); !s.ok()) return s;
     store::InsertOrder(tx, o, req.request_id(), fingerprint);
     RecordPlaced(tx, o, now);
     tx.Commit();

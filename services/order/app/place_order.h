@@ -30,8 +30,9 @@ class Placement final {
   // Prices `req` against the catalog as it is now: the market open and in range, every product
   // available in the market with enough stock, every stall open (refusals MARKET_CLOSED,
   // OUT_OF_RANGE, PRODUCT_UNAVAILABLE, MIXED_MARKETS, INSUFFICIENT_STOCK, STALL_CLOSED).
-  absl::Status Quote(const v1::QuoteOrderRequest& req, Deadline deadline,
-                     v1::QuoteOrderResponse* resp);
+  // The regency's programmes say what the cart would get for `customer` (app/programmes.h).
+  absl::Status Quote(const std::string& customer, const v1::QuoteOrderRequest& req,
+                     Deadline deadline, v1::QuoteOrderResponse* resp);
 
   // Places `req` for `who` (a customer): the order id is derived from the customer and the
   // request id (app/ids.h), so a retry finds the same order; the stock is reserved in inventory
@@ -61,6 +62,13 @@ class Placement final {
   void Compensate(pg::Transaction& tx, const std::string& order_id, const std::string& customer,
                   const std::string& request_id, const std::string& reservation_id);
   InventoryClient::Deadline InventoryDeadline(Deadline customer) const;
+  // Holds a programme's benefit for the new order `o` in its transaction (app/programmes.h).
+  // When none applies and the customer asked for one (require_benefit): the transaction is
+  // rolled back but for the attempt count, the stock hold released, FAILED_PRECONDITION
+  // NO_BENEFIT.
+  absl::Status HoldBenefit(pg::Transaction& tx, const std::string& customer,
+                           const v1::PlaceOrderRequest& req, domain::Order& o,
+                           v1::PlaceOrderResponse* resp);
   struct Timeouts {
     domain::PlacementDeadlines placement;  // the traders' and the stock hold's
     absl::Duration dispatch;               // passed on in OrderConfirmed

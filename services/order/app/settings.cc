@@ -1,6 +1,8 @@
 #include "app/settings.h"
 
 #include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include "absl/flags/flag.h"
@@ -49,6 +51,8 @@ ABSL_FLAG(int64_t, watch_backstop_ms, kWatchBackstopMs,
 ABSL_FLAG(int64_t, consumer_threads, kConsumerThreads, "event consumer threads");
 ABSL_FLAG(int64_t, consumer_claim_idle_ms, kConsumerClaimIdleMs,
           "an event left pending this long is claimed by another consumer");
+ABSL_FLAG(std::string, resident_key_file, "",
+          "file holding the HMAC-SHA256 key resident numbers are hashed with (programmes)");
 ABSL_FLAG(int64_t, consumer_retry_window_seconds, kConsumerRetryWindowSeconds,
           "how long an early event is retried before dead-lettering");
 
@@ -92,6 +96,19 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
       config.ExtraInt("consumer_claim_idle_ms", kConsumerClaimIdleMs, 100, 600000));
   s.consumer_retry_window = absl::Seconds(
       config.ExtraInt("consumer_retry_window_seconds", kConsumerRetryWindowSeconds, 1, 86400));
+  if (const std::string file = config.Extra("resident_key_file"); !file.empty()) {
+    std::ifstream in(file, std::ios::binary);
+    std::stringstream key;
+    key << in.rdbuf();
+    s.resident_key = key.str();
+    while (!s.resident_key.empty() &&
+           (s.resident_key.back() == '\n' || s.resident_key.back() == '\r')) {
+      s.resident_key.pop_back();
+    }
+    if (!in || s.resident_key.size() < 16) {
+      throw std::invalid_argument("PASAR_RESIDENT_KEY_FILE: unreadable or shorter than 16 bytes");
+    }
+  }
   // Each retry waits at least claim_idle; one more for the first delivery.
   s.consumer_max_deliveries = static_cast<int>(std::max<int64_t>(
       5, absl::Ceil(s.consumer_retry_window, s.consumer_claim_idle) / s.consumer_claim_idle + 1));

@@ -53,6 +53,10 @@ struct Settings {
   // goes to the dead-letter stream. An event that arrived early waits for one pending on a
   // crashed consumer (claimed after claim_idle) or for PostgreSQL to come back.
   absl::Duration consumer_retry_window = absl::Minutes(10);
+  // PASAR_RESIDENT_KEY_FILE: the file whose content is the HMAC-SHA256 key resident numbers are
+  // hashed with (programmes; never stored in the database). Empty: residents cannot be imported
+  // or linked.
+  std::string resident_key;
   // Derived: deliveries allowed within the retry window, at least 5.
   int consumer_max_deliveries = 120;
 };

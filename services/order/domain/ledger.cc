@@ -24,21 +24,37 @@ std::vector<Posting> TraderPaid(const std::string& courier_id, const std::string
 
 std::vector<Posting> Delivered(const std::string& customer, const std::string& courier_id,
                                const std::string& market_id, int64_t total_idr,
-                               int64_t service_fee_idr) {
+                               int64_t service_fee_idr, const std::string& programme_id,
+                               int64_t benefit_idr) {
+  const int64_t cash = total_idr - benefit_idr;
   std::vector<Posting> postings = {
       {EntryKind::kCustomerPaid,
        Party::kCustomer,
        customer,
-       -total_idr,
+       -cash,
        "paid the courier at the door",
        {}},
       {EntryKind::kCustomerPaid,
        Party::kCourier,
        courier_id,
-       total_idr,
+       cash,
        "collected from the customer",
        {}},
   };
+  if (benefit_idr != 0) {
+    postings.push_back({EntryKind::kProgrammeBenefit,
+                        Party::kProgramme,
+                        programme_id,
+                        -benefit_idr,
+                        "benefit owed to the courier",
+                        {}});
+    postings.push_back({EntryKind::kProgrammeBenefit,
+                        Party::kCourier,
+                        courier_id,
+                        benefit_idr,
+                        "benefit owed by the programme",
+                        {}});
+  }
   if (service_fee_idr != 0) {
     postings.push_back({EntryKind::kServiceFee,
                         Party::kCourier,
@@ -77,6 +93,8 @@ std::string_view Name(Party party) {
       return "COURIER";
     case Party::kPlatform:
       return "PLATFORM";
+    case Party::kProgramme:
+      return "PROGRAMME";
   }
   return "UNKNOWN";
 }
@@ -89,19 +107,23 @@ std::string_view Name(EntryKind kind) {
       return "CUSTOMER_PAID";
     case EntryKind::kServiceFee:
       return "SERVICE_FEE";
+    case EntryKind::kProgrammeBenefit:
+      return "PROGRAMME_BENEFIT";
   }
   return "UNKNOWN";
 }
 
 std::optional<Party> ParseParty(std::string_view name) {
-  for (Party p : {Party::kCustomer, Party::kTrader, Party::kCourier, Party::kPlatform}) {
+  for (Party p :
+       {Party::kCustomer, Party::kTrader, Party::kCourier, Party::kPlatform, Party::kProgramme}) {
     if (Name(p) == name) return p;
   }
   return std::nullopt;
 }
 
 std::optional<EntryKind> ParseEntryKind(std::string_view name) {
-  for (EntryKind k : {EntryKind::kTraderPaid, EntryKind::kCustomerPaid, EntryKind::kServiceFee}) {
+  for (EntryKind k : {EntryKind::kTraderPaid, EntryKind::kCustomerPaid, EntryKind::kServiceFee,
+                      EntryKind::kProgrammeBenefit}) {
     if (Name(k) == name) return k;
   }
   return std::nullopt;

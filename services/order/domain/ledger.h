@@ -5,6 +5,11 @@
 //   at delivery      CUSTOMER_PAID  customer -total      courier +total
 //                    SERVICE_FEE    courier -service     platform(market) +service
 // After delivery the courier's net is total - sum(T) - service = the delivery fee: their earning.
+// With a programme benefit B (domain/programme.h) the customer pays the courier total - B and
+// the programme owes the courier B:
+//                    CUSTOMER_PAID      customer -(total-B)  courier +(total-B)
+//                    PROGRAMME_BENEFIT  programme(id) -B     courier +B
+// so the courier's net is still the delivery fee, B of it owed by the programme.
 #pragma once
 
 #include <cstdint>
@@ -18,9 +23,10 @@
 
 namespace pasar::order::domain {
 
-enum class Party { kCustomer, kTrader, kCourier, kPlatform };
-enum class EntryKind { kTraderPaid, kCustomerPaid, kServiceFee };
-// "CUSTOMER", "TRADER", "COURIER", "PLATFORM" / "TRADER_PAID", "CUSTOMER_PAID", "SERVICE_FEE".
+enum class Party { kCustomer, kTrader, kCourier, kPlatform, kProgramme };
+enum class EntryKind { kTraderPaid, kCustomerPaid, kServiceFee, kProgrammeBenefit };
+// "CUSTOMER", "TRADER", "COURIER", "PLATFORM", "PROGRAMME" / "TRADER_PAID", "CUSTOMER_PAID",
+// "SERVICE_FEE", "PROGRAMME_BENEFIT".
 std::string_view Name(Party party);
 std::string_view Name(EntryKind kind);
 std::optional<Party> ParseParty(std::string_view name);
@@ -39,11 +45,12 @@ struct Posting {
 std::vector<Posting> TraderPaid(const std::string& courier_id, const std::string& stall_id,
                                 const std::string& stall_name, int64_t amount_idr);
 
-// The customer paid the courier `total_idr` at the door; the courier owes the platform the
-// service fee.
+// The customer paid the courier `total_idr` less `benefit_idr` at the door; the courier owes the
+// platform the service fee; the programme `programme_id` owes the courier the benefit.
 std::vector<Posting> Delivered(const std::string& customer, const std::string& courier_id,
                                const std::string& market_id, int64_t total_idr,
-                               int64_t service_fee_idr);
+                               int64_t service_fee_idr, const std::string& programme_id = "",
+                               int64_t benefit_idr = 0);
 
 struct Balance {
   Party party = Party::kCustomer;

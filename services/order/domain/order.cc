@@ -20,6 +20,11 @@ std::vector<TicketState> Order::TicketStates() const {
   return states;
 }
 
+int64_t Order::AmountDue() const {
+  const bool held = benefit && benefit->state != BenefitState::kReleased;
+  return totals.total_idr() - (held ? benefit->amount_idr() : 0);
+}
+
 namespace {
 
 Outcome Invalid(std::string message) {
@@ -349,8 +354,11 @@ Outcome PickupConfirmed(Order& order, int t, const std::string& courier_id, int6
 Outcome DeliveryConfirmed(Order& order, const std::string& courier_id, absl::Time now) {
   const auto next = NextOrderState(order.status, OrderEvent::kDelivered);
   if (!next) return InvalidOrder(order, OrderEvent::kDelivered);
-  for (Posting& p : Delivered(order.customer, courier_id, order.market_id, order.totals.total_idr(),
-                              order.totals.service_fee_idr)) {
+  const bool benefit = order.benefit && order.benefit->state != BenefitState::kReleased;
+  for (Posting& p :
+       Delivered(order.customer, courier_id, order.market_id, order.totals.total_idr(),
+                 order.totals.service_fee_idr, benefit ? order.benefit->programme_id : "",
+                 benefit ? order.benefit->amount_idr() : 0)) {
     order.new_postings.push_back(std::move(p));
   }
   order.status = *next;

@@ -13,6 +13,7 @@
 #include "absl/time/time.h"
 #include "domain/ledger.h"
 #include "domain/pricing.h"
+#include "domain/programme.h"
 #include "domain/state_machine.h"
 #include "domain/tickets.h"
 #include "pasar/geo/geo.h"
@@ -82,6 +83,15 @@ struct Cancellation {
   std::string refusal;  // why dispatch refused ("PICKED_UP", "DELIVERED")
 };
 
+// The programme benefit of an order (domain/programme.h), held at placement.
+struct AppliedBenefit {
+  std::string programme_id;
+  int64_t delivery_subsidy_idr = 0;
+  int64_t voucher_idr = 0;
+  BenefitState state = BenefitState::kHeld;
+  int64_t amount_idr() const { return delivery_subsidy_idr + voucher_idr; }
+};
+
 struct Order {
   std::string id;
   std::string customer;
@@ -102,6 +112,7 @@ struct Order {
   int32_t dispatch_timeout_seconds = 0;
   std::optional<Courier> courier;
   std::optional<Cancellation> cancellation;  // the latest asked for after confirmation
+  std::optional<AppliedBenefit> benefit;     // a programme's, if one applied
   int64_t version = 1;
   absl::Time created_at, updated_at;
   std::optional<absl::Time> confirmed_at, picked_up_at, delivered_at, cancelled_at;
@@ -111,6 +122,8 @@ struct Order {
 
   Ticket* FindTicket(std::string_view ticket_id);
   std::vector<TicketState> TicketStates() const;
+  // What the customer pays the courier: the total less a held or spent benefit.
+  int64_t AmountDue() const;
 };
 
 // What an operation did, for the events it publishes.

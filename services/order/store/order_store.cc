@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "store/programme_store.h"
+
 namespace pasar::order::store {
 namespace {
 
@@ -408,6 +410,7 @@ std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id,
   const pg::Result ledger = tx.Exec(kSelectLedger, order_id);
   for (int i = 0; i < ledger.size(); ++i)
     o.ledger.push_back(PostingFromRow(ledger.row(i)));
+  o.benefit = LoadBenefit(tx, order_id);
   return o;
 }
 

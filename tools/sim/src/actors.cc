@@ -5,6 +5,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "plan.h"
+#include "programme.h"
 #include "rng.h"
 
 namespace pasar::sim {
@@ -82,6 +83,7 @@ void CustomerArrives(World& world, Scheduler& scheduler, int index) {
   placed->customer = absl::StrCat("customer-", world.run_id, "-", index);
   placed->token = world.api.Token(auth::Role::kCustomer, placed->customer);
   placed->market = plan.market;
+  LinkResident(world, index, placed->customer, placed->token);
 
   ord::QuoteOrderRequest quote;
   quote.set_market_id(world.seeded.id(plan.market));
@@ -117,6 +119,7 @@ void CustomerArrives(World& world, Scheduler& scheduler, int index) {
              [&](grpc::ClientContext* c) { return world.api.orders().PlaceOrder(c, req, &resp); });
   placed->place_latency = absl::Now() - t0;
   if (!out.ok()) return refuse(out);
+  CountBenefit(world, resp);
   placed->id = resp.order().id();
   {
     absl::MutexLock lock(&placed->mu);

@@ -49,6 +49,9 @@ usage: pasar-sim --town FILE [options]
   --busy                 the busy scenario: couriers scarce (6 per market instead of 20, at
                          the usual orders per minute), unless --couriers-per-market says
                          otherwise
+  --programme-budget-idr X   the regency programme's budget (default 0: about 5,000 per
+                         expected customer, so it runs out during the day; negative: no programme)
+  --resident-every N     every Nth customer is a registered resident (default 3; 0: none)
   --tag T                seeding idempotency prefix (default "town": reuses a seeded town)
   --run-id ID            names this run's customers and keys (default random)
   --no-progress          no live progress line on stderr
@@ -91,6 +94,8 @@ int Run(int argc, char** argv) {
                    "trader-timeout-seconds",
                    "dispatch-timeout-seconds",
                    "drain-timeout-seconds",
+                   "programme-budget-idr",
+                   "resident-every",
                    "tag",
                    "run-id",
                    "service-key-file",
@@ -130,6 +135,8 @@ int Run(int argc, char** argv) {
       static_cast<int>(flags.Int("dispatch-timeout-seconds", c.dispatch_timeout_seconds));
   c.drain_timeout = absl::Seconds(flags.Int("drain-timeout-seconds", 360));
   c.seed_tag = flags.Str("tag", c.seed_tag);
+  c.programme_budget_idr = flags.Int("programme-budget-idr", 0);
+  c.resident_every = static_cast<int>(flags.Int("resident-every", 3));
   c.run_id = flags.Str("run-id");
   c.service_key_file = flags.Str("service-key-file");
   c.progress = !flags.Bool("no-progress");

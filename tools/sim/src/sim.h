@@ -44,6 +44,11 @@ struct SimConfig {
   // Every market's matching policy for the day (SetMarketDispatch): "exact" or "greedy"; empty
   // leaves the markets as they are.
   std::string policy;
+  // The regency's programme (programme.h): its budget (0: sized from the expected customers so
+  // that it runs out before the day ends; negative: no programme) and one resident in this many
+  // customers.
+  int64_t programme_budget_idr = 0;
+  int resident_every = 3;
   bool progress = true;         // live progress line on `log`
   std::ostream* log = nullptr;  // progress and notes; nullptr: std::cerr
 };
@@ -52,6 +57,24 @@ struct Percentiles {
   int64_t count = 0;
   double p50 = 0;
   double p99 = 0;
+};
+
+// The programme section of the report (README, "Programmes").
+struct ProgrammeReport {
+  bool run = false;  // a programme was set up for the day
+  std::string id;
+  int64_t budget_idr = 0, top_ups_idr = 0, held_idr = 0, spent_idr = 0, remaining_idr = 0;
+  int64_t benefits_applied = 0;
+  int64_t residents_linked = 0;            // customers who linked a resident number
+  std::map<std::string, int64_t> refused;  // benefit reason -> carts at PlaceOrder
+  int64_t statement_idr = 0;               // the statement's total
+  int64_t ledger_liability_idr = 0;        // PROGRAMME postings of the delivered orders
+  bool overspent = false;
+  int64_t cap_violations = 0;
+  // spent + held + remaining = budget + top-ups; the ledger's programme liability, the
+  // statement's total and the delivered orders' benefits equal spent; nothing held once every
+  // order is final.
+  bool balanced = false;
 };
 
 struct SimReport {
@@ -100,10 +123,11 @@ struct SimReport {
   // COMMITTED; CANCELLED <-> no live job <-> hold not HELD (COMMITTED once confirmed).
   bool services_agree = false;
   std::map<std::string, std::string> problems;  // invariant -> first counterexample
+  ProgrammeReport programme;
 
   bool ok() const {
     return all_terminal && stock_conserved && ledger_balanced && no_double_assignment &&
-           services_agree;
+           services_agree && (!programme.run || programme.balanced);
   }
 };
 

@@ -19,6 +19,7 @@
 #include "absl/time/clock.h"
 #include "actors.h"
 #include "plan.h"
+#include "programme.h"
 #include "sim.h"
 #include "world.h"
 
@@ -313,9 +314,12 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     if (!o.ledger().balanced()) ledger_problem(o, "the service says unbalanced");
     if (sum != 0) ledger_problem(o, absl::StrCat("postings sum to ", sum));
     if (o.status() == ord::ORDER_STATUS_DELIVERED) {
-      if (net[ord::LEDGER_PARTY_CUSTOMER] != -o.total_idr()) {
-        ledger_problem(o, absl::StrCat("customer paid ", -net[ord::LEDGER_PARTY_CUSTOMER],
-                                       ", total is ", o.total_idr()));
+      // The customer paid the total less a programme's benefit (owed by the programme).
+      if (net[ord::LEDGER_PARTY_CUSTOMER] != -o.amount_due_idr() ||
+          net[ord::LEDGER_PARTY_PROGRAMME] != o.amount_due_idr() - o.total_idr()) {
+        ledger_problem(
+            o, absl::StrCat("customer paid ", -net[ord::LEDGER_PARTY_CUSTOMER], ", programme owes ",
+                            -net[ord::LEDGER_PARTY_PROGRAMME], ", total is ", o.total_idr()));
       }
       if (net[ord::LEDGER_PARTY_TRADER] != o.goods_total_idr()) {
         ledger_problem(o, absl::StrCat("traders got ", net[ord::LEDGER_PARTY_TRADER],
@@ -422,6 +426,11 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
   if (unread > 0) not_checked(r.no_double_assignment, "no_double_assignment", unread_orders);
   CheckServicesAgree(world, orders, op, r);
   if (unread > 0) not_checked(r.services_agree, "services_agree", unread_orders);
+  CheckProgramme(world, orders, r);
+  if (unread > 0 && r.programme.run) {
+    r.programme.balanced = false;
+    r.problems.emplace("programme_balanced", "not checked: " + unread_orders);
+  }
   r.assign_ms = Summarise(assign_ms);
   r.deliver_ms = Summarise(deliver_ms);
   const double shift_seconds = static_cast<double>(r.couriers) * std::max(1.0, r.wall_seconds);
@@ -495,6 +504,7 @@ SimReport RunSimulation(const SimConfig& config) {
   world.log = &log;
   world.tty = config.progress && &log == &std::cerr && isatty(STDERR_FILENO);
   world.clock.speedup = config.speedup;
+  StartProgramme(world, static_cast<int>(config.minutes * config.orders_per_minute));
   const std::string observer = api.Token(auth::Role::kCustomer, "pasar-sim-observer");
   const std::string op = api.Token(auth::Role::kOperator, "pasar-sim");
   const std::map<std::string, StockLevel> before = ReadStock(world, observer);
@@ -694,6 +704,28 @@ nlohmann::json DispatchJson(const SimReport& r) {
   return j;
 }
 
+nlohmann::json ProgrammeJson(const ProgrammeReport& p) {
+  using nlohmann::json;
+  if (!p.run) return json::object({{"run", false}});
+  json refused = json::object();
+  for (const auto& [reason, n] : p.refused)
+    refused[reason] = n;
+  return {{"run", true},
+          {"programme_id", p.id},
+          {"budget_idr", p.budget_idr},
+          {"top_ups_idr", p.top_ups_idr},
+          {"held_idr", p.held_idr},
+          {"spent_idr", p.spent_idr},
+          {"remaining_idr", p.remaining_idr},
+          {"benefits_applied", p.benefits_applied},
+          {"residents_linked", p.residents_linked},
+          {"refused", refused},
+          {"statement_idr", p.statement_idr},
+          {"ledger_liability_idr", p.ledger_liability_idr},
+          {"overspent", p.overspent},
+          {"cap_violations", p.cap_violations}};
+}
+
 }  // namespace
 
 std::string ReportJson(const SimReport& r) {
@@ -750,12 +782,14 @@ std::string ReportJson(const SimReport& r) {
         {"weighed_adjusted", r.weighed_adjusted},
         {"tickets_unanswered", r.tickets_unanswered},
         {"tickets_expired", r.tickets_expired}}},
+      {"programme", ProgrammeJson(r.programme)},
       {"invariants",
        {{"all_terminal", r.all_terminal},
         {"stock_conserved", r.stock_conserved},
         {"ledger_balanced", r.ledger_balanced},
         {"no_double_assignment", r.no_double_assignment},
-        {"services_agree", r.services_agree}}},
+        {"services_agree", r.services_agree},
+        {"programme_balanced", !r.programme.run || r.programme.balanced}}},
       {"problems", problems},
   };
   return j.dump(2);
@@ -803,6 +837,14 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
         d.assign_latency_p99_ms(), d.offers_per_assignment(), d.offers_declined(),
         d.offers_expired(), d.utilisation() * 100, d.idle_time_gini(), d.earnings_gini(),
         d.orders_per_trip());
+  }
+  if (r.programme.run) {
+    const ProgrammeReport& p = r.programme;
+    out << absl::StrFormat(
+        "Programme: budget %d, spent %d, held %d, remaining %d, %d benefits (%d residents "
+        "linked; no benefit: %s), balanced: %s\n",
+        p.budget_idr + p.top_ups_idr, p.spent_idr, p.held_idr, p.remaining_idr, p.benefits_applied,
+        p.residents_linked, list(p.refused), yes(p.balanced));
   }
   for (const auto& [what, example] : r.problems)
     out << "  " << what << ": " << example << "\n";

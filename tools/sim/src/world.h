@@ -82,6 +82,15 @@ struct Counters {
   std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);
 };
 
+// The day's programme, once set up (programme.h).
+struct DayProgramme {
+  std::string id;  // empty: no programme today
+  std::string office_token;
+  absl::Mutex mu;
+  std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);  // benefit reason -> carts
+  std::map<std::string, int> resident_of ABSL_GUARDED_BY(mu);  // linked customer -> index
+};
+
 struct World {
   World(const SimConfig& c, town::Api& a, town::Seeded s, std::string run)
       : config(c), api(a), seeded(std::move(s)), run_id(std::move(run)) {}
@@ -94,6 +103,7 @@ struct World {
   Registry orders;
   Handover handover;
   Counters counters;
+  DayProgramme programme;
   std::atomic<bool> stopping{false};
   std::ostream* log = nullptr;
   bool tty = false;  // the log is a terminal: the progress line is redrawn in place

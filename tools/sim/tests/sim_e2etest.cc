@@ -3,6 +3,10 @@
 // configuration. Asserts what the simulator checks against the services' answers.
 #include <catch2/catch.hpp>
 
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <string>
@@ -31,6 +35,12 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   std::map<std::string, std::string> order_env = env;
   order_env["PASAR_INVENTORY_ADDR"] = inventory.address();
   order_env["PASAR_RESERVE_DEADLINE_MS"] = "20000";  // a loaded machine is not a refusal
+  // Programmes: the key resident numbers are hashed with.
+  const std::string key_file = (std::filesystem::temp_directory_path() /
+                                ("pasar-sim-resident-key-" + std::to_string(::getpid())))
+                                   .string();
+  std::ofstream(key_file) << "sim-e2e-resident-key-0123456789\n";
+  order_env["PASAR_RESIDENT_KEY_FILE"] = key_file;
   testkit::ServiceProcess order(testkit::BinaryPath("pasar-order"), order_env);
   testkit::ServiceProcess dispatch(testkit::BinaryPath("pasar-dispatch"), env);
 
@@ -53,6 +63,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   c.policy = "greedy";  // the baseline plays a whole day too (exact is every other day's)
 
   const pasar::sim::SimReport r = pasar::sim::RunSimulation(c);
+  std::filesystem::remove(key_file);
   const std::string json = pasar::sim::ReportJson(r);
   std::cout << json << "\n";
   INFO(json);
@@ -68,6 +79,14 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   CHECK(r.ledger_balanced);
   CHECK(r.no_double_assignment);
   CHECK(r.services_agree);
+  // The regency's programme ran, gave benefits and balances (spent + held + remaining = budget,
+  // ledger liability = statement = spent, nothing overspent, no cap exceeded).
+  CHECK(r.programme.run);
+  CHECK(r.programme.benefits_applied >= 1);
+  CHECK(r.programme.residents_linked >= 1);
+  CHECK(r.programme.balanced);
+  CHECK_FALSE(r.programme.overspent);
+  CHECK(r.programme.cap_violations == 0);
   // Nothing the simulator checked was wrong, and nothing went unchecked (a GetOrder or GetJob
   // that failed is a problem: the invariant it feeds could not be checked).
   CHECK(r.problems.empty());

@@ -92,6 +92,7 @@ Api::Api(Endpoints endpoints, auth::JwtConfig jwt)
   stock_ = inventory::v1::StockService::NewStub(inventory);
   orders_ = order::v1::OrderService::NewStub(order);
   tickets_ = order::v1::TicketService::NewStub(order);
+  programmes_ = order::v1::ProgrammeService::NewStub(order);
   couriers_ = dispatch::v1::CourierService::NewStub(dispatch);
   dispatch_ops_ = dispatch::v1::DispatchOpsService::NewStub(dispatch);
 }

@@ -31,8 +31,8 @@ struct evp_pkey_st;
 
 namespace pasar::auth {
 
-// kOfficial: the regency's trade or cooperative office, read-only and regency-wide (reports, staple
-// prices); never given customers' personal data.
+// kOfficial: the regency's trade or cooperative office, regency-wide: reads reports and staple
+// prices, runs programmes; never given customers' personal data.
 enum class Role { kCustomer, kTrader, kCourier, kOperator, kService, kOfficial };
 
 // "customer", "trader", "courier", "operator", "service", "official".

@@ -21,6 +21,10 @@ std::string RandomDigits(int digits);
 // Lower-case hex SHA-256 of `bytes` (request fingerprints for idempotency).
 std::string Sha256Hex(std::string_view bytes);
 
+// Lower-case hex HMAC-SHA256 of `bytes` under `key` (keyed hashes of personal numbers, which
+// must not be guessable from the hash without the key).
+std::string HmacSha256Hex(std::string_view key, std::string_view bytes);
+
 // True for a textual UUID: 36 characters, dashes at 8, 13, 18 and 23, hex digits of either case
 // elsewhere.
 bool IsUuid(std::string_view text);

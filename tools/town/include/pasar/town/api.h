@@ -17,6 +17,7 @@
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/order/v1/order.grpc.pb.h"
+#include "pasar/order/v1/programme.grpc.pb.h"
 #include "pasar/rpc/client.h"
 
 namespace pasar::town {
@@ -64,6 +65,7 @@ class Api final {
   inventory::v1::StockService::Stub& stock() { return *stock_; }
   order::v1::OrderService::Stub& orders() { return *orders_; }
   order::v1::TicketService::Stub& tickets() { return *tickets_; }
+  order::v1::ProgrammeService::Stub& programmes() { return *programmes_; }
   dispatch::v1::CourierService::Stub& couriers() { return *couriers_; }
   dispatch::v1::DispatchOpsService::Stub& dispatch_ops() { return *dispatch_ops_; }
 
@@ -77,6 +79,7 @@ class Api final {
   std::unique_ptr<inventory::v1::StockService::Stub> stock_;
   std::unique_ptr<order::v1::OrderService::Stub> orders_;
   std::unique_ptr<order::v1::TicketService::Stub> tickets_;
+  std::unique_ptr<order::v1::ProgrammeService::Stub> programmes_;
   std::unique_ptr<dispatch::v1::CourierService::Stub> couriers_;
   std::unique_ptr<dispatch::v1::DispatchOpsService::Stub> dispatch_ops_;
 };
