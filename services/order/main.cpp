@@ -3,6 +3,7 @@
 // and stop sequence is libs/service's (docs/architecture.md).
 #include "api/access.h"
 #include "api/order_api.h"
+#include "api/programme_api.h"
 #include "api/ticket_api.h"
 #include "app/changes.h"
 #include "app/orders.h"
