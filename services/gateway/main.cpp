@@ -10,6 +10,7 @@
 #include "pasar/httpjson/httpjson.h"
 #include "pasar/inventory/v1/inventory.pb.h"
 #include "pasar/order/v1/order.pb.h"
+#include "pasar/order/v1/programme.pb.h"
 #include "pasar/reporting/v1/reporting.pb.h"
 #include "pasar/rpc/client.h"
 #include "pasar/rpc/log.h"
@@ -33,6 +34,7 @@ int Run(int argc, char** argv) {
   };
   serve(settings.inventory_addr, inventory::v1::Market::descriptor()->file());
   serve(settings.order_addr, order::v1::Order::descriptor()->file());
+  serve(settings.order_addr, order::v1::Programme::descriptor()->file());
   serve(settings.dispatch_addr, dispatch::v1::Job::descriptor()->file());
   serve(settings.reporting_addr, reporting::v1::ReportRow::descriptor()->file());
   const httpjson::Transcoder transcoder(backends);

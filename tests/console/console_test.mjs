@@ -190,9 +190,12 @@ try {
     await operator.$eval('#live', (el) => { el.checked = true; });
     await operator.click('nav button[data-tab="today"]');
     await operator.waitForSelector('#pipeline button[data-test="pause"]', { timeout: 20000 });
-    seen.paused_stall = await operator.$eval('#pipeline button[data-test="pause"]',
-      (b) => b.dataset.stall);
-    await operator.click('#pipeline button[data-test="pause"]');
+    // Read and press the button in one turn of the page: the live refresh re-renders the
+    // pipeline, and a button found in one step may be detached by the next.
+    seen.paused_stall = await operator.$eval('#pipeline button[data-test="pause"]', (b) => {
+      b.click();
+      return b.dataset.stall;
+    });
     await operator.waitForSelector(`#pipeline tr[data-stall="${seen.paused_stall}"] ` +
       '[data-test="paused"]', { timeout: 20000 }).catch(() => problems.push(
       'operator: the paused stall is not shown paused'));

@@ -21,6 +21,15 @@ absl::Time TimeOf(const google::protobuf::Timestamp& ts) {
   return absl::FromUnixSeconds(ts.seconds()) + absl::Nanoseconds(ts.nanos());
 }
 
+// A timestamp inside protobuf's range (years 1..9999, nanos in [0, 1e9)), or the field named.
+absl::Status CheckTime(std::string_view field, const google::protobuf::Timestamp& ts) {
+  if (ts.seconds() < -62135596800 || ts.seconds() > 253402300799 || ts.nanos() < 0 ||
+      ts.nanos() >= 1'000'000'000) {
+    return request::Invalid(field, "not a valid timestamp (years 1..9999)");
+  }
+  return absl::OkStatus();
+}
+
 absl::Status CheckResidentNumber(std::string_view field, const std::string& n) {
   if (n.size() < 6 || n.size() > 32 ||
       !std::all_of(n.begin(), n.end(), [](char c) { return c >= '0' && c <= '9'; })) {
@@ -50,6 +59,8 @@ absl::Status TermsOf(const v1::Programme& p, d::ProgrammeTerms* t) {
   }
   if (!p.has_starts_at()) return request::Invalid("programme.starts_at", "required");
   if (!p.has_ends_at()) return request::Invalid("programme.ends_at", "required");
+  if (auto s = CheckTime("programme.starts_at", p.starts_at()); !s.ok()) return s;
+  if (auto s = CheckTime("programme.ends_at", p.ends_at()); !s.ok()) return s;
   t->starts_at = TimeOf(p.starts_at());
   t->ends_at = TimeOf(p.ends_at());
   t->budget_idr = p.budget_idr();
@@ -182,6 +193,12 @@ grpc::Status ProgrammeApi::GetProgrammeStatement(grpc::ServerContext* ctx,
              request::CheckOptionalText("payee_id", req->payee_id(), kMaxTextChars)});
         !s.ok()) {
       return s;
+    }
+    if (req->has_from()) {
+      if (auto s = CheckTime("from", req->from()); !s.ok()) return s;
+    }
+    if (req->has_to()) {
+      if (auto s = CheckTime("to", req->to()); !s.ok()) return s;
     }
     const absl::Time from = req->has_from() ? TimeOf(req->from()) : absl::UnixEpoch();
     const absl::Time to = req->has_to() ? TimeOf(req->to()) : absl::Now() + absl::Hours(1);

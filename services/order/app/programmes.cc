@@ -339,7 +339,13 @@ absl::Status Programmes::Import(const auth::Principal& who, const v1::ImportResi
     hashes.push_back(ids::HmacSha256Hex(resident_key_, n));
   std::sort(hashes.begin(), hashes.end());
   hashes.erase(std::unique(hashes.begin(), hashes.end()), hashes.end());
-  const std::string fp = request::Fingerprint(req);
+  // The stored fingerprint is over the keyed hashes, never the numbers themselves (a resident
+  // number has too little entropy for a plain digest to hide it).
+  v1::ImportResidentsRequest keyed = req;
+  keyed.clear_resident_numbers();
+  for (const std::string& h : hashes)
+    keyed.add_resident_numbers(h);
+  const std::string fp = request::Fingerprint(keyed);
   return pg::WithTransaction(pool_, "import_residents", [&](pg::Transaction& tx) -> absl::Status {
     if (auto s = Replay(tx, who.subject, "ImportResidents", req.request_id(), fp, resp)) return *s;
     if (!store::LoadProgramme(tx, req.programme_id(), false)) return request::NotFound("programme");
@@ -367,6 +373,14 @@ absl::Status Programmes::Link(const auth::Principal& who, const v1::LinkResident
   const std::string fp = request::Fingerprint(keyed);
   return pg::WithTransaction(pool_, "link_resident", [&](pg::Transaction& tx) -> absl::Status {
     if (auto s = Replay(tx, who.subject, "LinkResident", req.request_id(), fp, resp)) return *s;
+    // An account that has had benefits as itself cannot then link a resident and start again
+    // under the resident's caps.
+    if (store::LinkedResident(tx, who.subject) != resident &&
+        store::HolderHasBenefits(tx, "customer:" + who.subject)) {
+      return request::Refused("ACCOUNT_HAS_BENEFITS",
+                              "this account has had programme benefits before linking a resident "
+                              "number; the market office can help");
+    }
     switch (store::LinkResident(tx, who.subject, resident)) {
       case store::LinkResult::kLinked:
       case store::LinkResult::kAlreadyLinked:

@@ -69,6 +69,10 @@ constexpr pg::Query kLinkOf{"programme_link_of",
 constexpr pg::Query kLinkedResident{
     "programme_linked_resident",
     "SELECT resident_hash FROM resident_links WHERE customer_subject = $1"};
+constexpr pg::Query kHolderHasBenefits{
+    "programme_holder_has_benefits",
+    "SELECT 1 FROM programme_holders WHERE holder = $1 AND (benefit_idr > 0 OR voucher_idr > 0) "
+    "LIMIT 1"};
 
 constexpr pg::Query kEnsureHolder{
     "programme_ensure_holder",
@@ -286,6 +290,10 @@ std::optional<std::string> LinkedResident(pg::Transaction& tx, const std::string
   const pg::Result r = tx.Exec(kLinkedResident, customer);
   if (r.empty()) return std::nullopt;
   return r.Str(0, 0);
+}
+
+bool HolderHasBenefits(pg::Transaction& tx, const std::string& holder) {
+  return !tx.Exec(kHolderHasBenefits, holder).empty();
 }
 
 d::BenefitUsage ReadUsage(pg::Transaction& tx, const std::string& programme_id,

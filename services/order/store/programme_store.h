@@ -52,6 +52,9 @@ enum class LinkResult { kLinked, kAlreadyLinked, kResidentTaken, kAccountTaken }
 // account keeps its first resident.
 LinkResult LinkResident(pg::Transaction& tx, const std::string& customer, const std::string& hash);
 std::optional<std::string> LinkedResident(pg::Transaction& tx, const std::string& customer);
+// Whether a holder ('customer:<subject>' or 'resident:<hash>') holds or has spent a benefit
+// of any programme.
+bool HolderHasBenefits(pg::Transaction& tx, const std::string& holder);
 
 // The holder's and the stalls' usage of a programme; `lock` creates and locks their rows (holder
 // first, then stalls by id). remaining_idr is left 0 (the caller reads the programme row).

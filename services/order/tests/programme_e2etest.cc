@@ -343,6 +343,9 @@ TEST_CASE("bad programmes are INVALID_ARGUMENT naming the field and write nothin
       {"programme.cap_per_order_idr",
        [](v1::Programme& p) { p.set_cap_per_order_idr(p.budget_idr() + 1); }},
       {"programme.name", [](v1::Programme& p) { p.set_name(""); }},
+      {"programme.starts_at",
+       [](v1::Programme& p) { p.mutable_starts_at()->set_seconds(253402300800); }},
+      {"programme.ends_at", [](v1::Programme& p) { p.mutable_ends_at()->set_nanos(-1); }},
   };
   for (const Case& c : cases) {
     v1::Programme p = env.Programme(100'000);
@@ -381,6 +384,27 @@ TEST_CASE("bad programmes are INVALID_ARGUMENT naming the field and write nothin
           grpc::StatusCode::PERMISSION_DENIED);
     CHECK(env.Create(p, nullptr, token).error_code() == grpc::StatusCode::PERMISSION_DENIED);
   }
+}
+
+TEST_CASE("an account that had benefits as itself cannot link a resident afterwards") {
+  Env env;
+  v1::Programme p = env.Programme(100'000);
+  p.mutable_delivery_subsidy()->set_max_per_order_idr(5'000);
+  p.set_cap_per_resident_idr(5'000);
+  v1::Programme created;
+  REQUIRE(env.Create(p, &created).error_message() == "");
+  env.Import(created.id(), {"3508011203900003"});
+
+  v1::PlaceOrderResponse placed;
+  REQUIRE(env.Place("c-early", env.Cart("early"), &placed).error_message() == "");
+  REQUIRE(placed.order().benefit().amount_idr() == 5'000);
+  // Linking now would start the resident's cap afresh under the same person.
+  std::string reason;
+  CHECK(env.Link("c-early", "3508011203900003", &reason).error_code() ==
+        grpc::StatusCode::FAILED_PRECONDITION);
+  CHECK(reason == "ACCOUNT_HAS_BENEFITS");
+  // Nothing was linked: the resident is still free for an account without benefits.
+  CHECK(env.Link("c-late", "3508011203900003").error_message() == "");
 }
 
 TEST_CASE(
