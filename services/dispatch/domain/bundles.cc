@@ -128,6 +128,7 @@ std::vector<Bundle> CandidateBundles(const MatchingConfig& matching, const Stack
     for (const int i : set)
       best.saving_s += solo[i];
     best.saving_s -= best.route_s;
+    if (best.saving_s <= 0) return;  // not along one route
     out.push_back(std::move(best));
   };
 
@@ -171,12 +172,12 @@ std::vector<TripRow> TripRows(const std::vector<PendingJob>& jobs,
   std::vector<TripRow> rows;
   std::vector<bool> bundled(jobs.size(), false);
   for (const Bundle& b : chosen) {
-    rows.push_back(TripRow{b.jobs, b.goods_total_idr});
+    rows.push_back(TripRow{b.jobs, b.goods_total_idr, b.saving_s});
     for (const int j : b.jobs)
       bundled[j] = true;
   }
   for (std::size_t i = 0; i < jobs.size(); ++i) {
-    if (!bundled[i]) rows.push_back(TripRow{{static_cast<int>(i)}, jobs[i].goods_total_idr});
+    if (!bundled[i]) rows.push_back(TripRow{{static_cast<int>(i)}, jobs[i].goods_total_idr, 0});
   }
   return rows;
 }
@@ -200,8 +201,12 @@ std::vector<TripProposal> PlanRows(const MatchingPolicy& policy,
   std::vector<int> row_of;  // solver row -> rows index
   for (std::size_t r = 0; r < rows.size(); ++r) {
     const TripRow& row = rows[r];
-    if (row.jobs.empty() || static_cast<std::size_t>(row.jobs.front()) >= candidates.size())
-      continue;
+    const bool in_window =
+        !row.jobs.empty() && std::all_of(row.jobs.begin(), row.jobs.end(), [&](int j) {
+          return j >= 0 && static_cast<std::size_t>(j) < jobs.size() &&
+                 static_cast<std::size_t>(j) < candidates.size();
+        });
+    if (!in_window) continue;
     for (const SpatialIndex::Hit& hit : candidates[row.jobs.front()]) {
       const std::string id(hit.id);
       const auto courier = idle.find(id);
@@ -226,7 +231,8 @@ std::vector<TripProposal> PlanRows(const MatchingPolicy& policy,
   std::vector<double> distance(cost.size(), 0.0);
   for (const Pair& p : pairs) {
     const std::size_t at = static_cast<std::size_t>(p.row) * cols + p.col;
-    cost[at] = policy.Cost(p.distance_m, idle.at(columns[p.col]).idle_ms);
+    cost[at] =
+        policy.Cost(p.distance_m, idle.at(columns[p.col]).idle_ms) - rows[row_of[p.row]].saving_s;
     distance[at] = p.distance_m;
   }
   const AssignmentResult solved = SolveAssignment(n_rows, cols, cost);

@@ -7,6 +7,7 @@
 // later drop a handover at the previous one (PIN, cash) and the ride from it. The courier's ride
 // to the market is the same either way, so it does not enter the comparison. A bundle is allowed
 // when every order's delay (bundle delivery - solo delivery) is at most the market's bound, and
+// when its route is shorter than its orders' solo rides together (they lie along one route), and
 // when at least one courier of the window could carry all of it: a spatial candidate of every
 // order, IDLE, excluded from none, with cash on hand >= the goods total of every ticket of the
 // bundle (talangan: the courier pays all the traders at the market).
@@ -14,7 +15,9 @@
 // A window with stacking is planned in two steps: a disjoint choice of bundles among the
 // candidates (largest saving of ride time first), then the same exact assignment as without
 // stacking (SolveAssignment), where a chosen bundle is one row and every order outside the
-// chosen bundles its own row. The second step is exact for those rows; the first is a greedy
+// chosen bundles its own row; a bundle row costs the courier's cost (MatchingPolicy::Cost) minus
+// the ride time the bundle saves, so that a courier is not spent on one order where a bundle
+// it could carry was waiting. The second step is exact for those rows; the first is a greedy
 // choice (picking rows that share orders optimally together with the assignment is a set
 // packing problem, not an assignment).
 #pragma once
@@ -50,12 +53,13 @@ struct Bundle {
 // Ride seconds between two points (MatchingConfig's road factor and speed).
 double RideSeconds(const MatchingConfig& config, geo::LatLng from, geo::LatLng to);
 
-// Every allowed bundle of 2..max_orders jobs of the window (among its first max_window_jobs
-// jobs, which share the pickup of jobs[0]; drop_offs[i] is where jobs[i] is delivered): for each
-// set of jobs the visiting order with the shortest route among those keeping every delay within the
-// bound (ties: the lexicographically smallest order of indices); a set no order allows, or that no
-// courier could carry, is left out. candidates[i] are the spatial candidates of jobs[i], `idle` the
-// IDLE couriers (as for MatchingPolicy::Plan). Sets in increasing order of their sorted indices.
+// Every allowed bundle of 2..max_orders jobs of the window, among its first max_window_jobs
+// jobs (which share the pickup of jobs[0]; drop_offs[i] is where jobs[i] is delivered). For each
+// set of jobs: the visiting order with the shortest route among those keeping every delay within
+// the bound (ties: the lexicographically smallest order of indices); a set no order allows, whose
+// best route saves nothing (saving_s <= 0), or that no courier could carry, is left out.
+// candidates[i] are the spatial candidates of jobs[i], `idle` the IDLE couriers (as for
+// MatchingPolicy::Plan). Sets in increasing order of their sorted indices.
 std::vector<Bundle> CandidateBundles(const MatchingConfig& matching, const StackingConfig& stacking,
                                      const std::vector<PendingJob>& jobs,
                                      const std::vector<geo::LatLng>& drop_offs,
@@ -70,6 +74,7 @@ std::vector<Bundle> ChooseBundles(std::vector<Bundle> bundles);
 struct TripRow {
   std::vector<int> jobs;  // indices into the window's jobs, in drop-off order
   int64_t goods_total_idr = 0;
+  double saving_s = 0;  // a bundle's Bundle::saving_s; 0 for a single order
 };
 // The rows of a window: the chosen bundles, then every other job alone (in window order).
 std::vector<TripRow> TripRows(const std::vector<PendingJob>& jobs,
@@ -85,8 +90,9 @@ struct TripProposal {
 };
 
 // The exact plan of `rows`: a courier is eligible for a row when eligible for each of its jobs
-// (a spatial candidate, IDLE, not excluded) with cash >= the row's goods total; cost as
-// MatchingPolicy::Cost. As many rows as possible are matched, then the total cost is minimal.
+// (a spatial candidate, IDLE, not excluded) with cash >= the row's goods total; cost
+// MatchingPolicy::Cost - the row's saving_s. As many rows as possible are matched, then the
+// total cost is minimal.
 std::vector<TripProposal> PlanRows(const MatchingPolicy& policy,
                                    const std::vector<PendingJob>& jobs,
                                    const std::vector<std::vector<SpatialIndex::Hit>>& candidates,

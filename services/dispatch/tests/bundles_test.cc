@@ -96,6 +96,22 @@ TEST_CASE("drop-offs along one road make a bundle, opposite ones do not", "[bund
               .empty());
 }
 
+TEST_CASE("one courier left: the bundle before a single order", "[bundles]") {
+  const MatchingPolicy policy(NoCredit());
+  StackingConfig stacking;
+  stacking.max_delay_s = 5 * 60;
+  Window w;
+  w.AddJob("south", At(-2000, 0), 20'000);  // first in the window
+  w.AddJob("far-north", At(2000, 0), 40'000);
+  w.AddJob("near-north", At(1000, 50), 30'000);
+  w.AddCourier("c", At(300, 0), 1'000'000);
+  w.Search(policy);
+  const auto plan = PlanStacked(policy, stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
+  REQUIRE(plan.size() == 1);
+  REQUIRE(plan[0].job_ids == std::vector<std::string>{"near-north", "far-north"});
+  REQUIRE(plan[0].cost < policy.Cost(plan[0].distance_m, 0));
+}
+
 TEST_CASE("a bundle needs one courier with cash for every ticket of it", "[bundles]") {
   const MatchingPolicy policy(NoCredit());
   StackingConfig stacking;
@@ -123,6 +139,32 @@ TEST_CASE("a bundle needs one courier with cash for every ticket of it", "[bundl
   REQUIRE(stacked.size() == 1);
   REQUIRE(stacked[0].courier_id == "rich");
   REQUIRE(stacked[0].job_ids == std::vector<std::string>{"a", "b"});
+}
+
+TEST_CASE("bundles come from the window's oldest jobs only, at most max_orders each", "[bundles]") {
+  const MatchingPolicy policy(NoCredit());
+  StackingConfig stacking;
+  stacking.max_delay_s = 15 * 60;
+  Window w;
+  w.AddJob("a", At(1000, 0), 10'000);
+  w.AddJob("b", At(1100, 0), 10'000);
+  w.AddJob("c", At(1200, 0), 10'000);
+  w.AddCourier("c1", At(100, 0), 1'000'000);
+  w.Search(policy);
+  // All three along one road: three pairs and the triple.
+  auto bundles =
+      CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
+  REQUIRE(bundles.size() == 4);
+  const auto chosen = ChooseBundles(bundles);
+  REQUIRE(chosen.size() == 1);
+  REQUIRE(chosen[0].jobs == std::vector<int>{0, 1, 2});
+  stacking.max_orders = 2;
+  REQUIRE(CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle)
+              .size() == 3);
+  stacking.max_window_jobs = 2;
+  bundles = CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
+  REQUIRE(bundles.size() == 1);
+  REQUIRE(bundles[0].jobs == std::vector<int>{0, 1});
 }
 
 // ---- brute force ----------------------------------------------------------------------------
@@ -153,6 +195,7 @@ struct Expected {
   std::vector<int> order;
   double route_s = 0;
   int64_t goods = 0;
+  double saving_s = 0;
 };
 
 // Every subset of 2..3 jobs, every visiting order: the allowed ones, shortest route first.
@@ -195,7 +238,11 @@ std::map<std::vector<int>, Expected> BruteForceBundles(const MatchingPolicy& pol
         found = true;
       }
     } while (std::next_permutation(order.begin(), order.end()));
-    if (found) out.emplace(set, best);
+    if (!found) continue;
+    for (const int i : set)
+      best.saving_s += Ride(c, kMarket, w.drop_offs[i]);
+    best.saving_s -= best.route_s;
+    if (best.saving_s > 0) out.emplace(set, best);
   }
   return out;
 }
@@ -253,6 +300,7 @@ TEST_CASE("bundle construction equals brute force: detour bound and cash limit",
       REQUIRE(b.jobs == it->second.order);
       REQUIRE(b.route_s == Approx(it->second.route_s).epsilon(1e-9));
       REQUIRE(b.goods_total_idr == it->second.goods);
+      REQUIRE(b.saving_s == Approx(it->second.saving_s).epsilon(1e-9).margin(1e-9));
       for (const double d : b.delay_s)
         REQUIRE(d <= static_cast<double>(stacking.max_delay_s));
       ++bundles_seen;
@@ -291,7 +339,7 @@ Best BruteForceRows(const MatchingPolicy& policy, const Window& w,
     Best rest = BruteForceRows(policy, w, ids, rows, r + 1, used);
     used[c] = false;
     rest.matched += 1;
-    rest.cost += policy.Cost(distance, w.idle.at(ids[c]).idle_ms);
+    rest.cost += policy.Cost(distance, w.idle.at(ids[c]).idle_ms) - rows[r].saving_s;
     if (rest.matched > best.matched ||
         (rest.matched == best.matched && rest.cost < best.cost - 1e-9))
       best = rest;
