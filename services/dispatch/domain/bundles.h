@@ -14,12 +14,12 @@
 //
 // A window with stacking is planned in two steps: a disjoint choice of bundles among the
 // candidates (largest saving of ride time first), then the same exact assignment as without
-// stacking (SolveAssignment), where a chosen bundle is one row and every order outside the
-// chosen bundles its own row; a bundle row costs the courier's cost (MatchingPolicy::Cost) minus
-// the ride time the bundle saves, so that a courier is not spent on one order where a bundle
-// it could carry was waiting. The second step is exact for those rows; the first is a greedy
-// choice (picking rows that share orders optimally together with the assignment is a set
-// packing problem, not an assignment).
+// stacking (SolveAssignment), where a chosen bundle is one row and every order outside the chosen
+// bundles its own row. A bundle row costs the courier's cost (MatchingPolicy::Cost) minus the ride
+// time the bundle saves: among plans matching as many rows, a courier goes to a bundle rather than
+// to a single order unless that costs more than the bundle saves. The second step is exact for
+// those rows; the first is a greedy choice (choosing rows that share orders together with the
+// assignment is a set packing problem, not an assignment).
 #pragma once
 
 #include <cstdint>
