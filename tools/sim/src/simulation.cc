@@ -563,7 +563,7 @@ void CheckCourierCash(World& world, const std::vector<ord::Order>& orders, const
     }
     dsp::ListCouriersRequest list;
     list.set_home_market_id(world.seeded.id(c.home_market));
-    list.set_page_size(500);
+    list.set_page_size(100);
     dsp::ListCouriersResponse couriers;
     const Outcome lo = Call(op, [&](grpc::ClientContext* ctx) {
       return world.api.dispatch_ops().ListCouriers(ctx, list, &couriers);
