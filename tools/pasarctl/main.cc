@@ -118,6 +118,8 @@ global options (before or after the command):
                      random; the same key again returns the first answer)
   --json             print lists as JSON lines instead of a table
   --timeout SECONDS  per call (default 10)
+  --retry-seconds S  retry a call that fails for a transient reason (UNAVAILABLE, ABORTED,
+                     DEADLINE_EXCEEDED) for this long, with the same request (default 60)
 Tokens carry $PASAR_JWT_ISSUER and $PASAR_JWT_AUDIENCE (default "pasar").
 
 limits: the order service streams one order at a time (WatchOrder, customer only), so
@@ -126,7 +128,8 @@ limits: the order service streams one order at a time (WatchOrder, customer only
 
 const std::set<std::string> kGlobal = {"inventory",       "order",   "dispatch",   "tls-ca-file",
                                        "tls-server-name", "subject", "request-id", "json",
-                                       "timeout",         "help",    "key-file",   "kid"};
+                                       "timeout",         "help",    "key-file",   "kid",
+                                       "retry-seconds"};
 
 std::string Json(const google::protobuf::Message& m, bool pretty = true) {
   google::protobuf::util::JsonPrintOptions o;
@@ -225,6 +228,7 @@ class Ctl final {
         api_(api),
         op_(api.Token(pasar::auth::Role::kOperator, flags.Str("subject", "pasarctl"))) {
     options_.timeout = absl::Seconds(flags.Int("timeout", 10));
+    options_.retry_for = absl::Seconds(flags.Int("retry-seconds", 60));
   }
 
   int Token() {

@@ -86,6 +86,28 @@ std::optional<Fix> SpatialIndex::Get(std::string_view id) const {
   return slots_[it->second].fix;
 }
 
+double SpatialIndex::ChordSquaredBound(double radius_m) {
+  const double angle = std::min(radius_m / geo::kEarthRadiusMeters, std::numbers::pi);
+  const double chord = 2.0 * std::sin(angle / 2.0) * (1.0 + 1e-9) + 1e-12;
+  return chord * chord;
+}
+
+std::size_t SpatialIndex::SortMore(std::vector<Candidate>& candidates, std::size_t from,
+                                   std::size_t k) {
+  // Ineligible points and the slack at the edge mean a little more than k is usually needed.
+  const std::size_t batch = std::max<std::size_t>(k + k / 4 + 8, 16);
+  const auto by_chord = [](const Candidate& a, const Candidate& b) { return a.chord2 < b.chord2; };
+  const auto first = candidates.begin() + static_cast<std::ptrdiff_t>(from);
+  if (candidates.size() - from <= batch) {
+    std::sort(first, candidates.end(), by_chord);
+    return candidates.size();
+  }
+  const auto last = first + static_cast<std::ptrdiff_t>(batch);
+  std::nth_element(first, last, candidates.end(), by_chord);
+  std::sort(first, last, by_chord);
+  return from + batch;
+}
+
 double SpatialIndex::InitialRadius(geo::LatLng center, int k) const {
   constexpr double kMetersPerDegree = geo::kEarthRadiusMeters * std::numbers::pi / 180.0;
   const double cell_m = cell_ * kMetersPerDegree;

@@ -6,7 +6,8 @@
 // most points with a cheap 3-D chord test, and decides membership with geo::DistanceMeters, the
 // project's one distance: answers are exactly those of a brute-force scan with that function.
 // KNearest grows its radius from a density estimate until it holds k eligible points (then the
-// k nearest of the whole set are among them) or reaches max_radius_m.
+// k nearest of the whole set are among them) or reaches max_radius_m; within a radius it visits
+// points in chord order and measures and asks about eligibility only until it has k.
 //
 // Not thread-safe: the owner serialises writers and readers (the service keeps it under a
 // std::shared_mutex). Ids are courier ids; one entry per id.
@@ -15,6 +16,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -84,6 +86,10 @@ class SpatialIndex final {
   struct CellRange {
     int64_t min_lat, max_lat, min_lng, max_lng;
   };
+  struct Candidate {  // a point near enough by chord, for KNearest
+    double chord2;
+    uint32_t slot;
+  };
 
   static Unit ToUnit(geo::LatLng p);
   int64_t LatIndex(double lat) const { return static_cast<int64_t>(std::floor(lat / cell_)); }
@@ -94,6 +100,12 @@ class SpatialIndex final {
   static int64_t KeyLat(int64_t key) { return key >> 32; }
   static int64_t KeyLng(int64_t key) { return static_cast<int32_t>(key & 0xffffffff); }
   void RemoveFromCell(uint32_t slot);
+  // Squared chord (unit sphere) of an arc of radius_m, with slack so that rounding never
+  // rejects a point that DistanceMeters places inside; the exact decision is DistanceMeters.
+  static double ChordSquaredBound(double radius_m);
+  // Puts the next batch of candidates from `from` in chord order (about `k` of them, so that a
+  // query sorts only what it visits) and returns the end of the sorted prefix.
+  static std::size_t SortMore(std::vector<Candidate>& candidates, std::size_t from, std::size_t k);
   // Radius in metres likely to hold `k` points around `center`, from the density of its cell.
   double InitialRadius(geo::LatLng center, int k) const;
   // Calls visit(entries) for every occupied cell overlapping the box.
@@ -137,11 +149,7 @@ std::vector<SpatialIndex::Hit> SpatialIndex::Radius(geo::LatLng center, double r
   std::vector<Hit> hits;
   if (radius_m < 0) return hits;
   const Unit c = ToUnit(center);
-  // Chord length of the radius, with slack so rounding never rejects a point that
-  // DistanceMeters places inside; the exact decision is DistanceMeters below.
-  const double angle = std::min(radius_m / geo::kEarthRadiusMeters, 3.141592653589793);
-  const double chord = 2.0 * std::sin(angle / 2.0) * (1.0 + 1e-9) + 1e-12;
-  const double chord2 = chord * chord;
+  const double chord2 = ChordSquaredBound(radius_m);
   ForEachCell(geo::BoxAround(center, radius_m), [&](const std::vector<CellEntry>& entries) {
     for (const CellEntry& e : entries) {
       const double dx = e.unit.x - c.x;
@@ -165,15 +173,57 @@ std::vector<SpatialIndex::Hit> SpatialIndex::KNearest(geo::LatLng center, int k,
                                                       double max_radius_m,
                                                       Eligible&& eligible) const {
   if (k <= 0 || max_radius_m < 0 || by_id_.empty()) return {};
+  const Unit c = ToUnit(center);
+  std::vector<Candidate> candidates;
+  std::vector<Hit> hits;
   double r = std::min(InitialRadius(center, k), max_radius_m);
   while (true) {
-    std::vector<Hit> hits = Radius(center, r, eligible);
+    // Every point whose chord to the centre passes the (slack) bound of r, by chord length.
+    const double chord2 = ChordSquaredBound(r);
+    candidates.clear();
+    ForEachCell(geo::BoxAround(center, r), [&](const std::vector<CellEntry>& entries) {
+      for (const CellEntry& e : entries) {
+        const double dx = e.unit.x - c.x;
+        const double dy = e.unit.y - c.y;
+        const double dz = e.unit.z - c.z;
+        const double d2 = dx * dx + dy * dy + dz * dz;
+        if (d2 <= chord2) candidates.push_back(Candidate{d2, e.slot});
+      }
+    });
+    // Visited in chord order (the chord grows with the distance), so only about k points are
+    // measured and asked about eligibility. Once k are found, points up to a relative 1e-6
+    // (and 1e-12 of the unit sphere, a few micrometres) beyond the k-th chord are still taken:
+    // rounding cannot reorder points that far apart, so every point left out is farther than all
+    // k kept, and ties are settled by id below.
+    hits.clear();
+    double stop_at = std::numeric_limits<double>::infinity();
+    std::size_t sorted = 0;
+    for (std::size_t i = 0; i < candidates.size(); ++i) {
+      if (i == sorted) sorted = SortMore(candidates, sorted, static_cast<std::size_t>(k));
+      const Candidate& cand = candidates[i];
+      if (cand.chord2 > stop_at) break;
+      const Slot& s = slots_[cand.slot];
+      const double d = geo::DistanceMeters(center, s.fix.position);
+      if (d > r || !eligible(std::string_view(s.id), s.fix)) continue;
+      hits.push_back(Hit{s.id, s.fix, d});
+      if (static_cast<int>(hits.size()) == k) {
+        const double beyond = std::sqrt(cand.chord2) * (1 + 1e-6) + 1e-12;
+        stop_at = beyond * beyond;
+      }
+    }
     // k eligible points within r: every point outside r is farther than all of them.
     if (static_cast<int>(hits.size()) >= k || r >= max_radius_m) {
+      std::sort(hits.begin(), hits.end(), [](const Hit& a, const Hit& b) {
+        return a.distance_m != b.distance_m ? a.distance_m < b.distance_m : a.id < b.id;
+      });
       if (static_cast<int>(hits.size()) > k) hits.resize(k);
       return hits;
     }
-    r = std::min(r * 2.0, max_radius_m);
+    // Grown by the share still missing (the area, and so the count, goes with r squared),
+    // by at least a quarter and at most double.
+    const double missing = std::sqrt(static_cast<double>(k) /
+                                     static_cast<double>(std::max<std::size_t>(hits.size(), 1)));
+    r = std::min(r * std::clamp(1.2 * missing, 1.25, 2.0), max_radius_m);
   }
 }
 

@@ -516,8 +516,8 @@ TEST_CASE("pasarctl speaks TLS to services that serve it, trusting only the root
   REQUIRE(get.exit_code == 0);
   REQUIRE(Parse<ord::Order>(get.out).id() == placed.id());
 
-  // In plaintext, a TLS service does not answer.
-  const CtlRun plain = s.Ctl({"orders", "get", placed.id()}, no_tls_env);
+  // In plaintext, a TLS service does not answer (retried for a second, not the default minute).
+  const CtlRun plain = s.Ctl({"orders", "get", placed.id(), "--retry-seconds", "1"}, no_tls_env);
   INFO(plain.err);
   REQUIRE(plain.exit_code == 1);
   REQUIRE(plain.out.empty());
@@ -526,7 +526,7 @@ TEST_CASE("pasarctl speaks TLS to services that serve it, trusting only the root
   // Trusting another authority's root (for the same name), the handshake fails.
   const testkit::TestPki other(kServerName);
   const CtlRun foreign =
-      s.Ctl({"orders", "get", placed.id()},
+      s.Ctl({"orders", "get", placed.id(), "--retry-seconds", "1"},
             {{"PASAR_TLS_CA_FILE", other.ca_file()}, {"PASAR_TLS_SERVER_NAME", kServerName}});
   INFO(foreign.err);
   REQUIRE(foreign.exit_code == 1);
