@@ -269,6 +269,9 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
   }
 }
 
+void CheckCourierCash(World& world, const std::vector<ord::Order>& orders, const std::string& op,
+                      SimReport& r);
+
 void CheckInvariants(World& world, const std::map<std::string, StockLevel>& before,
                      const std::string& observer, const std::string& op, SimReport& r) {
   // An invariant that could not be checked is false, its problem saying why: an order that
