@@ -1,8 +1,8 @@
 // A delivery that fails at the door, through the three real services (README, "Failed
 // deliveries and returns"): the courier's attempts (the customer sees them), the failure after
 // the market's waiting rule, the goods back at the stall with the stall's code or handed to the
-// market office by an operator, an operator's resolutions, and each case's ledger. One set of
-// services for every scenario (they run in turn: one courier).
+// market office by an operator, an operator's resolutions, each case's ledger, and the courier's
+// statement. Each TEST_CASE starts its own services (ctest runs each case alone).
 #include <catch2/catch.hpp>
 
 #include <map>
@@ -282,7 +282,7 @@ struct Stack {
   }
 };
 
-// One set of services for every TEST_CASE (started by the first, stopped at exit).
+// The services of a TEST_CASE (started once per process, stopped at exit).
 Stack& S() {
   static Stack stack;
   static const bool started = (stack.Start(), true);
@@ -451,9 +451,24 @@ TEST_CASE("operators resolve: failed without the wait, and delivered on evidence
 
 TEST_CASE("the courier's statement of the shift: cash expected, counted, owed - their own only") {
   Stack& s = S();
-  // The shift so far: four pickups of 6,000 (siti, budi, rini, agus), one delivery (agus,
-  // 17,000 collected), two refunds at the stall (siti, rini), one handover to the office (budi),
-  // three failures (4,000 fee each, 5,000 compensation each).
+  // The shift: one delivery (17,000 collected) and one failure whose kangkung went back to the
+  // stall (refunded); two pickups of 6,000.
+  const ord::Order failed = s.PickedUp("sinta");
+  REQUIRE(s.Attempt(failed.id(), dsp::DELIVERY_ATTEMPT_OUTCOME_CANNOT_PAY).ok());
+  REQUIRE(s.Attempt(failed.id(), dsp::DELIVERY_ATTEMPT_OUTCOME_CANNOT_PAY).ok());
+  REQUIRE(s.Declare(failed.id()).ok());
+  REQUIRE(s.Return(failed, s.PickupCode(failed.tickets(0).id()), failed.goods_total_idr()).ok());
+  const ord::Order paid = s.PickedUp("dewi");
+  dsp::ConfirmDeliveryRequest deliver;
+  deliver.set_request_id("deliver-dewi");
+  deliver.set_job_id(paid.id());
+  deliver.set_delivery_pin(paid.delivery_pin());
+  deliver.set_cash_collected_idr(paid.total_idr());
+  dsp::ConfirmDeliveryResponse delivered;
+  s.Ok(
+      s.courier, [&](auto* c) { return s.api.couriers().ConfirmDelivery(c, deliver, &delivered); },
+      "ConfirmDelivery");
+
   dsp::GetMyStatementResponse mine;
   s.Ok(
       s.courier,
@@ -465,18 +480,18 @@ TEST_CASE("the courier's statement of the shift: cash expected, counted, owed - 
   INFO(st.DebugString());
   const int64_t goods = 6000;
   CHECK(st.cash_at_start_idr() == kCash);
-  CHECK(st.paid_to_traders_idr() == 4 * goods);
+  CHECK(st.paid_to_traders_idr() == 2 * goods);
   CHECK(st.collected_from_customers_idr() == goods + 9000 + 2000);
-  CHECK(st.refunded_by_traders_idr() == 2 * goods);
-  CHECK(st.goods_at_office_idr() == goods);
+  CHECK(st.refunded_by_traders_idr() == goods);
+  CHECK(st.goods_at_office_idr() == 0);
   CHECK(st.deliveries() == 1);
-  CHECK(st.failed_deliveries() == 3);
+  CHECK(st.failed_deliveries() == 1);
   CHECK(st.earnings_idr() == 9000);
   CHECK(st.service_fees_owed_idr() == 2000);
-  CHECK(st.failure_fees_idr() == 3 * kFailureFee);
-  CHECK(st.failure_compensation_idr() == 3 * (9000 - kFailureFee));
+  CHECK(st.failure_fees_idr() == kFailureFee);
+  CHECK(st.failure_compensation_idr() == 9000 - kFailureFee);
   CHECK(st.owed_by_programmes_idr() == 0);
-  CHECK(st.expected_cash_end_idr() == kCash - 4 * goods + (goods + 9000 + 2000) + 2 * goods);
+  CHECK(st.expected_cash_end_idr() == kCash - 2 * goods + (goods + 9000 + 2000) + goods);
   // The cash in hand agrees with the statement.
   CHECK(s.Current().courier().cash_on_hand_idr() == st.expected_cash_end_idr());
   CHECK_FALSE(st.cash_counted());

@@ -17,7 +17,7 @@ namespace {
   "coalesce(j.courier_id::text, ''), j.distance_meters, " DSP_MS("j.created_at") ", "  \
   DSP_MS("j.dispatch_deadline") ", " DSP_MS("j.assigned_at") ", "                      \
   DSP_MS("j.delivered_at") ", j.version, "                                             \
-  "(SELECT count(*) FROM delivery_attempts a WHERE a.job_id = j.id)"
+  "(SELECT count(*) FROM delivery_attempts a WHERE a.job_id = j.id), " DSP_MS("j.finished_at")
 // clang-format on
 enum JobCol : int {
   kId,
@@ -42,6 +42,7 @@ enum JobCol : int {
   kDeliveredMs,
   kVersion,
   kAttempts,
+  kFinishedMs,
   kCreatedUs,  // ListJobs only: the cursor
 };
 
@@ -97,6 +98,7 @@ v1::Job JobView(const pg::Result& r, int row) {
   if (auto v = r.OptInt(row, kDeliveredMs)) SetTs(j.mutable_delivered_at(), *v);
   j.set_version(r.Int(row, kVersion));
   j.set_delivery_attempts(static_cast<int32_t>(r.Int(row, kAttempts)));
+  if (auto v = r.OptInt(row, kFinishedMs)) SetTs(j.mutable_finished_at(), *v);
   return j;
 }
 

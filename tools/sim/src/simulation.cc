@@ -420,6 +420,8 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     Holding h{FromProto(job.assigned_at()), absl::InfiniteFuture(), job.id()};
     if (Set(job.delivered_at())) {
       h.end = FromProto(job.delivered_at());
+    } else if (o.status() == ord::ORDER_STATUS_RETURNED && Set(job.finished_at())) {
+      h.end = FromProto(job.finished_at());  // the goods all back: the courier is free
     } else if (o.status() == ord::ORDER_STATUS_CANCELLED && Set(o.cancelled_at())) {
       h.end = FromProto(o.cancelled_at());
     }
