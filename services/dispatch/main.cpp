@@ -10,6 +10,7 @@
 #include "api/courier_api.h"
 #include "api/ops_api.h"
 #include "app/courier_cases.h"
+#include "app/exception_cases.h"
 #include "app/matcher_cases.h"
 #include "app/operator_cases.h"
 #include "app/order_event_cases.h"
@@ -51,6 +52,8 @@ int main(int argc, char** argv) {
     dispatch::app::MatcherCases matcher_cases(p.pool(), settings.timers);
     dispatch::app::SweeperCases sweeper_cases(p.pool(), settings.timers);
     dispatch::app::ReportCases report_cases(p.pool(), settings.matcher.default_rule);
+    dispatch::app::ExceptionCases exception_cases(p.pool(), settings.timers,
+                                                  settings.failure_policy);
 
     dispatch::LiveLocations locations(p.pool(), dispatch::FixRules{}, settings.location_flush);
     events::ConsumerConfig consumer_config;
@@ -71,8 +74,9 @@ int main(int argc, char** argv) {
     sweeper.set_metrics(&metrics);
 
     events::LiveHub hub(p.redis().config(), "events.dispatch");
-    dispatch::api::CourierApi courier_api(courier_cases, locations, hub, settings.watch_backstop);
-    dispatch::api::OpsApi ops_api(operator_cases, report_cases);
+    dispatch::api::CourierApi courier_api(courier_cases, exception_cases, locations, hub,
+                                          settings.watch_backstop);
+    dispatch::api::OpsApi ops_api(operator_cases, report_cases, exception_cases);
     // The live locations first: they load every persisted fix before anything is matched.
     return p.Serve(
         {&courier_api, &ops_api}, dispatch::api::Access(),

@@ -85,6 +85,10 @@ commands:
         follow one order with WatchOrder, as its customer
   stats [--market ID] [--since-minutes N]      dispatch numbers (DispatchOpsService.GetStats)
   couriers list [--market ID] [--state S]
+  couriers statement COURIER_ID [--shift N | --day YYYY-MM-DD [--time-zone TZ]] [--csv]
+        a courier's statement of a shift (default: the latest) or a day: cash at start, paid
+        to traders, collected, refunds, expected and counted cash (the difference flagged),
+        what programmes and the platform owe them; --csv prints one record for the office
   jobs list [--market ID] [--status S]
   jobs get JOB_ID
   programmes list
@@ -159,6 +163,35 @@ std::string StatementCsv(const ord::GetProgrammeStatementResponse& s) {
     orders += p.orders();
   }
   absl::StrAppend(&out, "total,", id, ",,,,,,,,,,", s.total_benefit_idr(), ",,", orders, "\n");
+  return out;
+}
+
+// A courier's statement (README "Courier statements") as one CSV record under its header.
+std::string CourierStatementCsv(const dsp::CourierStatement& s) {
+  std::string out =
+      "courier_id,courier_name,shift_id,day,from,until,cash_at_start_idr,paid_to_traders_idr,"
+      "collected_from_customers_idr,refunded_by_traders_idr,expected_cash_end_idr,"
+      "cash_counted,counted_cash_idr,difference_idr,difference_flagged,owed_by_programmes_idr,"
+      "earnings_idr,service_fees_owed_idr,failure_fees_idr,failure_compensation_idr,"
+      "goods_at_office_idr,deliveries,failed_deliveries\n";
+  auto at = [](const google::protobuf::Timestamp& t) {
+    return absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::FromUnixSeconds(t.seconds()),
+                            absl::UTCTimeZone());
+  };
+  // Names are the couriers' own: quoted, inner quotes doubled.
+  std::string name = "\"";
+  for (char c : s.courier_name())
+    name += c == '"' ? std::string("\"\"") : std::string(1, c);
+  name += "\"";
+  absl::StrAppend(&out, s.courier_id(), ",", name, ",", s.shift_id(), ",", s.day(), ",",
+                  at(s.from()), ",", at(s.until()), ",", s.cash_at_start_idr(), ",",
+                  s.paid_to_traders_idr(), ",", s.collected_from_customers_idr(), ",",
+                  s.refunded_by_traders_idr(), ",", s.expected_cash_end_idr(), ",",
+                  s.cash_counted() ? "true" : "false", ",", s.counted_cash_idr(), ",",
+                  s.difference_idr(), ",", s.difference_flagged() ? "true" : "false", ",",
+                  s.owed_by_programmes_idr(), ",", s.earnings_idr(), ",", s.service_fees_owed_idr(),
+                  ",", s.failure_fees_idr(), ",", s.failure_compensation_idr(), ",",
+                  s.goods_at_office_idr(), ",", s.deliveries(), ",", s.failed_deliveries(), "\n");
   return out;
 }
 
@@ -533,7 +566,37 @@ class Ctl final {
     return 0;
   }
 
+  int CourierStatement() {
+    const auto& pos = flags_.positional();
+    if (pos.size() < 3) {
+      throw std::invalid_argument(
+          "couriers statement COURIER_ID [--shift N | --day YYYY-MM-DD [--time-zone TZ]] [--csv]");
+    }
+    flags_.AllowOnly(With({"shift", "day", "time-zone", "csv"}));
+    dsp::GetCourierStatementRequest req;
+    req.set_courier_id(pos[2]);
+    req.set_shift_id(flags_.Int("shift", 0));
+    req.set_day(flags_.Str("day"));
+    req.set_time_zone(flags_.Str("time-zone"));
+    dsp::GetCourierStatementResponse resp;
+    Check(Call(
+              op_,
+              [&](grpc::ClientContext* c) {
+                return api_.dispatch_ops().GetCourierStatement(c, req, &resp);
+              },
+              options_),
+          "GetCourierStatement");
+    if (flags_.Bool("csv")) {
+      std::cout << CourierStatementCsv(resp.statement());
+    } else {
+      std::cout << Json(resp.statement()) << "\n";
+    }
+    return 0;
+  }
+
   int Couriers() {
+    const auto& pos = flags_.positional();
+    if (pos.size() > 1 && pos[1] == "statement") return CourierStatement();
     flags_.AllowOnly(With({"market", "state"}));
     dsp::ListCouriersRequest req;
     req.set_home_market_id(flags_.Str("market"));

@@ -140,7 +140,17 @@ grpc::Status CourierApi::StartShift(grpc::ServerContext* ctx, const v1::StartShi
 grpc::Status CourierApi::EndShift(grpc::ServerContext* ctx, const v1::EndShiftRequest* req,
                                   v1::EndShiftResponse* resp) {
   return rpc::Serve(ctx, *req, [&](const Principal& who) -> absl::Status {
-    return Answer(cases_.EndShift(MakeKey(who.subject, "EndShift", *req, req->request_id()), resp));
+    std::optional<int64_t> counted;
+    if (req->has_counted_cash_idr()) {
+      if (absl::Status s =
+              request::CheckRange("counted_cash_idr", req->counted_cash_idr(), 0, kMaxCashIdr);
+          !s.ok()) {
+        return s;
+      }
+      counted = req->counted_cash_idr();
+    }
+    return Answer(
+        cases_.EndShift(MakeKey(who.subject, "EndShift", *req, req->request_id()), counted, resp));
   });
 }
 

@@ -5,6 +5,7 @@
 
 #include "absl/time/time.h"
 #include "app/courier_cases.h"
+#include "app/exception_cases.h"
 #include "domain/matching.h"
 #include "pasar/auth/auth.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
@@ -18,9 +19,13 @@ namespace v1 = ::pasar::dispatch::v1;
 class CourierApi final : public v1::CourierService::Service {
  public:
   // `hub`: the live hints of the dispatch stream (aggregate: the courier id).
-  CourierApi(app::CourierCases& cases, LiveLocations& locations, events::LiveHub& hub,
-             absl::Duration watch_backstop = absl::Seconds(2))
-      : cases_(cases), locations_(locations), hub_(hub), watch_backstop_(watch_backstop) {}
+  CourierApi(app::CourierCases& cases, app::ExceptionCases& exceptions, LiveLocations& locations,
+             events::LiveHub& hub, absl::Duration watch_backstop = absl::Seconds(2))
+      : cases_(cases),
+        exceptions_(exceptions),
+        locations_(locations),
+        hub_(hub),
+        watch_backstop_(watch_backstop) {}
 
   grpc::Status StartShift(grpc::ServerContext* ctx, const v1::StartShiftRequest* req,
                           v1::StartShiftResponse* resp) override;
@@ -41,6 +46,17 @@ class CourierApi final : public v1::CourierService::Service {
                                v1::ConfirmDeliveryResponse* resp) override;
   grpc::Status GetCurrentJob(grpc::ServerContext* ctx, const v1::GetCurrentJobRequest* req,
                              v1::GetCurrentJobResponse* resp) override;
+  // Failed deliveries and returns (api/exception_api.cc).
+  grpc::Status ReportDeliveryAttempt(grpc::ServerContext* ctx,
+                                     const v1::ReportDeliveryAttemptRequest* req,
+                                     v1::ReportDeliveryAttemptResponse* resp) override;
+  grpc::Status DeclareDeliveryFailed(grpc::ServerContext* ctx,
+                                     const v1::DeclareDeliveryFailedRequest* req,
+                                     v1::DeclareDeliveryFailedResponse* resp) override;
+  grpc::Status ConfirmReturn(grpc::ServerContext* ctx, const v1::ConfirmReturnRequest* req,
+                             v1::ConfirmReturnResponse* resp) override;
+  grpc::Status GetMyStatement(grpc::ServerContext* ctx, const v1::GetMyStatementRequest* req,
+                              v1::GetMyStatementResponse* resp) override;
 
  private:
   // WatchOffers' stream once the courier is known: the pending offer and job, then each change.
@@ -49,6 +65,7 @@ class CourierApi final : public v1::CourierService::Service {
                     grpc::ServerWriter<v1::WatchOffersResponse>* writer);
 
   app::CourierCases& cases_;
+  app::ExceptionCases& exceptions_;
   LiveLocations& locations_;
   events::LiveHub& hub_;
   const absl::Duration watch_backstop_;

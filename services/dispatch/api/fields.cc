@@ -4,6 +4,8 @@
 
 #include <google/protobuf/util/time_util.h>
 
+#include "absl/time/civil_time.h"
+#include "absl/time/time.h"
 #include "pasar/geo/geo.h"
 #include "pasar/request/fields.h"
 
@@ -27,6 +29,20 @@ bool ValidTimestamp(const google::protobuf::Timestamp& ts) {
 bool IsE164(const std::string& phone) {
   static const std::regex kE164(R"(\+[1-9][0-9]{6,14})");
   return std::regex_match(phone, kE164);
+}
+
+absl::StatusOr<DayMs> ParseDay(std::string_view day, std::string_view time_zone) {
+  absl::CivilDay civil;
+  if (day.size() != 10 || !absl::ParseCivilTime(std::string(day), &civil)) {
+    return request::Invalid("day", "must be YYYY-MM-DD");
+  }
+  absl::TimeZone zone;
+  const std::string name = time_zone.empty() ? "Asia/Jakarta" : std::string(time_zone);
+  if (name.size() > 64 || !absl::LoadTimeZone(name, &zone)) {
+    return request::Invalid("time_zone", "not an IANA time zone");
+  }
+  return DayMs{absl::ToUnixMillis(absl::FromCivil(civil, zone)),
+               absl::ToUnixMillis(absl::FromCivil(civil + 1, zone))};
 }
 
 }  // namespace pasar::dispatch::api

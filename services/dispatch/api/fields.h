@@ -2,12 +2,14 @@
 // pasar/request/fields.h). Each returns OK or INVALID_ARGUMENT "<field>: why".
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include <google/protobuf/timestamp.pb.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "pasar/common/v1/geo.pb.h"
 
 namespace pasar::dispatch::api {
@@ -22,5 +24,13 @@ absl::Status CheckLatLng(std::string_view field, const common::v1::LatLng& p);
 bool ValidTimestamp(const google::protobuf::Timestamp& ts);
 // An E.164 telephone number ("+6281234567890").
 bool IsE164(const std::string& phone);
+
+// A day "YYYY-MM-DD" (field "day") in the IANA zone `time_zone` (field "time_zone"; empty:
+// Asia/Jakarta, the towns' zone) as [from, until) unix milliseconds.
+struct DayMs {
+  int64_t from_ms = 0;
+  int64_t until_ms = 0;
+};
+absl::StatusOr<DayMs> ParseDay(std::string_view day, std::string_view time_zone);
 
 }  // namespace pasar::dispatch::api

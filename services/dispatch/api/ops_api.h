@@ -2,6 +2,7 @@
 // (role operator, api/access.cc). Decode and check the request, call the use case, encode.
 #pragma once
 
+#include "app/exception_cases.h"
 #include "app/operator_cases.h"
 #include "app/report_cases.h"
 #include "pasar/auth/auth.h"
@@ -13,7 +14,8 @@ namespace v1 = ::pasar::dispatch::v1;
 
 class OpsApi final : public v1::DispatchOpsService::Service {
  public:
-  OpsApi(app::OperatorCases& cases, app::ReportCases& reports) : cases_(cases), reports_(reports) {}
+  OpsApi(app::OperatorCases& cases, app::ReportCases& reports, app::ExceptionCases& exceptions)
+      : cases_(cases), reports_(reports), exceptions_(exceptions) {}
 
   grpc::Status CreateCourier(grpc::ServerContext* ctx, const v1::CreateCourierRequest* req,
                              v1::CreateCourierResponse* resp) override;
@@ -32,10 +34,19 @@ class OpsApi final : public v1::DispatchOpsService::Service {
                                  v1::GetDispatchReportResponse* resp) override;
   grpc::Status SetMarketDispatch(grpc::ServerContext* ctx, const v1::SetMarketDispatchRequest* req,
                                  v1::SetMarketDispatchResponse* resp) override;
+  // In api/exception_api.cc.
+  grpc::Status ResolveDelivery(grpc::ServerContext* ctx, const v1::ResolveDeliveryRequest* req,
+                               v1::ResolveDeliveryResponse* resp) override;
+  grpc::Status SetFailurePolicy(grpc::ServerContext* ctx, const v1::SetFailurePolicyRequest* req,
+                                v1::SetFailurePolicyResponse* resp) override;
+  grpc::Status GetCourierStatement(grpc::ServerContext* ctx,
+                                   const v1::GetCourierStatementRequest* req,
+                                   v1::GetCourierStatementResponse* resp) override;
 
  private:
   app::OperatorCases& cases_;
   app::ReportCases& reports_;
+  app::ExceptionCases& exceptions_;
 };
 
 }  // namespace pasar::dispatch::api

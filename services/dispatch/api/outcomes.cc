@@ -36,6 +36,10 @@ absl::Status Answer(const app::Outcome& outcome) {
       return request::Refused("CASH_MISMATCH", outcome.detail);
     case Refusal::kCourierBusy:
       return request::Refused("COURIER_BUSY", outcome.detail);
+    case Refusal::kNotArrived:
+      return request::Refused("NOT_ARRIVED", outcome.detail);
+    case Refusal::kWaitingRuleNotMet:
+      return request::Refused("WAITING_RULE_NOT_MET", outcome.detail);
     case Refusal::kAlreadyExists:
       return request::Refused("ALREADY_EXISTS", outcome.detail, absl::StatusCode::kAlreadyExists);
   }

@@ -23,7 +23,6 @@ using google::protobuf::util::TimeUtil;
 
 constexpr int64_t kDayMs = 24 * 3600 * 1000;
 constexpr int64_t kMaxWindowMs = 31 * kDayMs;
-constexpr char kDefaultTimeZone[] = "Asia/Jakarta";
 
 struct Window {
   int64_t from_ms = 0;
@@ -35,17 +34,9 @@ absl::StatusOr<Window> DayOf(const v1::GetDispatchReportRequest& req) {
   if (req.has_since() || req.has_until()) {
     return request::Invalid("day", "give a day or since/until, not both");
   }
-  absl::CivilDay day;
-  if (req.day().size() != 10 || !absl::ParseCivilTime(req.day(), &day)) {
-    return request::Invalid("day", "must be YYYY-MM-DD");
-  }
-  absl::TimeZone zone;
-  const std::string name = req.time_zone().empty() ? kDefaultTimeZone : req.time_zone();
-  if (name.size() > 64 || !absl::LoadTimeZone(name, &zone)) {
-    return request::Invalid("time_zone", "not an IANA time zone");
-  }
-  return Window{absl::ToUnixMillis(absl::FromCivil(day, zone)),
-                absl::ToUnixMillis(absl::FromCivil(day + 1, zone))};
+  const absl::StatusOr<DayMs> day = ParseDay(req.day(), req.time_zone());
+  if (!day.ok()) return day.status();
+  return Window{day->from_ms, day->until_ms};
 }
 
 // The window of the request: its day, or since/until (unset: the 24 hours before now).

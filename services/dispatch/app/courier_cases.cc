@@ -8,6 +8,7 @@
 #include "store/job_views.h"
 #include "store/jobs.h"
 #include "store/offers.h"
+#include "store/statements.h"
 
 namespace pasar::dispatch::app {
 namespace {
@@ -35,13 +36,17 @@ Outcome CourierCases::StartShift(const store::IdemKey& key, const v1::StartShift
   });
 }
 
-Outcome CourierCases::EndShift(const store::IdemKey& key, v1::EndShiftResponse* resp) {
+Outcome CourierCases::EndShift(const store::IdemKey& key, std::optional<int64_t> counted_cash_idr,
+                               v1::EndShiftResponse* resp) {
   return Idempotent(pool_, "end_shift", key, resp, [&](pg::Transaction& tx, bool&) {
     auto courier = store::LockCourierBySubject(tx, key.subject);
     if (!courier) return Refuse(Refusal::kNotFound, "courier");
+    const bool on_shift = courier->state != domain::CourierState::kOffDuty;
     const domain::Decision d = domain::EndShift(*courier);
     if (!d.ok()) return OutcomeOf(d);
     store::SaveCourier(tx, *courier);
+    // The count belongs to the shift that ends now (an EndShift off duty declares nothing).
+    if (counted_cash_idr && on_shift) store::DeclareCountedCash(tx, courier->id, *counted_cash_idr);
     *resp->mutable_courier() = *store::ReadCourier(tx, courier->id);
     return Outcome{};
   });

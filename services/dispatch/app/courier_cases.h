@@ -33,7 +33,9 @@ class CourierCases final {
 
   Outcome StartShift(const store::IdemKey& key, const v1::StartShiftRequest& req,
                      v1::StartShiftResponse* resp);
-  Outcome EndShift(const store::IdemKey& key, v1::EndShiftResponse* resp);
+  // `counted_cash_idr`: the cash the courier counted (the shift's statement compares it).
+  Outcome EndShift(const store::IdemKey& key, std::optional<int64_t> counted_cash_idr,
+                   v1::EndShiftResponse* resp);
   Outcome AcceptOffer(const store::IdemKey& key, const std::string& offer_id,
                       v1::AcceptOfferResponse* resp);
   Outcome DeclineOffer(const store::IdemKey& key, const v1::DeclineOfferRequest& req,

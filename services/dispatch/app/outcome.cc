@@ -39,6 +39,12 @@ Outcome OutcomeOf(const domain::Decision& decision) {
     case R::kCourierBusy:
       refusal = Refusal::kCourierBusy;
       break;
+    case R::kNotArrived:
+      refusal = Refusal::kNotArrived;
+      break;
+    case R::kWaitingRuleNotMet:
+      refusal = Refusal::kWaitingRuleNotMet;
+      break;
     case R::kInvalidTransition:
     case R::kExcluded:
     case R::kOverdue:

@@ -23,6 +23,8 @@ enum class Refusal {
   kCashMismatch,
   kCourierBusy,
   kAlreadyExists,
+  kNotArrived,
+  kWaitingRuleNotMet,
 };
 
 struct Outcome {

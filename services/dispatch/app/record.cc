@@ -138,6 +138,48 @@ Built Build(const domain::CancellationSettled& e) {
   return b;
 }
 
+Built Build(const domain::DeliveryAttempted& e) {
+  Built b{{}, e.courier_id};
+  auto* a = b.envelope.mutable_delivery_attempted();
+  a->set_order_id(e.job_id);
+  a->set_job_id(e.job_id);
+  a->set_courier_id(e.courier_id);
+  a->set_outcome(static_cast<v1::DeliveryAttemptOutcome>(e.outcome));
+  a->set_attempt(e.attempt);
+  return b;
+}
+
+Built Build(const domain::DeliveryFailed& e) {
+  Built b{{}, e.courier_id};
+  auto* f = b.envelope.mutable_delivery_failed();
+  f->set_order_id(e.job_id);
+  f->set_job_id(e.job_id);
+  f->set_courier_id(e.courier_id);
+  f->set_failure_fee_idr(e.failure_fee_idr);
+  f->set_compensation_idr(e.compensation_idr);
+  f->set_attempts(e.attempts);
+  f->set_operator_subject(e.operator_subject);
+  f->set_reason(e.reason);
+  return b;
+}
+
+Built Build(const domain::GoodsReturned& e) {
+  Built b{{}, e.courier_id};
+  auto* r = b.envelope.mutable_goods_returned();
+  r->set_order_id(e.job_id);
+  r->set_job_id(e.job_id);
+  r->set_ticket_id(e.ticket_id);
+  r->set_stall_id(e.stall_id);
+  r->set_courier_id(e.courier_id);
+  r->set_destination(e.destination == domain::ReturnDestination::kStall
+                         ? v1::RETURN_DESTINATION_STALL
+                         : v1::RETURN_DESTINATION_MARKET_OFFICE);
+  r->set_amount_idr(e.amount_idr);
+  r->set_all_returned(e.all_returned);
+  r->set_operator_subject(e.operator_subject);
+  return b;
+}
+
 // Writes the event to the outbox in the caller's transaction.
 void Emit(pg::Transaction& tx, const std::string& correlation_id, Built built) {
   ev::Envelope& env = built.envelope;

@@ -20,6 +20,11 @@ constexpr int64_t kMatcherLeaseMs = 5000;
 constexpr int64_t kSweepIntervalMs = 500;
 constexpr int64_t kStaleAssignedMs = 120000;
 constexpr int64_t kWatchBackstopMs = 2000;
+// The failed-delivery policy of a market without one (SetFailurePolicy).
+constexpr int64_t kFailureWaitMinutes = 10;
+constexpr int64_t kFailureMinAttempts = 3;
+constexpr int64_t kArrivalRadiusM = 300;
+constexpr int64_t kFailureFeeIdr = 0;
 
 }  // namespace
 
@@ -42,6 +47,16 @@ ABSL_FLAG(int64_t, watch_backstop_ms, kWatchBackstopMs,
           "watchers re-read this often without a hint");
 ABSL_FLAG(std::string, matching_policy, "exact",
           "matching policy of a market never set by SetMarketDispatch: exact or greedy");
+
+ABSL_FLAG(int64_t, failure_wait_minutes, kFailureWaitMinutes,
+          "minutes at the door from the first attempt before a delivery may be declared failed "
+          "(0..120; a market's SetFailurePolicy overrides)");
+ABSL_FLAG(int64_t, failure_min_attempts, kFailureMinAttempts,
+          "attempts (calls) before a delivery may be declared failed (1..10)");
+ABSL_FLAG(int64_t, arrival_radius_m, kArrivalRadiusM,
+          "how close to the drop-off a delivery attempt must be reported (10..5000)");
+ABSL_FLAG(int64_t, failure_fee_idr, kFailureFeeIdr,
+          "charged to the customer for a failed delivery, capped at the delivery fee");
 
 namespace pasar::dispatch {
 
@@ -66,6 +81,14 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
   const std::optional<MatchingRule> rule = ParseRule(config.Extra("matching_policy", "exact"));
   if (!rule) throw std::invalid_argument("matching_policy must be exact or greedy");
   s.matcher.default_rule = *rule;
+  s.failure_policy.wait_minutes =
+      static_cast<int>(config.ExtraInt("failure_wait_minutes", kFailureWaitMinutes, 0, 120));
+  s.failure_policy.min_attempts =
+      static_cast<int>(config.ExtraInt("failure_min_attempts", kFailureMinAttempts, 1, 10));
+  s.failure_policy.arrival_radius_meters =
+      static_cast<int>(config.ExtraInt("arrival_radius_m", kArrivalRadiusM, 10, 5000));
+  s.failure_policy.failure_fee_idr =
+      config.ExtraInt("failure_fee_idr", kFailureFeeIdr, 0, 10'000'000);
   return s;
 }
 

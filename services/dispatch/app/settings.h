@@ -6,6 +6,7 @@
 
 #include "absl/time/time.h"
 #include "app/outcome.h"
+#include "domain/delivery_exceptions.h"
 #include "domain/matching.h"
 #include "pasar/rpc/server.h"
 #include "workers/matcher.h"
@@ -21,6 +22,9 @@ struct Settings {
   absl::Duration location_flush = absl::Seconds(1);        // PASAR_LOCATION_FLUSH_MS
   absl::Duration consumer_claim_idle = absl::Seconds(30);  // PASAR_CONSUMER_CLAIM_IDLE_MS
   absl::Duration watch_backstop = absl::Seconds(2);        // PASAR_WATCH_BACKSTOP_MS
+  // PASAR_FAILURE_WAIT_MINUTES, PASAR_FAILURE_MIN_ATTEMPTS, PASAR_ARRIVAL_RADIUS_M,
+  // PASAR_FAILURE_FEE_IDR: the failed-delivery policy of a market without its own.
+  domain::FailurePolicy failure_policy;
 };
 
 // Throws std::invalid_argument for a malformed or out-of-range number.

@@ -23,11 +23,13 @@ enum class Refusal {
   kInvalidTransition,  // the lifecycle does not allow it now
   kWrongPickupCode,
   kWrongDeliveryPin,
-  kTooManyAttempts,  // wrong codes / PINs exhausted
-  kCashMismatch,     // the amount declared differs from what is due
-  kCourierBusy,      // EndShift while holding an offer or a job
-  kExcluded,         // the courier may never be offered this job again
-  kOverdue,          // the job's dispatch deadline has passed
+  kTooManyAttempts,    // wrong codes / PINs exhausted
+  kCashMismatch,       // the amount declared differs from what is due
+  kCourierBusy,        // EndShift while holding an offer or a job
+  kExcluded,           // the courier may never be offered this job again
+  kOverdue,            // the job's dispatch deadline has passed
+  kNotArrived,         // a delivery attempt reported away from the drop-off
+  kWaitingRuleNotMet,  // a failed delivery declared before the market's waiting rule is met
 };
 
 // A courier never offered the job again.

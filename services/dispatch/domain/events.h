@@ -81,8 +81,39 @@ struct CancellationSettled {
   std::string courier_id;  // released (accepted) or holding the goods (refused); "" when none
 };
 
-using Event =
-    std::variant<OfferMade, OfferResolved, OfferWithdrawn, CourierAssigned, CourierUnassigned,
-                 PickupConfirmed, DeliveryConfirmed, DispatchFailed, CancellationSettled>;
+// A courier's attempt at the drop-off (outcome: a pasar.dispatch.v1.DeliveryAttemptOutcome).
+struct DeliveryAttempted {
+  std::string job_id;
+  std::string courier_id;
+  int outcome = 0;
+  int32_t attempt = 0;
+};
+
+// The delivery failed; the money the market's policy assigns travels with it.
+struct DeliveryFailed {
+  std::string job_id;
+  std::string courier_id;
+  int64_t failure_fee_idr = 0;
+  int64_t compensation_idr = 0;
+  int32_t attempts = 0;
+  std::string operator_subject;  // "" when the courier declared it
+  std::string reason;
+};
+
+// One stop's goods are back at the stall or the office.
+struct GoodsReturned {
+  std::string job_id;
+  std::string ticket_id;
+  std::string stall_id;
+  std::string courier_id;
+  ReturnDestination destination = ReturnDestination::kStall;
+  int64_t amount_idr = 0;
+  bool all_returned = false;
+  std::string operator_subject;  // "" for the courier's return
+};
+
+using Event = std::variant<OfferMade, OfferResolved, OfferWithdrawn, CourierAssigned,
+                           CourierUnassigned, PickupConfirmed, DeliveryConfirmed, DispatchFailed,
+                           CancellationSettled, DeliveryAttempted, DeliveryFailed, GoodsReturned>;
 
 }  // namespace pasar::dispatch::domain

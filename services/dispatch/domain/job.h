@@ -64,10 +64,13 @@ struct Stop {
   std::string pickup_code;
   int attempts = 0;  // wrong pickup codes typed by the current courier
   bool picked_up = false;
+  // After a failed delivery: where its goods went back (nullopt while not returned).
+  std::optional<ReturnDestination> returned_to;
 
   // Set by the decisions:
   bool attempt_counted = false;  // `attempts` grew
   bool picked_now = false;       // picked up (and paid `amount_idr`) by this decision
+  bool returned_now = false;     // its goods back (returned_to) by this decision
 };
 
 struct Job {
@@ -82,9 +85,10 @@ struct Job {
   std::string delivery_pin;
   int pin_attempts = 0;  // wrong delivery PINs typed
   int offers_made = 0;
-  int stops = 0;         // tickets to pick up
-  int stops_picked = 0;  // of which picked up
-  bool overdue = false;  // its dispatch deadline has passed (the database's clock)
+  int stops = 0;           // tickets to pick up
+  int stops_picked = 0;    // of which picked up
+  int stops_returned = 0;  // of which back at the stall or the office after a failed delivery
+  bool overdue = false;    // its dispatch deadline has passed (the database's clock)
 
   // Set by the decisions: the transition applied (the store writes by it), a PIN attempt.
   std::optional<JobEvent> transition;

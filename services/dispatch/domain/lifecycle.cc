@@ -41,6 +41,10 @@ constexpr Transition<J, JE> kJobTransitions[] = {
     {J::kPickingUp, JE::kTicketPickedUp, J::kPickingUp},
     {J::kPickingUp, JE::kLastTicketPickedUp, J::kDelivering},
     {J::kDelivering, JE::kDelivered, J::kDelivered},
+    // The door stayed shut: the goods go back, stop by stop.
+    {J::kDelivering, JE::kDeliveryFailed, J::kReturning},
+    {J::kReturning, JE::kGoodsReturned, J::kReturning},
+    {J::kReturning, JE::kLastGoodsReturned, J::kReturned},
 };
 
 using O = OfferState;
@@ -74,6 +78,9 @@ constexpr Transition<C, CE> kCourierTransitions[] = {
     {C::kAssigned, CE::kReleased, C::kIdle},
     {C::kDelivering, CE::kStartShift, C::kDelivering},
     {C::kDelivering, CE::kDelivered, C::kIdle},
+    {C::kDelivering, CE::kDeliveryFailed, C::kDelivering},
+    {C::kDelivering, CE::kGoodsReturned, C::kDelivering},
+    {C::kDelivering, CE::kLastGoodsReturned, C::kIdle},
 };
 
 template <class T, std::size_t N>
@@ -100,12 +107,13 @@ std::optional<CourierState> NextCourierState(CourierState state, CourierEvent ev
 
 bool IsFinal(JobState state) {
   return state == JobState::kDelivered || state == JobState::kCancelled ||
-         state == JobState::kFailed;
+         state == JobState::kFailed || state == JobState::kReturned;
 }
 
 bool GoodsOnBoard(JobState state) {
   return state == JobState::kPickingUp || state == JobState::kDelivering ||
-         state == JobState::kDelivered;
+         state == JobState::kDelivered || state == JobState::kReturning ||
+         state == JobState::kReturned;
 }
 
 bool BeforePickup(JobState state) {
@@ -130,6 +138,10 @@ std::string_view Name(JobState state) {
       return "CANCELLED";
     case JobState::kFailed:
       return "FAILED";
+    case JobState::kReturning:
+      return "RETURNING";
+    case JobState::kReturned:
+      return "RETURNED";
   }
   return "UNKNOWN";
 }
@@ -222,6 +234,12 @@ std::string_view Name(JobEvent event) {
       return "cancelled";
     case JobEvent::kDispatchFailed:
       return "dispatch failed";
+    case JobEvent::kDeliveryFailed:
+      return "delivery failed";
+    case JobEvent::kGoodsReturned:
+      return "goods returned";
+    case JobEvent::kLastGoodsReturned:
+      return "last goods returned";
   }
   return "unknown";
 }
@@ -266,8 +284,31 @@ std::string_view Name(CourierEvent event) {
       return "delivered";
     case CourierEvent::kReleased:
       return "released";
+    case CourierEvent::kDeliveryFailed:
+      return "delivery failed";
+    case CourierEvent::kGoodsReturned:
+      return "goods returned";
+    case CourierEvent::kLastGoodsReturned:
+      return "last goods returned";
   }
   return "unknown";
+}
+
+std::string_view Name(ReturnDestination destination) {
+  switch (destination) {
+    case ReturnDestination::kStall:
+      return "STALL";
+    case ReturnDestination::kMarketOffice:
+      return "MARKET_OFFICE";
+  }
+  return "UNKNOWN";
+}
+
+std::optional<ReturnDestination> ParseReturnDestination(std::string_view name) {
+  for (ReturnDestination d : {ReturnDestination::kStall, ReturnDestination::kMarketOffice}) {
+    if (Name(d) == name) return d;
+  }
+  return std::nullopt;
 }
 
 std::optional<JobState> ParseJobState(std::string_view name) {

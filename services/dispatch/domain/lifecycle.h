@@ -2,7 +2,8 @@
 //
 // Job:     PENDING -> OFFERED -> ASSIGNED -> PICKING_UP -> DELIVERING -> DELIVERED, back to
 //          PENDING when an offer ends unanswered or the courier is taken off before any pickup,
-//          CANCELLED before any pickup, FAILED when nobody took it in time.
+//          CANCELLED before any pickup, FAILED when nobody took it in time; a failed delivery
+//          DELIVERING -> RETURNING -> RETURNED once every stop's goods are back.
 // Offer:   PENDING -> ACCEPTED / DECLINED / EXPIRED / WITHDRAWN.
 // Courier: OFF_DUTY -> IDLE -> OFFERED -> ASSIGNED -> DELIVERING -> IDLE, back to IDLE when an
 //          offer ends or a job is taken back, OFF_DUTY at the end of a shift (only while IDLE)
@@ -26,11 +27,14 @@ enum class JobState {
   kDelivering,
   kDelivered,
   kCancelled,
-  kFailed
+  kFailed,
+  kReturning,
+  kReturned
 };
 inline constexpr JobState kAllJobStates[] = {
     JobState::kPending,    JobState::kOffered,   JobState::kAssigned,  JobState::kPickingUp,
-    JobState::kDelivering, JobState::kDelivered, JobState::kCancelled, JobState::kFailed};
+    JobState::kDelivering, JobState::kDelivered, JobState::kCancelled, JobState::kFailed,
+    JobState::kReturning,  JobState::kReturned};
 
 enum class JobEvent {
   kOfferMade,           // the matcher offered the job to an idle courier
@@ -44,12 +48,16 @@ enum class JobEvent {
   kDelivered,           // ConfirmDelivery
   kCancelled,           // the order was cancelled (OrderCancelled, or a cancellation accepted)
   kDispatchFailed,      // nobody took the job before its dispatch deadline (sweeper)
+  kDeliveryFailed,      // DeclareDeliveryFailed after the waiting rule, or an operator
+  kGoodsReturned,       // ConfirmReturn of a stop, others remain
+  kLastGoodsReturned,   // the last stop's goods back (stall or office)
 };
 inline constexpr JobEvent kAllJobEvents[] = {
     JobEvent::kOfferMade,      JobEvent::kOfferAccepted,      JobEvent::kOfferDeclined,
     JobEvent::kOfferExpired,   JobEvent::kOfferWithdrawn,     JobEvent::kCourierReleased,
     JobEvent::kTicketPickedUp, JobEvent::kLastTicketPickedUp, JobEvent::kDelivered,
-    JobEvent::kCancelled,      JobEvent::kDispatchFailed};
+    JobEvent::kCancelled,      JobEvent::kDispatchFailed,     JobEvent::kDeliveryFailed,
+    JobEvent::kGoodsReturned,  JobEvent::kLastGoodsReturned};
 
 enum class OfferState { kPending, kAccepted, kDeclined, kExpired, kWithdrawn };
 inline constexpr OfferState kAllOfferStates[] = {OfferState::kPending, OfferState::kAccepted,
@@ -83,22 +91,30 @@ enum class CourierEvent {
   kLastTicketPickedUp,  // they paid the last trader of the job
   kDelivered,           // ConfirmDelivery
   kReleased,            // taken off their job before any pickup (operator, silent, cancelled)
+  kDeliveryFailed,      // their delivery failed: they carry the goods back (still DELIVERING)
+  kGoodsReturned,       // a stop's goods back, others remain
+  kLastGoodsReturned,   // the last stop's goods back: free again
 };
 inline constexpr CourierEvent kAllCourierEvents[] = {
-    CourierEvent::kStartShift,         CourierEvent::kEndShift,       CourierEvent::kOffered,
-    CourierEvent::kAccepted,           CourierEvent::kDeclined,       CourierEvent::kTimedOut,
-    CourierEvent::kTimedOutOffDuty,    CourierEvent::kOfferWithdrawn, CourierEvent::kTicketPickedUp,
-    CourierEvent::kLastTicketPickedUp, CourierEvent::kDelivered,      CourierEvent::kReleased};
+    CourierEvent::kStartShift,       CourierEvent::kEndShift,
+    CourierEvent::kOffered,          CourierEvent::kAccepted,
+    CourierEvent::kDeclined,         CourierEvent::kTimedOut,
+    CourierEvent::kTimedOutOffDuty,  CourierEvent::kOfferWithdrawn,
+    CourierEvent::kTicketPickedUp,   CourierEvent::kLastTicketPickedUp,
+    CourierEvent::kDelivered,        CourierEvent::kReleased,
+    CourierEvent::kDeliveryFailed,   CourierEvent::kGoodsReturned,
+    CourierEvent::kLastGoodsReturned};
 
 // The state after `event`, or nullopt when the transition is not allowed.
 std::optional<JobState> NextJobState(JobState state, JobEvent event);
 std::optional<OfferState> NextOfferState(OfferState state, OfferEvent event);
 std::optional<CourierState> NextCourierState(CourierState state, CourierEvent event);
 
-// DELIVERED, CANCELLED, FAILED: the job takes no further event.
+// DELIVERED, CANCELLED, FAILED, RETURNED: the job takes no further event.
 bool IsFinal(JobState state);
 // A ticket of the job was picked up: the courier has paid traders and holds goods
-// (PICKING_UP, DELIVERING, DELIVERED). Such a job is never cancelled or taken back.
+// (PICKING_UP, DELIVERING, DELIVERED, RETURNING, RETURNED). Such a job is never cancelled or
+// taken back.
 bool GoodsOnBoard(JobState state);
 // PENDING, OFFERED, ASSIGNED: whoever holds the job (an offer, a courier) may still lose it.
 bool BeforePickup(JobState state);
@@ -116,6 +132,11 @@ inline constexpr WithdrawReason kAllWithdrawReasons[] = {
     WithdrawReason::kOrderCancelled, WithdrawReason::kOfferExpired,
     WithdrawReason::kCourierSilent,  WithdrawReason::kOperator,
     WithdrawReason::kDispatchFailed, WithdrawReason::kCourierOffDuty};
+
+// Where the goods of a failed delivery went back (pasar.dispatch.v1.ReturnDestination).
+enum class ReturnDestination { kStall, kMarketOffice };
+std::string_view Name(ReturnDestination destination);  // "STALL", "MARKET_OFFICE"
+std::optional<ReturnDestination> ParseReturnDestination(std::string_view name);
 
 // Why a courier is never offered a job again.
 enum class ExclusionReason { kDeclined, kExpired, kOperator, kSilent };

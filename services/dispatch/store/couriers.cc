@@ -36,8 +36,8 @@ constexpr pg::Query kSaveCourier{
     "dsp_save_courier",
     "WITH closed AS (UPDATE courier_shifts SET ended_at = now() WHERE courier_id = $1::uuid "
     "AND ended_at IS NULL AND $6::text IN ('restart', 'stop')), "
-    "opened AS (INSERT INTO courier_shifts (courier_id, started_at) "
-    "SELECT $1::uuid, now() WHERE $6::text = 'restart') "
+    "opened AS (INSERT INTO courier_shifts (courier_id, started_at, start_cash_idr) "
+    "SELECT $1::uuid, now(), $3 WHERE $6::text = 'restart') "
     "UPDATE couriers SET state = $2, cash_on_hand_idr = $3, current_job_id = nullif($4::text, ''), "
     "consecutive_timeouts = $5, "
     "shift_started_at = CASE $6::text WHEN 'restart' THEN now() WHEN 'stop' THEN NULL "

@@ -16,7 +16,8 @@ namespace {
   "j.cash_to_collect_idr, j.delivery_fee_idr, j.service_fee_idr, j.status, "           \
   "coalesce(j.courier_id::text, ''), j.distance_meters, " DSP_MS("j.created_at") ", "  \
   DSP_MS("j.dispatch_deadline") ", " DSP_MS("j.assigned_at") ", "                      \
-  DSP_MS("j.delivered_at") ", j.version"
+  DSP_MS("j.delivered_at") ", j.version, "                                             \
+  "(SELECT count(*) FROM delivery_attempts a WHERE a.job_id = j.id), " DSP_MS("j.finished_at")
 // clang-format on
 enum JobCol : int {
   kId,
@@ -40,6 +41,8 @@ enum JobCol : int {
   kAssignedMs,
   kDeliveredMs,
   kVersion,
+  kAttempts,
+  kFinishedMs,
   kCreatedUs,  // ListJobs only: the cursor
 };
 
@@ -58,8 +61,17 @@ constexpr pg::Query kListJobs{
 constexpr pg::Query kStopsOfJobs{
     "dsp_stops_of_jobs",
     "SELECT job_id, ticket_id, stall_id, stall_name, amount_idr, " DSP_MS(
-        "picked_up_at") " FROM job_stops WHERE job_id = ANY($1::text[]) ORDER BY job_id, position"};
-enum StopCol : int { kStopJob, kStopTicket, kStopStall, kStopStallName, kStopAmount, kPickedMs };
+        "picked_up_at") ", coalesce(returned_to, '') FROM job_stops WHERE job_id = ANY($1::text[]) "
+                        "ORDER BY job_id, position"};
+enum StopCol : int {
+  kStopJob,
+  kStopTicket,
+  kStopStall,
+  kStopStallName,
+  kStopAmount,
+  kPickedMs,
+  kReturnedTo
+};
 
 v1::Job JobView(const pg::Result& r, int row) {
   v1::Job j;
@@ -85,6 +97,8 @@ v1::Job JobView(const pg::Result& r, int row) {
   if (auto v = r.OptInt(row, kAssignedMs)) SetTs(j.mutable_assigned_at(), *v);
   if (auto v = r.OptInt(row, kDeliveredMs)) SetTs(j.mutable_delivered_at(), *v);
   j.set_version(r.Int(row, kVersion));
+  j.set_delivery_attempts(static_cast<int32_t>(r.Int(row, kAttempts)));
+  if (auto v = r.OptInt(row, kFinishedMs)) SetTs(j.mutable_finished_at(), *v);
   return j;
 }
 
@@ -107,6 +121,10 @@ void LoadStops(pg::Transaction& tx, const std::vector<v1::Job*>& jobs) {
       if (auto v = r.OptInt(i, kPickedMs)) {
         s->set_picked_up(true);
         SetTs(s->mutable_picked_up_at(), *v);
+      }
+      if (const std::string_view to = r.Text(i, kReturnedTo); !to.empty()) {
+        s->set_returned_to(to == "STALL" ? v1::RETURN_DESTINATION_STALL
+                                         : v1::RETURN_DESTINATION_MARKET_OFFICE);
       }
     }
   }

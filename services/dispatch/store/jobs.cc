@@ -235,12 +235,15 @@ void SaveJob(pg::Transaction& tx, const domain::Job& job) {
     case JobEvent::kDelivered:
     case JobEvent::kCancelled:
     case JobEvent::kDispatchFailed:
+    case JobEvent::kLastGoodsReturned:
       tx.Exec(kJobFinish, job.id, status, *job.transition == JobEvent::kDelivered);
       return;
     case JobEvent::kOfferDeclined:
     case JobEvent::kOfferExpired:
     case JobEvent::kTicketPickedUp:
     case JobEvent::kLastTicketPickedUp:
+    case JobEvent::kDeliveryFailed:
+    case JobEvent::kGoodsReturned:
       tx.Exec(kJobStatus, job.id, status);
       return;
   }

@@ -57,7 +57,7 @@ void ReadStats(pg::Transaction& tx, const std::string& market_id, int64_t since_
   const pg::Result j = tx.Exec(kStatsJobs, market_id, since_ms);
   for (int i = 0; i < j.size(); ++i)
     jobs[JobStatusOf(j.Text(i, kCountName))] = j.Int(i, kCount);
-  for (int s = v1::JOB_STATUS_PENDING; s <= v1::JOB_STATUS_FAILED; ++s) {
+  for (int s = v1::JOB_STATUS_PENDING; s <= v1::JOB_STATUS_RETURNED; ++s) {
     auto* e = resp->add_jobs_by_status();
     e->set_status(static_cast<v1::JobStatus>(s));
     e->set_count(jobs.contains(s) ? jobs[s] : 0);

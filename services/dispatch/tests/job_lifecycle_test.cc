@@ -41,6 +41,10 @@ TEST_CASE("job: every state x event pair is either the SPEC transition or refuse
       {{JobState::kPickingUp, JobEvent::kTicketPickedUp}, JobState::kPickingUp},
       {{JobState::kPickingUp, JobEvent::kLastTicketPickedUp}, JobState::kDelivering},
       {{JobState::kDelivering, JobEvent::kDelivered}, JobState::kDelivered},
+      // The door stayed shut: the goods go back stop by stop.
+      {{JobState::kDelivering, JobEvent::kDeliveryFailed}, JobState::kReturning},
+      {{JobState::kReturning, JobEvent::kGoodsReturned}, JobState::kReturning},
+      {{JobState::kReturning, JobEvent::kLastGoodsReturned}, JobState::kReturned},
   };
   int pairs = 0;
   for (JobState s : d::kAllJobStates) {
@@ -57,7 +61,7 @@ TEST_CASE("job: every state x event pair is either the SPEC transition or refuse
       }
     }
   }
-  CHECK(pairs == 8 * 11);
+  CHECK(pairs == 10 * 14);
 }
 
 TEST_CASE("offer: every state x event pair is either the SPEC transition or refused") {
@@ -106,6 +110,10 @@ TEST_CASE("courier: every state x event pair is either the SPEC transition or re
       {{CourierState::kAssigned, CourierEvent::kLastTicketPickedUp}, CourierState::kDelivering},
       {{CourierState::kAssigned, CourierEvent::kReleased}, CourierState::kIdle},
       {{CourierState::kDelivering, CourierEvent::kDelivered}, CourierState::kIdle},
+      // A failed delivery: still carrying the goods until the last stop's are back.
+      {{CourierState::kDelivering, CourierEvent::kDeliveryFailed}, CourierState::kDelivering},
+      {{CourierState::kDelivering, CourierEvent::kGoodsReturned}, CourierState::kDelivering},
+      {{CourierState::kDelivering, CourierEvent::kLastGoodsReturned}, CourierState::kIdle},
   };
   int pairs = 0;
   for (CourierState s : d::kAllCourierStates) {
@@ -122,16 +130,17 @@ TEST_CASE("courier: every state x event pair is either the SPEC transition or re
       }
     }
   }
-  CHECK(pairs == 5 * 12);
+  CHECK(pairs == 5 * 15);
 }
 
 TEST_CASE("job: final states take nothing, goods on board are never taken back") {
   for (JobEvent e : d::kAllJobEvents) {
-    for (JobState s : {JobState::kDelivered, JobState::kCancelled, JobState::kFailed}) {
+    for (JobState s :
+         {JobState::kDelivered, JobState::kCancelled, JobState::kFailed, JobState::kReturned}) {
       CHECK_FALSE(d::NextJobState(s, e).has_value());
       CHECK(d::IsFinal(s));
     }
-    for (JobState s : {JobState::kPickingUp, JobState::kDelivering}) {
+    for (JobState s : {JobState::kPickingUp, JobState::kDelivering, JobState::kReturning}) {
       if (e == JobEvent::kCancelled || e == JobEvent::kCourierReleased ||
           e == JobEvent::kOfferWithdrawn || e == JobEvent::kDispatchFailed) {
         CHECK_FALSE(d::NextJobState(s, e).has_value());
@@ -145,8 +154,9 @@ TEST_CASE("job: final states take nothing, goods on board are never taken back")
     // A job can be cancelled exactly before pickup.
     CHECK(d::NextJobState(s, JobEvent::kCancelled).has_value() == d::BeforePickup(s));
   }
-  CHECK(goods ==
-        std::set<JobState>{JobState::kPickingUp, JobState::kDelivering, JobState::kDelivered});
+  CHECK(goods == std::set<JobState>{JobState::kPickingUp, JobState::kDelivering,
+                                    JobState::kDelivered, JobState::kReturning,
+                                    JobState::kReturned});
   CHECK(before == std::set<JobState>{JobState::kPending, JobState::kOffered, JobState::kAssigned});
 }
 
@@ -179,7 +189,8 @@ TEST_CASE("names are the protos' and the database's, and parse back") {
   for (CourierState s : d::kAllCourierStates)
     couriers.push_back(d::Name(s));
   CHECK(jobs == std::vector<std::string_view>{"PENDING", "OFFERED", "ASSIGNED", "PICKING_UP",
-                                              "DELIVERING", "DELIVERED", "CANCELLED", "FAILED"});
+                                              "DELIVERING", "DELIVERED", "CANCELLED", "FAILED",
+                                              "RETURNING", "RETURNED"});
   CHECK(offers ==
         std::vector<std::string_view>{"PENDING", "ACCEPTED", "DECLINED", "EXPIRED", "WITHDRAWN"});
   CHECK(couriers ==

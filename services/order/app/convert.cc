@@ -39,6 +39,10 @@ v1::OrderStatus ToProto(d::OrderState state) {
       return v1::ORDER_STATUS_DELIVERED;
     case d::OrderState::kCancelled:
       return v1::ORDER_STATUS_CANCELLED;
+    case d::OrderState::kDeliveryFailed:
+      return v1::ORDER_STATUS_DELIVERY_FAILED;
+    case d::OrderState::kReturned:
+      return v1::ORDER_STATUS_RETURNED;
   }
   return v1::ORDER_STATUS_UNSPECIFIED;
 }
@@ -59,6 +63,10 @@ v1::TicketStatus ToProto(d::TicketState state) {
       return v1::TICKET_STATUS_EXPIRED;
     case d::TicketState::kCancelled:
       return v1::TICKET_STATUS_CANCELLED;
+    case d::TicketState::kReturned:
+      return v1::TICKET_STATUS_RETURNED;
+    case d::TicketState::kAtMarketOffice:
+      return v1::TICKET_STATUS_AT_MARKET_OFFICE;
   }
   return v1::TICKET_STATUS_UNSPECIFIED;
 }
@@ -147,6 +155,14 @@ v1::LedgerEntryKind ToProto(d::EntryKind k) {
       return v1::LEDGER_ENTRY_KIND_SERVICE_FEE;
     case d::EntryKind::kProgrammeBenefit:
       return v1::LEDGER_ENTRY_KIND_PROGRAMME_BENEFIT;
+    case d::EntryKind::kFailureFee:
+      return v1::LEDGER_ENTRY_KIND_FAILURE_FEE;
+    case d::EntryKind::kFailureCompensation:
+      return v1::LEDGER_ENTRY_KIND_FAILURE_COMPENSATION;
+    case d::EntryKind::kGoodsReturned:
+      return v1::LEDGER_ENTRY_KIND_GOODS_RETURNED;
+    case d::EntryKind::kGoodsAtOffice:
+      return v1::LEDGER_ENTRY_KIND_GOODS_AT_OFFICE;
   }
   return v1::LEDGER_ENTRY_KIND_UNSPECIFIED;
 }
@@ -245,6 +261,9 @@ void ToProto(const d::Order& o, const Viewer& viewer, v1::Order* out) {
   if (o.picked_up_at) SetTime(out->mutable_picked_up_at(), *o.picked_up_at);
   if (o.delivered_at) SetTime(out->mutable_delivered_at(), *o.delivered_at);
   if (o.cancelled_at) SetTime(out->mutable_cancelled_at(), *o.cancelled_at);
+  out->set_delivery_attempts(o.delivery_attempts);
+  out->set_last_attempt_outcome(o.last_attempt_outcome);
+  if (o.delivery_failed_at) SetTime(out->mutable_delivery_failed_at(), *o.delivery_failed_at);
   if (o.cancellation) {
     v1::Cancellation* c = out->mutable_cancellation();
     c->set_state(ToProto(o.cancellation->state));

@@ -187,12 +187,13 @@ void ProgrammeFollowsOrder(pg::Transaction& tx, d::Order& order, std::span<const
   if (!order.benefit || order.benefit->state != d::BenefitState::kHeld) return;
   for (const d::Change& c : changes) {
     if (c.what != d::Happening::kOrderCancelled && c.what != d::Happening::kOrderConfirmed &&
-        c.what != d::Happening::kOrderDelivered) {
+        c.what != d::Happening::kOrderDelivered && c.what != d::Happening::kOrderReturned) {
       continue;
     }
     const auto held = store::LockHeldBenefit(tx, order.id);
     if (!held) return;
-    if (c.what == d::Happening::kOrderCancelled) {
+    // Cancelled, or the goods came back: nothing was delivered, the hold goes back.
+    if (c.what == d::Happening::kOrderCancelled || c.what == d::Happening::kOrderReturned) {
       store::ChangeHeldBenefit(tx, order.id, *held, d::BenefitOffer{}, {});
       order.benefit->state = d::BenefitState::kReleased;
       return;

@@ -1,5 +1,6 @@
 #include "consumers/dispatch_events.h"
 
+#include <algorithm>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -41,6 +42,12 @@ std::optional<std::string> OrderIdOf(const ev::Envelope& e) {
       return e.dispatch_failed().order_id();
     case ev::Envelope::kCancellationSettled:
       return e.cancellation_settled().order_id();
+    case ev::Envelope::kDeliveryAttempted:
+      return e.delivery_attempted().order_id();
+    case ev::Envelope::kDeliveryFailed:
+      return e.delivery_failed().order_id();
+    case ev::Envelope::kGoodsReturned:
+      return e.goods_returned().order_id();
     case ev::Envelope::kReservationExpired:
       if (e.reservation_expired().order_id().empty()) return std::nullopt;  // not one of ours
       return e.reservation_expired().order_id();
@@ -58,6 +65,43 @@ struct Applied {
   std::optional<std::string> ignore;
   bool skip = false;
 };
+
+// A failed delivery's facts: the courier's attempts, the failure, each ticket's goods back.
+void ApplyFailedDelivery(const ev::Envelope& e, d::Order& order, absl::Time now, Applied& a) {
+  switch (e.payload_case()) {
+    case ev::Envelope::kDeliveryAttempted: {
+      const ev::DeliveryAttempted& p = e.delivery_attempted();
+      const std::string& full = pasar::dispatch::v1::DeliveryAttemptOutcome_Name(p.outcome());
+      constexpr std::string_view kPrefix = "DELIVERY_ATTEMPT_OUTCOME_";
+      a.out = d::DeliveryAttempted(order, p.attempt(),
+                                   full.substr(std::min(full.size(), kPrefix.size())), now);
+      return;
+    }
+    case ev::Envelope::kDeliveryFailed: {
+      const ev::DeliveryFailed& p = e.delivery_failed();
+      a.fact = d::OrderEvent::kDeliveryFailed;
+      a.out =
+          d::DeliveryFailed(order, p.courier_id(), p.failure_fee_idr(), p.compensation_idr(), now);
+      return;
+    }
+    case ev::Envelope::kGoodsReturned: {
+      const ev::GoodsReturned& p = e.goods_returned();
+      const d::Ticket* t = order.FindTicket(p.ticket_id());
+      if (t == nullptr) {
+        a.ignore = "unknown ticket";
+        break;
+      }
+      a.fact = d::OrderEvent::kGoodsReturned;
+      a.out =
+          d::GoodsReturned(order, static_cast<int>(t - order.tickets.data()), p.courier_id(),
+                           p.destination() == pasar::dispatch::v1::RETURN_DESTINATION_MARKET_OFFICE,
+                           p.amount_idr(), now);
+      return;
+    }
+    default:
+      return;
+  }
+}
 
 Applied Apply(const ev::Envelope& e, d::Order& order, absl::Time occurred, absl::Time now) {
   Applied a;
@@ -106,6 +150,11 @@ Applied Apply(const ev::Envelope& e, d::Order& order, absl::Time occurred, absl:
       a.out = d::CancellationSettled(order, p.cancellation_id(), p.accepted(), p.refusal(), now);
       break;
     }
+    case ev::Envelope::kDeliveryAttempted:
+    case ev::Envelope::kDeliveryFailed:
+    case ev::Envelope::kGoodsReturned:
+      ApplyFailedDelivery(e, order, now, a);
+      break;
     case ev::Envelope::kReservationExpired: {
       const std::string& reservation = e.reservation_expired().reservation_id();
       // A hold of an earlier, failed PlaceOrder attempt for the same order id is not the order's.

@@ -25,9 +25,10 @@ inline constexpr char kInventoryStream[] = "events.inventory";
 // acknowledges the others (offers, ReservationCommitted, ReservationReleased) without a
 // transaction. Keep in step with HandleEvent's switch on the payload (dispatch_events.cc): a type
 // missing here is never handled.
-inline constexpr std::array<std::string_view, 7> kHandledEventTypes = {
-    "CourierAssigned", "CourierUnassigned",   "PickupConfirmed",   "DeliveryConfirmed",
-    "DispatchFailed",  "CancellationSettled", "ReservationExpired"};
+inline constexpr std::array<std::string_view, 10> kHandledEventTypes = {
+    "CourierAssigned", "CourierUnassigned",   "PickupConfirmed",    "DeliveryConfirmed",
+    "DispatchFailed",  "CancellationSettled", "ReservationExpired", "DeliveryAttempted",
+    "DeliveryFailed",  "GoodsReturned"};
 
 void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery);
 

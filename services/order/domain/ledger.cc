@@ -68,6 +68,76 @@ std::vector<Posting> Delivered(const std::string& customer, const std::string& c
   return postings;
 }
 
+std::vector<Posting> DeliveryFailed(const std::string& customer, const std::string& courier_id,
+                                    const std::string& market_id, int64_t failure_fee_idr,
+                                    int64_t compensation_idr) {
+  std::vector<Posting> postings;
+  if (failure_fee_idr != 0) {
+    postings.push_back({EntryKind::kFailureFee,
+                        Party::kCustomer,
+                        customer,
+                        -failure_fee_idr,
+                        "failed delivery fee",
+                        {}});
+    postings.push_back({EntryKind::kFailureFee,
+                        Party::kCourier,
+                        courier_id,
+                        failure_fee_idr,
+                        "failed delivery fee charged to the customer",
+                        {}});
+  }
+  if (compensation_idr != 0) {
+    postings.push_back({EntryKind::kFailureCompensation,
+                        Party::kPlatform,
+                        market_id,
+                        -compensation_idr,
+                        "owed to the courier for a failed delivery",
+                        {}});
+    postings.push_back({EntryKind::kFailureCompensation,
+                        Party::kCourier,
+                        courier_id,
+                        compensation_idr,
+                        "failed delivery compensation owed by the platform",
+                        {}});
+  }
+  return postings;
+}
+
+std::vector<Posting> GoodsBack(const std::string& courier_id, const std::string& stall_id,
+                               const std::string& stall_name, const std::string& market_id,
+                               bool to_office, int64_t amount_idr) {
+  if (to_office) {
+    return {
+        {EntryKind::kGoodsAtOffice,
+         Party::kPlatform,
+         market_id,
+         -amount_idr,
+         "goods of " + stall_name + " received at the market office",
+         {}},
+        {EntryKind::kGoodsAtOffice,
+         Party::kCourier,
+         courier_id,
+         amount_idr,
+         "goods handed to the market office, owed by the platform",
+         {}},
+    };
+  }
+  return {
+      {EntryKind::kGoodsReturned,
+       Party::kTrader,
+       stall_id,
+       -amount_idr,
+       "refunded the courier for goods returned intact",
+       {}},
+      {EntryKind::kGoodsReturned,
+       Party::kCourier,
+       courier_id,
+       amount_idr,
+       "refunded by " + stall_name + " for goods returned",
+       {}},
+  };
+}
+
 std::vector<Balance> Balances(std::span<const Posting> postings) {
   std::vector<Balance> out;
   for (const Posting& p : postings) {
@@ -109,6 +179,14 @@ std::string_view Name(EntryKind kind) {
       return "SERVICE_FEE";
     case EntryKind::kProgrammeBenefit:
       return "PROGRAMME_BENEFIT";
+    case EntryKind::kFailureFee:
+      return "FAILURE_FEE";
+    case EntryKind::kFailureCompensation:
+      return "FAILURE_COMPENSATION";
+    case EntryKind::kGoodsReturned:
+      return "GOODS_RETURNED";
+    case EntryKind::kGoodsAtOffice:
+      return "GOODS_AT_OFFICE";
   }
   return "UNKNOWN";
 }
@@ -122,8 +200,10 @@ std::optional<Party> ParseParty(std::string_view name) {
 }
 
 std::optional<EntryKind> ParseEntryKind(std::string_view name) {
-  for (EntryKind k : {EntryKind::kTraderPaid, EntryKind::kCustomerPaid, EntryKind::kServiceFee,
-                      EntryKind::kProgrammeBenefit}) {
+  for (EntryKind k :
+       {EntryKind::kTraderPaid, EntryKind::kCustomerPaid, EntryKind::kServiceFee,
+        EntryKind::kProgrammeBenefit, EntryKind::kFailureFee, EntryKind::kFailureCompensation,
+        EntryKind::kGoodsReturned, EntryKind::kGoodsAtOffice}) {
     if (Name(k) == name) return k;
   }
   return std::nullopt;

@@ -10,6 +10,14 @@
 //                    CUSTOMER_PAID      customer -(total-B)  courier +(total-B)
 //                    PROGRAMME_BENEFIT  programme(id) -B     courier +B
 // so the courier's net is still the delivery fee, B of it owed by the programme.
+//
+// A failed delivery (the market's policy in dispatch's DeliveryFailed: fee F <= delivery fee D):
+//   at failure       FAILURE_FEE          customer -F          courier +F
+//                    FAILURE_COMPENSATION platform -(D-F)      courier +(D-F)
+//   per ticket back  GOODS_RETURNED       trader -T            courier +T   (refunded at the stall)
+//                 or GOODS_AT_OFFICE      platform -T          courier +T   (handed to the office)
+// so the courier's net is again the delivery fee, the trader's 0 when the goods came back and T
+// when they went to the office (the platform bears them), the customer owes F.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +32,16 @@
 namespace pasar::order::domain {
 
 enum class Party { kCustomer, kTrader, kCourier, kPlatform, kProgramme };
-enum class EntryKind { kTraderPaid, kCustomerPaid, kServiceFee, kProgrammeBenefit };
+enum class EntryKind {
+  kTraderPaid,
+  kCustomerPaid,
+  kServiceFee,
+  kProgrammeBenefit,
+  kFailureFee,
+  kFailureCompensation,
+  kGoodsReturned,
+  kGoodsAtOffice
+};
 // "CUSTOMER", "TRADER", "COURIER", "PLATFORM", "PROGRAMME" / "TRADER_PAID", "CUSTOMER_PAID",
 // "SERVICE_FEE", "PROGRAMME_BENEFIT".
 std::string_view Name(Party party);
@@ -51,6 +68,17 @@ std::vector<Posting> Delivered(const std::string& customer, const std::string& c
                                const std::string& market_id, int64_t total_idr,
                                int64_t service_fee_idr, const std::string& programme_id = "",
                                int64_t benefit_idr = 0);
+
+// A failed delivery: the customer is charged `failure_fee_idr` for the courier's trip, the
+// platform (market) owes the courier `compensation_idr` (zero amounts post nothing).
+std::vector<Posting> DeliveryFailed(const std::string& customer, const std::string& courier_id,
+                                    const std::string& market_id, int64_t failure_fee_idr,
+                                    int64_t compensation_idr);
+// A ticket's goods back: the stall's trader refunds the courier `amount_idr` (to_office false),
+// or the platform owes it to them (to_office true).
+std::vector<Posting> GoodsBack(const std::string& courier_id, const std::string& stall_id,
+                               const std::string& stall_name, const std::string& market_id,
+                               bool to_office, int64_t amount_idr);
 
 struct Balance {
   Party party = Party::kCustomer;

@@ -369,6 +369,61 @@ Outcome DeliveryConfirmed(Order& order, const std::string& courier_id, absl::Tim
   return out;
 }
 
+Outcome DeliveryAttempted(Order& order, int32_t attempt, std::string outcome, absl::Time now) {
+  // Only news while the courier is at the door; a late or repeated one changes nothing.
+  if (order.status != OrderState::kPickedUp || attempt <= order.delivery_attempts) return {};
+  order.delivery_attempts = attempt;
+  order.last_attempt_outcome = std::move(outcome);
+  Touch(order, now);
+  Outcome out;
+  out.changes.push_back({Happening::kDeliveryAttempted});
+  return out;
+}
+
+Outcome DeliveryFailed(Order& order, const std::string& courier_id, int64_t failure_fee_idr,
+                       int64_t compensation_idr, absl::Time now) {
+  const auto next = NextOrderState(order.status, OrderEvent::kDeliveryFailed);
+  if (!next) return InvalidOrder(order, OrderEvent::kDeliveryFailed);
+  if (failure_fee_idr < 0 || compensation_idr < 0) return Invalid("negative failure money");
+  for (Posting& p : domain::DeliveryFailed(order.customer, courier_id, order.market_id,
+                                           failure_fee_idr, compensation_idr)) {
+    order.new_postings.push_back(std::move(p));
+  }
+  order.status = *next;
+  order.delivery_failed_at = now;
+  Touch(order, now);
+  Outcome out;
+  out.changes.push_back({Happening::kDeliveryFailed});
+  return out;
+}
+
+Outcome GoodsReturned(Order& order, int t, const std::string& courier_id, bool to_office,
+                      int64_t amount_idr, absl::Time now) {
+  if (order.status != OrderState::kDeliveryFailed) {
+    return InvalidOrder(order, OrderEvent::kGoodsReturned);
+  }
+  Ticket& ticket = order.tickets.at(static_cast<size_t>(t));
+  const TicketEvent back = to_office ? TicketEvent::kHandToOffice : TicketEvent::kReturnToStall;
+  const auto ticket_next = NextTicketState(ticket.status, back);
+  if (!ticket_next) return InvalidTicket(ticket, back);
+  if (amount_idr < 0) return Invalid("negative amount returned");
+  SetTicket(ticket, *ticket_next);
+  for (Posting& p : GoodsBack(courier_id, ticket.stall_id, ticket.stall_name, order.market_id,
+                              to_office, amount_idr)) {
+    order.new_postings.push_back(std::move(p));
+  }
+  Touch(order, now);
+  Outcome out;
+  out.changes.push_back({Happening::kTicketReturned, t});
+  // RETURNED once no ticket is left with the courier, whatever order the returns arrive in.
+  const bool left = std::any_of(order.tickets.begin(), order.tickets.end(),
+                                [](const Ticket& x) { return x.status == TicketState::kPickedUp; });
+  order.status =
+      *NextOrderState(order.status, left ? OrderEvent::kGoodsReturned : OrderEvent::kAllReturned);
+  if (!left) out.changes.push_back({Happening::kOrderReturned});
+  return out;
+}
+
 Outcome DispatchFailed(Order& order, absl::Time now) {
   if (!NextOrderState(order.status, OrderEvent::kDispatchFailed)) {
     return InvalidOrder(order, OrderEvent::kDispatchFailed);

@@ -113,6 +113,10 @@ struct Order {
   std::optional<Courier> courier;
   std::optional<Cancellation> cancellation;  // the latest asked for after confirmation
   std::optional<AppliedBenefit> benefit;     // a programme's, if one applied
+  // Attempts the courier reported at the door, the latest's outcome ("NO_ANSWER", ...).
+  int32_t delivery_attempts = 0;
+  std::string last_attempt_outcome;
+  std::optional<absl::Time> delivery_failed_at;
   int64_t version = 1;
   absl::Time created_at, updated_at;
   std::optional<absl::Time> confirmed_at, picked_up_at, delivered_at, cancelled_at;
@@ -142,6 +146,10 @@ enum class Happening {
   kOrderDelivered,
   kCancellationRequested,  // dispatch must settle Order::cancellation
   kCancellationRefused,
+  kDeliveryAttempted,  // the courier reported an attempt at the door
+  kDeliveryFailed,     // the goods go back
+  kTicketReturned,     // a ticket's goods are back (stall or office)
+  kOrderReturned,      // every ticket's goods are back: RETURNED
 };
 
 struct Change {
@@ -200,6 +208,18 @@ Outcome PickupConfirmed(Order& order, int t, const std::string& courier_id, int6
                         absl::Time now);
 Outcome DeliveryConfirmed(Order& order, const std::string& courier_id, absl::Time now);
 Outcome DispatchFailed(Order& order, absl::Time now);
+// A failed delivery (dispatch facts). The courier's attempt `attempt` at the door (outcome
+// "NO_ANSWER", ...): recorded while PICKED_UP so the customer sees it live, else a no-op.
+Outcome DeliveryAttempted(Order& order, int32_t attempt, std::string outcome, absl::Time now);
+// PICKED_UP -> DELIVERY_FAILED, with the market's failure money (FAILURE_FEE charged to the
+// customer, FAILURE_COMPENSATION owed by the platform; ledger.h).
+Outcome DeliveryFailed(Order& order, const std::string& courier_id, int64_t failure_fee_idr,
+                       int64_t compensation_idr, absl::Time now);
+// Ticket `t`'s goods are back at its stall (GOODS_RETURNED: the trader refunds the courier) or
+// at the market office (GOODS_AT_OFFICE: the platform owes the courier): the ticket RETURNED or
+// AT_MARKET_OFFICE; the order RETURNED once no ticket is left PICKED_UP.
+Outcome GoodsReturned(Order& order, int t, const std::string& courier_id, bool to_office,
+                      int64_t amount_idr, absl::Time now);
 // Inventory fact: the reservation expired; a still-PLACED order is cancelled (else ignored).
 Outcome ReservationExpired(Order& order, absl::Time now);
 

@@ -29,6 +29,10 @@ constexpr OrderTransition kOrderTransitions[] = {
     // Dispatch may give up on a job whose courier it has just lost (before any pickup).
     {OrderState::kCourierAssigned, OrderEvent::kDispatchFailed, OrderState::kCancelled},
     {OrderState::kPickedUp, OrderEvent::kDelivered, OrderState::kDelivered},
+    // The door stayed shut: the goods go back, ticket by ticket.
+    {OrderState::kPickedUp, OrderEvent::kDeliveryFailed, OrderState::kDeliveryFailed},
+    {OrderState::kDeliveryFailed, OrderEvent::kGoodsReturned, OrderState::kDeliveryFailed},
+    {OrderState::kDeliveryFailed, OrderEvent::kAllReturned, OrderState::kReturned},
 };
 
 struct TicketTransition {
@@ -49,6 +53,8 @@ constexpr TicketTransition kTicketTransitions[] = {
     {TicketState::kAccepted, TicketEvent::kCancel, TicketState::kCancelled},
     {TicketState::kReady, TicketEvent::kPickUp, TicketState::kPickedUp},
     {TicketState::kReady, TicketEvent::kCancel, TicketState::kCancelled},
+    {TicketState::kPickedUp, TicketEvent::kReturnToStall, TicketState::kReturned},
+    {TicketState::kPickedUp, TicketEvent::kHandToOffice, TicketState::kAtMarketOffice},
 };
 
 }  // namespace
@@ -80,8 +86,10 @@ int Rank(OrderState state) {
     case OrderState::kPickedUp:
       return 3;
     case OrderState::kDelivered:
+    case OrderState::kDeliveryFailed:
       return 4;
     case OrderState::kCancelled:
+    case OrderState::kReturned:
       return 5;
   }
   return 5;
@@ -104,7 +112,11 @@ OrderState Needs(OrderEvent event) {
     case OrderEvent::kAllPickedUp:
       return OrderState::kCourierAssigned;
     case OrderEvent::kDelivered:
+    case OrderEvent::kDeliveryFailed:
       return OrderState::kPickedUp;
+    case OrderEvent::kGoodsReturned:
+    case OrderEvent::kAllReturned:
+      return OrderState::kDeliveryFailed;
   }
   return OrderState::kPlaced;
 }
@@ -116,7 +128,8 @@ bool MayApplyLater(OrderState state, OrderEvent event) {
 }
 
 bool IsFinal(OrderState state) {
-  return state == OrderState::kDelivered || state == OrderState::kCancelled;
+  return state == OrderState::kDelivered || state == OrderState::kCancelled ||
+         state == OrderState::kReturned;
 }
 
 bool IsDecided(TicketState state) {
@@ -164,6 +177,10 @@ std::string_view Name(OrderState state) {
       return "DELIVERED";
     case OrderState::kCancelled:
       return "CANCELLED";
+    case OrderState::kDeliveryFailed:
+      return "DELIVERY_FAILED";
+    case OrderState::kReturned:
+      return "RETURNED";
   }
   return "UNKNOWN";
 }
@@ -184,6 +201,10 @@ std::string_view Name(TicketState state) {
       return "EXPIRED";
     case TicketState::kCancelled:
       return "CANCELLED";
+    case TicketState::kReturned:
+      return "RETURNED";
+    case TicketState::kAtMarketOffice:
+      return "AT_MARKET_OFFICE";
   }
   return "UNKNOWN";
 }
@@ -212,6 +233,12 @@ std::string_view Name(OrderEvent event) {
       return "dispatch failed";
     case OrderEvent::kReservationExpired:
       return "reservation expired";
+    case OrderEvent::kDeliveryFailed:
+      return "delivery failed";
+    case OrderEvent::kGoodsReturned:
+      return "goods returned";
+    case OrderEvent::kAllReturned:
+      return "all returned";
   }
   return "unknown";
 }
@@ -230,6 +257,10 @@ std::string_view Name(TicketEvent event) {
       return "pick up";
     case TicketEvent::kCancel:
       return "cancel";
+    case TicketEvent::kReturnToStall:
+      return "return to stall";
+    case TicketEvent::kHandToOffice:
+      return "hand to office";
   }
   return "unknown";
 }

@@ -1,7 +1,9 @@
 // The order and ticket lifecycles of SPEC section 4 as pure functions (no I/O).
 //
-// Order:  PLACED -> CONFIRMED -> COURIER_ASSIGNED -> PICKED_UP -> DELIVERED, and CANCELLED.
-// Ticket: PENDING -> ACCEPTED -> READY -> PICKED_UP, or REJECTED / EXPIRED / CANCELLED.
+// Order:  PLACED -> CONFIRMED -> COURIER_ASSIGNED -> PICKED_UP -> DELIVERED, and CANCELLED;
+//         a failed delivery PICKED_UP -> DELIVERY_FAILED -> RETURNED.
+// Ticket: PENDING -> ACCEPTED -> READY -> PICKED_UP, or REJECTED / EXPIRED / CANCELLED; after a
+//         failed delivery PICKED_UP -> RETURNED (to the stall) or AT_MARKET_OFFICE.
 //
 // Every pair (state, event) not listed in the tables of state_machine.cc is refused: the
 // Next* functions return std::nullopt and the adapters answer FAILED_PRECONDITION with the
@@ -14,10 +16,20 @@
 
 namespace pasar::order::domain {
 
-enum class OrderState { kPlaced, kConfirmed, kCourierAssigned, kPickedUp, kDelivered, kCancelled };
+enum class OrderState {
+  kPlaced,
+  kConfirmed,
+  kCourierAssigned,
+  kPickedUp,
+  kDelivered,
+  kCancelled,
+  kDeliveryFailed,
+  kReturned
+};
 inline constexpr OrderState kAllOrderStates[] = {
-    OrderState::kPlaced,   OrderState::kConfirmed, OrderState::kCourierAssigned,
-    OrderState::kPickedUp, OrderState::kDelivered, OrderState::kCancelled};
+    OrderState::kPlaced,         OrderState::kConfirmed, OrderState::kCourierAssigned,
+    OrderState::kPickedUp,       OrderState::kDelivered, OrderState::kCancelled,
+    OrderState::kDeliveryFailed, OrderState::kReturned};
 
 enum class OrderEvent {
   kConfirm,               // every ticket decided, at least one accepted
@@ -31,29 +43,47 @@ enum class OrderEvent {
   kDelivered,             // dispatch: DeliveryConfirmed
   kDispatchFailed,        // dispatch: DispatchFailed (no courier before the dispatch deadline)
   kReservationExpired,    // inventory: the stock hold expired before confirmation
+  kDeliveryFailed,        // dispatch: DeliveryFailed (waiting rule met, or an operator)
+  kGoodsReturned,         // dispatch: GoodsReturned of a ticket, others remain
+  kAllReturned,           // dispatch: GoodsReturned of the last ticket
 };
 inline constexpr OrderEvent kAllOrderEvents[] = {
     OrderEvent::kConfirm,           OrderEvent::kNoneAccepted,         OrderEvent::kCustomerCancel,
     OrderEvent::kOperatorCancel,    OrderEvent::kCancellationAccepted, OrderEvent::kCourierAssigned,
     OrderEvent::kCourierUnassigned, OrderEvent::kAllPickedUp,          OrderEvent::kDelivered,
-    OrderEvent::kDispatchFailed,    OrderEvent::kReservationExpired};
+    OrderEvent::kDispatchFailed,    OrderEvent::kReservationExpired,   OrderEvent::kDeliveryFailed,
+    OrderEvent::kGoodsReturned,     OrderEvent::kAllReturned};
 
-enum class TicketState { kPending, kAccepted, kReady, kPickedUp, kRejected, kExpired, kCancelled };
+enum class TicketState {
+  kPending,
+  kAccepted,
+  kReady,
+  kPickedUp,
+  kRejected,
+  kExpired,
+  kCancelled,
+  kReturned,
+  kAtMarketOffice
+};
 inline constexpr TicketState kAllTicketStates[] = {
-    TicketState::kPending,  TicketState::kAccepted, TicketState::kReady,    TicketState::kPickedUp,
-    TicketState::kRejected, TicketState::kExpired,  TicketState::kCancelled};
+    TicketState::kPending,   TicketState::kAccepted, TicketState::kReady,
+    TicketState::kPickedUp,  TicketState::kRejected, TicketState::kExpired,
+    TicketState::kCancelled, TicketState::kReturned, TicketState::kAtMarketOffice};
 
 enum class TicketEvent {
-  kAccept,     // AcceptTicket with at least one line accepted
-  kReject,     // RejectTicket, or AcceptTicket with every line rejected
-  kExpire,     // the trader response deadline passed
-  kMarkReady,  // MarkTicketReady
-  kPickUp,     // dispatch: PickupConfirmed for this ticket
-  kCancel,     // the order was cancelled
+  kAccept,         // AcceptTicket with at least one line accepted
+  kReject,         // RejectTicket, or AcceptTicket with every line rejected
+  kExpire,         // the trader response deadline passed
+  kMarkReady,      // MarkTicketReady
+  kPickUp,         // dispatch: PickupConfirmed for this ticket
+  kCancel,         // the order was cancelled
+  kReturnToStall,  // dispatch: GoodsReturned to the stall (failed delivery)
+  kHandToOffice,   // dispatch: GoodsReturned to the market office (failed delivery)
 };
-inline constexpr TicketEvent kAllTicketEvents[] = {TicketEvent::kAccept, TicketEvent::kReject,
-                                                   TicketEvent::kExpire, TicketEvent::kMarkReady,
-                                                   TicketEvent::kPickUp, TicketEvent::kCancel};
+inline constexpr TicketEvent kAllTicketEvents[] = {
+    TicketEvent::kAccept,        TicketEvent::kReject,      TicketEvent::kExpire,
+    TicketEvent::kMarkReady,     TicketEvent::kPickUp,      TicketEvent::kCancel,
+    TicketEvent::kReturnToStall, TicketEvent::kHandToOffice};
 
 // Why an order was cancelled.
 enum class CancelReason {
@@ -70,9 +100,10 @@ std::optional<OrderState> NextOrderState(OrderState state, OrderEvent event);
 std::optional<TicketState> NextTicketState(TicketState state, TicketEvent event);
 
 // Whether a refused `event` may still apply once the order has advanced along the happy path
-// (PLACED < CONFIRMED < COURIER_ASSIGNED < PICKED_UP < DELIVERED), i.e. it arrived early (events
-// of one order may be handled out of order by several consumers): true when the order is not
-// final and is behind the state the event needs. False means stale: it will never apply.
+// (PLACED < CONFIRMED < COURIER_ASSIGNED < PICKED_UP < DELIVERED or DELIVERY_FAILED), i.e. it
+// arrived early (events of one order may be handled out of order by several consumers): true when
+// the order is not final and is behind the state the event needs. False means stale: it will never
+// apply.
 bool MayApplyLater(OrderState state, OrderEvent event);
 
 // Final states accept no further event (except none).

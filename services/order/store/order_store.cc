@@ -86,7 +86,8 @@ constexpr pg::Query kInsertOrder{
   "cancellation_id::text, cancellation_state, cancellation_reason, cancellation_note, "          \
   "(extract(epoch FROM cancellation_requested_at) * 1e6)::bigint AS cancellation_requested_us, " \
   "(extract(epoch FROM cancellation_settled_at) * 1e6)::bigint AS cancellation_settled_us, "     \
-  "cancellation_refusal "
+  "cancellation_refusal, delivery_attempts, last_attempt_outcome, "                              \
+  "(extract(epoch FROM delivery_failed_at) * 1e6)::bigint AS delivery_failed_us "
 
 constexpr pg::Query kSelectOrder{"order_select",
                                  "SELECT " PASAR_ORDER_COLUMNS "FROM orders WHERE id = $1"};
@@ -132,8 +133,9 @@ constexpr pg::Query kUpdateOrder{
     "  cancelled_at = to_timestamp($19::float8 / 1e6), cancellation_id = $20::uuid, "
     "  cancellation_state = $21, cancellation_reason = $22, cancellation_note = $23, "
     "  cancellation_requested_at = to_timestamp($24::float8 / 1e6), "
-    "  cancellation_settled_at = to_timestamp($25::float8 / 1e6), cancellation_refusal = $26 "
-    "WHERE id = $1"};
+    "  cancellation_settled_at = to_timestamp($25::float8 / 1e6), cancellation_refusal = $26, "
+    "  delivery_attempts = $27, last_attempt_outcome = $28, "
+    "  delivery_failed_at = to_timestamp($29::float8 / 1e6) WHERE id = $1"};
 
 constexpr pg::Query kUpdateTicket{
     "order_update_ticket",
@@ -297,6 +299,9 @@ Order OrderFromRow(const pg::Row& r) {
   o.delivered_at = OptTimeAt(r, "delivered_us");
   o.cancelled_at = OptTimeAt(r, "cancelled_us");
   if (!r.IsNull("cancellation_id")) o.cancellation = CancellationFromRow(r);
+  o.delivery_attempts = static_cast<int32_t>(r.Int("delivery_attempts"));
+  o.last_attempt_outcome = r.Str("last_attempt_outcome");
+  o.delivery_failed_at = OptTimeAt(r, "delivery_failed_us");
   return o;
 }
 
@@ -443,7 +448,8 @@ void SaveOrder(pg::Transaction& tx, Order& o) {
           o.totals.goods_total_idr, o.totals.delivery_fee_idr, o.totals.service_fee_idr, cid, cname,
           cplate, cphone, ceta, cat, o.version, Micros(o.updated_at), Micros(o.confirmed_at),
           Micros(o.picked_up_at), Micros(o.delivered_at), Micros(o.cancelled_at), cancel_id,
-          cancel_state, cancel_reason, cancel_note, requested_at, settled_at, refusal);
+          cancel_state, cancel_reason, cancel_note, requested_at, settled_at, refusal,
+          o.delivery_attempts, o.last_attempt_outcome, Micros(o.delivery_failed_at));
   for (Ticket& t : o.tickets) {
     if (!t.dirty && !t.lines_dirty) continue;
     ++t.version;

@@ -391,3 +391,59 @@ TEST_CASE("after a refusal the customer may ask again while nothing is picked up
   CHECK_FALSE(r.changed());
   CHECK(o.cancel_reason == d::CancelReason::kNoCourier);
 }
+
+TEST_CASE("a failed delivery: attempts seen live, the goods back ticket by ticket, balanced") {
+  d::Order o = MakeOrder();
+  REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
+  REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
+  // Before pickup neither an attempt nor a failure means anything.
+  CHECK_FALSE(d::DeliveryAttempted(o, 1, "NO_ANSWER", kT0).changed());
+  CHECK_FALSE(d::DeliveryFailed(o, "c1", 4000, 5000, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  REQUIRE(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
+  REQUIRE(d::PickupConfirmed(o, 1, "c1", 30000, kT0).ok());
+  const d::Outcome attempt = d::DeliveryAttempted(o, 1, "NO_ANSWER", kT0);
+  CHECK(Has(attempt, Happening::kDeliveryAttempted));
+  CHECK(o.delivery_attempts == 1);
+  CHECK(o.last_attempt_outcome == "NO_ANSWER");
+  CHECK_FALSE(d::DeliveryAttempted(o, 1, "NO_ANSWER", kT0).changed());  // heard already
+  // A return before the failure is refused (the consumer retries it later).
+  CHECK_FALSE(d::GoodsReturned(o, 0, "c1", false, 66000, kT0).ok());
+
+  const d::Outcome failed = d::DeliveryFailed(o, "c1", 4000, 5000, kT0);
+  REQUIRE(failed.ok());
+  CHECK(o.status == OrderState::kDeliveryFailed);
+  CHECK(o.delivery_failed_at == kT0);
+  CHECK_FALSE(d::DeliveryConfirmed(o, "c1", kT0).ok());
+  CHECK_FALSE(d::CustomerCancel(o, "", "00000000-0000-4000-8000-000000000001", kT0).ok());
+  CHECK_FALSE(d::DeliveryAttempted(o, 2, "REFUSED", kT0).changed());
+
+  // The second ticket's goods come back first (to the office), then the first (its stall).
+  const d::Outcome office = d::GoodsReturned(o, 1, "c1", true, 30000, kT0);
+  REQUIRE(office.ok());
+  CHECK(o.tickets[1].status == TicketState::kAtMarketOffice);
+  CHECK(o.status == OrderState::kDeliveryFailed);
+  CHECK_FALSE(Has(office, Happening::kOrderReturned));
+  CHECK_FALSE(d::GoodsReturned(o, 1, "c1", true, 30000, kT0).ok());  // once
+  const d::Outcome stall = d::GoodsReturned(o, 0, "c1", false, 66000, kT0);
+  REQUIRE(stall.ok());
+  CHECK(Has(stall, Happening::kOrderReturned));
+  CHECK(o.status == OrderState::kReturned);
+  CHECK(o.tickets[0].status == TicketState::kReturned);
+
+  std::vector<d::Posting> all = o.new_postings;
+  CHECK(d::Balanced(all));
+  int64_t courier = 0, platform = 0, customer = 0, s1 = 0, s2 = 0;
+  for (const d::Balance& b : d::Balances(all)) {
+    if (b.party == d::Party::kCourier) courier = b.net_idr;
+    if (b.party == d::Party::kPlatform) platform = b.net_idr;
+    if (b.party == d::Party::kCustomer) customer = b.net_idr;
+    if (b.party_id == "s1") s1 = b.net_idr;
+    if (b.party_id == "s2") s2 = b.net_idr;
+  }
+  CHECK(courier == 9000);
+  CHECK(customer == -4000);
+  CHECK(platform == -(5000 + 30000));
+  CHECK(s1 == 0);
+  CHECK(s2 == 30000);
+}

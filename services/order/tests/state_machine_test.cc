@@ -30,6 +30,10 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       {{OrderState::kCourierAssigned, OrderEvent::kAllPickedUp}, OrderState::kPickedUp},
       {{OrderState::kCourierAssigned, OrderEvent::kDispatchFailed}, OrderState::kCancelled},
       {{OrderState::kPickedUp, OrderEvent::kDelivered}, OrderState::kDelivered},
+      // The door stayed shut: the goods go back, ticket by ticket.
+      {{OrderState::kPickedUp, OrderEvent::kDeliveryFailed}, OrderState::kDeliveryFailed},
+      {{OrderState::kDeliveryFailed, OrderEvent::kGoodsReturned}, OrderState::kDeliveryFailed},
+      {{OrderState::kDeliveryFailed, OrderEvent::kAllReturned}, OrderState::kReturned},
   };
   int pairs = 0;
   for (OrderState s : d::kAllOrderStates) {
@@ -46,13 +50,21 @@ TEST_CASE("order: every state x event pair is either the SPEC transition or refu
       }
     }
   }
-  CHECK(pairs == 6 * 11);
+  CHECK(pairs == 8 * 14);
 }
 
 TEST_CASE("order: final states accept nothing - cancel only before pickup") {
   for (OrderEvent e : d::kAllOrderEvents) {
     CHECK_FALSE(d::NextOrderState(OrderState::kDelivered, e).has_value());
     CHECK_FALSE(d::NextOrderState(OrderState::kCancelled, e).has_value());
+    CHECK_FALSE(d::NextOrderState(OrderState::kReturned, e).has_value());
+  }
+  CHECK(d::IsFinal(OrderState::kReturned));
+  CHECK_FALSE(d::IsFinal(OrderState::kDeliveryFailed));
+  // A failed delivery is neither cancelled nor delivered afterwards.
+  for (OrderEvent e : {OrderEvent::kCustomerCancel, OrderEvent::kOperatorCancel,
+                       OrderEvent::kCancellationAccepted, OrderEvent::kDelivered}) {
+    CHECK_FALSE(d::NextOrderState(OrderState::kDeliveryFailed, e).has_value());
   }
   CHECK(d::IsFinal(OrderState::kDelivered));
   CHECK(d::IsFinal(OrderState::kCancelled));
@@ -73,6 +85,9 @@ TEST_CASE("ticket: every state x event pair is either the SPEC transition or ref
       {{TicketState::kAccepted, TicketEvent::kCancel}, TicketState::kCancelled},
       {{TicketState::kReady, TicketEvent::kPickUp}, TicketState::kPickedUp},
       {{TicketState::kReady, TicketEvent::kCancel}, TicketState::kCancelled},
+      // After a failed delivery: back to the stall, or to the market office.
+      {{TicketState::kPickedUp, TicketEvent::kReturnToStall}, TicketState::kReturned},
+      {{TicketState::kPickedUp, TicketEvent::kHandToOffice}, TicketState::kAtMarketOffice},
   };
   int pairs = 0;
   for (TicketState s : d::kAllTicketStates) {
@@ -89,7 +104,7 @@ TEST_CASE("ticket: every state x event pair is either the SPEC transition or ref
       }
     }
   }
-  CHECK(pairs == 7 * 6);
+  CHECK(pairs == 9 * 8);
 }
 
 TEST_CASE("decision once tickets change") {
@@ -127,6 +142,9 @@ TEST_CASE("names match the proto enum values") {
   CHECK(d::Name(d::CancelReason::kOperator) == "OPERATOR");
   CHECK(d::ParseCancelReason("OPERATOR") == d::CancelReason::kOperator);
   CHECK_FALSE(d::ParseOrderState("placed").has_value());
+  CHECK(d::Name(OrderState::kDeliveryFailed) == "DELIVERY_FAILED");
+  CHECK(d::Name(OrderState::kReturned) == "RETURNED");
+  CHECK(d::Name(TicketState::kAtMarketOffice) == "AT_MARKET_OFFICE");
 }
 
 TEST_CASE("early events may apply later - stale ones never") {
@@ -135,9 +153,14 @@ TEST_CASE("early events may apply later - stale ones never") {
   CHECK(d::MayApplyLater(OrderState::kPlaced, OrderEvent::kCourierAssigned));
   CHECK_FALSE(d::MayApplyLater(OrderState::kPickedUp, OrderEvent::kCourierAssigned));
   CHECK_FALSE(d::MayApplyLater(OrderState::kCourierAssigned, OrderEvent::kCourierAssigned));
+  // A return heard before the failure waits for it; a failure after delivery never applies.
+  CHECK(d::MayApplyLater(OrderState::kPickedUp, OrderEvent::kGoodsReturned));
+  CHECK(d::MayApplyLater(OrderState::kCourierAssigned, OrderEvent::kDeliveryFailed));
+  CHECK_FALSE(d::MayApplyLater(OrderState::kDeliveryFailed, OrderEvent::kDelivered));
   for (OrderEvent e : d::kAllOrderEvents) {
     CHECK_FALSE(d::MayApplyLater(OrderState::kDelivered, e));
     CHECK_FALSE(d::MayApplyLater(OrderState::kCancelled, e));
+    CHECK_FALSE(d::MayApplyLater(OrderState::kReturned, e));
     // Whenever the event applies now, it is not "later".
     for (OrderState s : d::kAllOrderStates) {
       if (d::NextOrderState(s, e)) CHECK_FALSE(d::MayApplyLater(s, e));

@@ -1,6 +1,7 @@
 #include "actors.h"
 
 #include <algorithm>
+#include <map>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -570,6 +571,7 @@ bool Courier::StillMine(const std::string& job_id) {
 
 void Courier::DoJob(dsp::Job job) {
   if (!Ride({job.pickup().lat(), job.pickup().lng()})) return;
+  std::map<std::string, std::string> codes;  // ticket -> the stall's code (for a return)
   for (const dsp::JobStop& stop : job.stops()) {
     if (stop.picked_up()) continue;
     if (!Pause(60)) return;  // find the stall inside the market
@@ -582,6 +584,7 @@ void Courier::DoJob(dsp::Job job) {
       if (!code && !StillMine(job.id())) return;
     }
     if (!code) return;
+    codes[stop.ticket_id()] = *code;
     dsp::ConfirmPickupRequest req;
     req.set_request_id(world_.Key("pickup:" + stop.ticket_id()));
     req.set_job_id(job.id());
@@ -608,6 +611,10 @@ void Courier::DoJob(dsp::Job job) {
     world_.Note(absl::StrCat("courier ", courier_.id, ": no customer for order ", job.order_id()));
     return;
   }
+  if (PlanAbsent(world_.config, placed->index)) {
+    FailAndReturn(job, codes);
+    return;
+  }
   ord::GetOrderRequest get;
   get.set_order_id(job.order_id());
   ord::GetOrderResponse order;
@@ -631,6 +638,60 @@ void Courier::DoJob(dsp::Job job) {
     ++deliveries_;
   } else {
     world_.Note(absl::StrCat("courier ", courier_.id, ": ConfirmDelivery: ", out.Describe()));
+  }
+}
+
+void Courier::FailAndReturn(const dsp::Job& job, const std::map<std::string, std::string>& codes) {
+  // Ring, call, wait: the market's rule (kSimFailureAttempts attempts) before declaring.
+  for (int i = 0; i < kSimFailureAttempts; ++i) {
+    dsp::ReportDeliveryAttemptRequest req;
+    req.set_request_id(world_.Key(absl::StrCat("attempt:", job.id(), ":", i)));
+    req.set_job_id(job.id());
+    req.set_outcome(dsp::DELIVERY_ATTEMPT_OUTCOME_NO_ANSWER);
+    *req.mutable_location() = job.drop_off();
+    dsp::ReportDeliveryAttemptResponse resp;
+    const Outcome out = Call(token_, [&](grpc::ClientContext* c) {
+      return world_.api.couriers().ReportDeliveryAttempt(c, req, &resp);
+    });
+    if (!out.ok()) {
+      world_.Note(
+          absl::StrCat("courier ", courier_.id, ": ReportDeliveryAttempt: ", out.Describe()));
+      return;
+    }
+    ++world_.counters.delivery_attempts;
+    if (!Pause(60)) return;
+  }
+  dsp::DeclareDeliveryFailedRequest declare;
+  declare.set_request_id(world_.Key("declare-failed:" + job.id()));
+  declare.set_job_id(job.id());
+  dsp::DeclareDeliveryFailedResponse declared;
+  const Outcome failed = Call(token_, [&](grpc::ClientContext* c) {
+    return world_.api.couriers().DeclareDeliveryFailed(c, declare, &declared);
+  });
+  if (!failed.ok()) {
+    world_.Note(
+        absl::StrCat("courier ", courier_.id, ": DeclareDeliveryFailed: ", failed.Describe()));
+    return;
+  }
+  // Back to the market, stall by stall: the stall's code and the trader's refund.
+  if (!Ride({job.pickup().lat(), job.pickup().lng()})) return;
+  for (const dsp::JobStop& stop : job.stops()) {
+    if (!Pause(60)) return;
+    const auto code = codes.find(stop.ticket_id());
+    if (code == codes.end()) continue;
+    dsp::ConfirmReturnRequest req;
+    req.set_request_id(world_.Key("return:" + stop.ticket_id()));
+    req.set_job_id(job.id());
+    req.set_ticket_id(stop.ticket_id());
+    req.set_stall_code(code->second);
+    req.set_refunded_idr(stop.amount_idr());
+    dsp::ConfirmReturnResponse resp;
+    const Outcome out = Call(token_, [&](grpc::ClientContext* c) {
+      return world_.api.couriers().ConfirmReturn(c, req, &resp);
+    });
+    if (!out.ok()) {
+      world_.Note(absl::StrCat("courier ", courier_.id, ": ConfirmReturn: ", out.Describe()));
+    }
   }
 }
 

@@ -9,6 +9,7 @@
 
 #include <atomic>
 #include <deque>
+#include <map>
 #include <set>
 #include <string>
 #include <thread>
@@ -76,6 +77,9 @@ class Courier final {
   void Answer(const dispatch::v1::Offer& offer);
   void Take(const dispatch::v1::Job& job);  // queue a job that is ours, once
   void DoJob(dispatch::v1::Job job);
+  // The customer is not home: attempts at the door, the failure declared, the goods back to
+  // their stalls with the codes the traders told at pickup (ticket -> code).
+  void FailAndReturn(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
   // Rides to `to`; false when the job was withdrawn or the day ended on the way.
   bool Ride(geo::LatLng to);
   // Waits `sim_seconds` of simulated time; false when interrupted like Ride.

@@ -36,6 +36,8 @@ usage: pasar-sim --town FILE [options]
   --cancel-probability P --decline-probability P --reject-ticket-probability P
   --reject-line-probability P --adjust-weighed-probability P
   --silent-ticket-probability P   a trader never answers a ticket (default 0.01)
+  --absent-probability P   a customer is not home when the courier rings: two attempts, the
+                         delivery declared failed, the goods back to the stalls (default 0)
   --ojek-speed-kmh V     courier speed in town time (default 25)
   --fix-seconds S        a courier reports a fix every S town seconds (default 1)
   --trader-timeout-seconds S   --dispatch-timeout-seconds S   market timers for the day
@@ -88,6 +90,7 @@ int Run(int argc, char** argv) {
                    "reject-ticket-probability",
                    "reject-line-probability",
                    "silent-ticket-probability",
+                   "absent-probability",
                    "adjust-weighed-probability",
                    "ojek-speed-kmh",
                    "fix-seconds",
@@ -125,6 +128,7 @@ int Run(int argc, char** argv) {
   c.reject_line_probability = flags.Double("reject-line-probability", c.reject_line_probability);
   c.silent_ticket_probability =
       flags.Double("silent-ticket-probability", c.silent_ticket_probability);
+  c.absent_probability = flags.Double("absent-probability", c.absent_probability);
   c.adjust_weighed_probability =
       flags.Double("adjust-weighed-probability", c.adjust_weighed_probability);
   c.ojek_speed_kmh = flags.Double("ojek-speed-kmh", c.ojek_speed_kmh);

@@ -179,6 +179,12 @@ OfferPlan PlanOffer(const SimConfig& config, const std::string& courier, int ord
   return plan;
 }
 
+bool PlanAbsent(const SimConfig& config, int order_index) {
+  if (config.absent_probability <= 0) return false;
+  Rng rng(config.seed, "absent", order_index);
+  return rng.Chance(config.absent_probability);
+}
+
 geo::LatLng Toward(geo::LatLng from, geo::LatLng to, double meters) {
   const double d = geo::DistanceMeters(from, to);
   if (d <= meters || d <= 0) return to;

@@ -67,6 +67,14 @@ struct OfferPlan {
 // Courier `courier` (slug) offered the job of customer `order_index`'s order.
 OfferPlan PlanOffer(const SimConfig& config, const std::string& courier, int order_index);
 
+// The attempts a simulated courier makes at an absent customer's door before declaring the
+// delivery failed (the markets' policy for such a day: SetFailurePolicy, no wait).
+inline constexpr int kSimFailureAttempts = 2;
+
+// Whether customer `order_index` is absent (or refuses the goods) when the courier rings
+// (config.absent_probability; its own stream, so the rest of a seeded day is unchanged).
+bool PlanAbsent(const SimConfig& config, int order_index);
+
 // A point `meters` away from `from` towards `to` (straight line; `to` when closer than that).
 geo::LatLng Toward(geo::LatLng from, geo::LatLng to, double meters);
 

@@ -25,11 +25,15 @@ struct SimConfig {
   double speedup = 30;               // simulated seconds per real second (travel, packing, delays)
   double orders_per_minute = 40;     // mean customer arrivals per real minute (Poisson)
   double cancel_probability = 0.06;  // a customer cancels after a while
-  double reject_ticket_probability = 0.04;   // a trader rejects a whole ticket
-  double reject_line_probability = 0.04;     // … or one line of a multi-line ticket
-  double silent_ticket_probability = 0.01;   // a trader never answers a ticket (it expires)
-  double adjust_weighed_probability = 0.5;   // a weighed line's total is adjusted
-  double decline_probability = 0.15;         // a courier declines an offer
+  double reject_ticket_probability = 0.04;  // a trader rejects a whole ticket
+  double reject_line_probability = 0.04;    // … or one line of a multi-line ticket
+  double silent_ticket_probability = 0.01;  // a trader never answers a ticket (it expires)
+  double adjust_weighed_probability = 0.5;  // a weighed line's total is adjusted
+  double decline_probability = 0.15;        // a courier declines an offer
+  // A customer is not home (or refuses) when the courier rings: the courier reports attempts,
+  // declares the delivery failed after the market's rule and brings the goods back to the
+  // stalls. 0 (the default) leaves a seeded day exactly as before.
+  double absent_probability = 0;
   double ojek_speed_kmh = 25;                // in simulated time
   double fix_interval_sim_seconds = 1;       // a courier's phone reports a fix this often
   int64_t max_cart_idr = 150000;             // customers keep carts within this budget
@@ -77,6 +81,15 @@ struct ProgrammeReport {
   bool balanced = false;
 };
 
+// The day's failed deliveries (README, "Failed deliveries and returns"), from the orders' final
+// states and the couriers' own counts.
+struct ExceptionsReport {
+  int64_t attempts = 0;              // attempts the couriers reported at the door
+  int64_t failed = 0;                // orders whose delivery failed (DELIVERY_FAILED or RETURNED)
+  int64_t returned = 0;              // orders whose goods are all back (RETURNED)
+  int64_t resolved_by_operator = 0;  // the simulated day has no operator: always 0
+};
+
 struct SimReport {
   uint64_t seed = 0;
   double minutes = 0;
@@ -122,12 +135,17 @@ struct SimReport {
   // Every final order agrees across the services: DELIVERED <-> job DELIVERED <-> reservation
   // COMMITTED; CANCELLED <-> no live job <-> hold not HELD (COMMITTED once confirmed).
   bool services_agree = false;
+  // Every courier's statement of the day's shift: cash at start − paid to traders + collected +
+  // refunded = expected at the end = the cash dispatch says they hold, and the orders' ledger
+  // postings of the courier agree with the statement's cash flows.
+  bool courier_cash_balanced = false;
+  ExceptionsReport exceptions;
   std::map<std::string, std::string> problems;  // invariant -> first counterexample
   ProgrammeReport programme;
 
   bool ok() const {
     return all_terminal && stock_conserved && ledger_balanced && no_double_assignment &&
-           services_agree && (!programme.run || programme.balanced);
+           services_agree && courier_cash_balanced && (!programme.run || programme.balanced);
   }
 };
 

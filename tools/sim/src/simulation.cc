@@ -41,7 +41,8 @@ bool Set(const google::protobuf::Timestamp& t) {
 }
 
 bool Final(ord::OrderStatus s) {
-  return s == ord::ORDER_STATUS_DELIVERED || s == ord::ORDER_STATUS_CANCELLED;
+  return s == ord::ORDER_STATUS_DELIVERED || s == ord::ORDER_STATUS_CANCELLED ||
+         s == ord::ORDER_STATUS_RETURNED;
 }
 
 std::string ReasonName(ord::CancelReason r) {
@@ -211,6 +212,8 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
   for (const ord::Order& o : orders) {
     if (!Final(o.status())) continue;  // all_terminal says so
     const bool delivered = o.status() == ord::ORDER_STATUS_DELIVERED;
+    // A returned order was sold and its goods came back: its job RETURNED, its stock committed.
+    const bool returned = o.status() == ord::ORDER_STATUS_RETURNED;
     dsp::GetJobRequest job_req;
     job_req.set_job_id(o.id());
     dsp::GetJobResponse job;
@@ -222,10 +225,14 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
       if (delivered && s != dsp::JOB_STATUS_DELIVERED) {
         disagree(o, "its job is " + dsp::JobStatus_Name(s));
       }
-      if (!delivered && s != dsp::JOB_STATUS_CANCELLED && s != dsp::JOB_STATUS_FAILED) {
+      if (returned && s != dsp::JOB_STATUS_RETURNED) {
+        disagree(o, "its job is " + dsp::JobStatus_Name(s));
+      }
+      if (!delivered && !returned && s != dsp::JOB_STATUS_CANCELLED &&
+          s != dsp::JOB_STATUS_FAILED) {
         disagree(o, "its job is still " + dsp::JobStatus_Name(s));
       }
-    } else if (jo.code() != grpc::NOT_FOUND || delivered) {
+    } else if (jo.code() != grpc::NOT_FOUND || delivered || returned) {
       // NOT_FOUND is right only for a cancelled order that never became a job.
       disagree(o, "GetJob: " + jo.Describe());
     }
@@ -250,7 +257,7 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
         break;
       }
       state = res.reservation().state();
-      const bool ok = delivered
+      const bool ok = delivered || returned
                           ? state == inv::RESERVATION_STATE_COMMITTED
                           : (state == want_cancelled ||
                              (!Set(o.confirmed_at()) && state == inv::RESERVATION_STATE_EXPIRED));
@@ -261,6 +268,9 @@ void CheckServicesAgree(World& world, const std::vector<ord::Order>& orders, con
     if (!problem.empty()) disagree(o, problem);
   }
 }
+
+void CheckCourierCash(World& world, const std::vector<ord::Order>& orders, const std::string& op,
+                      SimReport& r);
 
 void CheckInvariants(World& world, const std::map<std::string, StockLevel>& before,
                      const std::string& observer, const std::string& op, SimReport& r) {
@@ -329,6 +339,13 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
         ledger_problem(o, absl::StrCat("courier kept ", net[ord::LEDGER_PARTY_COURIER],
                                        ", delivery fee is ", o.delivery_fee_idr()));
       }
+    }
+    if (o.status() == ord::ORDER_STATUS_RETURNED &&
+        net[ord::LEDGER_PARTY_COURIER] != o.delivery_fee_idr()) {
+      // A failed trip still earns the delivery fee: the failure fee and the compensation.
+      ledger_problem(
+          o, absl::StrCat("courier of a returned order is owed ", net[ord::LEDGER_PARTY_COURIER],
+                          ", delivery fee is ", o.delivery_fee_idr()));
     }
   }
   const std::string unread_orders = absl::StrCat(unread, " orders could not be read (GetOrder)");
@@ -403,6 +420,8 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     Holding h{FromProto(job.assigned_at()), absl::InfiniteFuture(), job.id()};
     if (Set(job.delivered_at())) {
       h.end = FromProto(job.delivered_at());
+    } else if (o.status() == ord::ORDER_STATUS_RETURNED && Set(job.finished_at())) {
+      h.end = FromProto(job.finished_at());  // the goods all back: the courier is free
     } else if (o.status() == ord::ORDER_STATUS_CANCELLED && Set(o.cancelled_at())) {
       h.end = FromProto(o.cancelled_at());
     }
@@ -426,6 +445,8 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
   if (unread > 0) not_checked(r.no_double_assignment, "no_double_assignment", unread_orders);
   CheckServicesAgree(world, orders, op, r);
   if (unread > 0) not_checked(r.services_agree, "services_agree", unread_orders);
+  CheckCourierCash(world, orders, op, r);
+  if (unread > 0) not_checked(r.courier_cash_balanced, "courier_cash_balanced", unread_orders);
   CheckProgramme(world, orders, r);
   if (unread > 0 && r.programme.run) {
     r.programme.balanced = false;
@@ -441,6 +462,11 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
     if (o.has_courier() || o.status() == ord::ORDER_STATUS_DELIVERED) ++r.assigned;
     if (o.status() == ord::ORDER_STATUS_DELIVERED) ++r.delivered;
     if (o.status() == ord::ORDER_STATUS_CANCELLED) ++r.cancelled[ReasonName(o.cancel_reason())];
+    if (o.status() == ord::ORDER_STATUS_DELIVERY_FAILED ||
+        o.status() == ord::ORDER_STATUS_RETURNED) {
+      ++r.exceptions.failed;
+    }
+    if (o.status() == ord::ORDER_STATUS_RETURNED) ++r.exceptions.returned;
     if (o.cancellation().state() == ord::CANCELLATION_STATE_REFUSED) ++r.cancel_too_late;
     for (const ord::Ticket& t : o.tickets()) {
       if (t.status() == ord::TICKET_STATUS_EXPIRED) ++r.tickets_expired;
@@ -468,6 +494,95 @@ void SetPolicy(town::Api& api, const SimConfig& config, const town::Seeded& seed
                        return api.dispatch_ops().SetMarketDispatch(c, req, &resp);
                      }),
                 "SetMarketDispatch " + m.id);
+  }
+}
+
+// With absent customers in the day, every market's failed-delivery policy: two attempts, no
+// wait (simulated minutes are real seconds, and the rule runs on the database's clock), a
+// 3,000 failure fee.
+void SetFailurePolicies(town::Api& api, const SimConfig& config, const town::Seeded& seeded,
+                        const std::string& run_id) {
+  const std::string op = api.Token(auth::Role::kOperator, "pasar-sim");
+  for (const town::Market& m : config.town.markets) {
+    dsp::SetFailurePolicyRequest req;
+    req.set_request_id(absl::StrCat(run_id, ":failure-policy:", m.id));
+    dsp::FailurePolicy* p = req.mutable_policy();
+    p->set_market_id(seeded.id(m.id));
+    p->set_wait_minutes(0);
+    p->set_min_attempts(kSimFailureAttempts);
+    p->set_arrival_radius_meters(300);
+    p->set_failure_fee_idr(3000);
+    dsp::SetFailurePolicyResponse resp;
+    town::Check(Call(op,
+                     [&](grpc::ClientContext* c) {
+                       return api.dispatch_ops().SetFailurePolicy(c, req, &resp);
+                     }),
+                "SetFailurePolicy " + m.id);
+  }
+}
+
+// courier_cash_balanced: each courier's statement of their latest shift (this day's) against
+// the cash dispatch says they hold and against the orders' ledger postings of that courier.
+void CheckCourierCash(World& world, const std::vector<ord::Order>& orders, const std::string& op,
+                      SimReport& r) {
+  r.courier_cash_balanced = true;
+  auto problem = [&](const std::string& what) {
+    r.courier_cash_balanced = false;
+    r.problems.emplace("courier_cash_balanced", what);
+  };
+  // The ledger's cash flows of each courier: paid to traders, collected, refunded.
+  std::map<std::string, int64_t> ledger_cash;
+  for (const ord::Order& o : orders) {
+    for (const ord::LedgerEntry& e : o.ledger().entries()) {
+      if (e.party() != ord::LEDGER_PARTY_COURIER) continue;
+      if (e.kind() == ord::LEDGER_ENTRY_KIND_TRADER_PAID ||
+          e.kind() == ord::LEDGER_ENTRY_KIND_CUSTOMER_PAID ||
+          e.kind() == ord::LEDGER_ENTRY_KIND_GOODS_RETURNED) {
+        ledger_cash[e.party_id()] += e.amount_idr();
+      }
+    }
+  }
+  for (const town::Courier& c : world.config.town.couriers) {
+    const std::string id = world.seeded.id(c.id);
+    dsp::GetCourierStatementRequest req;
+    req.set_courier_id(id);
+    dsp::GetCourierStatementResponse resp;
+    const Outcome out = Call(op, [&](grpc::ClientContext* ctx) {
+      return world.api.dispatch_ops().GetCourierStatement(ctx, req, &resp);
+    });
+    if (!out.ok()) {
+      problem(absl::StrCat("courier ", c.id, ": GetCourierStatement: ", out.Describe()));
+      continue;
+    }
+    const dsp::CourierStatement& st = resp.statement();
+    const int64_t flows =
+        st.collected_from_customers_idr() + st.refunded_by_traders_idr() - st.paid_to_traders_idr();
+    if (st.expected_cash_end_idr() != st.cash_at_start_idr() + flows) {
+      problem(absl::StrCat("courier ", c.id, ": expected ", st.expected_cash_end_idr(),
+                           " is not start ", st.cash_at_start_idr(), " + flows ", flows));
+    }
+    const int64_t in_ledger = ledger_cash.count(id) ? ledger_cash.at(id) : 0;
+    if (in_ledger != flows) {
+      problem(
+          absl::StrCat("courier ", c.id, ": statement cash flows ", flows, ", ledger ", in_ledger));
+    }
+    dsp::ListCouriersRequest list;
+    list.set_home_market_id(world.seeded.id(c.home_market));
+    list.set_page_size(100);
+    dsp::ListCouriersResponse couriers;
+    const Outcome lo = Call(op, [&](grpc::ClientContext* ctx) {
+      return world.api.dispatch_ops().ListCouriers(ctx, list, &couriers);
+    });
+    if (!lo.ok()) {
+      problem(absl::StrCat("ListCouriers: ", lo.Describe()));
+      continue;
+    }
+    for (const dsp::Courier& held : couriers.couriers()) {
+      if (held.id() == id && held.cash_on_hand_idr() != st.expected_cash_end_idr()) {
+        problem(absl::StrCat("courier ", c.id, " holds ", held.cash_on_hand_idr(),
+                             ", the statement expects ", st.expected_cash_end_idr()));
+      }
+    }
   }
 }
 
@@ -499,6 +614,7 @@ SimReport RunSimulation(const SimConfig& config) {
 
   report.policy = config.policy;
   if (!config.policy.empty()) SetPolicy(api, config, seeded, report.run_id);
+  if (config.absent_probability > 0) SetFailurePolicies(api, config, seeded, report.run_id);
 
   World world(config, api, std::move(seeded), report.run_id);
   world.log = &log;
@@ -596,6 +712,7 @@ SimReport RunSimulation(const SimConfig& config) {
   report.offers_seen = world.counters.offers_seen;
   report.offers_declined = world.counters.offers_declined;
   report.fixes_sent = world.counters.fixes_sent;
+  report.exceptions.attempts = world.counters.delivery_attempts;
   std::vector<double> place_ms;
   for (const auto& placed : world.orders.All()) {
     place_ms.push_back(absl::ToDoubleMilliseconds(placed->place_latency));
@@ -783,12 +900,18 @@ std::string ReportJson(const SimReport& r) {
         {"tickets_unanswered", r.tickets_unanswered},
         {"tickets_expired", r.tickets_expired}}},
       {"programme", ProgrammeJson(r.programme)},
+      {"exceptions",
+       {{"attempts", r.exceptions.attempts},
+        {"failed", r.exceptions.failed},
+        {"returned", r.exceptions.returned},
+        {"resolved_by_operator", r.exceptions.resolved_by_operator}}},
       {"invariants",
        {{"all_terminal", r.all_terminal},
         {"stock_conserved", r.stock_conserved},
         {"ledger_balanced", r.ledger_balanced},
         {"no_double_assignment", r.no_double_assignment},
         {"services_agree", r.services_agree},
+        {"courier_cash_balanced", r.courier_cash_balanced},
         {"programme_balanced", !r.programme.run || r.programme.balanced}}},
       {"problems", problems},
   };
@@ -816,16 +939,20 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
       "Couriers:  %d, utilisation %.0f%%, %.2f offers per assignment, %d declined, %d fixes sent\n"
       "Latency:   place p50 %.0f ms p99 %.0f ms | confirm->courier p50 %.0f ms p99 %.0f ms | "
       "place->delivered p50 %.1f s\n"
+      "Exceptions: %d attempts at the door, %d deliveries failed, %d returned, %d resolved by "
+      "an operator\n"
       "Checks:    every order final: %s, stock conserved: %s, ledgers balanced: %s, "
-      "no courier on two jobs: %s, services agree: %s\n",
+      "no courier on two jobs: %s, services agree: %s, courier cash balanced: %s\n",
       r.seed, r.minutes, r.speedup, r.minutes * r.speedup, r.run_id, r.wall_seconds, r.arrivals,
       r.placed, r.carts_digest, list(r.refused), r.confirmed, r.assigned, r.delivered, cancelled,
       list(r.cancelled), r.cancel_requests, r.cancel_too_late, r.tickets, r.tickets_rejected,
       r.lines_rejected, r.weighed_adjusted, r.tickets_unanswered, r.tickets_expired, r.couriers,
       r.utilisation * 100, r.offers_per_assignment, r.offers_declined, r.fixes_sent, r.place_ms.p50,
       r.place_ms.p99, r.assign_ms.p50, r.assign_ms.p99, r.deliver_ms.p50 / 1000,
-      yes(r.all_terminal), yes(r.stock_conserved), yes(r.ledger_balanced),
-      yes(r.no_double_assignment), yes(r.services_agree));
+      r.exceptions.attempts, r.exceptions.failed, r.exceptions.returned,
+      r.exceptions.resolved_by_operator, yes(r.all_terminal), yes(r.stock_conserved),
+      yes(r.ledger_balanced), yes(r.no_double_assignment), yes(r.services_agree),
+      yes(r.courier_cash_balanced));
   if (r.dispatch_read) {
     const dsp::GetDispatchReportResponse& d = r.dispatch;
     out << absl::StrFormat(

@@ -78,6 +78,7 @@ struct Counters {
   std::atomic<int64_t> tickets{0}, tickets_rejected{0}, lines_rejected{0}, weighed_adjusted{0};
   std::atomic<int64_t> tickets_unanswered{0};
   std::atomic<int64_t> offers_seen{0}, offers_declined{0}, fixes_sent{0};
+  std::atomic<int64_t> delivery_attempts{0};
   absl::Mutex mu;
   std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);
 };

@@ -55,6 +55,7 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   c.cancel_probability = 0.15;
   c.reject_ticket_probability = 0.1;
   c.silent_ticket_probability = 0.2;  // tickets left to the trader response timeout
+  c.absent_probability = 0.25;        // failed deliveries: attempts, failure, goods back
   c.trader_response_timeout_seconds = 30;
   c.dispatch_timeout_seconds = 60;
   c.drain_timeout = absl::Seconds(100);
@@ -79,6 +80,11 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   CHECK(r.ledger_balanced);
   CHECK(r.no_double_assignment);
   CHECK(r.services_agree);
+  // Every courier's statement: start - paid + collected + refunded = the cash they hold, and
+  // the ledgers agree; every failed delivery ended with its goods back after two attempts.
+  CHECK(r.courier_cash_balanced);
+  CHECK(r.exceptions.failed == r.exceptions.returned);
+  CHECK(r.exceptions.attempts == 2 * r.exceptions.failed);
   // The regency's programme ran, gave benefits and balances (spent + held + remaining = budget,
   // ledger liability = statement = spent, nothing overspent, no cap exceeded).
   CHECK(r.programme.run);
@@ -90,13 +96,13 @@ TEST_CASE("a short seeded market day ends with every order final and every invar
   // Nothing the simulator checked was wrong, and nothing went unchecked (a GetOrder or GetJob
   // that failed is a problem: the invariant it feeds could not be checked).
   CHECK(r.problems.empty());
-  // Every placed order is accounted for as delivered or cancelled with a reason.
+  // Every placed order is accounted for as delivered, returned, or cancelled with a reason.
   int64_t cancelled = 0;
   for (const auto& [reason, n] : r.cancelled) {
     CHECK(reason != "unspecified");
     cancelled += n;
   }
-  CHECK(r.delivered + cancelled == r.placed);
+  CHECK(r.delivered + r.exceptions.returned + cancelled == r.placed);
   CHECK(r.offers_per_assignment >= 1.0);
   // Dispatch's own report of the day tells the same story as the simulated people saw it.
   CHECK(r.policy == "greedy");
