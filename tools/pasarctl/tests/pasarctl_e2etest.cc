@@ -486,6 +486,37 @@ TEST_CASE("pasarctl takes a courier off an assigned job, which is matched again"
   REQUIRE(refused.err.find("FAILED_PRECONDITION (INVALID_TRANSITION)") != std::string::npos);
   const CtlRun usage = s.Ctl({"jobs", "unassign"});
   REQUIRE(usage.exit_code == 2);
+
+  // The office's CSV of Andi's shift: one record under the header; he paid no trader and
+  // collected nothing, so the 300,000 he declared at the start is what he should end with.
+  const CtlRun csv = s.Ctl({"couriers", "statement", s.id("andi"), "--csv"});
+  INFO(csv.err);
+  REQUIRE(csv.exit_code == 0);
+  const auto split = [](const std::string& text, char sep) {
+    std::vector<std::string> parts;
+    std::istringstream in(text);
+    for (std::string part; std::getline(in, part, sep);)
+      parts.push_back(part);
+    return parts;
+  };
+  const std::vector<std::string> lines = split(csv.out, '\n');
+  REQUIRE(lines.size() == 2);
+  const std::vector<std::string> header = split(lines[0], ',');
+  const std::vector<std::string> record = split(lines[1], ',');  // "Andi" has no comma
+  REQUIRE(header.size() == record.size());
+  std::map<std::string, std::string> field;
+  for (std::size_t i = 0; i < header.size(); ++i)
+    field[header[i]] = record[i];
+  CHECK(field["courier_id"] == s.id("andi"));
+  CHECK(field["cash_at_start_idr"] == "300000");
+  CHECK(field["paid_to_traders_idr"] == "0");
+  CHECK(field["expected_cash_end_idr"] == "300000");
+  CHECK(field["deliveries"] == "0");
+  // Another courier's id that does not exist: NOT_FOUND, nothing on stdout.
+  const CtlRun nobody = s.Ctl({"couriers", "statement", unknown, "--csv"});
+  REQUIRE(nobody.exit_code == 1);
+  REQUIRE(nobody.out.empty());
+  REQUIRE(nobody.err.find("NOT_FOUND") != std::string::npos);
 }
 
 TEST_CASE("pasarctl speaks TLS to services that serve it, trusting only the root it is given",
