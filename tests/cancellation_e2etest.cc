@@ -6,10 +6,9 @@
 // accepts, the courier is released before paying anyone, and the pickup is refused.
 #include <catch2/catch.hpp>
 
-#include <map>
-#include <memory>
 #include <string>
 
+#include "one_market.h"
 #include "pasar/dispatch/v1/dispatch.grpc.pb.h"
 #include "pasar/inventory/v1/inventory.grpc.pb.h"
 #include "pasar/order/v1/order.grpc.pb.h"
@@ -17,8 +16,6 @@
 #include "pasar/testkit/eventually.h"
 #include "pasar/testkit/testkit.h"
 #include "pasar/town/api.h"
-#include "pasar/town/seed.h"
-#include "pasar/town/town.h"
 
 namespace {
 
@@ -32,33 +29,6 @@ using testkit::Eventually;
 
 constexpr char kSecret[] = "cancellation-e2e-secret";
 
-constexpr char kTownJson[] = R"json({
-  "format": "pasar-town", "format_version": 1, "currency": "IDR",
-  "town": {"name": "Lumajang", "time_zone": "Asia/Jakarta",
-    "dropoff_areas": [{"id": "jogotrunan", "name": "Jogotrunan",
-      "center": {"lat": -8.142, "lng": 113.227}, "radius_meters": 600, "order_weight": 1}]},
-  "markets": [{"id": "pasar-baru", "name": "Pasar Baru Lumajang",
-    "location": {"lat": -8.1335, "lng": 113.2248}, "time_zone": "Asia/Jakarta",
-    "demo_opening_hours": [{"weekday": 1, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 2, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 3, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 4, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 5, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 6, "open_minute": 0, "close_minute": 1440},
-      {"weekday": 7, "open_minute": 0, "close_minute": 1440}],
-    "real_opening_hours": [{"weekday": 1, "open_minute": 120, "close_minute": 660}],
-    "fee_scheme": {"kind": "FLAT", "flat_fee_idr": 9000, "road_factor": 1.3},
-    "service_fee_idr": 2000, "max_delivery_distance_meters": 8000,
-    "weighed_tolerance_percent": 10, "trader_response_timeout_seconds": 300}],
-  "stalls": [{"id": "sri", "market": "pasar-baru", "name": "Sayur Bu Sri",
-    "category": "sayur", "trader_subject": "trader-sri", "preparation_minutes": 10}],
-  "products": [{"id": "kangkung", "stall": "sri", "name": "Kangkung", "category": "sayur",
-     "unit": "ikat", "price_idr": 3000, "weighed": false, "initial_stock": 50}],
-  "couriers": [{"id": "andi", "subject": "courier-andi", "name": "Andi Ojek",
-    "phone": "081234567890", "vehicle_plate": "N 1234 WX", "home_market": "pasar-baru",
-    "start_location": {"lat": -8.1308, "lng": 113.2248}, "cash_on_hand_idr": 300000}]
-})json";
-
 // The order service's relay ships a batch only under this advisory lock of its schema
 // (libs/events): while the test holds it, nothing the order service writes reaches Redis, as if
 // every consumer of its stream lagged.
@@ -67,89 +37,11 @@ constexpr pasar::pg::Query kHoldOrderRelay{
 constexpr pasar::pg::Query kReleaseOrderRelay{
     "t_release_order_relay", "SELECT pg_advisory_unlock(1885434977, hashtext('orders'))"};
 
-struct Stack {
-  testkit::TempDatabase db;
-  std::map<std::string, std::string> env =
-      testkit::ServiceEnv(db, testkit::UniqueRedisPrefix(), kSecret,
-                          {{"PASAR_BATCH_WINDOW_MS", "300"}, {"PASAR_OFFER_TIMEOUT_MS", "60000"}});
-  testkit::ServiceProcess inventory{testkit::BinaryPath("pasar-inventory"), env};
-  testkit::ServiceProcess order{testkit::BinaryPath("pasar-order"), OrderEnv()};
-  testkit::ServiceProcess dispatch{testkit::BinaryPath("pasar-dispatch"), env};
-  town::Api api{town::Endpoints{inventory.address(), order.address(), dispatch.address()}, [] {
-                  pasar::auth::JwtConfig jwt;
-                  jwt.secret = kSecret;
-                  return jwt;
-                }()};
-  town::Town town_ = town::ParseTown(kTownJson);
-  town::Seeded seeded = town::SeedTown(api, town_, {});
-  std::string courier = api.Token(Role::kCourier, "courier-andi");
-  std::string trader = town::TraderToken(api, "trader-sri", seeded.id("sri"));
-  std::string op = api.Token(Role::kOperator, "dinas");
+struct Stack : pasar::e2e::OneMarketStack {
+  Stack() : OneMarketStack(kSecret, pasar::e2e::OneMarketTown(50, false), "dinas") {}
 
-  std::map<std::string, std::string> OrderEnv() {
-    auto e = env;
-    e["PASAR_INVENTORY_ADDR"] = inventory.address();
-    return e;
-  }
-
-  template <class F>
-  void Ok(const std::string& token, F&& rpc, const std::string& what) {
-    town::Check(town::Call(token, rpc), what);
-  }
-
-  // The courier on shift with 300,000 in cash, at its start, 300 m from the market.
-  void StartShift() {
-    dsp::StartShiftRequest req;
-    req.set_request_id("shift");
-    req.set_cash_on_hand_idr(300000);
-    req.mutable_location()->set_lat(-8.1308);
-    req.mutable_location()->set_lng(113.2248);
-    dsp::StartShiftResponse resp;
-    Ok(
-        courier, [&](auto* c) { return api.couriers().StartShift(c, req, &resp); }, "StartShift");
-    dsp::ReportLocationsResponse reported;
-    grpc::ClientContext ctx;
-    town::Prepare(ctx, courier, absl::Seconds(10));
-    auto writer = api.couriers().ReportLocations(&ctx, &reported);
-    dsp::ReportLocationsRequest fixes;
-    auto* fix = fixes.add_fixes();
-    fix->mutable_location()->set_lat(-8.1308);
-    fix->mutable_location()->set_lng(113.2248);
-    fix->mutable_recorded_at()->set_seconds(absl::ToUnixSeconds(absl::Now()));
-    writer->Write(fixes);
-    writer->WritesDone();
-    REQUIRE(writer->Finish().ok());
-  }
-
-  ord::Order Get(const std::string& customer, const std::string& id) {
-    ord::GetOrderRequest req;
-    req.set_order_id(id);
-    ord::GetOrderResponse resp;
-    Ok(
-        api.Token(Role::kCustomer, customer),
-        [&](auto* c) { return api.orders().GetOrder(c, req, &resp); }, "GetOrder");
-    return resp.order();
-  }
-
-  dsp::Job Job(const std::string& id) {
-    dsp::GetJobRequest req;
-    req.set_job_id(id);
-    dsp::GetJobResponse resp;
-    Ok(
-        op, [&](auto* c) { return api.dispatch_ops().GetJob(c, req, &resp); }, "GetJob");
-    return resp.job();
-  }
-
-  dsp::GetCurrentJobResponse Current() {
-    dsp::GetCurrentJobResponse resp;
-    Ok(
-        courier,
-        [&](auto* c) {
-          return api.couriers().GetCurrentJob(c, dsp::GetCurrentJobRequest(), &resp);
-        },
-        "GetCurrentJob");
-    return resp;
-  }
+  // Andi on shift with 300,000 in cash.
+  void StartShift() { OneMarketStack::StartShift("shift", 300000); }
 
   inv::ReservationState Reservation(const std::string& id) {
     inv::GetReservationRequest req;
@@ -159,49 +51,6 @@ struct Stack {
         api.Token(Role::kService, "order"),
         [&](auto* c) { return api.stock().GetReservation(c, req, &resp); }, "GetReservation");
     return resp.reservation().state();
-  }
-
-  // Places two bunches of kangkung for `customer`, the trader accepts, the courier takes the
-  // offer: the order is COURIER_ASSIGNED in the order service. Returns it.
-  ord::Order Assigned(const std::string& customer) {
-    ord::PlaceOrderRequest place;
-    place.set_request_id("place-" + customer);
-    place.set_market_id(seeded.id("pasar-baru"));
-    auto* line = place.add_lines();
-    line->set_product_id(seeded.id("kangkung"));
-    line->set_quantity(2);
-    place.mutable_drop_off()->set_lat(-8.142);
-    place.mutable_drop_off()->set_lng(113.227);
-    place.set_drop_off_address("Jl. Jogotrunan 5");
-    ord::PlaceOrderResponse placed;
-    Ok(
-        api.Token(Role::kCustomer, customer),
-        [&](auto* c) { return api.orders().PlaceOrder(c, place, &placed); }, "PlaceOrder");
-    const std::string id = placed.order().id();
-    ord::AcceptTicketRequest accept;
-    accept.set_request_id("accept-" + customer);
-    accept.set_ticket_id(placed.order().tickets(0).id());
-    ord::AcceptTicketResponse accepted;
-    Ok(
-        trader, [&](auto* c) { return api.tickets().AcceptTicket(c, accept, &accepted); },
-        "AcceptTicket");
-    dsp::Offer offer;
-    REQUIRE(Eventually([&] {
-      const auto cur = Current();
-      if (!cur.has_offer() || cur.offer().job().id() != id) return false;
-      offer = cur.offer();
-      return true;
-    }));
-    dsp::AcceptOfferRequest take;
-    take.set_request_id("take-" + customer);
-    take.set_offer_id(offer.offer_id());
-    dsp::AcceptOfferResponse taken;
-    Ok(
-        courier, [&](auto* c) { return api.couriers().AcceptOffer(c, take, &taken); },
-        "AcceptOffer");
-    REQUIRE(Eventually(
-        [&] { return Get(customer, id).status() == ord::ORDER_STATUS_COURIER_ASSIGNED; }));
-    return Get(customer, id);
   }
 
   ord::CancelOrderResponse Cancel(const std::string& customer, const std::string& id) {
@@ -226,15 +75,6 @@ struct Stack {
     dsp::ConfirmPickupResponse resp;
     return town::Call(courier,
                       [&](auto* c) { return api.couriers().ConfirmPickup(c, req, &resp); });
-  }
-
-  std::string PickupCode(const std::string& ticket_id) {
-    ord::GetTicketRequest req;
-    req.set_ticket_id(ticket_id);
-    ord::GetTicketResponse resp;
-    Ok(
-        trader, [&](auto* c) { return api.tickets().GetTicket(c, req, &resp); }, "GetTicket");
-    return resp.ticket().pickup_code();
   }
 };
 
