@@ -99,6 +99,11 @@ commands:
   jobs unassign JOB_ID [--note TEXT]
         take the courier off a job nothing of which was picked up (or withdraw its pending
         offer); the job is matched again without them
+  jobs resolve JOB_ID --action declare-failed|receive-at-office|mark-delivered --reason TEXT
+        settle a stuck delivery (README, "Failed deliveries and returns"): declare a
+        DELIVERING job failed without the waiting rule, receive a RETURNING job's goods at
+        the market office, or mark a DELIVERING job delivered on evidence; the reason and the
+        operator's --subject are kept in dispatch's audit
 
 global options (before or after the command):
   --inventory ADDR   default $PASAR_INVENTORY_ADDR or 127.0.0.1:7101
@@ -114,7 +119,7 @@ global options (before or after the command):
                      unset: HS256 with $PASAR_JWT_SECRET, development only)
   --kid KID          the kid of the tokens (default $PASAR_JWT_KEY_ID, else the key's
                      thumbprint)
-  --request-id ID    idempotency key of a create, cancel or unassign command (default:
+  --request-id ID    idempotency key of a create, cancel, unassign or resolve (default:
                      random; the same key again returns the first answer)
   --json             print lists as JSON lines instead of a table
   --timeout SECONDS  per call (default 10)
@@ -647,7 +652,8 @@ class Ctl final {
       return 0;
     }
     if (sub == "unassign") return JobsUnassign();
-    if (sub != "list") throw std::invalid_argument("jobs: list, get or unassign");
+    if (sub == "resolve") return JobsResolve();
+    if (sub != "list") throw std::invalid_argument("jobs: list, get, unassign or resolve");
     flags_.AllowOnly(With({"market", "status"}));
     dsp::ListJobsRequest req;
     req.set_market_id(flags_.Str("market"));
@@ -835,6 +841,31 @@ class Ctl final {
               },
               options_),
           "UnassignCourier " + req.job_id());  // named, as for CancelOrder
+    std::cout << Json(resp.job()) << "\n";
+    return 0;
+  }
+
+  int JobsResolve() {
+    flags_.AllowOnly(With({"action", "reason"}));
+    if (flags_.positional().size() < 3 || !flags_.Has("action")) {
+      throw std::invalid_argument(
+          "jobs resolve JOB_ID --action declare-failed|receive-at-office|mark-delivered "
+          "--reason TEXT");
+    }
+    dsp::ResolveDeliveryRequest req;
+    req.set_request_id(RequestId());
+    req.set_job_id(flags_.positional()[2]);
+    req.set_action(ParseEnum<dsp::ResolveAction>("RESOLVE_ACTION_", flags_.Str("action"),
+                                                 dsp::ResolveAction_Parse));
+    req.set_reason(flags_.Str("reason"));
+    dsp::ResolveDeliveryResponse resp;
+    Check(Call(
+              op_,
+              [&](grpc::ClientContext* c) {
+                return api_.dispatch_ops().ResolveDelivery(c, req, &resp);
+              },
+              options_),
+          "ResolveDelivery " + req.job_id());
     std::cout << Json(resp.job()) << "\n";
     return 0;
   }

@@ -310,6 +310,72 @@ class Stack final {
     return resp.order();
   }
 
+  std::string AndiToken() { return api_.Token(Role::kCourier, "courier-andi"); }
+
+  // Andi's shift, offer and job (DispatchCourierService.GetCurrentJob).
+  dsp::GetCurrentJobResponse Andi() {
+    dsp::GetCurrentJobResponse resp;
+    Check(Call(AndiToken(),
+               [&](grpc::ClientContext* c) {
+                 return api_.couriers().GetCurrentJob(c, dsp::GetCurrentJobRequest(), &resp);
+               }),
+          "GetCurrentJob");
+    return resp;
+  }
+
+  // Andi starts his shift with 300,000 at his start location (StartShift's position is his
+  // first fix); `customer`'s order (PlaceOrder), accepted by Bu Sri, becomes a job offered to
+  // Andi, who accepts it: ASSIGNED to him. Returns the order as placed.
+  ord::Order AssignedToAndi(const std::string& customer) {
+    const std::string courier = AndiToken();
+    dsp::StartShiftRequest shift;
+    shift.set_request_id("shift-" + RandomHex(8));
+    shift.set_cash_on_hand_idr(300'000);
+    shift.mutable_location()->set_lat(-8.1308);
+    shift.mutable_location()->set_lng(113.2248);
+    dsp::StartShiftResponse shift_resp;
+    Check(Call(courier,
+               [&](grpc::ClientContext* c) {
+                 return api_.couriers().StartShift(c, shift, &shift_resp);
+               }),
+          "StartShift");
+    const ord::Order placed = PlaceOrder(customer);
+    REQUIRE(placed.tickets_size() == 1);
+    ord::AcceptTicketRequest accept;
+    accept.set_request_id("accept-" + RandomHex(8));
+    accept.set_ticket_id(placed.tickets(0).id());
+    ord::AcceptTicketResponse accept_resp;
+    Check(Call(Trader(),
+               [&](grpc::ClientContext* c) {
+                 return api_.tickets().AcceptTicket(c, accept, &accept_resp);
+               }),
+          "AcceptTicket");
+    dsp::Offer offer;
+    REQUIRE(testkit::Eventually([&] {
+      const auto now = Andi();
+      if (!now.has_offer()) return false;
+      offer = now.offer();
+      return true;
+    }));
+    REQUIRE(offer.job().id() == placed.id());
+    dsp::AcceptOfferRequest take;
+    take.set_request_id("take-" + RandomHex(8));
+    take.set_offer_id(offer.offer_id());
+    dsp::AcceptOfferResponse taken;
+    Check(
+        Call(courier,
+             [&](grpc::ClientContext* c) { return api_.couriers().AcceptOffer(c, take, &taken); }),
+        "AcceptOffer");
+    REQUIRE(taken.job().status() == dsp::JOB_STATUS_ASSIGNED);
+    REQUIRE(taken.job().courier_id() == id("andi"));
+    return placed;
+  }
+
+  // Bu Sri's token (her stall's trader).
+  std::string Trader() {
+    return pasar::town::TraderToken(api_, "trader-pb-sayur-bu-sri", id("pb-sayur-bu-sri"));
+  }
+
  private:
   static pasar::auth::JwtConfig Jwt() {
     pasar::auth::JwtConfig c;
@@ -392,7 +458,6 @@ TEST_CASE("pasarctl seeds a town and cancels a customer's order as an operator",
 
 TEST_CASE("pasarctl takes a courier off an assigned job, which is matched again", "[e2e]") {
   Stack s;
-  pasar::town::Api& api = s.api();
 
   // An unknown job fails cleanly, naming the job.
   const std::string unknown = RandomUuid();
@@ -402,58 +467,9 @@ TEST_CASE("pasarctl takes a courier off an assigned job, which is matched again"
   REQUIRE(missing.err.find(unknown) != std::string::npos);
   REQUIRE(missing.err.find("NOT_FOUND") != std::string::npos);
 
-  // Andi starts his shift at his start location (StartShift's position is his first fix).
-  const std::string courier = api.Token(Role::kCourier, "courier-andi");
-  dsp::StartShiftRequest shift;
-  shift.set_request_id("shift-" + RandomHex(8));
-  shift.set_cash_on_hand_idr(300'000);
-  shift.mutable_location()->set_lat(-8.1308);
-  shift.mutable_location()->set_lng(113.2248);
-  dsp::StartShiftResponse shift_resp;
-  Check(Call(courier,
-             [&](grpc::ClientContext* c) {
-               return api.couriers().StartShift(c, shift, &shift_resp);
-             }),
-        "StartShift");
-
-  // An order, accepted by Bu Sri, becomes a job that is offered to Andi, who accepts it.
-  const ord::Order placed = s.PlaceOrder("customer-budi");
-  REQUIRE(placed.tickets_size() == 1);
-  ord::AcceptTicketRequest accept;
-  accept.set_request_id("accept-" + RandomHex(8));
-  accept.set_ticket_id(placed.tickets(0).id());
-  ord::AcceptTicketResponse accept_resp;
-  Check(Call(pasar::town::TraderToken(api, "trader-pb-sayur-bu-sri", s.id("pb-sayur-bu-sri")),
-             [&](grpc::ClientContext* c) {
-               return api.tickets().AcceptTicket(c, accept, &accept_resp);
-             }),
-        "AcceptTicket");
-  auto current = [&] {
-    dsp::GetCurrentJobResponse resp;
-    Check(Call(courier,
-               [&](grpc::ClientContext* c) {
-                 return api.couriers().GetCurrentJob(c, dsp::GetCurrentJobRequest(), &resp);
-               }),
-          "GetCurrentJob");
-    return resp;
-  };
-  dsp::Offer offer;
-  REQUIRE(Eventually([&] {
-    const auto now = current();
-    if (!now.has_offer()) return false;
-    offer = now.offer();
-    return true;
-  }));
-  REQUIRE(offer.job().id() == placed.id());
-  dsp::AcceptOfferRequest take;
-  take.set_request_id("take-" + RandomHex(8));
-  take.set_offer_id(offer.offer_id());
-  dsp::AcceptOfferResponse taken;
-  Check(Call(courier,
-             [&](grpc::ClientContext* c) { return api.couriers().AcceptOffer(c, take, &taken); }),
-        "AcceptOffer");
-  REQUIRE(taken.job().status() == dsp::JOB_STATUS_ASSIGNED);
-  REQUIRE(taken.job().courier_id() == s.id("andi"));
+  // Andi, on shift, takes Budi's order (accepted by Bu Sri).
+  const ord::Order placed = s.AssignedToAndi("customer-budi");
+  auto current = [&] { return s.Andi(); };
 
   const std::string key = "ctl-unassign-" + RandomHex(8);
   const CtlRun unassign = s.Ctl(
@@ -517,6 +533,93 @@ TEST_CASE("pasarctl takes a courier off an assigned job, which is matched again"
   REQUIRE(nobody.exit_code == 1);
   REQUIRE(nobody.out.empty());
   REQUIRE(nobody.err.find("NOT_FOUND") != std::string::npos);
+}
+
+TEST_CASE("pasarctl settles a stuck delivery: failed without the wait, goods to the office",
+          "[e2e]") {
+  Stack s;
+  pasar::town::Api& api = s.api();
+  const ord::Order placed = s.AssignedToAndi("customer-sari");
+
+  // Not yet picked up: nothing to resolve, and pasarctl says why.
+  const CtlRun early = s.Ctl({"jobs", "resolve", placed.id(), "--action", "declare-failed",
+                              "--reason", "customer unreachable"});
+  REQUIRE(early.exit_code == 1);
+  REQUIRE(early.err.find("FAILED_PRECONDITION (INVALID_TRANSITION)") != std::string::npos);
+
+  // Andi pays Bu Sri and picks the goods up: DELIVERING.
+  ord::GetTicketRequest get_ticket;
+  get_ticket.set_ticket_id(placed.tickets(0).id());
+  ord::GetTicketResponse ticket;
+  Check(
+      Call(s.Trader(),
+           [&](grpc::ClientContext* c) { return api.tickets().GetTicket(c, get_ticket, &ticket); }),
+      "GetTicket");
+  dsp::ConfirmPickupRequest pickup;
+  pickup.set_request_id("pickup-" + RandomHex(8));
+  pickup.set_job_id(placed.id());
+  pickup.set_ticket_id(placed.tickets(0).id());
+  pickup.set_pickup_code(ticket.ticket().pickup_code());
+  pickup.set_paid_to_trader_idr(placed.goods_total_idr());
+  dsp::ConfirmPickupResponse picked;
+  Check(Call(s.AndiToken(),
+             [&](grpc::ClientContext* c) {
+               return api.couriers().ConfirmPickup(c, pickup, &picked);
+             }),
+        "ConfirmPickup");
+  REQUIRE(picked.job().status() == dsp::JOB_STATUS_DELIVERING);
+
+  // Bad input: no action or an unknown one is a usage error (2); no reason is refused by
+  // dispatch, naming the field, and nothing changes.
+  const CtlRun no_action = s.Ctl({"jobs", "resolve", placed.id(), "--reason", "x"});
+  REQUIRE(no_action.exit_code == 2);
+  REQUIRE(no_action.err.find("jobs resolve JOB_ID --action") != std::string::npos);
+  const CtlRun bad_action =
+      s.Ctl({"jobs", "resolve", placed.id(), "--action", "teleport", "--reason", "x"});
+  REQUIRE(bad_action.exit_code == 2);
+  REQUIRE(bad_action.err.find("teleport") != std::string::npos);
+  const CtlRun no_reason = s.Ctl({"jobs", "resolve", placed.id(), "--action", "declare-failed"});
+  REQUIRE(no_reason.exit_code == 1);
+  REQUIRE(no_reason.err.find("INVALID_ARGUMENT") != std::string::npos);
+  REQUIRE(no_reason.err.find("reason") != std::string::npos);
+  REQUIRE(Parse<dsp::Job>(s.Ctl({"jobs", "get", placed.id()}).out).status() ==
+          dsp::JOB_STATUS_DELIVERING);
+
+  // The office declares it failed without the waiting rule (the customer phoned to refuse):
+  // RETURNING; the same --request-id again answers the same.
+  const std::string key = "ctl-resolve-" + RandomHex(8);
+  const std::vector<std::string> declare = {"jobs",
+                                            "resolve",
+                                            placed.id(),
+                                            "--action",
+                                            "declare-failed",
+                                            "--reason",
+                                            "customer phoned: refuses the order",
+                                            "--request-id",
+                                            key};
+  const CtlRun failed = s.Ctl(declare);
+  INFO(failed.err);
+  REQUIRE(failed.exit_code == 0);
+  REQUIRE(Parse<dsp::Job>(failed.out).status() == dsp::JOB_STATUS_RETURNING);
+  const CtlRun replay = s.Ctl(declare);
+  REQUIRE(replay.exit_code == 0);
+  REQUIRE(replay.out == failed.out);
+  REQUIRE(Eventually([&] {
+    return s.GetOrder("customer-sari", placed.id()).status() == ord::ORDER_STATUS_DELIVERY_FAILED;
+  }));
+
+  // Andi hands the goods to the market office: RETURNED, the ticket AT_MARKET_OFFICE.
+  const CtlRun office = s.Ctl({"jobs", "resolve", placed.id(), "--action", "receive-at-office",
+                               "--reason", "stall closed; goods kept at the office"});
+  INFO(office.err);
+  REQUIRE(office.exit_code == 0);
+  REQUIRE(Parse<dsp::Job>(office.out).status() == dsp::JOB_STATUS_RETURNED);
+  REQUIRE(Eventually([&] {
+    const ord::Order o = s.GetOrder("customer-sari", placed.id());
+    return o.status() == ord::ORDER_STATUS_RETURNED &&
+           o.tickets(0).status() == ord::TICKET_STATUS_AT_MARKET_OFFICE;
+  }));
+  REQUIRE(s.Andi().courier().state() == dsp::COURIER_STATE_IDLE);
 }
 
 TEST_CASE("pasarctl speaks TLS to services that serve it, trusting only the root it is given",
