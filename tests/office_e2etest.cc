@@ -233,6 +233,7 @@ TEST_CASE(
   c.reject_ticket_probability = 0.08;
   c.silent_ticket_probability = 0.15;  // tickets left to expire: stalls to watch
   c.adjust_weighed_probability = 0.7;  // prices paid after weighing differ from the listed ones
+  c.absent_probability = 0.2;          // failed deliveries, their goods taken back
   c.trader_response_timeout_seconds = 30;
   c.dispatch_timeout_seconds = 60;
   c.drain_timeout = absl::Seconds(100);
@@ -244,6 +245,7 @@ TEST_CASE(
   REQUIRE(r.drained);
   REQUIRE(r.all_terminal);
   REQUIRE(r.placed >= 5);
+  REQUIRE(r.exceptions.failed >= 1);
   const std::string from = LocalDate(start), to = LocalDate(absl::Now());
 
   town::Api api(stack.endpoints(), stack.jwt());
@@ -260,7 +262,9 @@ TEST_CASE(
       [&] {
         total = RegencyTotal(*live, official, from, to);
         return total.orders_placed() == r.placed && total.orders_delivered() == r.delivered &&
-               total.orders_cancelled() == sim_cancelled;
+               total.orders_cancelled() == sim_cancelled &&
+               total.orders_delivery_failed() == r.exceptions.failed &&
+               total.orders_returned() == r.exceptions.returned;
       },
       std::chrono::seconds(60)));
   std::map<std::string, int64_t> by_reason;
@@ -273,7 +277,7 @@ TEST_CASE(
   // with the products' commodities from inventory.
   const std::vector<ord::Order> orders = AllOrders(api, op);
   CHECK(static_cast<int64_t>(orders.size()) == total.orders_placed());
-  int64_t delivered = 0, fees = 0, paid = 0;
+  int64_t delivered = 0, fees = 0, paid = 0, failed = 0, returned = 0;
   std::map<std::string, int64_t> reasons;
   std::map<std::pair<std::string, int>, PriceSum> sums;
   std::map<std::string, inv::Product> products;
@@ -283,6 +287,8 @@ TEST_CASE(
       fees += o.delivery_fee_idr();
     }
     if (o.status() == ord::ORDER_STATUS_CANCELLED) ++reasons[ReasonSlug(o.cancel_reason())];
+    if (o.status() == ord::ORDER_STATUS_DELIVERY_FAILED) ++failed;
+    if (o.status() == ord::ORDER_STATUS_RETURNED) ++failed, ++returned;
     for (const ord::Ticket& t : o.tickets()) {
       if (!t.has_picked_up_at()) continue;
       paid += t.total_idr();
@@ -309,6 +315,8 @@ TEST_CASE(
     }
   }
   CHECK(total.orders_delivered() == delivered);
+  CHECK(total.orders_delivery_failed() == failed);
+  CHECK(total.orders_returned() == returned);
   CHECK(by_reason == reasons);
   CHECK(total.delivery_fees_idr() == fees);
   CHECK(total.goods_paid_idr() == paid);
@@ -399,6 +407,8 @@ TEST_CASE(
                  {"cancelled_by_reason", by_reason},
                  {"goods_paid_idr", total.goods_paid_idr()},
                  {"delivery_fees_idr", total.delivery_fees_idr()},
+                 {"delivery_failed", total.orders_delivery_failed()},
+                 {"returned", total.orders_returned()},
                  {"active_stalls", total.active_stalls()},
                  {"active_couriers", total.active_couriers()},
                  {"markets", pipeline.markets_size()},

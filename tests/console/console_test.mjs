@@ -105,6 +105,8 @@ async function report(page, role) {
     cancelled: await value(page, 'total-cancelled'),
     goods_paid_idr: await value(page, 'total-goods-paid'),
     delivery_fees_idr: await value(page, 'total-delivery-fees'),
+    delivery_failed: await value(page, 'total-delivery-failed'),
+    returned: await value(page, 'total-returned'),
     active_stalls: await value(page, 'total-active-stalls'),
     active_couriers: await value(page, 'total-active-couriers'),
     cancelled_by_reason: {},

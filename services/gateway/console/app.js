@@ -13,6 +13,7 @@ const STATUS_NAMES = {
   ORDER_STATUS_PLACED: 'placed', ORDER_STATUS_CONFIRMED: 'confirmed',
   ORDER_STATUS_COURIER_ASSIGNED: 'courier assigned', ORDER_STATUS_PICKED_UP: 'picked up',
   ORDER_STATUS_DELIVERED: 'delivered', ORDER_STATUS_CANCELLED: 'cancelled',
+  ORDER_STATUS_DELIVERY_FAILED: 'delivery failed', ORDER_STATUS_RETURNED: 'returned',
 };
 const ON_SHIFT = ['COURIER_STATE_IDLE', 'COURIER_STATE_OFFERED', 'COURIER_STATE_ASSIGNED',
   'COURIER_STATE_DELIVERING'];
@@ -342,7 +343,15 @@ async function renderReport() {
       fmtDuration((t.deliveryTime || {}).medianMs)) +
     card('total-delivery-p90', 'delivery time, p90', num((t.deliveryTime || {}).p90Ms),
       fmtDuration((t.deliveryTime || {}).p90Ms)) +
-    card('total-tickets-expired', 'tickets expired', num(t.ticketsExpired));
+    card('total-tickets-expired', 'tickets expired', num(t.ticketsExpired)) +
+    card('total-delivery-failed', 'failed deliveries', num(t.ordersDeliveryFailed)) +
+    card('total-failure-fees', 'failure fees charged', num(t.failureFeesIdr),
+      fmtIdr(t.failureFeesIdr)) +
+    card('total-returned', 'returned (goods all back)', num(t.ordersReturned)) +
+    card('total-at-office', 'tickets received at the market office',
+      num(t.ticketsAtMarketOffice)) +
+    card('total-office-goods', 'goods at the office, owed to couriers',
+      num(t.goodsAtMarketOfficeIdr), fmtIdr(t.goodsAtMarketOfficeIdr));
   $('report-total').innerHTML = cards;
 
   const rows = report.rows || [];
@@ -360,6 +369,7 @@ async function renderReport() {
 
   let html = '<tr><th class="text">period</th><th class="text">kecamatan</th>' +
     '<th class="text">market</th><th>placed</th><th>delivered</th><th>cancelled</th>' +
+    '<th>failed at the door</th>' +
     '<th>goods paid</th><th>delivery fees</th><th>stalls</th><th>couriers</th>' +
     '<th>response p50 / p90</th><th>delivery p50 / p90</th></tr>';
   for (const r of rows) {
@@ -368,6 +378,7 @@ async function renderReport() {
       `${esc(r.kecamatan)}</td><td class="text">${esc(r.marketName)}</td>` +
       `<td>${figure('row-placed', num(f.ordersPlaced), fmtInt(f.ordersPlaced))}</td>` +
       `<td>${fmtInt(f.ordersDelivered)}</td><td>${fmtInt(f.ordersCancelled)}</td>` +
+      `<td>${fmtInt(f.ordersDeliveryFailed)}</td>` +
       `<td>${fmtIdr(f.goodsPaidIdr)}</td><td>${fmtIdr(f.deliveryFeesIdr)}</td>` +
       `<td>${fmtInt(f.activeStalls)}</td><td>${fmtInt(f.activeCouriers)}</td>` +
       `<td>${fmtDuration((f.traderResponse || {}).medianMs)} / ` +

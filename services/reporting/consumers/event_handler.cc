@@ -24,20 +24,12 @@ class Apply {
         return Placed(e_.order_placed());
       case ev::Envelope::kTicketAccepted:
         return Accepted(e_.ticket_accepted());
-      case ev::Envelope::kTicketRejected: {
-        const ev::TicketRejected& t = e_.ticket_rejected();
-        return AddFact(t.order_id(), "",
-                       Fact{.kind = FactKind::kTicketRejected,
-                            .ticket_id = t.ticket_id(),
-                            .stall_id = t.stall_id()});
-      }
-      case ev::Envelope::kTicketExpired: {
-        const ev::TicketExpired& t = e_.ticket_expired();
-        return AddFact(t.order_id(), "",
-                       Fact{.kind = FactKind::kTicketExpired,
-                            .ticket_id = t.ticket_id(),
-                            .stall_id = t.stall_id()});
-      }
+      case ev::Envelope::kTicketRejected:
+        return Unanswered(FactKind::kTicketRejected, e_.ticket_rejected().order_id(),
+                          e_.ticket_rejected().ticket_id(), e_.ticket_rejected().stall_id());
+      case ev::Envelope::kTicketExpired:
+        return Unanswered(FactKind::kTicketExpired, e_.ticket_expired().order_id(),
+                          e_.ticket_expired().ticket_id(), e_.ticket_expired().stall_id());
       case ev::Envelope::kOrderConfirmed: {
         const ev::OrderConfirmed& o = e_.order_confirmed();
         return AddFact(o.order_id(), o.market_id(),
@@ -75,6 +67,10 @@ class Apply {
                             .courier_id = d.courier_id(),
                             .amount_idr = d.courier_earning_idr()});
       }
+      case ev::Envelope::kDeliveryFailed:
+        return Failed(e_.delivery_failed());
+      case ev::Envelope::kGoodsReturned:
+        return Returned(e_.goods_returned());
       case ev::Envelope::kMarketChanged: {
         const inventory::v1::Market& m = e_.market_changed().market();
         return catalog_.SaveMarket(
@@ -104,6 +100,31 @@ class Apply {
     f.at = at_;
     orders_.Touch(tx_, order_id, market_id, std::nullopt, at_);
     orders_.AddFact(tx_, order_id, f);
+  }
+
+  // A ticket rejected or expired.
+  void Unanswered(FactKind kind, const std::string& order_id, const std::string& ticket_id,
+                  const std::string& stall_id) {
+    AddFact(order_id, "", Fact{.kind = kind, .ticket_id = ticket_id, .stall_id = stall_id});
+  }
+
+  void Failed(const ev::DeliveryFailed& d) {
+    AddFact(d.order_id(), "",
+            Fact{.kind = FactKind::kDeliveryFailed,
+                 .courier_id = d.courier_id(),
+                 .amount_idr = d.failure_fee_idr()});
+  }
+
+  // reason: the destination; all_picked_up: the last stop's goods (every ticket's) are back.
+  void Returned(const ev::GoodsReturned& g) {
+    AddFact(g.order_id(), "",
+            Fact{.kind = FactKind::kReturned,
+                 .ticket_id = g.ticket_id(),
+                 .stall_id = g.stall_id(),
+                 .courier_id = g.courier_id(),
+                 .amount_idr = g.amount_idr(),
+                 .reason = static_cast<int>(g.destination()),
+                 .all_picked_up = g.all_returned()});
   }
 
   void Placed(const ev::OrderPlaced& o) {

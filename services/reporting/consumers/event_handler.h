@@ -21,11 +21,11 @@ inline constexpr std::array<std::string_view, 3> kStreams = {"events.order", "ev
 // dispatch on the payload in event_handler.cc. The others (OrderStatusChanged, TicketReady,
 // DispatchFailed (an OrderCancelled follows it), offers, reservations, ...) are acknowledged
 // without a transaction.
-inline constexpr std::array<std::string_view, 13> kEventTypes = {
+inline constexpr std::array<std::string_view, 15> kEventTypes = {
     "OrderPlaced",     "TicketAccepted",    "TicketRejected",  "TicketExpired",
     "OrderConfirmed",  "OrderCancelled",    "CourierAssigned", "CourierUnassigned",
-    "PickupConfirmed", "DeliveryConfirmed", "MarketChanged",   "StallChanged",
-    "ProductChanged"};
+    "PickupConfirmed", "DeliveryConfirmed", "DeliveryFailed",  "GoodsReturned",
+    "MarketChanged",   "StallChanged",      "ProductChanged"};
 
 // The handler for events::Consumer. An unreadable payload throws (redelivered, then
 // dead-lettered).

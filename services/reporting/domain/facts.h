@@ -38,17 +38,21 @@ struct ProductVersion {
 };
 
 enum class FactKind {
-  kPlaced = 1,          // OrderPlaced (amount: goods total as ordered)
-  kTicketAccepted = 2,  // TicketAccepted (ticket, stall; amount: the ticket's final total)
-  kTicketRejected = 3,  // TicketRejected (ticket, stall)
-  kTicketExpired = 4,   // TicketExpired (ticket, stall)
-  kConfirmed = 5,       // OrderConfirmed (amount: goods total of the accepted tickets)
-  kCancelled = 6,       // OrderCancelled (reason: pasar.order.v1.CancelReason)
-  kAssigned = 7,        // CourierAssigned (courier)
-  kUnassigned = 8,      // CourierUnassigned (courier)
-  kPickedUp = 9,        // PickupConfirmed (ticket, stall, courier; amount: paid to the trader;
-                        // all_picked_up: the job's last stop)
-  kDelivered = 10,      // DeliveryConfirmed (courier; amount: the courier's earning)
+  kPlaced = 1,           // OrderPlaced (amount: goods total as ordered)
+  kTicketAccepted = 2,   // TicketAccepted (ticket, stall; amount: the ticket's final total)
+  kTicketRejected = 3,   // TicketRejected (ticket, stall)
+  kTicketExpired = 4,    // TicketExpired (ticket, stall)
+  kConfirmed = 5,        // OrderConfirmed (amount: goods total of the accepted tickets)
+  kCancelled = 6,        // OrderCancelled (reason: pasar.order.v1.CancelReason)
+  kAssigned = 7,         // CourierAssigned (courier)
+  kUnassigned = 8,       // CourierUnassigned (courier)
+  kPickedUp = 9,         // PickupConfirmed (ticket, stall, courier; amount: paid to the trader;
+                         // all_picked_up: the job's last stop)
+  kDelivered = 10,       // DeliveryConfirmed (courier; amount: the courier's earning)
+  kDeliveryFailed = 11,  // DeliveryFailed (courier; amount: the failure fee charged)
+  kReturned = 12,        // GoodsReturned (ticket, stall, courier; amount: what the courier had
+                         // paid for the goods; reason: pasar.dispatch.v1.ReturnDestination;
+                         // all_picked_up: the job's last stop, every ticket's goods back)
 };
 
 struct Fact {

@@ -31,14 +31,19 @@ struct StallDay {
 
 OrderStatus StatusOf(const OrderRecord& order) {
   bool confirmed = false, picked_up = false, delivered = false, cancelled = false;
+  bool failed = false, returned = false;
   for (const Fact& f : order.facts) {
     confirmed = confirmed || f.kind == FactKind::kConfirmed;
     picked_up = picked_up || (f.kind == FactKind::kPickedUp && f.all_picked_up);
     delivered = delivered || f.kind == FactKind::kDelivered;
     cancelled = cancelled || f.kind == FactKind::kCancelled;
+    failed = failed || f.kind == FactKind::kDeliveryFailed;
+    returned = returned || (f.kind == FactKind::kReturned && f.all_picked_up);
   }
   if (cancelled) return order::v1::ORDER_STATUS_CANCELLED;
   if (delivered) return order::v1::ORDER_STATUS_DELIVERED;
+  if (returned) return order::v1::ORDER_STATUS_RETURNED;
+  if (failed) return order::v1::ORDER_STATUS_DELIVERY_FAILED;
   if (picked_up) return order::v1::ORDER_STATUS_PICKED_UP;
   if (!CourierHolding(order).empty()) return order::v1::ORDER_STATUS_COURIER_ASSIGNED;
   if (confirmed) return order::v1::ORDER_STATUS_CONFIRMED;
@@ -51,6 +56,8 @@ std::string CourierHolding(const OrderRecord& order) {
     if (f.kind == FactKind::kAssigned) courier = f.courier_id;
     if (f.kind == FactKind::kUnassigned && f.courier_id == courier) courier.clear();
     if (f.kind == FactKind::kDelivered || f.kind == FactKind::kCancelled) return "";
+    // A failed delivery still holds its courier until every ticket's goods are back.
+    if (f.kind == FactKind::kReturned && f.all_picked_up) return "";
   }
   return courier;
 }
@@ -144,7 +151,7 @@ v1::GetPipelineResponse ComputePipeline(absl::Time now, const std::string& marke
     p->set_market_name(market->name);
     p->set_kecamatan(market->kecamatan);
     p->set_date(FormatDate(today));
-    for (int s = order::v1::ORDER_STATUS_PLACED; s <= order::v1::ORDER_STATUS_CANCELLED; ++s) {
+    for (int s = order::v1::ORDER_STATUS_PLACED; s <= order::v1::ORDER_STATUS_RETURNED; ++s) {
       v1::StatusCount* c = p->add_orders_by_status();
       c->set_status(static_cast<OrderStatus>(s));
       c->set_count(by_status[s]);

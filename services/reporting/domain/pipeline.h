@@ -12,11 +12,12 @@
 namespace pasar::reporting {
 
 // The order's status by its facts (in order): CANCELLED or DELIVERED once either happened, else
+// RETURNED once the last stop's goods are back, DELIVERY_FAILED once the delivery failed,
 // PICKED_UP after the last stop's pickup, COURIER_ASSIGNED while a courier holds the job,
 // CONFIRMED, PLACED.
 order::v1::OrderStatus StatusOf(const OrderRecord& order);
 // The courier holding the order's job now (assigned, not released, the order neither delivered
-// nor cancelled); empty when none.
+// nor cancelled nor its goods all returned); empty when none.
 std::string CourierHolding(const OrderRecord& order);
 
 // One entry per market of `markets` (or only `market_id`), by kecamatan, name and id, for the

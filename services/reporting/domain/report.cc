@@ -5,12 +5,14 @@
 #include <tuple>
 
 #include "domain/stats.h"
+#include "pasar/dispatch/v1/dispatch.pb.h"
 
 namespace pasar::reporting {
 namespace {
 
 struct Acc {
   int64_t placed = 0, delivered = 0, cancelled = 0, paid = 0, fees = 0, expired = 0;
+  int64_t failed = 0, failure_fees = 0, returned = 0, at_office = 0, office_goods = 0;
   std::map<int, int64_t> reasons;
   std::set<std::string> stalls, couriers;
   std::vector<int64_t> response_ms, delivery_ms;
@@ -44,6 +46,17 @@ struct Acc {
         fees += f.amount_idr;
         if (placed_at) delivery_ms.push_back(absl::ToInt64Milliseconds(f.at - *placed_at));
         break;
+      case FactKind::kDeliveryFailed:
+        ++failed;
+        failure_fees += f.amount_idr;
+        break;
+      case FactKind::kReturned:
+        if (f.all_picked_up) ++returned;
+        if (f.reason == dispatch::v1::RETURN_DESTINATION_MARKET_OFFICE) {
+          ++at_office;
+          office_goods += f.amount_idr;
+        }
+        break;
       case FactKind::kConfirmed:
       case FactKind::kUnassigned:
         break;
@@ -72,6 +85,11 @@ struct Acc {
     stats(response_ms, out.mutable_trader_response());
     stats(delivery_ms, out.mutable_delivery_time());
     out.set_tickets_expired(expired);
+    out.set_orders_delivery_failed(failed);
+    out.set_failure_fees_idr(failure_fees);
+    out.set_orders_returned(returned);
+    out.set_tickets_at_market_office(at_office);
+    out.set_goods_at_market_office_idr(office_goods);
     return out;
   }
 };

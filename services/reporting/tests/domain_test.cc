@@ -12,6 +12,7 @@
 #include "domain/requests.h"
 #include "domain/staples.h"
 #include "domain/stats.h"
+#include "pasar/dispatch/v1/dispatch.pb.h"
 
 using namespace pasar::reporting;
 namespace common = pasar::common::v1;
@@ -85,6 +86,21 @@ struct OrderBuilder {
     return Add(FactKind::kDelivered, at, [&](Fact& f) {
       f.courier_id = courier;
       f.amount_idr = fee;
+    });
+  }
+  OrderBuilder& Fail(const std::string& courier, int64_t fee, absl::Time at) {
+    return Add(FactKind::kDeliveryFailed, at, [&](Fact& f) {
+      f.courier_id = courier;
+      f.amount_idr = fee;
+    });
+  }
+  OrderBuilder& Return(const std::string& ticket, pasar::dispatch::v1::ReturnDestination to,
+                       int64_t paid, absl::Time at, bool last) {
+    return Add(FactKind::kReturned, at, [&](Fact& f) {
+      f.ticket_id = ticket;
+      f.amount_idr = paid;
+      f.reason = to;
+      f.all_picked_up = last;
     });
   }
   OrderBuilder& Cancel(int reason, absl::Time at) {
@@ -321,7 +337,7 @@ TEST_CASE("the pipeline shows today's orders by status, waiting tickets and stal
   std::map<int, int64_t> by;
   for (const auto& c : baru.orders_by_status())
     by[c.status()] = c.count();
-  CHECK(by.size() == 6);
+  CHECK(by.size() == 8);  // every status from PLACED to RETURNED
   CHECK(by[order::ORDER_STATUS_COURIER_ASSIGNED] == 1);
   CHECK(by[order::ORDER_STATUS_PLACED] == 1);
   CHECK(by[order::ORDER_STATUS_CANCELLED] == 1);
@@ -491,4 +507,63 @@ TEST_CASE("requests are validated field by field", "[requests]") {
   CHECK(Validate(s).ok());
   s.set_commodity(common::COMMODITY_UNSPECIFIED);
   CHECK(Validate(s).status().message() == "commodity: is required");
+}
+
+TEST_CASE("failed deliveries and returns in the figures and the pipeline", "[report][pipeline]") {
+  namespace dsp = pasar::dispatch::v1;
+  std::vector<OrderRecord> orders = ADay();
+  // o8: failed at the door (4,000 fee), its goods back at the stall: RETURNED, c2 free again.
+  orders.push_back(OrderBuilder("o8", "m-baru", At(4, 6, 10))
+                       .Ticket("t10", "s-sayur", At(4, 6, 15))
+                       .Accept("t10", "s-sayur", At(4, 6, 11))
+                       .Add(FactKind::kConfirmed, At(4, 6, 11))
+                       .Courier("c2", At(4, 6, 12))
+                       .Pickup("t10", 30000, At(4, 6, 20))
+                       .Fail("c2", 4000, At(4, 6, 45))
+                       .Return("t10", dsp::RETURN_DESTINATION_STALL, 30000, At(4, 6, 55), true)
+                       .o);
+  // o9: two stops, failed without a fee, one ticket's goods at the market office so far: still
+  // DELIVERY_FAILED, and c3 still holds it (the other ticket's goods are on the bike).
+  orders.push_back(
+      OrderBuilder("o9", "m-baru", At(4, 6, 20))
+          .Ticket("t11", "s-sayur", At(4, 6, 25))
+          .Ticket("t12", "s-daging", At(4, 6, 25))
+          .Accept("t11", "s-sayur", At(4, 6, 21))
+          .Accept("t12", "s-daging", At(4, 6, 22))
+          .Add(FactKind::kConfirmed, At(4, 6, 22))
+          .Courier("c3", At(4, 6, 23))
+          .Pickup("t11", 25000, At(4, 6, 30), false)
+          .Pickup("t12", 15000, At(4, 6, 33), true)
+          .Fail("c3", 0, At(4, 6, 50))
+          .Return("t11", dsp::RETURN_DESTINATION_MARKET_OFFICE, 25000, At(4, 7, 0), false)
+          .o);
+  const Markets markets(TwoMarkets(), Jakarta());
+  auto q = Query(v1::REPORT_LEVEL_MARKET, v1::REPORT_PERIOD_DAY, 4, 4);
+  q.market_id = "m-baru";
+  const v1::Figures day = ComputeReport(q, markets, orders).total();
+  CHECK(day.orders_delivery_failed() == 2);
+  CHECK(day.failure_fees_idr() == 4000);
+  CHECK(day.orders_returned() == 1);
+  CHECK(day.tickets_at_market_office() == 1);
+  CHECK(day.goods_at_market_office_idr() == 25000);
+  CHECK(day.orders_delivered() == 0);    // a failed delivery is not a delivery
+  CHECK(day.delivery_fees_idr() == 0);   // nor earns a delivery fee in the figures
+  CHECK(day.goods_paid_idr() == 70000);  // the traders were paid at pickup all the same
+  // The day before knows nothing of them.
+  CHECK(ComputeReport(Query(v1::REPORT_LEVEL_MARKET, v1::REPORT_PERIOD_DAY, 3, 3), markets, orders)
+            .total()
+            .orders_delivery_failed() == 0);
+
+  CHECK(StatusOf(orders[5]) == order::ORDER_STATUS_RETURNED);
+  CHECK(StatusOf(orders[6]) == order::ORDER_STATUS_DELIVERY_FAILED);
+  CHECK(CourierHolding(orders[5]).empty());
+  CHECK(CourierHolding(orders[6]) == "c3");
+  const v1::GetPipelineResponse p = ComputePipeline(At(4, 7, 5), "m-baru", markets, {}, orders);
+  REQUIRE(p.markets_size() == 1);
+  std::map<int, int64_t> by;
+  for (const auto& c : p.markets(0).orders_by_status())
+    by[c.status()] = c.count();
+  CHECK(by[order::ORDER_STATUS_RETURNED] == 1);
+  CHECK(by[order::ORDER_STATUS_DELIVERY_FAILED] == 1);
+  CHECK(p.markets(0).couriers_busy() == 2);  // c1 on o5, c3 on o9; not c2
 }
