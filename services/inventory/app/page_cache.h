@@ -31,7 +31,8 @@ class PageCache final {
   using Clock = std::function<absl::Time()>;
   using Page = std::shared_ptr<const v1::ListProductsResponse>;
 
-  explicit PageCache(absl::Duration max_age, size_t capacity = 4096, Clock clock = nullptr);
+  // At most `capacity` pages are kept (memory: capacity times the size of a page).
+  explicit PageCache(absl::Duration max_age, size_t capacity = 512, Clock clock = nullptr);
 
   bool enabled() const { return max_age_ > absl::ZeroDuration(); }
   absl::Time Now() const { return clock_(); }
