@@ -37,7 +37,8 @@ int main(int argc, char** argv) {
     inventory::InventoryMetrics metrics(p.metrics());
     inventory::ReservationSweeper sweeper(store, settings.sweep_interval, &metrics);
 
-    inventory::Catalog catalog(store);
+    inventory::PageCache pages(settings.catalog_cache_max_age);
+    inventory::Catalog catalog(store, &pages);
     inventory::StallOperations stall_operations(store);
     inventory::MarketAdministration administration(store);
     inventory::StockHolds holds(store, settings.reservation_ttl, &metrics);

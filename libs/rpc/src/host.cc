@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cmath>
 #include <csignal>
@@ -58,6 +59,7 @@ const prometheus::Histogram::BucketBoundaries& LatencyBuckets() {
 }
 
 constexpr size_t kMaxRequestIdLength = 128;
+constexpr int kKeptIdleThreads = 64;
 
 bool AcceptableRequestId(grpc::string_ref id) {
   if (id.size() == 0 || id.size() > kMaxRequestIdLength) return false;
@@ -311,6 +313,12 @@ class Host::Impl final {
     grpc::ResourceQuota quota("pasar-" + config_.service_name);
     quota.SetMaxThreads(config_.max_threads);
     builder.SetResourceQuota(quota);
+    // The synchronous server keeps up to MAX_POLLERS idle threads and ends the others after
+    // each call (default 2): with a few dozen concurrent callers it then starts and ends a
+    // thread for most calls (measured: clone, mmap and munmap were 6% of inventory's CPU serving
+    // catalogue pages). Idle threads are kept instead, up to the callers' usual concurrency.
+    builder.SetSyncServerOption(grpc::ServerBuilder::SyncServerOption::MAX_POLLERS,
+                                std::min(kKeptIdleThreads, config_.max_threads));
     builder.SetOption(std::make_unique<ServiceNamesOption>(&service_names_));
     std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> creators;
     creators.push_back(std::make_unique<CallInterceptorFactory>(&metrics_));

@@ -16,6 +16,9 @@ struct Settings {
   // PASAR_CONSUMER_CLAIM_IDLE_MS: an order event left pending this long is claimed by another
   // consumer.
   absl::Duration consumer_claim_idle = absl::Seconds(30);
+  // PASAR_CATALOG_CACHE_MS: how long a product page may be served from memory (app/page_cache.h:
+  // the bound on how late another instance's write shows; 0: every page is read afresh).
+  absl::Duration catalog_cache_max_age = absl::Seconds(1);
 };
 
 // Throws std::invalid_argument for a malformed or out-of-range number.

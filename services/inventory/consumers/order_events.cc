@@ -39,6 +39,9 @@ void UpdateStall(Store& store, pg::Transaction& tx, const std::string& stall_id,
 
 events::Handler OrderEventHandler(Store& store) {
   return [&store](pg::Transaction& tx, const events::Delivery& d) {
+    // Before the consumer's commit: a page read meanwhile may miss this event's change for up
+    // to the page cache's max age (app/page_cache.h), as a write of another instance.
+    store.NoteCatalogWrite();
     events::v1::Envelope envelope;
     if (!envelope.ParseFromString(d.payload)) {
       throw std::runtime_error("unreadable envelope of event " + d.event_id);

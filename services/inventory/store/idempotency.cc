@@ -29,6 +29,11 @@ absl::StatusOr<std::string> Store::RunIdempotent(
     std::string_view subject, std::string_view rpc, std::string_view request_id,
     const std::string& request,
     const std::function<absl::StatusOr<std::string>(pg::Transaction&)>& work, bool* replayed) {
+  // After the transaction, committed, rolled back or thrown: the next page is read afresh.
+  struct NoteWrite {
+    Store& store;
+    ~NoteWrite() { store.NoteCatalogWrite(); }
+  } note{*this};
   return pg::WithTransaction(pool_, rpc, [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
     if (replayed != nullptr) *replayed = false;
     // Waits for a concurrent claim of the same key to finish; then either claims it or

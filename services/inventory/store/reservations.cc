@@ -291,6 +291,7 @@ int Store::SweepExpired(int limit) {
       return true;
     });
     if (!done) break;
+    NoteCatalogWrite();
   }
   return expired;
 }

@@ -10,6 +10,7 @@
 // sweepers never deadlock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -162,6 +163,14 @@ class Store final {
   // ids are treated as new requests). Returns how many it deleted.
   int64_t PurgeIdempotency(absl::Duration retention, int limit);
 
+  // ---- the catalogue's version (app/page_cache.h) ------------------------------------------
+  // Grows after each write transaction of this store has ended (RunIdempotent, SweepExpired:
+  // committed or not) and at NoteCatalogWrite: a page read at an older version may be out of
+  // date.
+  uint64_t CatalogVersion() const { return catalog_version_.load(std::memory_order_acquire); }
+  // For writes in a transaction the store does not end (the event consumer's).
+  void NoteCatalogWrite() { catalog_version_.fetch_add(1, std::memory_order_acq_rel); }
+
  private:
   std::optional<pb::Reservation> LoadReservation(pg::Transaction& tx, std::string_view id,
                                                  bool for_update, bool* past_expiry);
@@ -172,6 +181,7 @@ class Store final {
   void LockProducts(pg::Transaction& tx, const pb::Reservation& reservation);
 
   pg::Pool& pool_;
+  std::atomic<uint64_t> catalog_version_{0};
 };
 
 }  // namespace pasar::inventory

@@ -7,6 +7,8 @@
 #include <atomic>
 #include <thread>
 
+#include "app/catalog.h"
+#include "app/page_cache.h"
 #include "consumers/order_events.h"
 #include "domain/validation.h"
 #include "metrics.h"
@@ -463,6 +465,120 @@ TEST_CASE("the catalogue finds Indonesian product names and pages in a stable or
   REQUIRE(paged.size() == all.size());
   for (size_t i = 0; i < all.size(); ++i)
     CHECK(paged[i] == all[i].id());
+}
+
+// One stock adjustment through `store` as the API makes it (RunIdempotent's transaction).
+void AdjustThrough(Store& store, const std::string& product_id, int64_t delta,
+                   const std::string& request_id) {
+  auto done = store.RunIdempotent("trader-1", "AdjustStock", request_id, request_id,
+                                  [&](pg::Transaction& tx) -> absl::StatusOr<std::string> {
+                                    absl::StatusOr<pb::Product> p =
+                                        store.AdjustStock(tx, product_id, delta, "test", "t");
+                                    if (!p.ok()) return p.status();
+                                    return std::string();
+                                  });
+  REQUIRE(done.ok());
+}
+
+TEST_CASE("a cached product page shows this instance's writes at once and others' within its age",
+          "[store][catalog]") {
+  Fixture f;
+  const pb::Market market = f.Market();
+  const pb::Stall stall = f.Stall(market.id());
+  const pb::Product bayam = f.Product(stall, "Bayam", 10);
+  absl::Time now = absl::UnixEpoch() + absl::Hours(1);  // the cache's clock, driven here
+  PageCache pages(absl::Seconds(1), 16, [&] { return now; });
+  Catalog catalog(f.store(), &pages);
+  Store other(f.pool());  // another instance's store on the same database
+  pb::ListProductsRequest req;
+  req.set_market_id(market.id());
+  auto shown = [&] {
+    pb::ListProductsResponse resp;
+    REQUIRE(catalog.ListProducts(req, &resp).ok());
+    REQUIRE(resp.products_size() == 1);
+    return resp.products(0).stock();
+  };
+  CHECK(shown() == 10);
+
+  // This instance's write: the next read shows it, the clock standing still.
+  AdjustThrough(f.store(), bayam.id(), -3, "own-1");
+  CHECK(shown() == 7);
+
+  // Another instance's write: the page read before it may be served until it is max_age old
+  // (it is: the cache is in use), and not from then on.
+  AdjustThrough(other, bayam.id(), -2, "other-1");
+  CHECK(shown() == 7);
+  now += absl::Milliseconds(999);
+  CHECK(shown() == 7);
+  now += absl::Milliseconds(1);
+  CHECK(shown() == 5);
+
+  // An expiry by this instance's sweeper and an event its consumer applies (before the
+  // consumer's commit; within max_age at worst) are this instance's writes too.
+  const absl::StatusOr<pb::Reservation> held = f.Reserve(market.id(), {{bayam.id(), 4}});
+  REQUIRE(held.ok());
+  now += absl::Seconds(1);
+  CHECK(shown() == 1);
+  pg::Exec(f.pool(), pg::Query{"test_due", "UPDATE reservations SET expires_at = now()"});
+  CHECK(f.store().SweepExpired(10) == 1);
+  CHECK(shown() == 5);
+
+  // A different request is a different page; a zero age caches nothing.
+  req.set_only_available(true);
+  CHECK(shown() == 5);
+  PageCache off(absl::ZeroDuration(), 16, [&] { return now; });
+  Catalog uncached(other, &off);
+  AdjustThrough(other, bayam.id(), 1, "other-2");
+  pb::ListProductsResponse resp;
+  REQUIRE(uncached.ListProducts(req, &resp).ok());
+  CHECK(resp.products(0).stock() == 6);
+}
+
+TEST_CASE("a cached product page never shows less than the writes finished before the read",
+          "[store][catalog][concurrency]") {
+  Fixture f;
+  const pb::Market market = f.Market();
+  const pb::Stall stall = f.Stall(market.id());
+  const int64_t initial = 1000;
+  const pb::Product bayam = f.Product(stall, "Bayam", initial);
+  // The clock stands still: only the store's version can make a page current again.
+  const absl::Time now = absl::UnixEpoch() + absl::Hours(1);
+  PageCache pages(absl::Hours(1), 16, [&] { return now; });
+  Catalog catalog(f.store(), &pages);
+  pb::ListProductsRequest req;
+  req.set_market_id(market.id());
+  constexpr int kWrites = 100;
+  std::atomic<int> finished{0};
+  std::atomic<bool> stale{false};
+  std::atomic<int> reads{0};
+  std::thread writer([&] {
+    for (int i = 0; i < kWrites; ++i) {
+      AdjustThrough(f.store(), bayam.id(), -1, "w-" + std::to_string(i));
+      finished.fetch_add(1);
+    }
+  });
+  std::vector<std::thread> readers;
+  for (int r = 0; r < 3; ++r) {
+    readers.emplace_back([&] {
+      while (finished.load() < kWrites) {
+        const int before = finished.load();
+        pb::ListProductsResponse resp;
+        if (!catalog.ListProducts(req, &resp).ok() || resp.products_size() != 1 ||
+            resp.products(0).stock() > initial - before) {
+          stale = true;
+        }
+        reads.fetch_add(1);
+      }
+    });
+  }
+  writer.join();
+  for (std::thread& t : readers)
+    t.join();
+  CHECK_FALSE(stale.load());
+  CHECK(reads.load() > 0);
+  pb::ListProductsResponse resp;
+  REQUIRE(catalog.ListProducts(req, &resp).ok());
+  CHECK(resp.products(0).stock() == initial - kWrites);
 }
 
 TEST_CASE("stock adjustments are ledgered and a drifted counter is detected", "[store][ledger]") {
