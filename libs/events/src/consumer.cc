@@ -1,12 +1,14 @@
 // The idempotent consumer of libs/events (pasar/events/events.h): consumer groups on the
-// streams, one transaction per Redis batch with a savepoint per entry, each event applied once
-// (consumed_events).
+// streams, one transaction per Redis batch, each event applied once (consumed_events). A batch
+// records all its event ids in one statement and runs the handlers without savepoints; only a
+// batch in which something failed is applied again entry by entry, a savepoint per entry.
 #include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
 #include <mutex>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/time/clock.h"
 #include "internal.h"
 #include "pasar/events/events.h"
@@ -19,6 +21,12 @@ constexpr pg::Query kMarkConsumed{
     "events_mark_consumed",
     "INSERT INTO consumed_events (consumer, event_id) VALUES ($1, $2) "
     "ON CONFLICT DO NOTHING RETURNING 1"};
+// The whole batch's event ids at once: the ids returned are the ones not consumed before (an id
+// twice in the batch is inserted, and returned, once).
+constexpr pg::Query kMarkConsumedBatch{
+    "events_mark_consumed_batch",
+    "INSERT INTO consumed_events (consumer, event_id) SELECT $1, unnest($2::text[]) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"};
 // One savepoint per consumed entry, reused by name: a failing handler rolls back its own entry
 // only, and the rest of the batch commits in the same transaction.
 constexpr pg::Query kSavepoint{"events_savepoint", "SAVEPOINT pasar_event"};
@@ -170,6 +178,84 @@ Consumer::Outcome Consumer::Apply(pg::Transaction& tx, const Delivery& d) {
   }
 }
 
+std::vector<Consumer::Outcome> Consumer::ApplyAll(const std::vector<Delivery>& deliveries) {
+  // The whole batch in one transaction (one durable commit); none when every entry was skipped.
+  // When anything in it fails, the batch is applied again with a savepoint per entry, so that
+  // only the failing entries stay pending. A batch holding a redelivered entry (one that failed
+  // before, likely to fail again) goes entry by entry at once.
+  std::vector<Outcome> outcomes;
+  if (deliveries.empty()) return outcomes;
+  const bool redelivered = std::any_of(deliveries.begin(), deliveries.end(),
+                                       [](const Delivery& d) { return d.deliveries > 1; });
+  bool batched = false;
+  if (!redelivered) {
+    try {
+      outcomes = ApplyBatch(deliveries);
+      batched = true;
+    } catch (const std::exception& e) {
+      log::Log("warn", "event batch failed; applying its events one by one",
+               {{"component", "events"},
+                {"consumer", config_.name},
+                {"events", std::to_string(deliveries.size())},
+                {"error", e.what()}});
+    }
+  }
+  if (!batched) {
+    try {
+      outcomes = ApplyEach(deliveries);
+    } catch (const std::exception& e) {
+      log::Log("error", "event batch failed; its events stay pending",
+               {{"component", "events"},
+                {"consumer", config_.name},
+                {"events", std::to_string(deliveries.size())},
+                {"error", e.what()}});
+      outcomes.assign(deliveries.size(), Outcome::kFailed);
+    }
+  }
+  return outcomes;
+}
+
+std::vector<Consumer::Outcome> Consumer::ApplyBatch(const std::vector<Delivery>& deliveries) {
+  std::vector<std::string_view> ids;
+  ids.reserve(deliveries.size());
+  for (const Delivery& d : deliveries)
+    ids.push_back(d.event_id);
+  return pg::WithTransaction(pool_, "consume_events", [&](pg::Transaction& tx) {
+    // Ids not consumed before, with how many of their deliveries in this batch are still to run
+    // (one: a second delivery of the same id in the batch is a duplicate).
+    const pg::Result fresh = tx.Exec(kMarkConsumedBatch, config_.name, ids);
+    absl::flat_hash_map<std::string, int> to_apply;
+    to_apply.reserve(static_cast<size_t>(fresh.size()));
+    for (int i = 0; i < fresh.size(); ++i)
+      to_apply[fresh.Str(i, 0)] = 1;
+    std::vector<Outcome> outcomes;
+    outcomes.reserve(deliveries.size());
+    for (const Delivery& d : deliveries) {
+      auto it = to_apply.find(d.event_id);
+      if (it == to_apply.end() || it->second == 0) {
+        outcomes.push_back(Outcome::kDuplicate);
+        continue;
+      }
+      it->second = 0;
+      handler_(tx, d);  // a failure ends the batch (rolled back), then applied entry by entry
+      outcomes.push_back(Outcome::kApplied);
+    }
+    tx.Commit();  // also fails when a handler swallowed a failed statement
+    return outcomes;
+  });
+}
+
+std::vector<Consumer::Outcome> Consumer::ApplyEach(const std::vector<Delivery>& deliveries) {
+  std::vector<Outcome> outcomes;
+  pg::WithTransaction(pool_, "consume_events_each", [&](pg::Transaction& tx) {
+    outcomes.clear();  // a retried batch starts over
+    for (const Delivery& d : deliveries)
+      outcomes.push_back(Apply(tx, d));
+    tx.Commit();
+  });
+  return outcomes;
+}
+
 int Consumer::Process(redis::GroupReader& reader) {
   const int64_t dead_before = reader.dead_lettered();
   std::vector<redis::Entry> entries = reader.Next();
@@ -211,26 +297,7 @@ int Consumer::Process(redis::GroupReader& reader) {
     entry_of.push_back(i);
   }
 
-  // The whole batch in one transaction (one durable commit), a savepoint per entry; none when
-  // every entry was skipped.
-  std::vector<Outcome> outcomes;
-  if (!deliveries.empty()) {
-    try {
-      pg::WithTransaction(pool_, "consume_events", [&](pg::Transaction& tx) {
-        outcomes.clear();  // a retried batch starts over
-        for (const Delivery& d : deliveries)
-          outcomes.push_back(Apply(tx, d));
-        tx.Commit();
-      });
-    } catch (const std::exception& e) {
-      log::Log("error", "event batch failed; its events stay pending",
-               {{"component", "events"},
-                {"consumer", config_.name},
-                {"events", std::to_string(deliveries.size())},
-                {"error", e.what()}});
-      outcomes.assign(deliveries.size(), Outcome::kFailed);
-    }
-  }
+  const std::vector<Outcome> outcomes = ApplyAll(deliveries);
   for (size_t i = 0; i < deliveries.size(); ++i) {
     switch (outcomes[i]) {
       case Outcome::kApplied:

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 
+#include "absl/strings/escaping.h"
 #include "absl/time/clock.h"
 #include "internal.h"
 #include "pasar/log/log.h"
@@ -68,6 +69,15 @@ constexpr pg::Query kAppend{
     "WITH ins AS (INSERT INTO outbox (event_id, stream, type, aggregate_id, payload) "
     "VALUES ($1, $2, $3, $4, $5) RETURNING id) "
     "SELECT pg_notify('pasar_outbox_' || current_schema(), '') FROM ins"};
+// Several events in one statement, in the order given (ids follow WITH ORDINALITY); payloads
+// travel as hex text (a text array cannot carry arbitrary bytes). One notification.
+constexpr pg::Query kAppendMany{
+    "events_append_outbox_many",
+    "WITH ins AS (INSERT INTO outbox (event_id, stream, type, aggregate_id, payload) "
+    "SELECT e, s, t, a, decode(p, 'hex') FROM unnest($1::text[], $2::text[], $3::text[], "
+    "$4::text[], $5::text[]) WITH ORDINALITY AS v(e, s, t, a, p, n) ORDER BY n RETURNING id) "
+    "SELECT pg_notify('pasar_outbox_' || current_schema(), '') FROM (SELECT 1 FROM ins LIMIT 1) "
+    "AS one"};
 constexpr pg::Query kCurrentSchema{"events_current_schema", "SELECT current_schema()"};
 // Relays ship one batch at a time per schema, so a stream keeps the outbox order.
 constexpr pg::Query kRelayLock{
@@ -166,6 +176,21 @@ std::string NotifyChannel(std::string_view schema) {
 
 void AppendToOutbox(pg::Transaction& tx, const OutboxEvent& e) {
   tx.Exec(kAppend, e.event_id, e.stream, e.type, e.aggregate_id, pg::Bytea{e.payload});
+}
+
+void AppendToOutbox(pg::Transaction& tx, std::span<const OutboxEvent> events) {
+  if (events.empty()) return;
+  if (events.size() == 1) return AppendToOutbox(tx, events.front());
+  std::vector<std::string_view> event_ids, streams, types, aggregates;
+  std::vector<std::string> payloads;
+  for (const OutboxEvent& e : events) {
+    event_ids.push_back(e.event_id);
+    streams.push_back(e.stream);
+    types.push_back(e.type);
+    aggregates.push_back(e.aggregate_id);
+    payloads.push_back(absl::BytesToHexString(e.payload));
+  }
+  tx.Exec(kAppendMany, event_ids, streams, types, aggregates, payloads);
 }
 
 // ---- Relay -----------------------------------------------------------------------------------

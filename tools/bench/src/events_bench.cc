@@ -3,7 +3,7 @@
 //
 //   pasar-bench-events --pg CONNINFO --redis URL [--rate 1000] [--duration 20]
 //                      [--peak-duration 10] [--producers 16] [--peak-batch 10]
-//                      [--consumer-threads 2]
+//                      [--consumer-threads 2] [--append batch|each]
 //
 // Phase 1, open loop: events are appended at a fixed rate (one producer transaction each:
 // AppendToOutbox + COMMIT), spread over --producers threads. The hop latency of an event is the
@@ -11,7 +11,9 @@
 // from just before AppendToOutbox, which adds the producer's own transaction). Late producers do
 // not hide delay: the intended send time is also recorded and "from_intended" reported.
 // Phase 2, peak: producers append --peak-batch events per transaction as fast as they can; the
-// peak is the rate at which the consumer applied events during the phase.
+// peak is the rate at which the consumer applied events during the phase. A transaction's events
+// go into the outbox in one statement (--append batch, AppendToOutbox of a span, as a service
+// emitting several events in one transaction does) or one statement each (--append each).
 // Works in a schema of its own (dropped at the end) and a Redis prefix of its own (deleted).
 // Prints one JSON object on stdout. Checks that every event of both phases reached the handler
 // and that none was dead-lettered: "check_ok" and "problems" in the JSON, exit status 1
@@ -64,15 +66,22 @@ std::string Payload(int64_t seq) {
   return std::to_string(seq);
 }
 
-void AppendOne(pasar::pg::Pool& pool, int64_t seq, int count) {
-  pasar::pg::Transaction tx(pool, "bench_append");
+void AppendOne(pasar::pg::Pool& pool, int64_t seq, int count, bool each) {
+  std::vector<pasar::events::OutboxEvent> events;
   for (int i = 0; i < count; ++i) {
     const std::string id = pasar::ids::RandomUuid();
-    pasar::events::AppendToOutbox(tx, {.event_id = id,
-                                       .stream = std::string(kStream),
-                                       .type = "BenchEvent",
-                                       .aggregate_id = id,
-                                       .payload = Payload(seq)});
+    events.push_back({.event_id = id,
+                      .stream = std::string(kStream),
+                      .type = "BenchEvent",
+                      .aggregate_id = id,
+                      .payload = Payload(seq)});
+  }
+  pasar::pg::Transaction tx(pool, "bench_append");
+  if (each) {
+    for (const pasar::events::OutboxEvent& e : events)
+      pasar::events::AppendToOutbox(tx, e);
+  } else {
+    pasar::events::AppendToOutbox(tx, std::span<const pasar::events::OutboxEvent>(events));
   }
   tx.Commit();
 }
@@ -90,7 +99,7 @@ void DropSchema(const std::string& conninfo, const std::string& schema) {
 int main(int argc, char** argv) try {
   const pasar::town::Flags flags(argc, argv);
   flags.AllowOnly({"pg", "redis", "rate", "duration", "peak-duration", "producers", "peak-batch",
-                   "consumer-threads"});
+                   "consumer-threads", "append"});
   const std::string conninfo = flags.Required("pg");
   const double rate = flags.Double("rate", 1000);
   const double duration = flags.Double("duration", 20);
@@ -98,6 +107,9 @@ int main(int argc, char** argv) try {
   const int producers = static_cast<int>(flags.Int("producers", 16));
   const int peak_batch = static_cast<int>(flags.Int("peak-batch", 10));
   const int consumer_threads = static_cast<int>(flags.Int("consumer-threads", 2));
+  const std::string append = flags.Str("append", "batch");
+  if (append != "batch" && append != "each") throw std::invalid_argument("--append: batch or each");
+  const bool append_each = append == "each";
   // Broken on purpose: the handler ignores (lost) or fails (dead) every 100th event of phase 1.
   const bool lose = pasar::bench::Broken("events-lost");
   const bool fail = pasar::bench::Broken("events-dead");
@@ -169,7 +181,7 @@ int main(int argc, char** argv) try {
           const int64_t wait = stamps.intended[i] - NowNs();
           if (wait > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(wait));
           stamps.appended[i] = NowNs();
-          AppendOne(pool, static_cast<int64_t>(i), 1);
+          AppendOne(pool, static_cast<int64_t>(i), 1, append_each);
           stamps.committed[i].store(NowNs());
         }
       });
@@ -206,7 +218,7 @@ int main(int argc, char** argv) try {
     for (int p = 0; p < producers; ++p) {
       threads.emplace_back([&] {
         while (!stop.load()) {
-          AppendOne(pool, -1, peak_batch);
+          AppendOne(pool, -1, peak_batch, append_each);
           produced.fetch_add(peak_batch);
         }
       });
@@ -258,6 +270,7 @@ int main(int argc, char** argv) try {
                        {"consumed", consumed_in_peak},
                        {"consumed_per_s", static_cast<double>(consumed_in_peak) / peak_seconds},
                        {"events_per_transaction", peak_batch},
+                       {"append", append},
                        {"consumer_threads", consumer_threads},
                        {"drain_seconds", drain_seconds},
                        {"consumed_after_drain", consumed_after_drain},

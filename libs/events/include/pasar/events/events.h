@@ -3,10 +3,12 @@
 //   producer tx: state change + AppendToOutbox(tx, event)      (one PostgreSQL transaction)
 //   Relay:       outbox rows --XADD--> <prefix><stream>, PUBLISH "<aggregate> <type>" on
 //                <prefix>live.<stream>                          (docs/conventions.md)
-//   Consumer:    per XREADGROUP batch, one transaction (one durable commit) with a savepoint per
-//                entry that records (consumer, event_id) in consumed_events and runs the handler;
-//                after the COMMIT, XACK of the entries applied. A failing handler rolls back its
-//                own entry only (it stays pending); a duplicate delivery is skipped and acked.
+//   Consumer:    per XREADGROUP batch, one transaction (one durable commit): one INSERT records
+//                every (consumer, event_id) of the batch in consumed_events and returns the new
+//                ones, whose handlers then run in order; after the COMMIT, one XACK per stream of
+//                the entries applied. When anything in the batch fails it is rolled back and
+//                applied again with a savepoint per entry, so a failing handler rolls back its own
+//                entry only (it stays pending); a duplicate delivery is skipped and acked.
 //                Entries of types the handler does not act on (ConsumerConfig::types) are acked
 //                without touching PostgreSQL.
 //
@@ -19,14 +21,17 @@
 //   - Delivery::deliveries; Consumer::stats() (counters for metrics); destructors stop threads.
 //   - Relay ships one batch at a time per schema (a transaction-scoped advisory lock beside
 //     FOR UPDATE SKIP LOCKED) so that a stream keeps the outbox order even with several relays.
-//   - Consumer applies a whole XREADGROUP batch in one transaction, a savepoint per entry (the
-//     plan had one transaction per entry): one durable commit per batch instead of per event.
+//   - Consumer applies a whole XREADGROUP batch in one transaction (the plan had one transaction
+//     per entry): one durable commit and about three round trips per batch instead of a commit
+//     and three round trips per event; savepoints only for a batch in which something failed.
+//   - AppendToOutbox of several events in one statement.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -56,6 +61,9 @@ struct OutboxEvent {
 // INSERT into outbox within the caller's transaction, and pg_notify to wake the relays when it
 // commits. Throws pg::Error (a reused event_id is a unique violation).
 void AppendToOutbox(pg::Transaction& tx, const OutboxEvent& event);
+// Several events of one transaction in one statement (one round trip), in the order given: a
+// transaction that emits several events saves a round trip per event.
+void AppendToOutbox(pg::Transaction& tx, std::span<const OutboxEvent> events);
 
 // The notification channel AppendToOutbox notifies for `schema` ("pasar_outbox_<schema>").
 std::string NotifyChannel(std::string_view schema);
@@ -136,12 +144,14 @@ struct Delivery {
   int64_t deliveries = 1;
 };
 
-// Runs inside the consumer's transaction, under a savepoint of its own; throw to refuse (the
-// entry's writes are rolled back to the savepoint, the entry stays pending, is redelivered after
-// claim_idle and dead-lettered after max_deliveries; the other entries of the batch still
-// commit). A deadlock or serialization failure in the handler reruns it (3 runs at most). The
-// Consumer commits: the handler must neither commit nor roll back (doing so fails the whole
-// batch, which is then redelivered and deduplicated).
+// Runs inside the consumer's transaction; throw to refuse (the entry's writes are rolled back,
+// the entry stays pending, is redelivered after claim_idle and dead-lettered after
+// max_deliveries; the other entries of the batch still commit: the batch, rolled back, is applied
+// again with a savepoint per entry). A handler may therefore run more than once for an event
+// whose earlier run was rolled back: it must act only through `tx`. A deadlock or serialization
+// failure in the handler reruns it (3 runs at most). The Consumer commits: the handler must neither
+// commit nor roll back (doing so fails the whole batch, which is then redelivered and
+// deduplicated).
 using Handler = std::function<void(pg::Transaction&, const Delivery&)>;
 
 struct ConsumerConfig {
@@ -188,6 +198,15 @@ class Consumer final {
  private:
   enum class Outcome { kApplied, kDuplicate, kFailed };
   int Process(redis::GroupReader& reader);
+  // The outcome of each delivery: ApplyBatch, or ApplyEach when that failed or an entry is
+  // redelivered. Never throws (a failed batch is all kFailed).
+  std::vector<Outcome> ApplyAll(const std::vector<Delivery>& deliveries);
+  // The batch in one transaction: its event ids recorded in one statement, the handlers run
+  // without savepoints. Throws when anything failed (nothing of the batch is then committed).
+  std::vector<Outcome> ApplyBatch(const std::vector<Delivery>& deliveries);
+  // The batch in one transaction, a savepoint per entry (Apply): a failing entry is rolled back
+  // alone. Throws when the transaction itself failed.
+  std::vector<Outcome> ApplyEach(const std::vector<Delivery>& deliveries);
   // One entry under a savepoint of `tx`; throws when the transaction itself failed.
   Outcome Apply(pg::Transaction& tx, const Delivery& d);
   std::unique_ptr<redis::GroupReader> MakeReader(int index) const;
