@@ -23,9 +23,11 @@ std::vector<store::MatchJob> MatcherCases::PendingJobs(const std::string& market
   return jobs;
 }
 
-MatchingRule MatcherCases::RuleOf(const std::string& market_id, MatchingRule fallback) {
-  const std::optional<std::string> stored = store::ReadMarketPolicy(pool_, market_id);
-  return stored ? ParseRule(*stored).value_or(fallback) : fallback;
+MatcherCases::MarketSettings MatcherCases::SettingsOf(const std::string& market_id,
+                                                      MatchingRule fallback) {
+  const std::optional<store::MarketPolicyRow> stored = store::ReadMarketPolicy(pool_, market_id);
+  if (!stored) return MarketSettings{fallback, 0};
+  return MarketSettings{ParseRule(stored->policy).value_or(fallback), stored->stacking_minutes};
 }
 
 absl::flat_hash_map<std::string, IdleCourier> MatcherCases::IdleCouriers(
@@ -67,6 +69,18 @@ bool MatcherCases::MakeOffer(const store::MatcherFence& fence, const Proposal& p
     tx.Commit();
     return true;
   });
+}
+
+bool MatcherCases::MakeTripOffer(const store::MatcherFence& fence, const TripProposal& trip,
+                                 bool* fenced) {
+  // Bundles are not offered yet: the first order of the trip alone.
+  return MakeOffer(fence,
+                   Proposal{.job_id = trip.job_ids.front(),
+                            .courier_id = trip.courier_id,
+                            .distance_m = trip.distance_m,
+                            .eta_seconds = trip.eta_seconds,
+                            .cost = trip.cost},
+                   fenced);
 }
 
 }  // namespace pasar::dispatch::app

@@ -63,16 +63,23 @@ enum DeliveryCol : int { kDeliveryCourier, kDeliveryFee };
 #undef DSP_TO
 
 constexpr pg::Query kReadPolicy{
-    "dsp_read_market_policy",
-    "SELECT policy, " DSP_MS("updated_at") " FROM market_dispatch WHERE market_id = $1"};
+    "dsp_read_market_policy", "SELECT coalesce(policy, ''), coalesce(stacking_minutes, 0), " DSP_MS(
+                                  "updated_at") " FROM market_dispatch WHERE market_id = $1"};
 constexpr pg::Query kUpsertPolicy{
     "dsp_upsert_market_policy",
-    "INSERT INTO market_dispatch (market_id, policy) VALUES ($1, $2) "
-    "ON CONFLICT (market_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = now() "
-    "RETURNING policy, " DSP_MS("updated_at")};
+    "INSERT INTO market_dispatch (market_id, policy, stacking_minutes) "
+    "VALUES ($1, nullif($2, ''), nullif($3::int, 0)) "
+    "ON CONFLICT (market_id) DO UPDATE SET policy = EXCLUDED.policy, "
+    "stacking_minutes = EXCLUDED.stacking_minutes, updated_at = now() "
+    "RETURNING coalesce(policy, ''), coalesce(stacking_minutes, 0), " DSP_MS("updated_at")};
 constexpr pg::Query kDeletePolicy{"dsp_delete_market_policy",
                                   "DELETE FROM market_dispatch WHERE market_id = $1"};
-enum PolicyCol : int { kPolicy, kUpdatedMs };
+enum PolicyCol : int { kPolicy, kStacking, kUpdatedMs };
+
+MarketPolicyRow PolicyRow(const pg::Result& r) {
+  return MarketPolicyRow{r.Str(0, kPolicy), static_cast<int>(r.Int(0, kStacking)),
+                         r.Int(0, kUpdatedMs)};
+}
 
 std::vector<domain::ReportInput::Span> Spans(const pg::Result& r) {
   std::vector<domain::ReportInput::Span> out;
@@ -122,23 +129,22 @@ domain::ReportInput ReadReportInput(pg::Transaction& tx, const std::string& mark
 std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Transaction& tx, const std::string& market_id) {
   const pg::Result r = tx.Exec(kReadPolicy, market_id);
   if (r.size() == 0) return std::nullopt;
-  return MarketPolicyRow{r.Str(0, kPolicy), r.Int(0, kUpdatedMs)};
+  return PolicyRow(r);
 }
 
-std::optional<std::string> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id) {
+std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id) {
   const pg::Result r = pg::Exec(pool, kReadPolicy, market_id);
   if (r.size() == 0) return std::nullopt;
-  return r.Str(0, kPolicy);
+  return PolicyRow(r);
 }
 
 std::optional<MarketPolicyRow> WriteMarketPolicy(pg::Transaction& tx, const std::string& market_id,
-                                                 const std::string& policy) {
-  if (policy.empty()) {
+                                                 const std::string& policy, int stacking_minutes) {
+  if (policy.empty() && stacking_minutes == 0) {
     tx.Exec(kDeletePolicy, market_id);
     return std::nullopt;
   }
-  const pg::Result r = tx.Exec(kUpsertPolicy, market_id, policy);
-  return MarketPolicyRow{r.Str(0, kPolicy), r.Int(0, kUpdatedMs)};
+  return PolicyRow(tx.Exec(kUpsertPolicy, market_id, policy, stacking_minutes));
 }
 
 }  // namespace pasar::dispatch::store

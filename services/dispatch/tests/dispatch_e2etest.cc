@@ -308,6 +308,36 @@ TEST_CASE("the dispatch report of a market, and a market matched nearest first",
   set.mutable_settings()->set_policy(v1::MATCHING_POLICY_EXACT);  // same key, other request
   REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), set, &replay).error_code() ==
           grpc::FAILED_PRECONDITION);
+  REQUIRE(set_resp.settings().stacking_minutes() == 0);  // never set: off
+
+  // The stacking bound: 0..60 minutes, else INVALID_ARGUMENT naming the field, nothing written.
+  for (const int bad : {-1, 61}) {
+    v1::SetMarketDispatchRequest wrong;
+    wrong.set_request_id(NewId());
+    wrong.mutable_settings()->set_market_id(f.market);
+    wrong.mutable_settings()->set_stacking_minutes(bad);
+    v1::SetMarketDispatchResponse ignored;
+    const grpc::Status s = c.ops->SetMarketDispatch(Ctx(op).get(), wrong, &ignored);
+    REQUIRE(s.error_code() == grpc::INVALID_ARGUMENT);
+    REQUIRE(s.error_message().find("settings.stacking_minutes") != std::string::npos);
+  }
+  {
+    // Set with the policy, read back; then off again (the greedy policy kept for what follows).
+    v1::SetMarketDispatchRequest stack;
+    stack.set_request_id(NewId());
+    stack.mutable_settings()->set_market_id(f.market);
+    stack.mutable_settings()->set_policy(v1::MATCHING_POLICY_GREEDY);
+    stack.mutable_settings()->set_stacking_minutes(10);
+    v1::SetMarketDispatchResponse stacked;
+    REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), stack, &stacked).ok());
+    REQUIRE(stacked.settings().stacking_minutes() == 10);
+    REQUIRE(stacked.settings().policy() == v1::MATCHING_POLICY_GREEDY);
+    stack.set_request_id(NewId());
+    stack.mutable_settings()->set_stacking_minutes(0);
+    REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), stack, &stacked).ok());
+    REQUIRE(stacked.settings().stacking_minutes() == 0);
+    REQUIRE(stacked.settings().policy() == v1::MATCHING_POLICY_GREEDY);
+  }
 
   // Nearest first: of two couriers the nearer one is offered the job.
   const Courier near = f.OnShift("Near", 500'000, 700);
