@@ -15,11 +15,14 @@ constexpr pg::Query kMarketKnown{"dsp_report_market_known",
                                  "SELECT EXISTS (SELECT 1 FROM jobs WHERE market_id = $1) "
                                  "OR EXISTS (SELECT 1 FROM couriers WHERE home_market_id = $1)"};
 
-constexpr pg::Query kTrips{"dsp_report_trips",
-                           "SELECT courier_id::text, distance_to_market_meters FROM offers "
-                           "WHERE status = 'ACCEPTED' AND ($1 = '' OR market_id = $1) "
-                           "AND resolved_at >= " DSP_FROM " AND resolved_at < " DSP_TO};
-enum TripCol : int { kTripCourier, kTripDistance };
+// A trip is an accepted offer, or the accepted offers of one bundle (one ride to the market).
+constexpr pg::Query kTrips{
+    "dsp_report_trips",
+    "SELECT courier_id::text, max(distance_to_market_meters), count(*) FROM offers "
+    "WHERE status = 'ACCEPTED' AND ($1 = '' OR market_id = $1) "
+    "AND resolved_at >= " DSP_FROM " AND resolved_at < " DSP_TO
+    " GROUP BY courier_id, coalesce(bundle_id, id::text)"};
+enum TripCol : int { kTripCourier, kTripDistance, kTripOrders };
 
 constexpr pg::Query kOffers{"dsp_report_offers",
                             "SELECT count(*), count(*) FILTER (WHERE status = 'DECLINED'), "
@@ -103,8 +106,9 @@ domain::ReportInput ReadReportInput(pg::Transaction& tx, const std::string& mark
   in.to_ms = to_ms;
   const pg::Result trips = tx.Exec(kTrips, market_id, from_ms, to_ms);
   for (int i = 0; i < trips.size(); ++i) {
-    in.trips.push_back(
-        domain::ReportInput::Trip{trips.Str(i, kTripCourier), trips.Int(i, kTripDistance), 1});
+    in.trips.push_back(domain::ReportInput::Trip{trips.Str(i, kTripCourier),
+                                                 trips.Int(i, kTripDistance),
+                                                 static_cast<int>(trips.Int(i, kTripOrders))});
   }
   const pg::Result offers = tx.Exec(kOffers, market_id, from_ms, to_ms);
   in.offers_made = offers.Int(0, kMade);
