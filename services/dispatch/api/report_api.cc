@@ -88,6 +88,9 @@ grpc::Status OpsApi::SetMarketDispatch(grpc::ServerContext* ctx,
     if (!v1::MatchingPolicy_IsValid(req->settings().policy())) {
       return request::Invalid("settings.policy", "not a matching policy");
     }
+    if (req->settings().stacking_minutes() < 0 || req->settings().stacking_minutes() > 60) {
+      return request::Invalid("settings.stacking_minutes", "must be 0 (off) to 60 minutes");
+    }
     if (req->settings().has_updated_at()) {
       return request::Invalid("settings.updated_at", "set by the service");
     }

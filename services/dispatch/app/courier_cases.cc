@@ -1,5 +1,8 @@
 #include "app/courier_cases.h"
 
+#include <variant>
+#include <vector>
+
 #include "app/idempotent.h"
 #include "app/record.h"
 #include "domain/decisions.h"
@@ -20,6 +23,62 @@ T* Ptr(std::optional<T>& value) {
 
 Outcome NoLongerPending() {
   return Refuse(Refusal::kOfferExpired, "the offer is no longer pending");
+}
+
+// A stacked trip's pending offers and their jobs, locked job -> offer (the courier next, by the
+// caller); empty when the trip is no longer pending as a whole.
+struct LockedTrip {
+  std::vector<domain::Job> jobs;
+  std::vector<domain::Offer> offers;
+  std::vector<domain::TripLeg> legs() {
+    std::vector<domain::TripLeg> out;
+    for (std::size_t i = 0; i < jobs.size(); ++i)
+      out.push_back({&jobs[i], &offers[i]});
+    return out;
+  }
+};
+LockedTrip LockTrip(pg::Transaction& tx, const std::string& bundle_id) {
+  LockedTrip trip;
+  for (const std::string& id : store::PendingJobsOfBundle(tx, bundle_id)) {
+    auto job = store::LockJob(tx, id);
+    if (!job) return LockedTrip{};
+    trip.jobs.push_back(std::move(*job));
+  }
+  trip.offers = store::LockPendingOffersOfBundle(tx, bundle_id);
+  if (trip.offers.size() != trip.jobs.size()) return LockedTrip{};
+  for (std::size_t i = 0; i < trip.jobs.size(); ++i) {
+    if (trip.offers[i].job_id != trip.jobs[i].id) return LockedTrip{};
+  }
+  return trip;
+}
+
+void SaveTrip(pg::Transaction& tx, const LockedTrip& trip, const domain::Decision& d) {
+  for (std::size_t i = 0; i < trip.jobs.size(); ++i) {
+    store::SaveOffer(tx, trip.offers[i]);
+    store::SaveJob(tx, trip.jobs[i]);
+  }
+  // The events of each job under its own correlation id.
+  for (const domain::Job& job : trip.jobs) {
+    domain::Decision mine;
+    for (const auto& e : d.exclusions) {
+      if (e.job_id == job.id) mine.exclusions.push_back(e);
+    }
+    for (const auto& e : d.events) {
+      const std::string of = std::visit(
+          [](const auto& ev) -> std::string {
+            if constexpr (requires { ev.job_id; }) {
+              return ev.job_id;
+            } else {
+              return "";
+            }
+          },
+          e);
+      if (of == job.id) {
+        mine.events.push_back(e);
+      }
+    }
+    Record(tx, job.id, job.correlation_id, mine);
+  }
 }
 
 }  // namespace
@@ -57,6 +116,18 @@ Outcome CourierCases::AcceptOffer(const store::IdemKey& key, const std::string& 
   return Idempotent(pool_, "accept_offer", key, resp, [&](pg::Transaction& tx, bool&) {
     const auto parties = store::FindOfferOfSubject(tx, offer_id, key.subject);
     if (!parties) return Refuse(Refusal::kNotFound, "offer");
+    if (!parties->bundle_id.empty()) {
+      LockedTrip trip = LockTrip(tx, parties->bundle_id);
+      if (trip.jobs.empty()) return NoLongerPending();
+      auto courier = store::LockCourier(tx, parties->courier_id);
+      if (!courier) return Refuse(Refusal::kNotFound, "offer");
+      const domain::Decision d = domain::AcceptTrip(trip.legs(), *courier);
+      if (!d.ok()) return OutcomeOf(d);
+      SaveTrip(tx, trip, d);
+      store::SaveCourier(tx, *courier);
+      *resp->mutable_job() = *store::ReadJob(tx, trip.jobs.front().id);
+      return Outcome{};
+    }
     // Lock order everywhere: job, offer, courier.
     auto job = store::LockJob(tx, parties->job_id);
     auto offer = store::LockOffer(tx, offer_id);
@@ -79,6 +150,19 @@ Outcome CourierCases::DeclineOffer(const store::IdemKey& key, const v1::DeclineO
   return Idempotent(pool_, "decline_offer", key, resp, [&](pg::Transaction& tx, bool&) {
     const auto parties = store::FindOfferOfSubject(tx, req.offer_id(), key.subject);
     if (!parties) return Refuse(Refusal::kNotFound, "offer");
+    if (!parties->bundle_id.empty()) {
+      LockedTrip trip = LockTrip(tx, parties->bundle_id);
+      if (trip.jobs.empty()) return NoLongerPending();
+      auto courier = store::LockCourier(tx, parties->courier_id);
+      if (!courier) return Refuse(Refusal::kNotFound, "offer");
+      const domain::Decision d =
+          domain::DeclineTrip(trip.legs(), *courier, req.reason(), req.note());
+      if (!d.ok()) return OutcomeOf(d);
+      SaveTrip(tx, trip, d);
+      store::SaveCourier(tx, *courier);
+      *resp->mutable_courier() = *store::ReadCourier(tx, courier->id);
+      return Outcome{};
+    }
     auto job = store::LockJob(tx, parties->job_id);
     auto offer = store::LockOffer(tx, req.offer_id());
     if (!job || !offer) return NoLongerPending();
@@ -105,8 +189,9 @@ Outcome CourierCases::ConfirmPickup(const store::IdemKey& key, const v1::Confirm
     if (job) stop = store::LockStop(tx, job->id, req.ticket_id());
     const domain::PickupClaim claim{.code = req.pickup_code(),
                                     .paid_to_trader_idr = req.paid_to_trader_idr()};
-    const domain::Decision d =
-        domain::ConfirmPickup(Ptr(job), Ptr(courier), Ptr(stop), claim, timers_.limits());
+    const int other_stops = job && courier ? store::OtherTripStopsLeft(tx, *job, courier->id) : 0;
+    const domain::Decision d = domain::ConfirmPickup(Ptr(job), Ptr(courier), Ptr(stop), claim,
+                                                     timers_.limits(), other_stops);
     if (!d.ok()) {
       if (d.keep_attempt) {
         store::SaveStop(tx, job->id, *stop);
@@ -131,8 +216,14 @@ Outcome CourierCases::ConfirmDelivery(const store::IdemKey& key,
     auto courier = store::LockCourierBySubject(tx, key.subject);
     const domain::DeliveryClaim claim{.pin = req.delivery_pin(),
                                       .cash_collected_idr = req.cash_collected_idr()};
-    const domain::Decision d =
-        domain::ConfirmDelivery(Ptr(job), Ptr(courier), claim, timers_.limits());
+    store::TripJobs others;
+    if (job && courier && job->courier_id == courier->id) {
+      others = store::OtherTripJobs(tx, *job, courier->id);
+    }
+    const domain::BundleRest rest{.others = !others.ids.empty(),
+                                  .next_job_id = others.ids.empty() ? "" : others.ids.front()};
+    const domain::Decision d = domain::ConfirmDelivery(Ptr(job), Ptr(courier), claim,
+                                                       timers_.limits(), others.earlier, rest);
     if (!d.ok()) {
       if (d.keep_attempt) {
         store::SaveJob(tx, *job);

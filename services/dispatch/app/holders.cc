@@ -1,6 +1,7 @@
 #include "app/holders.h"
 
 #include "store/couriers.h"
+#include "store/jobs.h"
 #include "store/offers.h"
 
 namespace pasar::dispatch::app {
@@ -10,6 +11,7 @@ domain::Holders LockedHolders::view() {
   h.offer = offer ? &*offer : nullptr;
   h.offered_to = offered_to ? &*offered_to : nullptr;
   h.assigned = assigned ? &*assigned : nullptr;
+  h.rest = rest;
   return h;
 }
 
@@ -19,6 +21,17 @@ LockedHolders LockHolders(pg::Transaction& tx, const domain::Job& job) {
   holders.offer = store::LockPendingOfferOfJob(tx, job.id);
   if (holders.offer) holders.offered_to = store::LockCourier(tx, holders.offer->courier_id);
   if (!job.courier_id.empty()) holders.assigned = store::LockCourier(tx, job.courier_id);
+  // What the courier keeps of the job's stacked trip once the job leaves it (read under the
+  // courier's lock): other pending offers of the bundle, or other jobs of it.
+  if (!job.bundle_id.empty()) {
+    if (holders.offer) {
+      holders.rest.others = store::PendingJobsOfBundle(tx, job.bundle_id).size() > 1;
+    } else if (!job.courier_id.empty()) {
+      const store::TripJobs others = store::OtherTripJobs(tx, job, job.courier_id);
+      holders.rest.others = !others.ids.empty();
+      if (holders.rest.others) holders.rest.next_job_id = others.ids.front();
+    }
+  }
   return holders;
 }
 

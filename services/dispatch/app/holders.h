@@ -14,6 +14,7 @@ struct LockedHolders {
   std::optional<domain::Offer> offer;
   std::optional<domain::Courier> offered_to;
   std::optional<domain::Courier> assigned;
+  domain::BundleRest rest;
 
   domain::Holders view();
 };

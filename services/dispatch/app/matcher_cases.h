@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "app/outcome.h"
+#include "domain/bundles.h"
 #include "domain/matching.h"
 #include "pasar/pg/pg.h"
 #include "store/matching.h"
@@ -19,8 +20,13 @@ class MatcherCases final {
 
   std::vector<std::string> MarketsWithPendingJobs();
   std::vector<store::MatchJob> PendingJobs(const std::string& market_id, int limit);
-  // The market's matching policy (SetMarketDispatch), `fallback` when never set.
-  MatchingRule RuleOf(const std::string& market_id, MatchingRule fallback);
+  // The market's dispatch settings (SetMarketDispatch): its policy (`fallback` when never set)
+  // and its stacking bound (0 = off).
+  struct MarketSettings {
+    MatchingRule rule = MatchingRule::kExact;
+    int stacking_minutes = 0;
+  };
+  MarketSettings SettingsOf(const std::string& market_id, MatchingRule fallback);
   absl::flat_hash_map<std::string, IdleCourier> IdleCouriers(const std::vector<std::string>& ids);
   // Advances the market's fencing token for `holder` (store/matching.h).
   store::MatcherFence ClaimMatcherFence(const std::string& market_id, const std::string& holder);
@@ -30,6 +36,9 @@ class MatcherCases final {
   // expires Timers::offer_ttl after the database's now.
   bool MakeOffer(const store::MatcherFence& fence, const Proposal& proposal,
                  bool* fenced = nullptr);
+  // A planned trip: MakeOffer for a single order; a bundle is offered as one, to one courier.
+  bool MakeTripOffer(const store::MatcherFence& fence, const TripProposal& trip,
+                     bool* fenced = nullptr);
 
  private:
   pg::Pool& pool_;

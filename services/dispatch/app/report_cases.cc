@@ -12,9 +12,8 @@ v1::MatchingPolicy ToProto(MatchingRule rule) {
   return rule == MatchingRule::kExact ? v1::MATCHING_POLICY_EXACT : v1::MATCHING_POLICY_GREEDY;
 }
 
-MatchingRule RuleOr(const std::optional<std::string>& stored, MatchingRule fallback) {
-  if (!stored) return fallback;
-  return ParseRule(*stored).value_or(fallback);
+MatchingRule RuleOr(const std::string& stored, MatchingRule fallback) {
+  return ParseRule(stored).value_or(fallback);
 }
 
 }  // namespace
@@ -31,9 +30,8 @@ Outcome ReportCases::Report(const std::string& market_id, int64_t from_ms, int64
   store::SetTs(resp->mutable_since(), from_ms);
   store::SetTs(resp->mutable_until(), to_ms);
   if (!market_id.empty()) {
-    std::optional<std::string> stored;
-    if (auto row = store::ReadMarketPolicy(tx, market_id)) stored = row->policy;
-    resp->set_policy(ToProto(RuleOr(stored, default_rule_)));
+    const auto row = store::ReadMarketPolicy(tx, market_id);
+    resp->set_policy(ToProto(row ? RuleOr(row->policy, default_rule_) : default_rule_));
   }
   tx.Commit();
   resp->set_orders_assigned(r.orders_assigned);
@@ -70,11 +68,14 @@ Outcome ReportCases::SetMarketDispatch(const store::IdemKey& key,
       policy = RuleName(MatchingRule::kNearestFirst);
     }
     const std::optional<store::MarketPolicyRow> row =
-        store::WriteMarketPolicy(tx, market_id, policy);
+        store::WriteMarketPolicy(tx, market_id, policy, req.settings().stacking_minutes());
     v1::MarketDispatch* out = resp->mutable_settings();
     out->set_market_id(market_id);
     out->set_policy(ToProto(row ? RuleOr(row->policy, default_rule_) : default_rule_));
-    if (row) store::SetTs(out->mutable_updated_at(), row->updated_at_ms);
+    if (row) {
+      out->set_stacking_minutes(row->stacking_minutes);
+      store::SetTs(out->mutable_updated_at(), row->updated_at_ms);
+    }
     return Outcome{};
   });
 }

@@ -15,6 +15,10 @@ int SweeperCases::ExpireOffers(int limit) {
   return pg::WithTransaction(pool_, "expire_offers", [&](pg::Transaction& tx) {
     int expired = 0;
     for (domain::Offer& offer : store::ClaimDueOffers(tx, limit)) {
+      if (!offer.bundle_id.empty()) {
+        if (ExpireTrip(tx, offer.bundle_id)) ++expired;
+        continue;
+      }
       // The offer is locked; take the job only if free (an AcceptOffer holding it goes first).
       auto job = store::TryLockJob(tx, offer.job_id);
       if (!job) continue;
@@ -31,6 +35,38 @@ int SweeperCases::ExpireOffers(int limit) {
     tx.Commit();
     return expired;
   });
+}
+
+bool SweeperCases::ExpireTrip(pg::Transaction& tx, const std::string& bundle_id) {
+  // Every pending offer of the trip (those of this sweep are locked by it already), and every job
+  // free: else the trip waits for the next sweep (an AcceptOffer holding them goes first).
+  std::vector<domain::Offer> offers = store::TryLockPendingOffersOfBundle(tx, bundle_id);
+  if (offers.empty() || offers.size() != store::PendingJobsOfBundle(tx, bundle_id).size()) {
+    return false;
+  }
+  std::vector<domain::Job> jobs;
+  for (const domain::Offer& o : offers) {
+    auto job = store::TryLockJob(tx, o.job_id);
+    if (!job) return false;
+    jobs.push_back(std::move(*job));
+  }
+  auto courier = store::LockCourier(tx, offers.front().courier_id);
+  if (!courier) return false;
+  std::vector<domain::TripLeg> legs;
+  for (std::size_t i = 0; i < jobs.size(); ++i)
+    legs.push_back({&jobs[i], &offers[i]});
+  const domain::Decision d = domain::ExpireTrip(legs, *courier, timers_.limits());
+  if (!d.ok()) return false;
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    store::SaveOffer(tx, offers[i]);
+    store::SaveJob(tx, jobs[i]);
+    domain::Decision mine;
+    mine.exclusions.push_back(d.exclusions[i]);
+    mine.events.push_back(d.events[i]);
+    Record(tx, jobs[i].id, jobs[i].correlation_id, mine);
+  }
+  store::SaveCourier(tx, *courier);
+  return true;
 }
 
 int SweeperCases::FailOverdueJobs(int limit) {
@@ -55,7 +91,11 @@ int SweeperCases::ReleaseSilentCouriers(absl::Duration stale_after, int limit) {
     int released = 0;
     for (domain::Job& job : store::ClaimSilentAssignments(tx, stale_after, limit)) {
       std::optional<domain::Courier> courier = store::LockCourier(tx, job.courier_id);
-      const domain::Decision d = domain::ReleaseSilentCourier(job, courier ? &*courier : nullptr);
+      const store::TripJobs others = store::OtherTripJobs(tx, job, job.courier_id);
+      const domain::BundleRest rest{.others = !others.ids.empty(),
+                                    .next_job_id = others.ids.empty() ? "" : others.ids.front()};
+      const domain::Decision d =
+          domain::ReleaseSilentCourier(job, courier ? &*courier : nullptr, rest);
       if (!d.ok()) continue;
       if (courier) store::SaveCourier(tx, *courier);
       store::SaveJob(tx, job);

@@ -21,6 +21,10 @@ class SweeperCases final {
   int ReleaseSilentCouriers(absl::Duration stale_after, int limit);
 
  private:
+  // Expires every pending offer of a stacked trip as one (ExpireOffers); false when the trip is
+  // not all due and free in this sweep.
+  bool ExpireTrip(pg::Transaction& tx, const std::string& bundle_id);
+
   pg::Pool& pool_;
   const Timers timers_;
 };

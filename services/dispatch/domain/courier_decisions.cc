@@ -29,7 +29,7 @@ Decision EndShift(Courier& courier) {
 }
 
 Decision ConfirmPickup(Job* job, Courier* courier, Stop* stop, const PickupClaim& claim,
-                       const Limits& limits) {
+                       const Limits& limits, int other_stops_left) {
   if (job == nullptr || courier == nullptr || job->courier_id != courier->id) {
     return Refused(Refusal::kNotFound, "job");
   }
@@ -56,7 +56,9 @@ Decision ConfirmPickup(Job* job, Courier* courier, Stop* stop, const PickupClaim
     return Refused(Refusal::kInsufficientCash, "cash on hand is below the ticket total");
   }
   const bool all = job->stops_picked + 1 >= job->stops;
-  const CourierEvent paid = all ? CourierEvent::kLastTicketPickedUp : CourierEvent::kTicketPickedUp;
+  // In a stacked trip the courier rides off once every ticket of the trip is on board.
+  const CourierEvent paid = all && other_stops_left == 0 ? CourierEvent::kLastTicketPickedUp
+                                                         : CourierEvent::kTicketPickedUp;
   if (!Allows(*courier, paid)) return InvalidFor(*courier);
   Apply(*job, all ? JobEvent::kLastTicketPickedUp : JobEvent::kTicketPickedUp);
   ++job->stops_picked;
@@ -75,11 +77,14 @@ Decision ConfirmPickup(Job* job, Courier* courier, Stop* stop, const PickupClaim
 }
 
 Decision ConfirmDelivery(Job* job, Courier* courier, const DeliveryClaim& claim,
-                         const Limits& limits) {
+                         const Limits& limits, bool earlier_open, const BundleRest& rest) {
   if (job == nullptr || courier == nullptr || job->courier_id != courier->id) {
     return Refused(Refusal::kNotFound, "job");
   }
   if (!Allows(*job, JobEvent::kDelivered)) return InvalidFor(*job);
+  if (earlier_open) {
+    return Refused(Refusal::kInvalidTransition, "an earlier drop-off of the trip comes first");
+  }
   if (job->pin_attempts >= limits.max_code_attempts) {
     return Refused(Refusal::kTooManyAttempts, "too many wrong delivery PINs for this job");
   }
@@ -96,9 +101,15 @@ Decision ConfirmDelivery(Job* job, Courier* courier, const DeliveryClaim& claim,
   }
   if (!Allows(*courier, CourierEvent::kDelivered)) return InvalidFor(*courier);
   Apply(*job, JobEvent::kDelivered);
-  Apply(*courier, CourierEvent::kDelivered);
-  courier->current_job_id.clear();
-  courier->idle_clock = Clock::kRestart;
+  if (rest.others) {
+    // More drop-offs of the trip: still DELIVERING, on to the next one.
+    courier->current_job_id = rest.next_job_id;
+    courier->changed = true;
+  } else {
+    Apply(*courier, CourierEvent::kDelivered);
+    courier->current_job_id.clear();
+    courier->idle_clock = Clock::kRestart;
+  }
   courier->cash_on_hand_idr += claim.cash_collected_idr;
   Decision d;
   d.events.push_back(DeliveryConfirmed{.job_id = job->id,

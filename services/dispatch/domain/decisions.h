@@ -68,6 +68,17 @@ Decision Refused(Refusal refusal, std::string detail);
 Decision InvalidFor(const Job& job);
 Decision InvalidFor(const Courier& courier);
 
+// What the courier keeps of a stacked trip besides the job a decision is about (computed by the
+// use case after locking the courier): `others` when another pending offer or another job of the
+// same bundle is still theirs, then `next_job_id` is the first of those jobs in drop-off order
+// ("" while only offers remain). A courier who keeps others stays in their state: only the
+// job (or offer) leaves the trip, and current_job_id moves on to `next_job_id` when it pointed
+// at that job.
+struct BundleRest {
+  bool others = false;
+  std::string next_job_id;
+};
+
 // ---- shifts -------------------------------------------------------------------------------
 // OFF_DUTY -> IDLE with `cash` on hand, the shift and idle clocks started, timeouts reset. On
 // shift already: `cash` is the cash carried now, whatever the courier is doing (AcceptOffer and
@@ -92,6 +103,26 @@ Decision DeclineOffer(Job& job, Offer& offer, Courier& courier, int reason, std:
 // COURIER_OFF_DUTY instead of OFFER_EXPIRED).
 Decision ExpireOffer(Job& job, Offer& offer, Courier& courier, const Limits& limits);
 
+// ---- stacked trips: a bundle's offers, answered as one ------------------------------------
+// One leg of a trip: a job and its offer (the offer being made, or the pending one answered).
+struct TripLeg {
+  Job* job = nullptr;
+  Offer* offer = nullptr;
+};
+// The matcher's offer of a bundle (legs in drop-off order; excluded[i] for legs[i].job) to one
+// IDLE courier whose cash covers the goods of every job: each job OFFERED, one OfferMade per
+// job, the courier OFFERED once. A single leg is MakeOffer.
+Decision MakeTripOffer(std::vector<TripLeg> legs, Courier& courier,
+                       const std::vector<bool>& excluded);
+// The courier accepts every pending offer of the trip (cash for every job's goods): each job
+// ASSIGNED to them, current_job_id the first in drop-off order. Refused as a whole.
+Decision AcceptTrip(std::vector<TripLeg> legs, Courier& courier);
+// Declines every pending offer of the trip: each job matched again without them.
+Decision DeclineTrip(std::vector<TripLeg> legs, Courier& courier, int reason, std::string note);
+// Every offer of the trip expired: each job matched again without them; the courier's timeout
+// counted once.
+Decision ExpireTrip(std::vector<TripLeg> legs, Courier& courier, const Limits& limits);
+
 // ---- pickup and delivery ------------------------------------------------------------------
 struct PickupClaim {
   std::string code;
@@ -102,8 +133,10 @@ struct PickupClaim {
 // "job") and ASSIGNED or PICKING_UP; the ticket not yet picked up, the code right (a wrong one
 // is counted; after limits.max_code_attempts, kTooManyAttempts), the amount paid the ticket
 // total, covered by their cash. The last ticket makes the job (and the courier) DELIVERING.
+// In a stacked trip, `other_stops_left` counts the tickets of the courier's other jobs of the
+// bundle not picked up yet: the courier is DELIVERING only once the trip's last ticket is.
 Decision ConfirmPickup(Job* job, Courier* courier, Stop* stop, const PickupClaim& claim,
-                       const Limits& limits);
+                       const Limits& limits, int other_stops_left = 0);
 
 struct DeliveryClaim {
   std::string pin;
@@ -112,8 +145,12 @@ struct DeliveryClaim {
 // The courier hands a DELIVERING job over: the PIN right (a wrong one is counted; after
 // limits.max_code_attempts, kTooManyAttempts), the cash collected exactly cash_to_collect. The
 // job is DELIVERED, the courier IDLE with the cash collected added.
+// In a stacked trip: refused while an earlier drop-off of the bundle is still the courier's
+// (`earlier_open`: drop-offs are handed over in order); with `rest.others` the courier stays
+// DELIVERING (current_job_id the next drop-off), IDLE only after the last one.
 Decision ConfirmDelivery(Job* job, Courier* courier, const DeliveryClaim& claim,
-                         const Limits& limits);
+                         const Limits& limits, bool earlier_open = false,
+                         const BundleRest& rest = {});
 
 // ---- taking a job back --------------------------------------------------------------------
 // Who may hold a job before pickup, loaded (locked) by the use case when BeforePickup(state):
@@ -122,6 +159,7 @@ struct Holders {
   Offer* offer = nullptr;
   Courier* offered_to = nullptr;
   Courier* assigned = nullptr;
+  BundleRest rest;  // what that courier keeps of the job's stacked trip
 };
 // The operator takes an OFFERED or ASSIGNED job without picked-up tickets back: the pending
 // offer is withdrawn (OfferWithdrawn), or the courier released (CourierUnassigned with `note`);
@@ -130,7 +168,7 @@ struct Holders {
 Decision Unassign(Job& job, const Holders& holders, const std::string& note);
 // An ASSIGNED courier without a location fix for too long before pickup is released
 // (COURIER_SILENT) and excluded; the job is PENDING again in a fresh dispatch window.
-Decision ReleaseSilentCourier(Job& job, Courier* courier);
+Decision ReleaseSilentCourier(Job& job, Courier* courier, const BundleRest& rest = {});
 // A PENDING or OFFERED job past its dispatch deadline: its pending offer is withdrawn and the
 // job FAILED (DispatchFailed, NO_COURIER).
 Decision FailOverdueJob(Job& job, const Holders& holders);

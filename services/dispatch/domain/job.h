@@ -47,6 +47,10 @@ struct Offer {
   bool expired = false;  // its countdown has run out (expires_at <= the database's now)
   int32_t eta_seconds = 0;
   int64_t distance_to_market_meters = 0;
+  // A stacked trip: the offers of one bundle share its id ("" for a single order) and are
+  // answered together; bundle_position is the job's place in the drop-off order (0 first).
+  std::string bundle_id;
+  int bundle_position = 0;
   // How it ended, set by the decisions:
   int decline_reason = 0;  // pasar.dispatch.v1.DeclineReason value (DECLINED)
   std::optional<std::string> decline_note;
@@ -89,6 +93,10 @@ struct Job {
   int stops_picked = 0;    // of which picked up
   int stops_returned = 0;  // of which back at the stall or the office after a failed delivery
   bool overdue = false;    // its dispatch deadline has passed (the database's clock)
+  // The stacked trip it was offered in / is carried in ("" when alone; cleared when the job is
+  // PENDING again), and its place in the drop-off order (0 first).
+  std::string bundle_id;
+  int bundle_position = 0;
 
   // Set by the decisions: the transition applied (the store writes by it), a PIN attempt.
   std::optional<JobEvent> transition;

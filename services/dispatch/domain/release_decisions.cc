@@ -10,8 +10,17 @@ namespace {
 
 // Back to IDLE from an offer, or from `job` (never touching another job the courier holds).
 // Losing an offer keeps the idle time (it was no answer of theirs); losing a job restarts it.
-void Free(Courier& courier, const Job& job, CourierEvent event) {
+// A courier who keeps other offers or jobs of the job's stacked trip (`rest`) stays as they are,
+// on to the trip's next job.
+void Free(Courier& courier, const Job& job, CourierEvent event, const BundleRest& rest) {
   if (!courier.current_job_id.empty() && courier.current_job_id != job.id) return;
+  if (rest.others) {
+    if (courier.current_job_id == job.id) {
+      courier.current_job_id = rest.next_job_id;
+      courier.changed = true;
+    }
+    return;
+  }
   const bool was_offered = courier.state == CourierState::kOffered;
   if (!Apply(courier, event)) return;
   courier.current_job_id.clear();
@@ -20,18 +29,18 @@ void Free(Courier& courier, const Job& job, CourierEvent event) {
 
 // Takes the job's pending offer back (OfferWithdrawn); its courier is IDLE again.
 void Withdraw(const Job& job, Offer& offer, Courier* offered_to, WithdrawReason reason,
-              Decision& d) {
+              const BundleRest& rest, Decision& d) {
   if (!Apply(offer, OfferEvent::kWithdraw)) return;
   offer.withdraw_reason = reason;
-  if (offered_to != nullptr) Free(*offered_to, job, CourierEvent::kOfferWithdrawn);
+  if (offered_to != nullptr) Free(*offered_to, job, CourierEvent::kOfferWithdrawn, rest);
   d.events.push_back(OfferWithdrawn{
       .offer_id = offer.id, .job_id = job.id, .courier_id = offer.courier_id, .reason = reason});
 }
 
 // Releases the job's courier (CourierUnassigned); the job keeps its own state for the caller.
 void ReleaseCourier(const Job& job, Courier* courier, WithdrawReason reason, std::string note,
-                    Decision& d) {
-  if (courier != nullptr) Free(*courier, job, CourierEvent::kReleased);
+                    const BundleRest& rest, Decision& d) {
+  if (courier != nullptr) Free(*courier, job, CourierEvent::kReleased, rest);
   d.releases.push_back({job.id, job.courier_id, reason});
   d.events.push_back(CourierUnassigned{
       .job_id = job.id, .courier_id = job.courier_id, .reason = reason, .note = std::move(note)});
@@ -40,10 +49,12 @@ void ReleaseCourier(const Job& job, Courier* courier, WithdrawReason reason, std
 // Cancels a job before pickup: offer withdrawn, courier released, CANCELLED.
 void Cancel(Job& job, const Holders& holders, Decision& d) {
   if (holders.offer != nullptr) {
-    Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kOrderCancelled, d);
+    Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kOrderCancelled, holders.rest,
+             d);
   }
   if (!job.courier_id.empty()) {
-    ReleaseCourier(job, holders.assigned, WithdrawReason::kOrderCancelled, "order cancelled", d);
+    ReleaseCourier(job, holders.assigned, WithdrawReason::kOrderCancelled, "order cancelled",
+                   holders.rest, d);
   }
   Apply(job, JobEvent::kCancelled);
 }
@@ -65,12 +76,12 @@ Decision Unassign(Job& job, const Holders& holders, const std::string& note) {
     courier_id.clear();
     if (holders.offer != nullptr) {
       courier_id = holders.offer->courier_id;
-      Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kOperator, d);
+      Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kOperator, holders.rest, d);
     }
     Apply(job, JobEvent::kOfferWithdrawn);
   } else {
     // The same release as for a silent courier.
-    ReleaseCourier(job, holders.assigned, WithdrawReason::kOperator, note, d);
+    ReleaseCourier(job, holders.assigned, WithdrawReason::kOperator, note, holders.rest, d);
     Apply(job, JobEvent::kCourierReleased);
   }
   job.courier_id.clear();
@@ -81,11 +92,12 @@ Decision Unassign(Job& job, const Holders& holders, const std::string& note) {
   return d;
 }
 
-Decision ReleaseSilentCourier(Job& job, Courier* courier) {
+Decision ReleaseSilentCourier(Job& job, Courier* courier, const BundleRest& rest) {
   if (!Allows(job, JobEvent::kCourierReleased)) return InvalidFor(job);
   const std::string courier_id = job.courier_id;
   Decision d;
-  ReleaseCourier(job, courier, WithdrawReason::kCourierSilent, "no location fix before pickup", d);
+  ReleaseCourier(job, courier, WithdrawReason::kCourierSilent, "no location fix before pickup",
+                 rest, d);
   Apply(job, JobEvent::kCourierReleased);
   job.courier_id.clear();
   d.exclusions.push_back({job.id, courier_id, ExclusionReason::kSilent});
@@ -99,7 +111,8 @@ Decision FailOverdueJob(Job& job, const Holders& holders) {
   }
   Decision d;
   if (holders.offer != nullptr) {
-    Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kDispatchFailed, d);
+    Withdraw(job, *holders.offer, holders.offered_to, WithdrawReason::kDispatchFailed, holders.rest,
+             d);
   }
   Apply(job, JobEvent::kDispatchFailed);
   d.events.push_back(DispatchFailed{.job_id = job.id, .offers_made = job.offers_made});

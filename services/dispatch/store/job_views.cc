@@ -17,7 +17,11 @@ namespace {
   "coalesce(j.courier_id::text, ''), j.distance_meters, " DSP_MS("j.created_at") ", "  \
   DSP_MS("j.dispatch_deadline") ", " DSP_MS("j.assigned_at") ", "                      \
   DSP_MS("j.delivered_at") ", j.version, "                                             \
-  "(SELECT count(*) FROM delivery_attempts a WHERE a.job_id = j.id), " DSP_MS("j.finished_at")
+  "(SELECT count(*) FROM delivery_attempts a WHERE a.job_id = j.id), " DSP_MS("j.finished_at") \
+  ", coalesce(j.bundle_id, ''), coalesce(j.bundle_position, 0), "                       \
+  "(SELECT count(*) FROM jobs b WHERE j.bundle_id IS NOT NULL AND b.bundle_id = j.bundle_id " \
+  "AND b.courier_id = j.courier_id AND b.bundle_position < j.bundle_position "         \
+  "AND b.status IN ('ASSIGNED', 'PICKING_UP', 'DELIVERING'))"
 // clang-format on
 enum JobCol : int {
   kId,
@@ -43,6 +47,9 @@ enum JobCol : int {
   kVersion,
   kAttempts,
   kFinishedMs,
+  kBundle,
+  kBundlePosition,
+  kStopsBefore,
   kCreatedUs,  // ListJobs only: the cursor
 };
 
@@ -99,6 +106,9 @@ v1::Job JobView(const pg::Result& r, int row) {
   j.set_version(r.Int(row, kVersion));
   j.set_delivery_attempts(static_cast<int32_t>(r.Int(row, kAttempts)));
   if (auto v = r.OptInt(row, kFinishedMs)) SetTs(j.mutable_finished_at(), *v);
+  j.set_bundle_id(r.Str(row, kBundle));
+  j.set_bundle_position(static_cast<int32_t>(r.Int(row, kBundlePosition)));
+  j.set_stops_before(static_cast<int32_t>(r.Int(row, kStopsBefore)));
   return j;
 }
 

@@ -17,7 +17,8 @@ using domain::JobEvent;
 #define DSP_JOB_ROW                                                                         \
   "j.id, j.market_id, j.correlation_id, j.status, coalesce(j.courier_id::text, ''), "       \
   "j.goods_total_idr, j.cash_to_collect_idr, j.delivery_fee_idr, j.delivery_pin, "          \
-  "j.pin_attempts, j.offers_made, j.dispatch_deadline <= now() "
+  "j.pin_attempts, j.offers_made, j.dispatch_deadline <= now(), "                        \
+  "coalesce(j.bundle_id, ''), coalesce(j.bundle_position, 0) "
 // clang-format on
 enum JobRow : int {
   kId,
@@ -32,6 +33,8 @@ enum JobRow : int {
   kPinAttempts,
   kOffersMade,
   kOverdue,
+  kBundle,
+  kBundlePosition,
 };
 
 constexpr pg::Query kLockJob{"dsp_lock_job",
@@ -66,7 +69,9 @@ enum StopCountCol : int { kCountJob, kCountStops, kCountPicked };
 // ---- writes by transition ------------------------------------------------------------------
 constexpr pg::Query kJobOffered{
     "dsp_job_offered",
-    "UPDATE jobs SET status = $2, offers_made = $3, version = version + 1 WHERE id = $1"};
+    "UPDATE jobs SET status = $2, offers_made = $3, bundle_id = nullif($4, ''), "
+    "bundle_position = CASE WHEN $4 = '' THEN NULL ELSE $5::int END, version = version + 1 "
+    "WHERE id = $1"};
 constexpr pg::Query kJobAssign{
     "dsp_job_assign",
     "UPDATE jobs SET status = $2, courier_id = $3, assigned_at = now(), "
@@ -79,15 +84,19 @@ constexpr pg::Query kInsertAssignment{
     "dsp_insert_assignment",
     "INSERT INTO assignments (job_id, courier_id, market_id, latency_ms, first) "
     "VALUES ($1, $2, $3, $4, $5)"};
-constexpr pg::Query kJobStatus{"dsp_job_status",
-                               "UPDATE jobs SET status = $2, version = version + 1 WHERE id = $1"};
+// A job matched again (PENDING) leaves the stacked trip it was offered in.
+constexpr pg::Query kJobStatus{
+    "dsp_job_status",
+    "UPDATE jobs SET status = $2, version = version + 1, "
+    "bundle_id = CASE WHEN $2 = 'PENDING' THEN NULL ELSE bundle_id END, "
+    "bundle_position = CASE WHEN $2 = 'PENDING' THEN NULL ELSE bundle_position END WHERE id = $1"};
 // Back to matching without its courier, with a fresh dispatch window: the time spent with the
 // released courier is not the job's fault, and a release after the first deadline would else
 // fail it at once. A window is never shortened.
 constexpr pg::Query kJobUnassign{
     "dsp_job_unassign",
-    "UPDATE jobs SET status = $2, courier_id = NULL, assigned_at = NULL, "
-    "dispatch_deadline = greatest(dispatch_deadline, "
+    "UPDATE jobs SET status = $2, courier_id = NULL, assigned_at = NULL, bundle_id = NULL, "
+    "bundle_position = NULL, dispatch_deadline = greatest(dispatch_deadline, "
     "now() + make_interval(secs => dispatch_timeout_seconds)), "
     "version = version + 1 WHERE id = $1"};
 constexpr pg::Query kJobFinish{
@@ -147,6 +156,20 @@ constexpr pg::Query kLatestAssignment{
     "WHERE courier_id = $1 ORDER BY assigned_at DESC, id DESC LIMIT 1"};
 enum LatestCol : int { kLatestJob, kLatestReleased, kLatestReason };
 
+// ---- stacked trips ---------------------------------------------------------------------------
+// The courier's other jobs of a bundle still theirs (before delivery), in drop-off order.
+constexpr pg::Query kTripJobsOf{
+    "dsp_trip_jobs_of",
+    "SELECT id, bundle_position FROM jobs WHERE bundle_id = $1 AND courier_id = $2::uuid "
+    "AND id <> $3 AND status IN ('ASSIGNED', 'PICKING_UP', 'DELIVERING') "
+    "ORDER BY bundle_position"};
+enum TripJobCol : int { kTripJob, kTripPosition };
+constexpr pg::Query kTripStopsLeft{
+    "dsp_trip_stops_left",
+    "SELECT count(*) FROM job_stops s JOIN jobs j ON j.id = s.job_id WHERE j.bundle_id = $1 "
+    "AND j.courier_id = $2::uuid AND j.id <> $3 AND j.status IN ('ASSIGNED', 'PICKING_UP') "
+    "AND s.picked_up_at IS NULL"};
+
 domain::Job JobRowAt(const pg::Result& r, int i) {
   domain::Job job;
   job.id = r.Str(i, kId);
@@ -161,6 +184,8 @@ domain::Job JobRowAt(const pg::Result& r, int i) {
   job.pin_attempts = static_cast<int>(r.Int(i, kPinAttempts));
   job.offers_made = static_cast<int>(r.Int(i, kOffersMade));
   job.overdue = r.Bool(i, kOverdue);
+  job.bundle_id = r.Str(i, kBundle);
+  job.bundle_position = static_cast<int>(r.Int(i, kBundlePosition));
   return job;
 }
 
@@ -220,7 +245,7 @@ void SaveJob(pg::Transaction& tx, const domain::Job& job) {
   const std::string_view status = domain::Name(job.state);
   switch (*job.transition) {
     case JobEvent::kOfferMade:
-      tx.Exec(kJobOffered, job.id, status, job.offers_made);
+      tx.Exec(kJobOffered, job.id, status, job.offers_made, job.bundle_id, job.bundle_position);
       return;
     case JobEvent::kOfferAccepted: {
       const pg::Result a = tx.Exec(kJobAssign, job.id, status, job.courier_id);
@@ -317,6 +342,22 @@ std::optional<LatestAssignment> ReadLatestAssignment(pg::Transaction& tx,
   LatestAssignment latest{r.Str(0, kLatestJob), std::nullopt};
   if (r.Bool(0, kLatestReleased)) latest.release_reason = r.Str(0, kLatestReason);
   return latest;
+}
+
+TripJobs OtherTripJobs(pg::Transaction& tx, const domain::Job& job, const std::string& courier_id) {
+  TripJobs out;
+  if (job.bundle_id.empty() || courier_id.empty()) return out;
+  const pg::Result r = tx.Exec(kTripJobsOf, job.bundle_id, courier_id, job.id);
+  for (int i = 0; i < r.size(); ++i) {
+    out.ids.push_back(r.Str(i, kTripJob));
+    if (r.Int(i, kTripPosition) < job.bundle_position) out.earlier = true;
+  }
+  return out;
+}
+
+int OtherTripStopsLeft(pg::Transaction& tx, const domain::Job& job, const std::string& courier_id) {
+  if (job.bundle_id.empty()) return 0;
+  return static_cast<int>(tx.Exec(kTripStopsLeft, job.bundle_id, courier_id, job.id).Int(0, 0));
 }
 
 }  // namespace pasar::dispatch::store

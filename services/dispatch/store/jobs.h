@@ -59,4 +59,16 @@ struct LatestAssignment {
 std::optional<LatestAssignment> ReadLatestAssignment(pg::Transaction& tx,
                                                      const std::string& courier_id);
 
+// ---- stacked trips ---------------------------------------------------------------------------
+// The other jobs of `job`'s bundle still held by `courier_id` (assigned, not delivered), in
+// drop-off order; `earlier` when one of them comes before `job`. Read after the courier is
+// locked: every change to a courier's trip locks the courier.
+struct TripJobs {
+  std::vector<std::string> ids;
+  bool earlier = false;
+};
+TripJobs OtherTripJobs(pg::Transaction& tx, const domain::Job& job, const std::string& courier_id);
+// Tickets of those jobs not picked up yet.
+int OtherTripStopsLeft(pg::Transaction& tx, const domain::Job& job, const std::string& courier_id);
+
 }  // namespace pasar::dispatch::store

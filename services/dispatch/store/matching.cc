@@ -13,11 +13,20 @@ constexpr pg::Query kMarketsPending{"dsp_markets_pending",
                                     "SELECT DISTINCT market_id FROM jobs WHERE status = 'PENDING'"};
 constexpr pg::Query kPendingJobs{
     "dsp_pending_jobs",
-    "SELECT id, pickup_lat, pickup_lng, goods_total_idr, "
+    "SELECT id, pickup_lat, pickup_lng, drop_off_lat, drop_off_lng, goods_total_idr, "
     "(extract(epoch from now() - created_at) * 1000)::bigint, " DSP_MS("created_at")
     " FROM jobs WHERE market_id = $1 AND status = 'PENDING' AND dispatch_deadline > now() "
     "ORDER BY created_at, id LIMIT $2"};
-enum PendingCol : int { kId, kPickupLat, kPickupLng, kGoodsTotal, kWaitingMs, kCreatedMs };
+enum PendingCol : int {
+  kId,
+  kPickupLat,
+  kPickupLng,
+  kDropOffLat,
+  kDropOffLng,
+  kGoodsTotal,
+  kWaitingMs,
+  kCreatedMs
+};
 constexpr pg::Query kExclusionsOf{
     "dsp_exclusions_of",
     "SELECT job_id, courier_id::text FROM job_exclusions WHERE job_id = ANY($1::text[])"};
@@ -50,6 +59,7 @@ std::vector<MatchJob> PendingJobs(pg::Transaction& tx, const std::string& market
     MatchJob m;
     m.job.job_id = r.Str(i, kId);
     m.job.pickup = {r.Double(i, kPickupLat), r.Double(i, kPickupLng)};
+    m.drop_off = {r.Double(i, kDropOffLat), r.Double(i, kDropOffLng)};
     m.job.goods_total_idr = r.Int(i, kGoodsTotal);
     m.job.waiting_ms = r.Int(i, kWaitingMs);
     m.created_at_ms = r.Int(i, kCreatedMs);

@@ -16,6 +16,7 @@ std::vector<std::string> MarketsWithPendingJobs(pg::Pool& pool);
 // A pending job as the matcher needs it.
 struct MatchJob {
   PendingJob job;
+  geo::LatLng drop_off;  // where the order is delivered (stacked trips)
   int64_t created_at_ms = 0;
 };
 // The market's PENDING jobs within their dispatch deadline, oldest first, with the couriers

@@ -22,6 +22,7 @@ namespace v1 = ::pasar::dispatch::v1;
 struct OfferParties {
   std::string job_id;
   std::string courier_id;
+  std::string bundle_id;  // "" for a single order
 };
 std::optional<OfferParties> FindOfferOfSubject(pg::Transaction& tx, const std::string& offer_id,
                                                const std::string& subject);
@@ -30,6 +31,13 @@ std::optional<OfferParties> FindOfferOfSubject(pg::Transaction& tx, const std::s
 std::optional<domain::Offer> LockOffer(pg::Transaction& tx, const std::string& offer_id);
 // The job's pending offer (there is at most one).
 std::optional<domain::Offer> LockPendingOfferOfJob(pg::Transaction& tx, const std::string& job_id);
+// A stacked trip's pending offers, in drop-off order: waiting for the rows, or (the sweeper)
+// skipping those locked elsewhere; and their jobs, unlocked.
+std::vector<domain::Offer> LockPendingOffersOfBundle(pg::Transaction& tx,
+                                                     const std::string& bundle_id);
+std::vector<domain::Offer> TryLockPendingOffersOfBundle(pg::Transaction& tx,
+                                                        const std::string& bundle_id);
+std::vector<std::string> PendingJobsOfBundle(pg::Transaction& tx, const std::string& bundle_id);
 // Pending offers past their expiry, soonest first (SKIP LOCKED: several sweepers share them).
 std::vector<domain::Offer> ClaimDueOffers(pg::Transaction& tx, int limit);
 // The resolution a decision set (nothing unless offer.changed).
@@ -41,7 +49,8 @@ std::pair<std::string, int64_t> InsertOffer(pg::Transaction& tx, const domain::O
                                             const std::string& made_by, absl::Duration ttl);
 
 // ---- views -----------------------------------------------------------------------------------
-// The courier's pending offer with its job (nullopt when none).
+// The courier's pending offer with its job (nullopt when none); for a stacked trip the offer
+// of its first drop-off, with every job of the trip in drop-off order (trip_jobs).
 std::optional<v1::Offer> ReadPendingOffer(pg::Transaction& tx, const std::string& courier_id);
 // How an offer ended: its state and, for one withdrawn or expired, the withdraw reason
 // (UNSPECIFIED when none was recorded).

@@ -15,11 +15,14 @@ constexpr pg::Query kMarketKnown{"dsp_report_market_known",
                                  "SELECT EXISTS (SELECT 1 FROM jobs WHERE market_id = $1) "
                                  "OR EXISTS (SELECT 1 FROM couriers WHERE home_market_id = $1)"};
 
-constexpr pg::Query kTrips{"dsp_report_trips",
-                           "SELECT courier_id::text, distance_to_market_meters FROM offers "
-                           "WHERE status = 'ACCEPTED' AND ($1 = '' OR market_id = $1) "
-                           "AND resolved_at >= " DSP_FROM " AND resolved_at < " DSP_TO};
-enum TripCol : int { kTripCourier, kTripDistance };
+// A trip is an accepted offer, or the accepted offers of one bundle (one ride to the market).
+constexpr pg::Query kTrips{
+    "dsp_report_trips",
+    "SELECT courier_id::text, max(distance_to_market_meters), count(*) FROM offers "
+    "WHERE status = 'ACCEPTED' AND ($1 = '' OR market_id = $1) "
+    "AND resolved_at >= " DSP_FROM " AND resolved_at < " DSP_TO
+    " GROUP BY courier_id, coalesce(bundle_id, id::text)"};
+enum TripCol : int { kTripCourier, kTripDistance, kTripOrders };
 
 constexpr pg::Query kOffers{"dsp_report_offers",
                             "SELECT count(*), count(*) FILTER (WHERE status = 'DECLINED'), "
@@ -63,16 +66,23 @@ enum DeliveryCol : int { kDeliveryCourier, kDeliveryFee };
 #undef DSP_TO
 
 constexpr pg::Query kReadPolicy{
-    "dsp_read_market_policy",
-    "SELECT policy, " DSP_MS("updated_at") " FROM market_dispatch WHERE market_id = $1"};
+    "dsp_read_market_policy", "SELECT coalesce(policy, ''), coalesce(stacking_minutes, 0), " DSP_MS(
+                                  "updated_at") " FROM market_dispatch WHERE market_id = $1"};
 constexpr pg::Query kUpsertPolicy{
     "dsp_upsert_market_policy",
-    "INSERT INTO market_dispatch (market_id, policy) VALUES ($1, $2) "
-    "ON CONFLICT (market_id) DO UPDATE SET policy = EXCLUDED.policy, updated_at = now() "
-    "RETURNING policy, " DSP_MS("updated_at")};
+    "INSERT INTO market_dispatch (market_id, policy, stacking_minutes) "
+    "VALUES ($1, nullif($2, ''), nullif($3::int, 0)) "
+    "ON CONFLICT (market_id) DO UPDATE SET policy = EXCLUDED.policy, "
+    "stacking_minutes = EXCLUDED.stacking_minutes, updated_at = now() "
+    "RETURNING coalesce(policy, ''), coalesce(stacking_minutes, 0), " DSP_MS("updated_at")};
 constexpr pg::Query kDeletePolicy{"dsp_delete_market_policy",
                                   "DELETE FROM market_dispatch WHERE market_id = $1"};
-enum PolicyCol : int { kPolicy, kUpdatedMs };
+enum PolicyCol : int { kPolicy, kStacking, kUpdatedMs };
+
+MarketPolicyRow PolicyRow(const pg::Result& r) {
+  return MarketPolicyRow{r.Str(0, kPolicy), static_cast<int>(r.Int(0, kStacking)),
+                         r.Int(0, kUpdatedMs)};
+}
 
 std::vector<domain::ReportInput::Span> Spans(const pg::Result& r) {
   std::vector<domain::ReportInput::Span> out;
@@ -96,8 +106,9 @@ domain::ReportInput ReadReportInput(pg::Transaction& tx, const std::string& mark
   in.to_ms = to_ms;
   const pg::Result trips = tx.Exec(kTrips, market_id, from_ms, to_ms);
   for (int i = 0; i < trips.size(); ++i) {
-    in.trips.push_back(
-        domain::ReportInput::Trip{trips.Str(i, kTripCourier), trips.Int(i, kTripDistance), 1});
+    in.trips.push_back(domain::ReportInput::Trip{trips.Str(i, kTripCourier),
+                                                 trips.Int(i, kTripDistance),
+                                                 static_cast<int>(trips.Int(i, kTripOrders))});
   }
   const pg::Result offers = tx.Exec(kOffers, market_id, from_ms, to_ms);
   in.offers_made = offers.Int(0, kMade);
@@ -122,23 +133,22 @@ domain::ReportInput ReadReportInput(pg::Transaction& tx, const std::string& mark
 std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Transaction& tx, const std::string& market_id) {
   const pg::Result r = tx.Exec(kReadPolicy, market_id);
   if (r.size() == 0) return std::nullopt;
-  return MarketPolicyRow{r.Str(0, kPolicy), r.Int(0, kUpdatedMs)};
+  return PolicyRow(r);
 }
 
-std::optional<std::string> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id) {
+std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id) {
   const pg::Result r = pg::Exec(pool, kReadPolicy, market_id);
   if (r.size() == 0) return std::nullopt;
-  return r.Str(0, kPolicy);
+  return PolicyRow(r);
 }
 
 std::optional<MarketPolicyRow> WriteMarketPolicy(pg::Transaction& tx, const std::string& market_id,
-                                                 const std::string& policy) {
-  if (policy.empty()) {
+                                                 const std::string& policy, int stacking_minutes) {
+  if (policy.empty() && stacking_minutes == 0) {
     tx.Exec(kDeletePolicy, market_id);
     return std::nullopt;
   }
-  const pg::Result r = tx.Exec(kUpsertPolicy, market_id, policy);
-  return MarketPolicyRow{r.Str(0, kPolicy), r.Int(0, kUpdatedMs)};
+  return PolicyRow(tx.Exec(kUpsertPolicy, market_id, policy, stacking_minutes));
 }
 
 }  // namespace pasar::dispatch::store

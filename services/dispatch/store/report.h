@@ -20,15 +20,17 @@ bool MarketKnown(pg::Transaction& tx, const std::string& market_id);
 domain::ReportInput ReadReportInput(pg::Transaction& tx, const std::string& market_id,
                                     int64_t from_ms, int64_t to_ms);
 
-// A market's matching policy as stored ("EXACT" or "GREEDY"), nullopt when never set.
+// A market's dispatch settings as stored: its policy ("EXACT", "GREEDY", or "" for the
+// service's default) and its stacking bound in minutes (0 = off); nullopt when never set.
 struct MarketPolicyRow {
   std::string policy;
+  int stacking_minutes = 0;
   int64_t updated_at_ms = 0;
 };
 std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Transaction& tx, const std::string& market_id);
-std::optional<std::string> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id);
-// Sets it ("" removes it: the service's default again); the row as it is now.
+std::optional<MarketPolicyRow> ReadMarketPolicy(pg::Pool& pool, const std::string& market_id);
+// Sets both ("" and 0 remove the row: the service's defaults again); the row as it is now.
 std::optional<MarketPolicyRow> WriteMarketPolicy(pg::Transaction& tx, const std::string& market_id,
-                                                 const std::string& policy);
+                                                 const std::string& policy, int stacking_minutes);
 
 }  // namespace pasar::dispatch::store

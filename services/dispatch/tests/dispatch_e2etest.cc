@@ -308,6 +308,36 @@ TEST_CASE("the dispatch report of a market, and a market matched nearest first",
   set.mutable_settings()->set_policy(v1::MATCHING_POLICY_EXACT);  // same key, other request
   REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), set, &replay).error_code() ==
           grpc::FAILED_PRECONDITION);
+  REQUIRE(set_resp.settings().stacking_minutes() == 0);  // never set: off
+
+  // The stacking bound: 0..60 minutes, else INVALID_ARGUMENT naming the field, nothing written.
+  for (const int bad : {-1, 61}) {
+    v1::SetMarketDispatchRequest wrong;
+    wrong.set_request_id(NewId());
+    wrong.mutable_settings()->set_market_id(f.market);
+    wrong.mutable_settings()->set_stacking_minutes(bad);
+    v1::SetMarketDispatchResponse ignored;
+    const grpc::Status s = c.ops->SetMarketDispatch(Ctx(op).get(), wrong, &ignored);
+    REQUIRE(s.error_code() == grpc::INVALID_ARGUMENT);
+    REQUIRE(s.error_message().find("settings.stacking_minutes") != std::string::npos);
+  }
+  {
+    // Set with the policy, read back; then off again (the greedy policy kept for what follows).
+    v1::SetMarketDispatchRequest stack;
+    stack.set_request_id(NewId());
+    stack.mutable_settings()->set_market_id(f.market);
+    stack.mutable_settings()->set_policy(v1::MATCHING_POLICY_GREEDY);
+    stack.mutable_settings()->set_stacking_minutes(10);
+    v1::SetMarketDispatchResponse stacked;
+    REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), stack, &stacked).ok());
+    REQUIRE(stacked.settings().stacking_minutes() == 10);
+    REQUIRE(stacked.settings().policy() == v1::MATCHING_POLICY_GREEDY);
+    stack.set_request_id(NewId());
+    stack.mutable_settings()->set_stacking_minutes(0);
+    REQUIRE(c.ops->SetMarketDispatch(Ctx(op).get(), stack, &stacked).ok());
+    REQUIRE(stacked.settings().stacking_minutes() == 0);
+    REQUIRE(stacked.settings().policy() == v1::MATCHING_POLICY_GREEDY);
+  }
 
   // Nearest first: of two couriers the nearer one is offered the job.
   const Courier near = f.OnShift("Near", 500'000, 700);
@@ -389,6 +419,151 @@ TEST_CASE("the dispatch report of a market, and a market matched nearest first",
           grpc::INVALID_ARGUMENT);
   REQUIRE(c.ops->GetDispatchReport(Ctx(far.token).get(), req, &report).error_code() ==
           grpc::PERMISSION_DENIED);
+}
+
+// A market with stacking on, three orders to one neighbourhood waiting, one courier coming on
+// shift: one bundle, offered as one.
+struct StackedTrip {
+  std::vector<Order> orders;
+  Courier courier;
+  v1::Offer offer;
+};
+StackedTrip OfferStackedTrip(Fixture& f, const std::string& name) {
+  Client& c = *f.client;
+  v1::SetMarketDispatchRequest set;
+  set.set_request_id(NewId());
+  set.mutable_settings()->set_market_id(f.market);
+  set.mutable_settings()->set_stacking_minutes(10);
+  v1::SetMarketDispatchResponse set_resp;
+  REQUIRE(c.ops->SetMarketDispatch(Ctx(Token(Role::kOperator, "operator-1")).get(), set, &set_resp)
+              .ok());
+  StackedTrip trip;
+  for (int i = 0; i < 3; ++i) {
+    trip.orders.push_back(f.NewOrder({{"t-" + NewId(), 20'000, "1111"}}));
+    PublishConfirmed(f.redis, trip.orders.back());
+  }
+  for (const Order& o : trip.orders) {
+    Eventually([&] { return GetJob(c, o.order_id).status() == v1::JOB_STATUS_PENDING; });
+  }
+  trip.courier = f.OnShift(name, 500'000, 800);
+  trip.offer = WaitOffer(c, trip.courier);
+  REQUIRE(!trip.offer.offer_id().empty());
+  return trip;
+}
+
+TEST_CASE("a stacked trip: offered as one, picked up whole, delivered in order, one cancelled",
+          "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  StackedTrip trip = OfferStackedTrip(f, "Stacker");
+  const v1::Offer& offer = trip.offer;
+  const Courier& k = trip.courier;
+  // Every job of the bundle in drop-off order, the first being the offer's job.
+  REQUIRE(offer.trip_jobs_size() == 3);
+  REQUIRE(offer.trip_jobs(0).id() == offer.job().id());
+  std::set<std::string> ids;
+  for (int i = 0; i < 3; ++i) {
+    REQUIRE(offer.trip_jobs(i).bundle_position() == i);
+    REQUIRE(offer.trip_jobs(i).bundle_id() == offer.job().bundle_id());
+    REQUIRE(offer.trip_jobs(i).status() == v1::JOB_STATUS_OFFERED);
+    REQUIRE(offer.trip_jobs(i).stops_size() == 1);
+    ids.insert(offer.trip_jobs(i).id());
+  }
+  REQUIRE(ids.size() == 3);
+  REQUIRE_FALSE(offer.job().bundle_id().empty());
+  auto order_of = [&](const std::string& id) {
+    for (const Order& o : trip.orders) {
+      if (o.order_id == id) return o;
+    }
+    throw std::runtime_error("no order " + id);
+  };
+  const Order first = order_of(offer.trip_jobs(0).id());
+  const Order second = order_of(offer.trip_jobs(1).id());
+  const Order third = order_of(offer.trip_jobs(2).id());
+
+  v1::AcceptOfferResponse accepted;
+  REQUIRE(Accept(c, k, offer.offer_id(), &accepted).ok());
+  REQUIRE(accepted.job().id() == first.order_id);
+  for (const Order& o : trip.orders) {
+    REQUIRE(GetJob(c, o.order_id).status() == v1::JOB_STATUS_ASSIGNED);
+    REQUIRE(GetJob(c, o.order_id).courier_id() == k.id);
+  }
+  // The customer of the third drop-off sees two stops before theirs, nothing more.
+  REQUIRE(GetJob(c, third.order_id).stops_before() == 2);
+  REQUIRE(GetJob(c, first.order_id).stops_before() == 0);
+
+  // The second order is cancelled before pickup: the others stay assigned to the courier.
+  PublishCancelled(f.redis, second.order_id, f.market);
+  Eventually([&] { return GetJob(c, second.order_id).status() == v1::JOB_STATUS_CANCELLED; });
+  REQUIRE(GetJob(c, first.order_id).status() == v1::JOB_STATUS_ASSIGNED);
+  REQUIRE(GetJob(c, third.order_id).status() == v1::JOB_STATUS_ASSIGNED);
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_ASSIGNED);
+  REQUIRE(Current(c, k).courier().current_job_id() == first.order_id);
+  REQUIRE(GetJob(c, third.order_id).stops_before() == 1);
+
+  // Pickup covers every ticket of the trip: after the first job's ticket the courier still has
+  // the third's to collect, and no drop-off is handed over before.
+  v1::ConfirmPickupResponse picked;
+  const Ticket& t1 = first.tickets.front();
+  REQUIRE(Pickup(c, k, first.order_id, t1, t1.pickup_code, t1.total_idr, &picked).status.ok());
+  REQUIRE(picked.job().status() == v1::JOB_STATUS_DELIVERING);
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_ASSIGNED);
+  v1::ConfirmDeliveryResponse delivered;
+  REQUIRE(Deliver(c, k, first.order_id, first.pin, first.cash_to_collect(), &delivered)
+              .status.error_code() == grpc::FAILED_PRECONDITION);
+  const Ticket& t3 = third.tickets.front();
+  REQUIRE(Pickup(c, k, third.order_id, t3, t3.pickup_code, t3.total_idr, &picked).status.ok());
+  REQUIRE(Current(c, k).courier().state() == v1::COURIER_STATE_DELIVERING);
+
+  // Drop-offs in order, a PIN each: the third before the first is refused.
+  REQUIRE(Deliver(c, k, third.order_id, third.pin, third.cash_to_collect(), &delivered)
+              .status.error_code() == grpc::FAILED_PRECONDITION);
+  REQUIRE(
+      Deliver(c, k, first.order_id, first.pin, first.cash_to_collect(), &delivered).status.ok());
+  REQUIRE(delivered.courier().state() == v1::COURIER_STATE_DELIVERING);
+  REQUIRE(delivered.courier().current_job_id() == third.order_id);
+  REQUIRE(GetJob(c, third.order_id).stops_before() == 0);
+  REQUIRE(
+      Deliver(c, k, third.order_id, third.pin, third.cash_to_collect(), &delivered).status.ok());
+  REQUIRE(delivered.courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE(delivered.courier().current_job_id().empty());
+  // Cash: 500,000 - 2 tickets + 2 collections.
+  REQUIRE(delivered.courier().cash_on_hand_idr() ==
+          500'000 - 40'000 + first.cash_to_collect() + third.cash_to_collect());
+
+  // The report counts one trip (one ride to the market) for the orders of the bundle.
+  v1::GetDispatchReportRequest req;
+  req.set_market_id(f.market);
+  *req.mutable_since() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(absl::Now() - absl::Minutes(10)));
+  *req.mutable_until() = google::protobuf::util::TimeUtil::MillisecondsToTimestamp(
+      absl::ToUnixMillis(absl::Now() + absl::Seconds(1)));
+  v1::GetDispatchReportResponse report;
+  REQUIRE(
+      c.ops->GetDispatchReport(Ctx(Token(Role::kOperator, "operator-1")).get(), req, &report).ok());
+  REQUIRE(report.trips() == 1);
+  REQUIRE(report.orders_per_trip() == Approx(3.0));
+  REQUIRE(report.deliveries() == 2);
+}
+
+TEST_CASE("a stacked trip is declined as a whole, and every job is matched again", "[e2e]") {
+  Fixture f;
+  Client& c = *f.client;
+  StackedTrip trip = OfferStackedTrip(f, "Decliner");
+  REQUIRE(trip.offer.trip_jobs_size() == 3);
+  REQUIRE(Decline(c, trip.courier, trip.offer.offer_id()).ok());
+  for (const Order& o : trip.orders) {
+    const v1::Job job = GetJob(c, o.order_id);
+    REQUIRE((job.status() == v1::JOB_STATUS_PENDING || job.status() == v1::JOB_STATUS_OFFERED));
+    REQUIRE(job.courier_id().empty());
+  }
+  REQUIRE(Current(c, trip.courier).courier().state() == v1::COURIER_STATE_IDLE);
+  REQUIRE_FALSE(Current(c, trip.courier).has_offer());  // excluded from every job of it
+  // A second courier gets the trip.
+  const Courier next = f.OnShift("Next", 500'000, 900);
+  const v1::Offer again = WaitOffer(c, next);
+  REQUIRE(again.trip_jobs_size() == 3);
+  REQUIRE(again.job().bundle_id() != trip.offer.job().bundle_id());
 }
 
 TEST_CASE("five wrong codes per ticket, then TOO_MANY_ATTEMPTS, and keys are not reusable",

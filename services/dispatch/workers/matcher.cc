@@ -133,16 +133,36 @@ int Matcher::MatchMarket(const std::string& market_id, MarketLease& ml) {
   }
   if (unique_ids.empty()) return 0;
   const auto idle = cases_.IdleCouriers(unique_ids);
-  const MatchingRule rule = cases_.RuleOf(market_id, config_.default_rule);
-  const std::vector<Proposal> plan = policy_.Plan(rule, jobs, candidates, idle);
+  const app::MatcherCases::MarketSettings settings =
+      cases_.SettingsOf(market_id, config_.default_rule);
+  // Stacked trips are planned by the exact solver only (a bundle is one of its rows); a greedy
+  // market dispatches one order per trip whatever its bound.
+  std::vector<TripProposal> plan;
+  if (settings.rule == MatchingRule::kExact && settings.stacking_minutes > 0) {
+    std::vector<geo::LatLng> drop_offs;
+    drop_offs.reserve(rows.size());
+    for (const auto& r : rows)
+      drop_offs.push_back(r.drop_off);
+    StackingConfig stacking;
+    stacking.max_delay_s = int64_t{settings.stacking_minutes} * 60;
+    plan = PlanStacked(policy_, stacking, jobs, drop_offs, candidates, idle);
+  } else {
+    for (Proposal& p : policy_.Plan(settings.rule, jobs, candidates, idle)) {
+      plan.push_back(TripProposal{.job_ids = {std::move(p.job_id)},
+                                  .courier_id = std::move(p.courier_id),
+                                  .distance_m = p.distance_m,
+                                  .eta_seconds = p.eta_seconds,
+                                  .cost = p.cost});
+    }
+  }
   int made = 0;
-  for (const Proposal& p : plan) {
+  for (const TripProposal& p : plan) {
     // Once the lease may have lapsed (a slow window) another instance may hold the market:
     // stop, the rest waits for the next window. held() is measured from before the renewal
     // was sent, so it ends before the key expires in Redis.
     if (!lease.held()) break;
     bool fenced = false;
-    if (cases_.MakeOffer(*ml.fence, p, &fenced)) ++made;
+    if (cases_.MakeTripOffer(*ml.fence, p, &fenced)) ++made;
     if (fenced) {
       // Another instance has claimed the market since: never act on a lease lost meanwhile.
       log::Log("warn", "matcher fenced out of a market; letting it go",

@@ -16,6 +16,7 @@
 
 #include "absl/time/time.h"
 #include "app/matcher_cases.h"
+#include "domain/bundles.h"
 #include "domain/matching.h"
 #include "pasar/periodic/periodic.h"
 #include "pasar/redis/redis.h"

@@ -425,12 +425,14 @@ void Courier::OfferLoop() {
             Take(job);  // e.g. after a reconnect: the job in hand
           } else if (s == dsp::JOB_STATUS_CANCELLED || s == dsp::JOB_STATUS_FAILED) {
             absl::MutexLock lock(&mu_);
+            withdrawn_.insert(job.id());
             if (current_job_ == job.id()) abort_job_ = true;
           }
           break;
         }
         case dsp::WatchOffersResponse::kJobWithdrawn: {
           absl::MutexLock lock(&mu_);
+          withdrawn_.insert(msg.job_withdrawn().job_id());
           if (current_job_ == msg.job_withdrawn().job_id()) abort_job_ = true;
           break;
         }
@@ -494,7 +496,11 @@ void Courier::Answer(const dsp::Offer& offer) {
     return world_.api.couriers().AcceptOffer(c, req, &resp);
   });
   if (out.ok()) {
-    Take(resp.job());
+    if (offer.trip_jobs_size() > 1) {
+      TakeTrip({offer.trip_jobs().begin(), offer.trip_jobs().end()});
+    } else {
+      Take(resp.job());
+    }
   } else if (out.reason != "OFFER_EXPIRED") {
     world_.Note(absl::StrCat("courier ", courier_.id, ": AcceptOffer: ", out.Describe()));
   }
@@ -503,24 +509,37 @@ void Courier::Answer(const dsp::Offer& offer) {
 void Courier::Take(const dsp::Job& job) {
   absl::MutexLock lock(&mu_);
   if (!jobs_taken_.insert(job.id()).second) return;
-  queue_.push_back(job);
+  queue_.push_back({job});
+}
+
+void Courier::TakeTrip(const std::vector<dsp::Job>& jobs) {
+  absl::MutexLock lock(&mu_);
+  std::vector<dsp::Job> trip;
+  for (const dsp::Job& job : jobs) {
+    if (jobs_taken_.insert(job.id()).second) trip.push_back(job);
+  }
+  if (!trip.empty()) queue_.push_back(std::move(trip));
 }
 
 void Courier::JobLoop() {
   while (!stop_) {
-    std::optional<dsp::Job> job;
+    std::vector<dsp::Job> trip;
     {
       absl::MutexLock lock(&mu_);
       auto ready = [this]() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) { return stop_ || !queue_.empty(); };
       mu_.AwaitWithTimeout(absl::Condition(&ready), absl::Milliseconds(200));
       if (queue_.empty()) continue;
-      job = std::move(queue_.front());
+      trip = std::move(queue_.front());
       queue_.pop_front();
-      current_job_ = job->id();
+      current_job_ = trip.front().id();
       abort_job_ = false;
     }
     busy_ = true;
-    DoJob(std::move(*job));
+    if (trip.size() == 1) {
+      DoJob(std::move(trip.front()));
+    } else {
+      DoTrip(std::move(trip));
+    }
     busy_ = false;
     absl::MutexLock lock(&mu_);
     current_job_.clear();
@@ -560,30 +579,89 @@ bool Courier::Pause(double sim_seconds) {
   return !Interrupted();
 }
 
-bool Courier::StillMine(const std::string& job_id) {
+bool Courier::StillMine(const dsp::Job& job) {
   dsp::GetCurrentJobResponse resp;
   const Outcome out = Call(token_, [&](grpc::ClientContext* c) {
     return world_.api.couriers().GetCurrentJob(c, dsp::GetCurrentJobRequest(), &resp);
   });
   if (!out.ok()) return true;  // cannot tell: keep going
-  return resp.has_job() && resp.job().id() == job_id;
+  if (!resp.has_job()) return false;
+  if (resp.job().id() == job.id()) return true;
+  // A later job of a stacked trip: the current job is the trip's first undelivered one.
+  absl::MutexLock lock(&mu_);
+  return !job.bundle_id().empty() && resp.job().bundle_id() == job.bundle_id() &&
+         !withdrawn_.contains(job.id());
 }
 
 void Courier::DoJob(dsp::Job job) {
   if (!Ride({job.pickup().lat(), job.pickup().lng()})) return;
   std::map<std::string, std::string> codes;  // ticket -> the stall's code (for a return)
+  if (!PickUp(job, codes)) return;
+  Deliver(job, codes);
+}
+
+void Courier::DoTrip(std::vector<dsp::Job> jobs) {
+  if (!Ride({jobs.front().pickup().lat(), jobs.front().pickup().lng()})) return;
+  std::map<std::string, std::string> codes;
+  // When each order's own tickets were all on board: it could have left then, alone.
+  std::map<std::string, absl::Time> ready;
+  std::vector<dsp::Job> carried;
+  for (dsp::Job& job : jobs) {
+    {
+      absl::MutexLock lock(&mu_);
+      current_job_ = job.id();
+      abort_job_ = false;
+    }
+    if (PickUp(job, codes)) {
+      ready[job.id()] = absl::Now();
+      carried.push_back(job);
+    } else if (stop_) {
+      return;
+    }
+  }
+  const double bound_s = world_.config.stacking_minutes * 60.0;
+  for (const dsp::Job& job : carried) {
+    {
+      absl::MutexLock lock(&mu_);
+      current_job_ = job.id();
+      abort_job_ = false;
+    }
+    if (!Deliver(job, codes)) {
+      if (stop_) return;
+      continue;
+    }
+    if (carried.size() < 2) continue;
+    // Its solo delivery: from its own tickets on board, the ride market -> drop-off and the
+    // stop at the door; the delay in town seconds.
+    const geo::LatLng market{job.pickup().lat(), job.pickup().lng()};
+    const geo::LatLng drop{job.drop_off().lat(), job.drop_off().lng()};
+    const double speedup = world_.config.speedup;
+    const double solo_s = geo::DistanceMeters(market, drop) / speed_ * speedup + 30;
+    const double took_s = absl::ToDoubleSeconds(absl::Now() - ready[job.id()]) * speedup;
+    const double delay_s = took_s - solo_s;
+    ++world_.counters.stacked_orders;
+    if (delay_s > bound_s) ++world_.counters.stacked_past_bound;
+    const auto delay_ms = static_cast<int64_t>(delay_s * 1000);
+    int64_t seen = world_.counters.stacked_max_delay_ms.load();
+    while (delay_ms > seen &&
+           !world_.counters.stacked_max_delay_ms.compare_exchange_weak(seen, delay_ms)) {
+    }
+  }
+}
+
+bool Courier::PickUp(dsp::Job& job, std::map<std::string, std::string>& codes) {
   for (const dsp::JobStop& stop : job.stops()) {
     if (stop.picked_up()) continue;
-    if (!Pause(60)) return;  // find the stall inside the market
+    if (!Pause(60)) return false;  // find the stall inside the market
     // Wait at the stall until the trader has packed the goods and tells the code; check now
     // and then that the job is still ours (a missed withdrawal must not keep us here).
     std::optional<std::string> code;
     const absl::Time give_up = absl::Now() + world_.config.drain_timeout;
     while (!code && !Interrupted() && absl::Now() < give_up) {
       code = world_.handover.Await(stop.ticket_id(), absl::Now() + absl::Seconds(3), abort_job_);
-      if (!code && !StillMine(job.id())) return;
+      if (!code && !StillMine(job)) return false;
     }
-    if (!code) return;
+    if (!code) return false;
     codes[stop.ticket_id()] = *code;
     dsp::ConfirmPickupRequest req;
     req.set_request_id(world_.Key("pickup:" + stop.ticket_id()));
@@ -599,21 +677,25 @@ void Courier::DoJob(dsp::Job job) {
       if (out.reason != "INVALID_TRANSITION" && out.reason != "ORDER_CANCELLED") {
         world_.Note(absl::StrCat("courier ", courier_.id, ": ConfirmPickup: ", out.Describe()));
       }
-      return;
+      return false;
     }
     job = resp.job();
   }
-  if (!Ride({job.drop_off().lat(), job.drop_off().lng()})) return;
-  if (!Pause(30)) return;  // park, ring the bell
+  return true;
+}
+
+bool Courier::Deliver(const dsp::Job& job, const std::map<std::string, std::string>& codes) {
+  if (!Ride({job.drop_off().lat(), job.drop_off().lng()})) return false;
+  if (!Pause(30)) return false;  // park, ring the bell
   // The customer reads the PIN from their app and tells it.
   auto placed = world_.orders.Find(job.order_id());
   if (!placed) {
     world_.Note(absl::StrCat("courier ", courier_.id, ": no customer for order ", job.order_id()));
-    return;
+    return false;
   }
   if (PlanAbsent(world_.config, placed->index)) {
     FailAndReturn(job, codes);
-    return;
+    return false;
   }
   ord::GetOrderRequest get;
   get.set_order_id(job.order_id());
@@ -623,7 +705,7 @@ void Courier::DoJob(dsp::Job job) {
   });
   if (!seen.ok()) {
     world_.Note(absl::StrCat("customer ", placed->index, ": GetOrder: ", seen.Describe()));
-    return;
+    return false;
   }
   dsp::ConfirmDeliveryRequest req;
   req.set_request_id(world_.Key("deliver:" + job.id()));
@@ -636,9 +718,10 @@ void Courier::DoJob(dsp::Job job) {
   });
   if (out.ok()) {
     ++deliveries_;
-  } else {
-    world_.Note(absl::StrCat("courier ", courier_.id, ": ConfirmDelivery: ", out.Describe()));
+    return true;
   }
+  world_.Note(absl::StrCat("courier ", courier_.id, ": ConfirmDelivery: ", out.Describe()));
+  return false;
 }
 
 void Courier::FailAndReturn(const dsp::Job& job, const std::map<std::string, std::string>& codes) {

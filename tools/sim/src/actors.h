@@ -13,6 +13,7 @@
 #include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
@@ -76,7 +77,18 @@ class Courier final {
   void OnOffer(const dispatch::v1::Offer& offer);
   void Answer(const dispatch::v1::Offer& offer);
   void Take(const dispatch::v1::Job& job);  // queue a job that is ours, once
+  // Queue a stacked trip (its jobs in drop-off order), once.
+  void TakeTrip(const std::vector<dispatch::v1::Job>& jobs);
   void DoJob(dispatch::v1::Job job);
+  // A stacked trip: every ticket of every job picked up, then the drop-offs in order; each
+  // order's delivery checked against its solo delivery + the day's bound.
+  void DoTrip(std::vector<dispatch::v1::Job> jobs);
+  // At the market: every ticket of `job` picked up (`job` updated); false when interrupted or
+  // refused.
+  bool PickUp(dispatch::v1::Job& job, std::map<std::string, std::string>& codes);
+  // From where the courier is: ride to the drop-off and hand over (or fail and return); true
+  // when delivered.
+  bool Deliver(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
   // The customer is not home: attempts at the door, the failure declared, the goods back to
   // their stalls with the codes the traders told at pickup (ticket -> code).
   void FailAndReturn(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
@@ -85,8 +97,9 @@ class Courier final {
   // Waits `sim_seconds` of simulated time; false when interrupted like Ride.
   bool Pause(double sim_seconds);
   bool Interrupted() const { return stop_ || abort_job_; }
-  // Whether dispatch still has `job_id` as this courier's current job.
-  bool StillMine(const std::string& job_id);
+  // Whether dispatch still has `job` as this courier's current job (or, in a stacked trip, the
+  // trip's current job while `job` was not withdrawn).
+  bool StillMine(const dispatch::v1::Job& job);
   geo::LatLng Position(absl::Time t) const;
   void Cancel(grpc::ClientContext** slot);
 
@@ -106,9 +119,10 @@ class Courier final {
   geo::LatLng leg_from_ ABSL_GUARDED_BY(mu_);
   geo::LatLng leg_to_ ABSL_GUARDED_BY(mu_);
   absl::Time leg_start_ ABSL_GUARDED_BY(mu_);
-  std::deque<dispatch::v1::Job> queue_ ABSL_GUARDED_BY(mu_);
+  std::deque<std::vector<dispatch::v1::Job>> queue_ ABSL_GUARDED_BY(mu_);  // trips
   std::set<std::string> jobs_taken_ ABSL_GUARDED_BY(mu_);
   std::set<std::string> offers_seen_ ABSL_GUARDED_BY(mu_);
+  std::set<std::string> withdrawn_ ABSL_GUARDED_BY(mu_);  // jobs taken back or cancelled
   std::string current_job_ ABSL_GUARDED_BY(mu_);
   grpc::ClientContext* report_stream_ ABSL_GUARDED_BY(mu_) = nullptr;
   grpc::ClientContext* offer_stream_ ABSL_GUARDED_BY(mu_) = nullptr;

@@ -45,9 +45,12 @@ usage: pasar-sim --town FILE [options]
   --drain-timeout-seconds S    after the last arrival, wait at most this long (default 360)
   --policy P             every market's matching policy for the day: exact or greedy
                          (SetMarketDispatch; default: leave the markets as they are)
-  --compare-policies     play the same seed twice, once with exact and once with greedy
-                         matching, and print dispatch's figures side by side (--report FILE
-                         then holds {"exact": …, "greedy": …})
+  --stacking-minutes M   every market's stacking bound for the day (1..60; with the policy,
+                         exact unless --policy says otherwise; default 0: off)
+  --compare-policies     play the same seed three times: exact, greedy, and exact with stacked
+                         trips (bound --stacking-minutes, default 10), and print dispatch's
+                         figures side by side (--report FILE then holds {"exact": …,
+                         "greedy": …, "exact+stacking": …})
   --busy                 the busy scenario: couriers scarce (6 per market instead of 20, at
                          the usual orders per minute), unless --couriers-per-market says
                          otherwise
@@ -105,6 +108,7 @@ int Run(int argc, char** argv) {
                    "no-progress",
                    "policy",
                    "compare-policies",
+                   "stacking-minutes",
                    "busy",
                    "help"});
   pasar::sim::SimConfig c;
@@ -153,17 +157,25 @@ int Run(int argc, char** argv) {
   if (!c.policy.empty() && c.policy != "exact" && c.policy != "greedy") {
     throw std::invalid_argument("--policy must be exact or greedy");
   }
+  const int64_t stacking = flags.Int("stacking-minutes", 0);
+  if (stacking < 0 || stacking > 60) {
+    throw std::invalid_argument("--stacking-minutes must be 0 (off) to 60");
+  }
   if (flags.Bool("compare-policies")) {
     if (!c.policy.empty()) throw std::invalid_argument("--compare-policies sets --policy itself");
     std::vector<pasar::sim::SimReport> reports;
     nlohmann::json all = nlohmann::json::object();
-    for (const char* policy : {"exact", "greedy"}) {
+    const int bound = stacking > 0 ? static_cast<int>(stacking) : 10;
+    for (const auto& [policy, minutes] :
+         {std::pair<const char*, int>{"exact", 0}, {"greedy", 0}, {"exact", bound}}) {
       pasar::sim::SimConfig day = c;
       day.policy = policy;
-      if (!c.run_id.empty()) day.run_id = c.run_id + "-" + policy;
+      day.stacking_minutes = minutes;
+      const std::string name = std::string(policy) + (minutes > 0 ? "+stacking" : "");
+      if (!c.run_id.empty()) day.run_id = c.run_id + "-" + name;
       reports.push_back(pasar::sim::RunSimulation(day));
       pasar::sim::PrintSummary(reports.back(), std::cout);
-      all[policy] = nlohmann::json::parse(pasar::sim::ReportJson(reports.back()));
+      all[name] = nlohmann::json::parse(pasar::sim::ReportJson(reports.back()));
     }
     std::cout << "\n";
     pasar::sim::PrintComparison(reports, std::cout);
@@ -178,6 +190,7 @@ int Run(int argc, char** argv) {
     return ok ? 0 : 1;
   }
 
+  c.stacking_minutes = static_cast<int>(stacking);
   const pasar::sim::SimReport report = pasar::sim::RunSimulation(c);
   pasar::sim::PrintSummary(report, std::cout);
   if (flags.Has("report")) {

@@ -48,6 +48,9 @@ struct SimConfig {
   // Every market's matching policy for the day (SetMarketDispatch): "exact" or "greedy"; empty
   // leaves the markets as they are.
   std::string policy;
+  // Every market's stacking bound for the day (minutes; SetMarketDispatch with the policy, which
+  // is then "exact" unless given): 0 leaves stacking off.
+  int stacking_minutes = 0;
   // The regency's programme (programme.h): its budget (0: sized from the expected customers so
   // that it runs out before the day ends; negative: no programme) and one resident in this many
   // customers.
@@ -132,6 +135,14 @@ struct SimReport {
   bool stock_conserved = false;
   bool ledger_balanced = false;
   bool no_double_assignment = false;
+  // Stacked trips as the simulated couriers rode them: orders delivered in a trip of two or
+  // more, and of those the ones handed over later than their solo delivery (ride market ->
+  // drop-off from when the courier left the market, town time) + the day's bound.
+  int stacking_minutes = 0;
+  int64_t stacked_orders = 0;
+  int64_t stacked_past_bound = 0;
+  double stacked_max_delay_s = 0;  // town seconds
+  bool stacked_within_bound() const { return stacked_past_bound == 0; }
   // Every final order agrees across the services: DELIVERED <-> job DELIVERED <-> reservation
   // COMMITTED; CANCELLED <-> no live job <-> hold not HELD (COMMITTED once confirmed).
   bool services_agree = false;
@@ -145,7 +156,8 @@ struct SimReport {
 
   bool ok() const {
     return all_terminal && stock_conserved && ledger_balanced && no_double_assignment &&
-           services_agree && courier_cash_balanced && (!programme.run || programme.balanced);
+           stacked_within_bound() && services_agree && courier_cash_balanced &&
+           (!programme.run || programme.balanced);
   }
 };
 

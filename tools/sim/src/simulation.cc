@@ -185,6 +185,7 @@ struct Holding {
   absl::Time start;
   absl::Time end;
   std::string job;
+  std::string bundle;  // the stacked trip it was carried in ("" alone)
 };
 
 // The services agree on every final order, each asked for its own part: the order service
@@ -417,7 +418,7 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
           absl::ToDoubleMilliseconds(FromProto(job.assigned_at()) - FromProto(o.confirmed_at())));
     }
     if (job.courier_id().empty() || !Set(job.assigned_at())) continue;
-    Holding h{FromProto(job.assigned_at()), absl::InfiniteFuture(), job.id()};
+    Holding h{FromProto(job.assigned_at()), absl::InfiniteFuture(), job.id(), job.bundle_id()};
     if (Set(job.delivered_at())) {
       h.end = FromProto(job.delivered_at());
     } else if (o.status() == ord::ORDER_STATUS_RETURNED && Set(job.finished_at())) {
@@ -432,11 +433,20 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
   for (auto& [courier, holdings] : by_courier) {
     std::sort(holdings.begin(), holdings.end(),
               [](const Holding& a, const Holding& b) { return a.start < b.start; });
+    // Jobs of one stacked trip overlap by design; any other overlap is a double assignment.
+    // (Sorted by start, a job overlapping an earlier one overlaps the latest-ending of them.)
     for (size_t i = 1; i < holdings.size(); ++i) {
-      if (holdings[i].start < holdings[i - 1].end) {
+      const Holding* before = nullptr;
+      for (size_t k = 0; k < i; ++k) {
+        if (holdings[k].bundle.empty() || holdings[k].bundle != holdings[i].bundle) {
+          if (before == nullptr || holdings[k].end > before->end) before = &holdings[k];
+        }
+      }
+      if (before == nullptr) continue;
+      if (holdings[i].start < before->end) {
         r.no_double_assignment = false;
         r.problems.emplace("no_double_assignment",
-                           absl::StrCat("courier ", courier, " held ", holdings[i - 1].job, " and ",
+                           absl::StrCat("courier ", courier, " held ", before->job, " and ",
                                         holdings[i].job, " at once"));
       }
     }
@@ -477,17 +487,20 @@ void CheckInvariants(World& world, const std::map<std::string, StockLevel>& befo
 // Sets every market of the town to `config.policy` for the day.
 void SetPolicy(town::Api& api, const SimConfig& config, const town::Seeded& seeded,
                const std::string& run_id) {
+  const std::string name = config.policy.empty() ? "exact" : config.policy;
   const std::optional<dsp::MatchingPolicy> policy =
-      config.policy == "exact"    ? std::optional(dsp::MATCHING_POLICY_EXACT)
-      : config.policy == "greedy" ? std::optional(dsp::MATCHING_POLICY_GREEDY)
-                                  : std::nullopt;
+      name == "exact"    ? std::optional(dsp::MATCHING_POLICY_EXACT)
+      : name == "greedy" ? std::optional(dsp::MATCHING_POLICY_GREEDY)
+                         : std::nullopt;
   if (!policy) throw std::invalid_argument("--policy must be exact or greedy");
   const std::string op = api.Token(auth::Role::kOperator, "pasar-sim");
   for (const town::Market& m : config.town.markets) {
     dsp::SetMarketDispatchRequest req;
-    req.set_request_id(absl::StrCat(run_id, ":policy:", m.id, ":", config.policy));
+    req.set_request_id(
+        absl::StrCat(run_id, ":policy:", m.id, ":", name, ":", config.stacking_minutes));
     req.mutable_settings()->set_market_id(seeded.id(m.id));
     req.mutable_settings()->set_policy(*policy);
+    req.mutable_settings()->set_stacking_minutes(config.stacking_minutes);
     dsp::SetMarketDispatchResponse resp;
     town::Check(Call(op,
                      [&](grpc::ClientContext* c) {
@@ -613,7 +626,13 @@ SimReport RunSimulation(const SimConfig& config) {
       absl::ToDoubleSeconds(absl::Now() - seed_start));
 
   report.policy = config.policy;
-  if (!config.policy.empty()) SetPolicy(api, config, seeded, report.run_id);
+  if (config.stacking_minutes > 0) {
+    report.policy = (config.policy.empty() ? "exact" : config.policy) + "+stacking";
+  }
+  report.stacking_minutes = config.stacking_minutes;
+  if (!config.policy.empty() || config.stacking_minutes > 0) {
+    SetPolicy(api, config, seeded, report.run_id);
+  }
   if (config.absent_probability > 0) SetFailurePolicies(api, config, seeded, report.run_id);
 
   World world(config, api, std::move(seeded), report.run_id);
@@ -712,6 +731,17 @@ SimReport RunSimulation(const SimConfig& config) {
   report.offers_seen = world.counters.offers_seen;
   report.offers_declined = world.counters.offers_declined;
   report.fixes_sent = world.counters.fixes_sent;
+  report.stacked_orders = world.counters.stacked_orders;
+  report.stacked_past_bound = world.counters.stacked_past_bound;
+  report.stacked_max_delay_s = static_cast<double>(world.counters.stacked_max_delay_ms) / 1000;
+  if (!report.stacked_within_bound()) {
+    report.problems.emplace(
+        "stacked_within_bound",
+        absl::StrFormat("%d of %d stacked orders delivered more than %d min after their solo "
+                        "delivery (largest delay %.0f s)",
+                        report.stacked_past_bound, report.stacked_orders, report.stacking_minutes,
+                        report.stacked_max_delay_s));
+  }
   report.exceptions.attempts = world.counters.delivery_attempts;
   std::vector<double> place_ms;
   for (const auto& placed : world.orders.All()) {
@@ -899,6 +929,11 @@ std::string ReportJson(const SimReport& r) {
         {"weighed_adjusted", r.weighed_adjusted},
         {"tickets_unanswered", r.tickets_unanswered},
         {"tickets_expired", r.tickets_expired}}},
+      {"stacking",
+       {{"minutes", r.stacking_minutes},
+        {"stacked_orders", r.stacked_orders},
+        {"past_bound", r.stacked_past_bound},
+        {"max_delay_s", r.stacked_max_delay_s}}},
       {"programme", ProgrammeJson(r.programme)},
       {"exceptions",
        {{"attempts", r.exceptions.attempts},
@@ -910,6 +945,7 @@ std::string ReportJson(const SimReport& r) {
         {"stock_conserved", r.stock_conserved},
         {"ledger_balanced", r.ledger_balanced},
         {"no_double_assignment", r.no_double_assignment},
+        {"stacked_within_bound", r.stacked_within_bound()},
         {"services_agree", r.services_agree},
         {"courier_cash_balanced", r.courier_cash_balanced},
         {"programme_balanced", !r.programme.run || r.programme.balanced}}},
@@ -965,6 +1001,12 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
         d.offers_expired(), d.utilisation() * 100, d.idle_time_gini(), d.earnings_gini(),
         d.orders_per_trip());
   }
+  if (r.stacking_minutes > 0) {
+    out << absl::StrFormat(
+        "Stacking:  bound %d min, %d orders delivered in stacked trips, %d past the bound "
+        "(largest delay after the solo delivery %.0f town s)\n",
+        r.stacking_minutes, r.stacked_orders, r.stacked_past_bound, r.stacked_max_delay_s);
+  }
   if (r.programme.run) {
     const ProgrammeReport& p = r.programme;
     out << absl::StrFormat(
@@ -995,6 +1037,9 @@ void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out) {
   out << absl::StrFormat("%-36s", "orders placed / delivered");
   for (const SimReport& r : reports)
     out << absl::StrFormat(" | %14s", absl::StrCat(r.placed, " / ", r.delivered));
+  out << "\n" << absl::StrFormat("%-36s", "stacked orders / past the bound");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14s", absl::StrCat(r.stacked_orders, " / ", r.stacked_past_bound));
   out << "\n" << absl::StrFormat("%-36s", "invariants hold");
   for (const SimReport& r : reports)
     out << absl::StrFormat(" | %14s", r.ok() ? "yes" : "NO");
@@ -1007,6 +1052,12 @@ void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out) {
       out << absl::StrFormat("pickup distance per order: %s %.1f%% %s than %s\n", first.policy,
                              std::abs(1 - base / other) * 100, base <= other ? "shorter" : "longer",
                              reports[i].policy);
+    }
+    const double base_rate = first.dispatch.deliveries_per_courier_hour();
+    const double rate = reports[i].dispatch.deliveries_per_courier_hour();
+    if (base_rate > 0) {
+      out << absl::StrFormat("deliveries per courier-hour: %s %+.1f%% against %s\n",
+                             reports[i].policy, (rate / base_rate - 1) * 100, first.policy);
     }
     const double base_total = static_cast<double>(first.dispatch.pickup_distance_total_meters());
     const double other_total =

@@ -79,6 +79,9 @@ struct Counters {
   std::atomic<int64_t> tickets_unanswered{0};
   std::atomic<int64_t> offers_seen{0}, offers_declined{0}, fixes_sent{0};
   std::atomic<int64_t> delivery_attempts{0};
+  // Stacked trips (the couriers'): orders delivered in a trip of 2+, those past the bound, and
+  // the largest delay seen (town milliseconds).
+  std::atomic<int64_t> stacked_orders{0}, stacked_past_bound{0}, stacked_max_delay_ms{0};
   absl::Mutex mu;
   std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);
 };
