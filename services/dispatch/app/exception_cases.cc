@@ -6,6 +6,7 @@
 #include <variant>
 #include <vector>
 
+#include "app/holders.h"
 #include "app/idempotent.h"
 #include "app/record.h"
 #include "pasar/geo/geo.h"
@@ -117,8 +118,10 @@ Outcome ExceptionCases::ConfirmReturn(const store::IdemKey& key,
     }
     const domain::ReturnClaim claim{.stall_code = req.stall_code(),
                                     .refunded_idr = req.refunded_idr()};
+    domain::BundleRest rest;
+    if (job && courier && job->courier_id == courier->id) rest = TripRest(tx, *job, courier->id);
     const domain::Decision d =
-        domain::ConfirmReturn(Ptr(job), Ptr(courier), Ptr(stop), claim, timers_.limits());
+        domain::ConfirmReturn(Ptr(job), Ptr(courier), Ptr(stop), claim, timers_.limits(), rest);
     if (!d.ok()) {
       if (d.keep_attempt) {
         store::SaveReturnStop(tx, job->id, *stop, 0);
@@ -142,7 +145,11 @@ Outcome ExceptionCases::Resolve(const store::IdemKey& key, const v1::ResolveDeli
     auto job = store::LockJob(tx, req.job_id());
     if (!job) return Refuse(Refusal::kNotFound, "job");
     std::optional<domain::Courier> courier;
-    if (!job->courier_id.empty()) courier = store::LockCourier(tx, job->courier_id);
+    domain::BundleRest rest;
+    if (!job->courier_id.empty()) {
+      courier = store::LockCourier(tx, job->courier_id);
+      rest = TripRest(tx, *job, job->courier_id);
+    }
     std::vector<domain::Stop> open;
     domain::Decision d;
     std::string_view action;
@@ -159,11 +166,11 @@ Outcome ExceptionCases::Resolve(const store::IdemKey& key, const v1::ResolveDeli
       case v1::RESOLVE_ACTION_RECEIVE_AT_OFFICE:
         action = "RECEIVE_AT_OFFICE";
         open = store::LockOpenStops(tx, job->id);
-        d = domain::ReceiveAtOffice(*job, Ptr(courier), open, key.subject);
+        d = domain::ReceiveAtOffice(*job, Ptr(courier), open, key.subject, rest);
         break;
       case v1::RESOLVE_ACTION_MARK_DELIVERED:
         action = "MARK_DELIVERED";
-        d = domain::MarkDelivered(*job, Ptr(courier));
+        d = domain::MarkDelivered(*job, Ptr(courier), rest);
         break;
       default:
         return Refuse(Refusal::kInvalidTransition, "unknown action");

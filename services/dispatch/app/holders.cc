@@ -27,12 +27,17 @@ LockedHolders LockHolders(pg::Transaction& tx, const domain::Job& job) {
     if (holders.offer) {
       holders.rest.others = store::PendingJobsOfBundle(tx, job.bundle_id).size() > 1;
     } else if (!job.courier_id.empty()) {
-      const store::TripJobs others = store::OtherTripJobs(tx, job, job.courier_id);
-      holders.rest.others = !others.ids.empty();
-      if (holders.rest.others) holders.rest.next_job_id = others.ids.front();
+      holders.rest = TripRest(tx, job, job.courier_id);
     }
   }
   return holders;
+}
+
+domain::BundleRest TripRest(pg::Transaction& tx, const domain::Job& job,
+                            const std::string& courier_id) {
+  const store::TripJobs others = store::OtherTripJobs(tx, job, courier_id);
+  return domain::BundleRest{.others = !others.ids.empty(),
+                            .next_job_id = others.ids.empty() ? "" : others.ids.front()};
 }
 
 void SaveHolders(pg::Transaction& tx, const LockedHolders& holders) {

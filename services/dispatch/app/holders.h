@@ -24,4 +24,10 @@ LockedHolders LockHolders(pg::Transaction& tx, const domain::Job& job);
 // Writes what the decision changed in them.
 void SaveHolders(pg::Transaction& tx, const LockedHolders& holders);
 
+// What `courier_id` keeps of `job`'s stacked trip once `job` leaves their hands (other jobs to
+// deliver, or goods of a failed one to bring back), read under the courier's lock; nothing for
+// a job of no bundle.
+domain::BundleRest TripRest(pg::Transaction& tx, const domain::Job& job,
+                            const std::string& courier_id);
+
 }  // namespace pasar::dispatch::app

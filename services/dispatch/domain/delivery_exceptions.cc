@@ -6,10 +6,22 @@
 namespace pasar::dispatch::domain {
 namespace {
 
-// The courier gets their job back to themselves: free again, with the idle clock restarted.
-void FreeCourier(Courier& courier) {
+// The courier is done with `job`: free again, with the idle clock restarted; or, holding other
+// jobs of its stacked trip (`rest`), on to the next of them.
+void FreeCourier(Courier& courier, const Job& job, const BundleRest& rest) {
+  if (rest.others) {
+    if (courier.current_job_id == job.id) courier.current_job_id = rest.next_job_id;
+    courier.changed = true;
+    return;
+  }
   courier.current_job_id.clear();
   courier.idle_clock = Clock::kRestart;
+}
+
+// The courier's event when `job`'s goods are back (`all`: its last stop's): IDLE only when no
+// other job of the trip is still theirs.
+CourierEvent BackEvent(bool all, const BundleRest& rest) {
+  return all && !rest.others ? CourierEvent::kLastGoodsReturned : CourierEvent::kGoodsReturned;
 }
 
 DeliveryFailed FailedEvent(const Job& job, const FailurePolicy& policy, int attempts) {
@@ -75,7 +87,7 @@ Decision DeclareFailed(Job* job, Courier* courier, const AttemptsSoFar& so_far,
 }
 
 Decision ConfirmReturn(Job* job, Courier* courier, Stop* stop, const ReturnClaim& claim,
-                       const Limits& limits) {
+                       const Limits& limits, const BundleRest& rest) {
   if (job == nullptr || courier == nullptr || job->courier_id != courier->id) {
     return Refused(Refusal::kNotFound, "job");
   }
@@ -97,7 +109,7 @@ Decision ConfirmReturn(Job* job, Courier* courier, Stop* stop, const ReturnClaim
                    "refunded_idr must equal the ticket total " + std::to_string(stop->amount_idr));
   }
   const bool all = job->stops_returned + 1 >= job->stops_picked;
-  const CourierEvent back = all ? CourierEvent::kLastGoodsReturned : CourierEvent::kGoodsReturned;
+  const CourierEvent back = BackEvent(all, rest);
   if (!Allows(*courier, back)) return InvalidFor(*courier);
   Apply(*job, all ? JobEvent::kLastGoodsReturned : JobEvent::kGoodsReturned);
   ++job->stops_returned;
@@ -106,7 +118,7 @@ Decision ConfirmReturn(Job* job, Courier* courier, Stop* stop, const ReturnClaim
   Apply(*courier, back);
   courier->cash_on_hand_idr += claim.refunded_idr;
   courier->changed = true;
-  if (all) FreeCourier(*courier);
+  if (all) FreeCourier(*courier, *job, rest);
   Decision d;
   d.events.push_back(GoodsReturned{.job_id = job->id,
                                    .ticket_id = stop->ticket_id,
@@ -137,11 +149,9 @@ Decision OperatorDeclareFailed(Job& job, Courier* courier, int attempts,
 }
 
 Decision ReceiveAtOffice(Job& job, Courier* courier, std::span<Stop> open_stops,
-                         const std::string& subject) {
+                         const std::string& subject, const BundleRest& rest) {
   if (!Allows(job, JobEvent::kLastGoodsReturned)) return InvalidFor(job);
-  if (courier != nullptr && !Allows(*courier, CourierEvent::kLastGoodsReturned)) {
-    return InvalidFor(*courier);
-  }
+  if (courier != nullptr && !Allows(*courier, BackEvent(true, rest))) return InvalidFor(*courier);
   Decision d;
   for (std::size_t i = 0; i < open_stops.size(); ++i) {
     Stop& stop = open_stops[i];
@@ -160,19 +170,19 @@ Decision ReceiveAtOffice(Job& job, Courier* courier, std::span<Stop> open_stops,
   if (d.events.empty()) return Refused(Refusal::kInvalidTransition, "no goods left to receive");
   Apply(job, JobEvent::kLastGoodsReturned);
   if (courier != nullptr) {
-    Apply(*courier, CourierEvent::kLastGoodsReturned);
-    FreeCourier(*courier);
+    Apply(*courier, BackEvent(true, rest));
+    FreeCourier(*courier, job, rest);
   }
   return d;
 }
 
-Decision MarkDelivered(Job& job, Courier* courier) {
+Decision MarkDelivered(Job& job, Courier* courier, const BundleRest& rest) {
   if (!Allows(job, JobEvent::kDelivered)) return InvalidFor(job);
   if (courier == nullptr) return Refused(Refusal::kNotFound, "courier");
   if (!Allows(*courier, CourierEvent::kDelivered)) return InvalidFor(*courier);
   Apply(job, JobEvent::kDelivered);
-  Apply(*courier, CourierEvent::kDelivered);
-  FreeCourier(*courier);
+  if (!rest.others) Apply(*courier, CourierEvent::kDelivered);
+  FreeCourier(*courier, job, rest);
   courier->cash_on_hand_idr += job.cash_to_collect_idr;
   Decision d;
   d.events.push_back(DeliveryConfirmed{.job_id = job.id,

@@ -63,9 +63,10 @@ struct ReturnClaim {
 // The courier brings `stop`'s goods back to its stall: theirs, RETURNING, the stop picked up
 // and not yet returned, the stall's code right (the pickup code; a wrong one counted, after
 // limits.max_code_attempts kTooManyAttempts), the refund the stop's amount (kCashMismatch),
-// added to their cash. The last stop makes the job RETURNED and the courier IDLE.
+// added to their cash. The last stop makes the job RETURNED and the courier IDLE, or, when
+// other jobs of their stacked trip are still theirs (`rest`), DELIVERING on to the next one.
 Decision ConfirmReturn(Job* job, Courier* courier, Stop* stop, const ReturnClaim& claim,
-                       const Limits& limits);
+                       const Limits& limits, const BundleRest& rest);
 
 // Operators (ResolveDelivery), `subject` and `reason` recorded by the use case:
 // A DELIVERING job: failed without the waiting rule.
@@ -74,11 +75,12 @@ Decision OperatorDeclareFailed(Job& job, Courier* courier, int attempts,
                                const std::string& reason);
 // A RETURNING job: the stops not yet returned (`open_stops`) are received at the market office
 // (GoodsReturned MARKET_OFFICE each, the last one all_returned); the job is RETURNED, the
-// courier IDLE. The courier's cash does not change: the platform owes them the goods.
+// courier IDLE (or on to the next job of their stacked trip, `rest`). The courier's cash does
+// not change: the platform owes them the goods.
 Decision ReceiveAtOffice(Job& job, Courier* courier, std::span<Stop> open_stops,
-                         const std::string& subject);
+                         const std::string& subject, const BundleRest& rest);
 // A DELIVERING job the customer got and paid (evidence in the reason): DELIVERED with the cash
-// due collected, as ConfirmDelivery.
-Decision MarkDelivered(Job& job, Courier* courier);
+// due collected, as ConfirmDelivery (the courier IDLE, or on to the next job of their trip).
+Decision MarkDelivered(Job& job, Courier* courier, const BundleRest& rest);
 
 }  // namespace pasar::dispatch::domain

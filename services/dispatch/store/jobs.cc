@@ -160,10 +160,11 @@ enum LatestCol : int { kLatestJob, kLatestReleased, kLatestReason };
 // The courier's other jobs of a bundle still theirs (before delivery), in drop-off order.
 constexpr pg::Query kTripJobsOf{
     "dsp_trip_jobs_of",
-    "SELECT id, bundle_position FROM jobs WHERE bundle_id = $1 AND courier_id = $2::uuid "
-    "AND id <> $3 AND status IN ('ASSIGNED', 'PICKING_UP', 'DELIVERING') "
-    "ORDER BY bundle_position"};
-enum TripJobCol : int { kTripJob, kTripPosition };
+    "SELECT id, bundle_position, status = 'RETURNING' FROM jobs WHERE bundle_id = $1 "
+    "AND courier_id = $2::uuid AND id <> $3 "
+    "AND status IN ('ASSIGNED', 'PICKING_UP', 'DELIVERING', 'RETURNING') "
+    "ORDER BY status = 'RETURNING', bundle_position"};
+enum TripJobCol : int { kTripJob, kTripPosition, kTripReturning };
 constexpr pg::Query kTripStopsLeft{
     "dsp_trip_stops_left",
     "SELECT count(*) FROM job_stops s JOIN jobs j ON j.id = s.job_id WHERE j.bundle_id = $1 "
@@ -350,7 +351,9 @@ TripJobs OtherTripJobs(pg::Transaction& tx, const domain::Job& job, const std::s
   const pg::Result r = tx.Exec(kTripJobsOf, job.bundle_id, courier_id, job.id);
   for (int i = 0; i < r.size(); ++i) {
     out.ids.push_back(r.Str(i, kTripJob));
-    if (r.Int(i, kTripPosition) < job.bundle_position) out.earlier = true;
+    if (!r.Bool(i, kTripReturning) && r.Int(i, kTripPosition) < job.bundle_position) {
+      out.earlier = true;
+    }
   }
   return out;
 }

@@ -60,9 +60,10 @@ std::optional<LatestAssignment> ReadLatestAssignment(pg::Transaction& tx,
                                                      const std::string& courier_id);
 
 // ---- stacked trips ---------------------------------------------------------------------------
-// The other jobs of `job`'s bundle still held by `courier_id` (assigned, not delivered), in
-// drop-off order; `earlier` when one of them comes before `job`. Read after the courier is
-// locked: every change to a courier's trip locks the courier.
+// The other jobs of `job`'s bundle still held by `courier_id`: assigned and not delivered, in
+// drop-off order, then the failed ones whose goods are still on the bike (RETURNING); `earlier`
+// when a drop-off still to make comes before `job`'s. Read after the courier is locked: every
+// change to a courier's trip locks the courier.
 struct TripJobs {
   std::vector<std::string> ids;
   bool earlier = false;

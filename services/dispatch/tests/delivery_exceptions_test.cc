@@ -144,25 +144,25 @@ TEST_CASE("goods go back stop by stop with the stall's code and the trader's ref
   d::Stop a = Picked("t-a", 30'000, "A1");
   d::Stop b = Picked("t-b", 20'000, "B2");
 
-  const d::Decision wrong = d::ConfirmReturn(&job, &courier, &a, {"XX", 30'000}, kLimits);
+  const d::Decision wrong = d::ConfirmReturn(&job, &courier, &a, {"XX", 30'000}, kLimits, {});
   CHECK(wrong.refusal == Refusal::kWrongPickupCode);
   CHECK(wrong.keep_attempt);
   CHECK(a.attempts == 1);
-  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 29'000}, kLimits).refusal ==
+  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 29'000}, kLimits, {}).refusal ==
         Refusal::kCashMismatch);
   CHECK_FALSE(a.returned_to.has_value());
 
-  const d::Decision first = d::ConfirmReturn(&job, &courier, &a, {"A1", 30'000}, kLimits);
+  const d::Decision first = d::ConfirmReturn(&job, &courier, &a, {"A1", 30'000}, kLimits, {});
   REQUIRE(first.ok());
   CHECK(job.state == JobState::kReturning);
   CHECK(courier.state == CourierState::kDelivering);
   CHECK(courier.cash_on_hand_idr == 40'000);
   CHECK(a.returned_to == d::ReturnDestination::kStall);
   CHECK_FALSE(Only<d::GoodsReturned>(first).all_returned);
-  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 30'000}, kLimits).refusal ==
+  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 30'000}, kLimits, {}).refusal ==
         Refusal::kInvalidTransition);
 
-  const d::Decision last = d::ConfirmReturn(&job, &courier, &b, {"B2", 20'000}, kLimits);
+  const d::Decision last = d::ConfirmReturn(&job, &courier, &b, {"B2", 20'000}, kLimits, {});
   REQUIRE(last.ok());
   CHECK(job.state == JobState::kReturned);
   CHECK(courier.state == CourierState::kIdle);
@@ -178,15 +178,15 @@ TEST_CASE("a return before the failure, or with codes exhausted, is refused") {
   d::Job job = Delivering(1);
   d::Courier courier = Carrying();
   d::Stop a = Picked("t-a", 50'000, "A1");
-  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 50'000}, kLimits).refusal ==
+  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 50'000}, kLimits, {}).refusal ==
         Refusal::kInvalidTransition);
   job.state = JobState::kReturning;
   a.attempts = 2;
-  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 50'000}, kLimits).refusal ==
+  CHECK(d::ConfirmReturn(&job, &courier, &a, {"A1", 50'000}, kLimits, {}).refusal ==
         Refusal::kTooManyAttempts);
   d::Stop unpicked = Picked("t-b", 1, "B");
   unpicked.picked_up = false;
-  CHECK(d::ConfirmReturn(&job, &courier, &unpicked, {"B", 1}, kLimits).refusal ==
+  CHECK(d::ConfirmReturn(&job, &courier, &unpicked, {"B", 1}, kLimits, {}).refusal ==
         Refusal::kNotFound);
 }
 
@@ -202,7 +202,7 @@ TEST_CASE("operators: declare failed without the wait, receive at the office, ma
     CHECK(f.operator_subject == "op-1");
     CHECK(f.reason == "customer moved away");
     std::vector<d::Stop> open = {Picked("t-a", 30'000, "A"), Picked("t-b", 20'000, "B")};
-    const d::Decision office = d::ReceiveAtOffice(job, &courier, open, "op-1");
+    const d::Decision office = d::ReceiveAtOffice(job, &courier, open, "op-1", {});
     REQUIRE(office.ok());
     CHECK(job.state == JobState::kReturned);
     CHECK(courier.state == CourierState::kIdle);
@@ -217,17 +217,62 @@ TEST_CASE("operators: declare failed without the wait, receive at the office, ma
     d::Job job = Delivering(1);
     d::Courier courier = Carrying();
     std::vector<d::Stop> open = {Picked("t-a", 50'000, "A")};
-    CHECK(d::ReceiveAtOffice(job, &courier, open, "op").refusal == Refusal::kInvalidTransition);
+    CHECK(d::ReceiveAtOffice(job, &courier, open, "op", {}).refusal == Refusal::kInvalidTransition);
   }
   SECTION("mark delivered on evidence: the cash due is collected") {
     d::Job job = Delivering(1);
     d::Courier courier = Carrying(0);
-    const d::Decision done = d::MarkDelivered(job, &courier);
+    const d::Decision done = d::MarkDelivered(job, &courier, {});
     REQUIRE(done.ok());
     CHECK(job.state == JobState::kDelivered);
     CHECK(courier.state == CourierState::kIdle);
     CHECK(courier.cash_on_hand_idr == 61'000);
     CHECK(Only<d::DeliveryConfirmed>(done).cash_collected_idr == 61'000);
-    CHECK(d::MarkDelivered(job, &courier).refusal == Refusal::kInvalidTransition);
+    CHECK(d::MarkDelivered(job, &courier, {}).refusal == Refusal::kInvalidTransition);
+  }
+}
+
+TEST_CASE("a failed drop-off of a stacked trip: the courier keeps the rest of the trip") {
+  // order-1 failed at the door; order-2 of the same bundle is still to deliver (`rest`).
+  const d::BundleRest rest{.others = true, .next_job_id = "order-2"};
+  SECTION("its goods back at the stall: the job RETURNED, the courier on to order-2") {
+    d::Job job = Delivering(1);
+    d::Courier courier = Carrying(0);
+    REQUIRE(d::OperatorDeclareFailed(job, &courier, 0, kPolicy, "op", "refused").ok());
+    d::Stop a = Picked("t-a", 50'000, "A1");
+    const d::Decision back = d::ConfirmReturn(&job, &courier, &a, {"A1", 50'000}, kLimits, rest);
+    REQUIRE(back.ok());
+    CHECK(job.state == JobState::kReturned);
+    CHECK(Only<d::GoodsReturned>(back).all_returned);
+    CHECK(courier.state == CourierState::kDelivering);
+    CHECK(courier.current_job_id == "order-2");
+    CHECK(courier.cash_on_hand_idr == 50'000);
+  }
+  SECTION("received at the office: the courier on to order-2") {
+    d::Job job = Delivering(1);
+    d::Courier courier = Carrying(0);
+    REQUIRE(d::OperatorDeclareFailed(job, &courier, 0, kPolicy, "op", "refused").ok());
+    std::vector<d::Stop> open = {Picked("t-a", 50'000, "A")};
+    REQUIRE(d::ReceiveAtOffice(job, &courier, open, "op", rest).ok());
+    CHECK(job.state == JobState::kReturned);
+    CHECK(courier.state == CourierState::kDelivering);
+    CHECK(courier.current_job_id == "order-2");
+  }
+  SECTION("marked delivered: the cash collected, the courier on to order-2") {
+    d::Job job = Delivering(1);
+    d::Courier courier = Carrying(0);
+    REQUIRE(d::MarkDelivered(job, &courier, rest).ok());
+    CHECK(job.state == JobState::kDelivered);
+    CHECK(courier.state == CourierState::kDelivering);
+    CHECK(courier.current_job_id == "order-2");
+    CHECK(courier.cash_on_hand_idr == 61'000);
+  }
+  SECTION("a job the courier is not on leaves their current job alone") {
+    d::Job job = Delivering(1);
+    d::Courier courier = Carrying(0);
+    courier.current_job_id = "order-3";
+    REQUIRE(d::MarkDelivered(job, &courier, rest).ok());
+    CHECK(courier.current_job_id == "order-3");
+    CHECK(courier.state == CourierState::kDelivering);
   }
 }
