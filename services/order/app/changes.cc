@@ -1,6 +1,7 @@
 #include "app/changes.h"
 
 #include <string>
+#include <vector>
 
 #include "app/convert.h"
 #include "app/ids.h"
@@ -25,13 +26,15 @@ ev::Envelope NewEnvelope(const d::Order& order, absl::Time now) {
   return e;
 }
 
-void Append(pg::Transaction& tx, ev::Envelope& e, const std::string& type) {
+// The events of one transaction, appended to the outbox together (one statement) at its end.
+using Outbox = std::vector<events::OutboxEvent>;
+
+void Append(Outbox& out, ev::Envelope& e, const std::string& type) {
   e.set_type(type);
-  events::AppendToOutbox(
-      tx, {e.event_id(), kOrderStream, type, e.aggregate_id(), e.SerializeAsString()});
+  out.push_back({e.event_id(), kOrderStream, type, e.aggregate_id(), e.SerializeAsString()});
 }
 
-void StatusChanged(pg::Transaction& tx, const d::Order& order, absl::Time now) {
+void StatusChanged(Outbox& out, const d::Order& order, absl::Time now) {
   ev::Envelope e = NewEnvelope(order, now);
   ev::OrderStatusChanged* p = e.mutable_order_status_changed();
   p->set_order_id(order.id);
@@ -40,7 +43,7 @@ void StatusChanged(pg::Transaction& tx, const d::Order& order, absl::Time now) {
   p->set_customer_subject(order.customer);
   for (const d::Ticket& t : order.tickets)
     p->add_stall_ids(t.stall_id);
-  Append(tx, e, "OrderStatusChanged");
+  Append(out, e, "OrderStatusChanged");
 }
 
 void Snapshot(pg::Transaction& tx, const d::Order& order) {
@@ -55,7 +58,7 @@ void SetLatLng(pasar::common::v1::LatLng* out, geo::LatLng p) {
   out->set_lng(p.lng);
 }
 
-void Confirmed(pg::Transaction& tx, const d::Order& o, absl::Time now) {
+void Confirmed(Outbox& out, const d::Order& o, absl::Time now) {
   ev::Envelope e = NewEnvelope(o, now);
   ev::OrderConfirmed* p = e.mutable_order_confirmed();
   p->set_order_id(o.id);
@@ -89,10 +92,10 @@ void Confirmed(pg::Transaction& tx, const d::Order& o, absl::Time now) {
   }
   p->set_dispatch_timeout_seconds(o.dispatch_timeout_seconds);
   SetTime(p->mutable_dispatch_deadline(), now + absl::Seconds(o.dispatch_timeout_seconds));
-  Append(tx, e, "OrderConfirmed");
+  Append(out, e, "OrderConfirmed");
 }
 
-void Cancelled(pg::Transaction& tx, const d::Order& o, d::OrderState previous, absl::Time now) {
+void Cancelled(Outbox& out, const d::Order& o, d::OrderState previous, absl::Time now) {
   ev::Envelope e = NewEnvelope(o, now);
   ev::OrderCancelled* p = e.mutable_order_cancelled();
   p->set_order_id(o.id);
@@ -102,10 +105,10 @@ void Cancelled(pg::Transaction& tx, const d::Order& o, d::OrderState previous, a
   p->set_reservation_id(o.reservation_id);
   p->set_previous_status(ToProto(previous));
   p->set_job_may_exist(previous != d::OrderState::kPlaced);
-  Append(tx, e, "OrderCancelled");
+  Append(out, e, "OrderCancelled");
 }
 
-void CancellationRequested(pg::Transaction& tx, const d::Order& o, absl::Time now) {
+void CancellationRequested(Outbox& out, const d::Order& o, absl::Time now) {
   const d::Cancellation& c = *o.cancellation;
   ev::Envelope e = NewEnvelope(o, now);
   ev::OrderCancellationRequested* p = e.mutable_order_cancellation_requested();
@@ -114,10 +117,10 @@ void CancellationRequested(pg::Transaction& tx, const d::Order& o, absl::Time no
   p->set_cancellation_id(c.id);
   p->set_reason(ToProto(c.reason));
   p->set_note(c.note);
-  Append(tx, e, "OrderCancellationRequested");
+  Append(out, e, "OrderCancellationRequested");
 }
 
-void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, absl::Time now) {
+void TicketEvent(Outbox& out, const d::Order& o, const d::Change& c, absl::Time now) {
   const d::Ticket& t = o.tickets.at(static_cast<size_t>(c.ticket));
   ev::Envelope e = NewEnvelope(o, now);
   switch (c.what) {
@@ -137,7 +140,7 @@ void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, abs
         }
       }
       p->set_total_idr(t.total_idr);
-      Append(tx, e, "TicketAccepted");
+      Append(out, e, "TicketAccepted");
       return;
     }
     case d::Happening::kTicketRejected: {
@@ -149,7 +152,7 @@ void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, abs
         p->set_reason(static_cast<v1::RejectReason>(t.reject_reason));
       }
       p->set_note(t.reject_note);
-      Append(tx, e, "TicketRejected");
+      Append(out, e, "TicketRejected");
       return;
     }
     case d::Happening::kTicketExpired: {
@@ -158,7 +161,7 @@ void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, abs
       p->set_ticket_id(t.id);
       p->set_stall_id(t.stall_id);
       SetTime(p->mutable_decide_by(), t.decide_by);
-      Append(tx, e, "TicketExpired");
+      Append(out, e, "TicketExpired");
       return;
     }
     case d::Happening::kTicketReady: {
@@ -166,7 +169,7 @@ void TicketEvent(pg::Transaction& tx, const d::Order& o, const d::Change& c, abs
       p->set_order_id(o.id);
       p->set_ticket_id(t.id);
       p->set_stall_id(t.stall_id);
-      Append(tx, e, "TicketReady");
+      Append(out, e, "TicketReady");
       return;
     }
     default:
@@ -180,32 +183,35 @@ void RecordChanges(pg::Transaction& tx, d::Order& order, std::span<const d::Chan
                    const ChangeContext& context) {
   ProgrammeFollowsOrder(tx, order, changes, context.now);
   store::SaveOrder(tx, order);
+  Outbox out;
   for (const d::Change& c : changes) {
     switch (c.what) {
       case d::Happening::kOrderConfirmed:
-        Confirmed(tx, order, context.now);
+        Confirmed(out, order, context.now);
         break;
       case d::Happening::kOrderCancelled:
-        Cancelled(tx, order, context.previous_status, context.now);
+        Cancelled(out, order, context.previous_status, context.now);
         break;
       case d::Happening::kCancellationRequested:
-        CancellationRequested(tx, order, context.now);
+        CancellationRequested(out, order, context.now);
         break;
       case d::Happening::kTicketAccepted:
       case d::Happening::kTicketRejected:
       case d::Happening::kTicketExpired:
       case d::Happening::kTicketReady:
-        TicketEvent(tx, order, c, context.now);
+        TicketEvent(out, order, c, context.now);
         break;
       default:
         break;
     }
   }
-  StatusChanged(tx, order, context.now);
+  StatusChanged(out, order, context.now);
+  events::AppendToOutbox(tx, out);
   Snapshot(tx, order);
 }
 
 void RecordPlaced(pg::Transaction& tx, const d::Order& o, absl::Time now) {
+  Outbox out;
   ev::Envelope e = NewEnvelope(o, now);
   ev::OrderPlaced* p = e.mutable_order_placed();
   p->set_order_id(o.id);
@@ -233,8 +239,9 @@ void RecordPlaced(pg::Transaction& tx, const d::Order& o, absl::Time now) {
   p->set_total_idr(o.totals.total_idr());
   SetLatLng(p->mutable_drop_off(), o.drop_off);
   p->set_distance_meters(o.distance_meters);
-  Append(tx, e, "OrderPlaced");
-  StatusChanged(tx, o, now);
+  Append(out, e, "OrderPlaced");
+  StatusChanged(out, o, now);
+  events::AppendToOutbox(tx, out);
   Snapshot(tx, o);
 }
 
