@@ -76,17 +76,22 @@ absl::Status Catalog::ListProducts(const pb::ListProductsRequest& req,
                                    pb::ListProductsResponse* resp) {
   if (pages_ == nullptr || !pages_->enabled()) return ReadProducts(req, resp);
   // The page depends on the request only (not on who asks): its bytes are the key. The version
-  // and the time are taken before the rows are read.
+  // is taken before the rows are read; concurrent misses of one page share one read.
   std::string key;
   req.SerializeToString(&key);
   const uint64_t version = store_.CatalogVersion();
-  if (PageCache::Page page = pages_->Find(key, version)) {
-    *resp = *page;
-    return absl::OkStatus();
-  }
-  const absl::Time read_at = pages_->Now();
-  if (absl::Status s = ReadProducts(req, resp); !s.ok()) return s;
-  pages_->Put(key, version, read_at, std::make_shared<const pb::ListProductsResponse>(*resp));
+  PageCache::Page page;
+  absl::Status s = pages_->GetOrRead(
+      key, version,
+      [&](PageCache::Page* read) {
+        auto fresh = std::make_shared<pb::ListProductsResponse>();
+        absl::Status status = ReadProducts(req, fresh.get());
+        if (status.ok()) *read = std::move(fresh);
+        return status;
+      },
+      &page);
+  if (!s.ok()) return s;
+  *resp = *page;
   return absl::OkStatus();
 }
 

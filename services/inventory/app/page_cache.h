@@ -9,17 +9,26 @@
 //     elsewhere (another instance, or an event this instance's consumer applies) is visible to
 //     every read that starts more than `max_age` after its commit.
 // A max_age of zero turns the cache off. Thread-safe.
+//
+// Single flight: when a page is missing or stale, concurrent requests for it at the same catalogue
+// version share one read (the first reads, the others wait for its result), so a popular page
+// expiring does not send every waiting request to PostgreSQL at once. A request joins only a read
+// of the current version that started less than max_age ago, so the freshness above holds for
+// what it is given.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "absl/base/thread_annotations.h"
 #include "absl/container/flat_hash_map.h"
+#include "absl/status/status.h"
 #include "absl/synchronization/mutex.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
 #include "pasar/inventory/v1/inventory.pb.h"
 
@@ -44,6 +53,15 @@ class PageCache final {
   // before the query was sent).
   void Put(const std::string& key, uint64_t version, absl::Time read_at, Page page);
 
+  // The page under `key` at `version`: from memory when fresh, else from `read` (called at most
+  // once at a time per key and version; concurrent callers wait for it and get its page, its
+  // error status or its exception). A failed read stores nothing.
+  using Read = std::function<absl::Status(Page*)>;
+  absl::Status GetOrRead(const std::string& key, uint64_t version, const Read& read, Page* out);
+
+  // Requests now waiting for another request's read of `key` (tests, metrics).
+  int Waiting(const std::string& key) const;
+
  private:
   struct Entry {
     uint64_t version = 0;
@@ -51,11 +69,27 @@ class PageCache final {
     Page page;
   };
 
+  struct Flight {
+    uint64_t version = 0;
+    absl::Time read_at;
+    int waiting = 0;  // guarded by the cache's mu_
+    absl::Notification done;
+    absl::Status status;  // set before done
+    Page page;
+    std::exception_ptr error;
+  };
+
+  Page FreshLocked(const std::string& key, uint64_t version, absl::Time now) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  void PutLocked(const std::string& key, uint64_t version, absl::Time read_at, Page page,
+                 absl::Time now) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
   const absl::Duration max_age_;
   const size_t capacity_;
   const Clock clock_;
   mutable absl::Mutex mu_;
   absl::flat_hash_map<std::string, Entry> pages_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::shared_ptr<Flight>> flights_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace pasar::inventory
