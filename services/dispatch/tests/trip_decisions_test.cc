@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "decision_fixtures.h"
 #include "domain/decisions.h"
 
 namespace d = pasar::dispatch::domain;
@@ -13,50 +14,7 @@ using d::CourierState;
 using d::JobState;
 using d::OfferState;
 using d::Refusal;
-
-namespace {
-
-d::Job MakeJob(JobState state, std::string courier_id = "") {
-  d::Job job;
-  job.id = "order-1";
-  job.market_id = "m-1";
-  job.correlation_id = "corr-1";
-  job.state = state;
-  job.courier_id = std::move(courier_id);
-  job.goods_total_idr = 50'000;
-  job.cash_to_collect_idr = 62'000;
-  job.delivery_fee_idr = 10'000;
-  job.delivery_pin = "1234";
-  job.stops = 2;
-  job.offers_made = 1;
-  return job;
-}
-
-d::Courier MakeCourier(CourierState state, int64_t cash = 100'000, std::string job = "") {
-  d::Courier c;
-  c.id = "courier-1";
-  c.state = state;
-  c.cash_on_hand_idr = cash;
-  c.current_job_id = std::move(job);
-  return c;
-}
-
-d::Stop MakeStop(std::string ticket, int64_t amount) {
-  d::Stop s;
-  s.ticket_id = std::move(ticket);
-  s.stall_id = "stall-" + s.ticket_id;
-  s.amount_idr = amount;
-  s.pickup_code = "1111";
-  return s;
-}
-
-d::Holders AssignedTo(d::Courier* courier) {
-  d::Holders h;
-  h.assigned = courier;
-  return h;
-}
-
-}  // namespace
+using namespace pasar::dispatch::testing;
 
 namespace {
 
