@@ -11,7 +11,7 @@
 //
 // The retention is one setting for every service: PASAR_RETENTION_HOURS / --retention-hours
 // (default 72 h, 1..8760). It must be longer than any client's retry window: a request replayed
-// after its record was purged is a new request (README, "Idempotency"). The outbox
+// after its record was purged is a new request (README, "Configuration"). The outbox
 // (--outbox-retention-hours, events::Relay) and consumed_events (events::Consumer, 7 days)
 // are purged by libs/events itself.
 #pragma once
