@@ -19,7 +19,9 @@
 #include "app/sweeper_cases.h"
 #include "consumers/order_events.h"
 #include "pasar/events/live.h"
+#include "pasar/service/purge.h"
 #include "pasar/service/service.h"
+#include "store/idempotency.h"
 #include "workers/live_locations.h"
 #include "workers/matcher.h"
 #include "workers/metrics.h"
@@ -73,14 +75,19 @@ int main(int argc, char** argv) {
     matcher.set_metrics(&metrics);
     sweeper.set_metrics(&metrics);
 
+    service::Purger purger(service::PurgeConfigFrom(p.config()),
+                           {{"dispatch.idempotency_keys", [&](absl::Duration retention, int limit) {
+                               return dispatch::store::PurgeKeys(p.pool(), retention, limit);
+                             }}});
+
     events::LiveHub hub(p.redis().config(), "events.dispatch");
     dispatch::api::CourierApi courier_api(courier_cases, exception_cases, locations, hub,
                                           settings.watch_backstop);
     dispatch::api::OpsApi ops_api(operator_cases, report_cases, exception_cases);
     // The live locations first: they load every persisted fix before anything is matched.
-    return p.Serve(
-        {&courier_api, &ops_api}, dispatch::api::Access(),
-        {service::Part::Of("locations", locations), service::Part::Of("consumer", consumer),
-         service::Part::Of("matcher", matcher), service::Part::Of("sweeper", sweeper)});
+    return p.Serve({&courier_api, &ops_api}, dispatch::api::Access(),
+                   {service::Part::Of("locations", locations),
+                    service::Part::Of("consumer", consumer), service::Part::Of("matcher", matcher),
+                    service::Part::Of("sweeper", sweeper), service::Part::Of("purge", purger)});
   });
 }

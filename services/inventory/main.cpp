@@ -11,6 +11,7 @@
 #include "app/stock.h"
 #include "consumers/order_events.h"
 #include "metrics.h"
+#include "pasar/service/purge.h"
 #include "pasar/service/service.h"
 #include "store/store.h"
 #include "workers/reservation_sweeper.h"
@@ -36,6 +37,10 @@ int main(int argc, char** argv) {
                               inventory::OrderEventHandler(store));
     inventory::InventoryMetrics metrics(p.metrics());
     inventory::ReservationSweeper sweeper(store, settings.sweep_interval, &metrics);
+    service::Purger purger(service::PurgeConfigFrom(p.config()),
+                           {{"inventory.idempotency", [&](absl::Duration retention, int limit) {
+                               return store.PurgeIdempotency(retention, limit);
+                             }}});
 
     inventory::PageCache pages(settings.catalog_cache_max_age);
     inventory::Catalog catalog(store, &pages);
@@ -46,8 +51,8 @@ int main(int argc, char** argv) {
     inventory::StallApi stall_api(stall_operations);
     inventory::MarketAdminApi admin_api(administration);
     inventory::StockApi stock_api(holds);
-    return p.Serve(
-        {&catalog_api, &stall_api, &admin_api, &stock_api}, inventory::Access(),
-        {service::Part::Of("consumer", consumer), service::Part::Of("sweeper", sweeper)});
+    return p.Serve({&catalog_api, &stall_api, &admin_api, &stock_api}, inventory::Access(),
+                   {service::Part::Of("consumer", consumer), service::Part::Of("sweeper", sweeper),
+                    service::Part::Of("purge", purger)});
   });
 }

@@ -9,7 +9,7 @@
 #include "app/reports.h"
 #include "app/settings.h"
 #include "consumers/event_handler.h"
-#include "pasar/periodic/periodic.h"
+#include "pasar/service/purge.h"
 #include "pasar/service/service.h"
 #include "store/idempotency_store.h"
 
@@ -35,13 +35,10 @@ int main(int argc, char** argv) {
     consumer_config.claim_idle = settings.claim_idle;
     events::Consumer consumer(p.pool(), p.redis().config(), consumer_config,
                               reporting::EventHandler(orders, catalog));
-    periodic::Worker purge(
-        "idempotency purge", absl::Minutes(10), absl::Hours(1),
-        [&] {
-          while (idempotency.Purge(settings.idempotency_retention, 1000) == 1000) {
-          }
-        },
-        periodic::Worker::FirstRound::kAfterInterval);
+    service::Purger purge(service::PurgeConfigFrom(p.config()),
+                          {{"idempotency", [&](absl::Duration retention, int limit) {
+                              return idempotency.Purge(retention, limit);
+                            }}});
 
     reporting::Reports reports(p.pool(), orders, catalog, references, settings);
     reporting::ReportingApi api(reports);

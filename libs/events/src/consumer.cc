@@ -39,7 +39,6 @@ constexpr pg::Query kPurgeConsumed{
     "FROM consumed_events WHERE consumer = $1 AND consumed_at < now() - make_interval(secs => $2) "
     "LIMIT $3)"};
 
-constexpr absl::Duration kConsumedRetention = absl::Hours(24 * 7);
 constexpr absl::Duration kConsumedPurgeEvery = absl::Minutes(10);
 constexpr int kEntryAttempts = 3;  // runs of one entry's handler on a deadlock in its savepoint
 using internal::kMaxBackoff;
@@ -140,12 +139,18 @@ void Consumer::MaybePurge() {
   if (now < next_purge_) return;
   next_purge_ = now + kConsumedPurgeEvery;
   try {
-    pg::Exec(pool_, kPurgeConsumed, config_.name, absl::ToInt64Seconds(kConsumedRetention),
-             int64_t{kPurgeLimit});
+    // A full batch: more to purge, again after the next batch of events.
+    if (PurgeOnce() >= kPurgeLimit) next_purge_ = now;
   } catch (const pg::Error& e) {
     log::Log("warn", "event consumer could not purge consumed_events",
              {{"component", "events"}, {"error", e.what()}});
   }
+}
+
+int64_t Consumer::PurgeOnce() {
+  return pg::Exec(pool_, kPurgeConsumed, config_.name, absl::ToInt64Seconds(config_.purge_after),
+                  int64_t{kPurgeLimit})
+      .affected();
 }
 
 Consumer::Outcome Consumer::Apply(pg::Transaction& tx, const Delivery& d) {

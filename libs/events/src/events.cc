@@ -405,9 +405,13 @@ void Relay::MaybePurge() {
   const absl::Time now = absl::Now();
   if (now < next_purge_) return;
   next_purge_ = now + config_.purge_every;
-  const pg::Result r =
-      pg::Exec(pool_, kPurgeSent, absl::ToInt64Seconds(config_.purge_after), int64_t{kPurgeLimit});
-  if (r.affected() >= kPurgeLimit) next_purge_ = now;  // more to purge: again on the next round
+  if (PurgeOnce() >= kPurgeLimit) next_purge_ = now;  // more to purge: again on the next round
+}
+
+int64_t Relay::PurgeOnce() {
+  return pg::Exec(pool_, kPurgeSent, absl::ToInt64Seconds(config_.purge_after),
+                  int64_t{kPurgeLimit})
+      .affected();
 }
 
 void Relay::Loop() {

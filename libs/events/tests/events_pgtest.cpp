@@ -400,6 +400,50 @@ void ConsumeAll(Fixture& f, Consumer& consumer, int n) {
 
 }  // namespace
 
+TEST_CASE("sent outbox rows older than purge_after are purged; newer and unsent ones kept") {
+  Fixture f;
+  RelayConfig rc;
+  rc.purge_after = absl::Hours(48);
+  Relay relay(f.pool, f.redis, f.db.conninfo(), rc);
+  for (int i = 0; i < 4; ++i)
+    f.Produce("item-" + std::to_string(i), Event("old-" + std::to_string(i)));
+  f.Produce("item-new", Event("new-sent"));
+  Drain(f, relay);
+  f.Produce("item-unsent", Event("old-unsent"));  // never shipped: the relay still owes it
+  // Time is driven by the rows: four sent rows and the unsent one are made older than 48 h.
+  constexpr pg::Query kAge{"test_age_outbox",
+                           "UPDATE outbox SET created_at = now() - interval '49 hours', "
+                           "sent_at = CASE WHEN sent_at IS NULL THEN NULL "
+                           "ELSE now() - interval '49 hours' END WHERE event_id LIKE 'old-%'"};
+  constexpr pg::Query kLeft{"test_outbox_left", "SELECT event_id FROM outbox ORDER BY event_id"};
+  pg::Exec(f.pool, kAge);
+  CHECK(relay.PurgeOnce() == 4);
+  CHECK(relay.PurgeOnce() == 0);
+  const pg::Result left = pg::Exec(f.pool, kLeft);
+  REQUIRE(left.size() == 2);
+  CHECK(left.Text(0, 0) == "new-sent");
+  CHECK(left.Text(1, 0) == "old-unsent");
+}
+
+TEST_CASE("consumed_events rows older than purge_after are purged, only the consumer's own") {
+  Fixture f;
+  ConsumerConfig config = TestConsumerConfig();
+  config.purge_after = absl::Hours(24 * 7);
+  Consumer consumer(f.pool, f.redis_config, config, RecordEffect());
+  constexpr pg::Query kInsert{
+      "test_insert_consumed",
+      "INSERT INTO consumed_events (consumer, event_id, consumed_at) "
+      "SELECT $1, $2 || g, now() - make_interval(hours => $3::int) FROM generate_series(1, $4) g"};
+  pg::Exec(f.pool, kInsert, "tester", "old-", 24 * 7 + 1, 1500);  // past the retention
+  pg::Exec(f.pool, kInsert, "tester", "new-", 24 * 7 - 1, 3);     // within it
+  pg::Exec(f.pool, kInsert, "other", "old-", 24 * 7 + 1, 2);      // another consumer's
+  CHECK(consumer.PurgeOnce() == 1000);                            // bounded batches
+  CHECK(consumer.PurgeOnce() == 500);
+  CHECK(consumer.PurgeOnce() == 0);
+  CHECK(pg::Exec(f.pool, kCountConsumed, "tester").Int(0, 0) == 3);
+  CHECK(pg::Exec(f.pool, kCountConsumed, "other").Int(0, 0) == 2);
+}
+
 TEST_CASE("events Redis acknowledged and then lost with its data are shipped again, once") {
   Fixture f;
   RelayConfig rc;

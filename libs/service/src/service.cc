@@ -11,6 +11,9 @@ ABSL_FLAG(int64_t, pg_pool_size, 16, "PostgreSQL connections of the process (1..
 ABSL_FLAG(int64_t, outbox_retention_hours, 48,
           "sent outbox rows are kept this long: what the relay can ship again when Redis loses "
           "data (1..144)");
+ABSL_FLAG(int64_t, retention_hours, 72,
+          "idempotency and dedup records older than this are purged (service::Purger); longer "
+          "than any client's retry window: a replay after it is a new request (1..8760)");
 
 namespace pasar::service {
 

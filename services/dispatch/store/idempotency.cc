@@ -18,6 +18,11 @@ constexpr pg::Query kDropKey{
     "dsp_drop_key",
     "DELETE FROM idempotency_keys WHERE subject = $1 AND rpc = $2 AND request_id = $3"};
 
+constexpr pg::Query kPurgeKeys{
+    "dsp_purge_keys",
+    "DELETE FROM idempotency_keys WHERE ctid IN (SELECT ctid FROM idempotency_keys "
+    "WHERE created_at < now() - $1::bigint * interval '1 second' LIMIT $2)"};
+
 }  // namespace
 
 KeyClaim ClaimKey(pg::Transaction& tx, const IdemKey& key, std::string* response) {
@@ -39,6 +44,10 @@ void SaveKeyResponse(pg::Transaction& tx, const IdemKey& key, const std::string&
 
 void DropKey(pg::Transaction& tx, const IdemKey& key) {
   tx.Exec(kDropKey, key.subject, key.rpc, key.request_id);
+}
+
+int64_t PurgeKeys(pg::Pool& pool, absl::Duration retention, int limit) {
+  return pg::Exec(pool, kPurgeKeys, absl::ToInt64Seconds(retention), int64_t{limit}).affected();
 }
 
 }  // namespace pasar::dispatch::store

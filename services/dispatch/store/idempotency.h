@@ -2,7 +2,10 @@
 // request_id) -> the request's fingerprint and, once committed, the response.
 #pragma once
 
+#include <cstdint>
 #include <string>
+
+#include "absl/time/time.h"
 
 #include "pasar/pg/pg.h"
 
@@ -29,5 +32,8 @@ KeyClaim ClaimKey(pg::Transaction& tx, const IdemKey& key, std::string* response
 void SaveKeyResponse(pg::Transaction& tx, const IdemKey& key, const std::string& response);
 // Releases a claimed key (a refusal whose effects are kept: a corrected retry may reuse it).
 void DropKey(pg::Transaction& tx, const IdemKey& key);
+// Deletes up to `limit` keys older than `retention` (service::Purger); returns how many. A
+// request replayed after that is a new request.
+int64_t PurgeKeys(pg::Pool& pool, absl::Duration retention, int limit);
 
 }  // namespace pasar::dispatch::store

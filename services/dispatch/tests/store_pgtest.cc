@@ -17,6 +17,7 @@
 #include "pasar/events/events.h"
 #include "pasar/pg/migrate.h"
 #include "pasar/testkit/testkit.h"
+#include "store/idempotency.h"
 #include "store/locations.h"
 #include "store/matching.h"
 
@@ -355,6 +356,29 @@ TEST_CASE("a matcher whose market was claimed by another instance makes no offer
   // Another market's fence is its own.
   const store::MatcherFence other = dsp.matcher.ClaimMatcherFence("m-2", "instance-a");
   CHECK(other.token == 1);
+}
+
+TEST_CASE("idempotency keys older than the retention are purged, newer ones kept", "[pg]") {
+  Db d;
+  for (const std::string id : {"old-1", "old-2", "old-3", "new-1"}) {
+    pg::Transaction tx(d.pool, "t_claim");
+    std::string response;
+    REQUIRE(store::ClaimKey(tx, {"courier-1", "AcceptOffer", id, "fp"}, &response) ==
+            store::KeyClaim::kNew);
+    store::SaveKeyResponse(tx, {"courier-1", "AcceptOffer", id, "fp"}, "resp");
+    tx.Commit();
+  }
+  constexpr pg::Query kAge{"t_age_keys",
+                           "UPDATE idempotency_keys SET created_at = now() - interval '73 hours' "
+                           "WHERE request_id LIKE 'old-%'"};
+  constexpr pg::Query kKeys{"t_keys", "SELECT request_id FROM idempotency_keys"};
+  pg::Exec(d.pool, kAge);
+  CHECK(store::PurgeKeys(d.pool, absl::Hours(72), 2) == 2);  // bounded batch
+  CHECK(store::PurgeKeys(d.pool, absl::Hours(72), 2) == 1);
+  CHECK(store::PurgeKeys(d.pool, absl::Hours(72), 2) == 0);
+  const pg::Result kept = pg::Exec(d.pool, kKeys);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept.Text(0, 0) == "new-1");
 }
 
 }  // namespace

@@ -662,15 +662,29 @@ TEST_CASE("order events commit and release reservations once", "[store][events]"
   CHECK(f.store().LedgerImbalances().empty());
 }
 
-TEST_CASE("old idempotency records are purged and only those", "[store]") {
+TEST_CASE("idempotency records older than the retention are purged, newer ones kept", "[store]") {
   Fixture f;
   auto work = [](pg::Transaction&) -> absl::StatusOr<std::string> { return std::string("ok"); };
-  REQUIRE(f.store().RunIdempotent("s", "SetStock", "r-1", "a", work).ok());
-  CHECK(f.store().PurgeIdempotency(absl::Hours(1), 100) == 0);  // too young
-  absl::SleepFor(absl::Milliseconds(1100));
-  CHECK(f.store().PurgeIdempotency(absl::Seconds(1), 100) == 1);
-  // The key is free again: a different request under it is now accepted.
-  CHECK(f.store().RunIdempotent("s", "SetStock", "r-1", "b", work).ok());
+  for (const char* id : {"old-1", "old-2", "old-3", "new-1"}) {
+    REQUIRE(f.store().RunIdempotent("s", "SetStock", id, "a", work).ok());
+  }
+  // Time is driven by the rows: three records are made older than the retention.
+  constexpr pg::Query kAge{"t_age_idem",
+                           "WITH aged AS (UPDATE idempotency SET created_at = now() - interval "
+                           "'73 hours' WHERE rpc = $1 AND request_id LIKE $2 RETURNING 1) "
+                           "SELECT count(*) FROM aged"};
+  constexpr pg::Query kCountIdem{
+      "t_count_idem", "SELECT count(*) FROM idempotency WHERE rpc = $1 AND request_id LIKE $2"};
+  REQUIRE(f.Count(kAge, "SetStock", "old-%") == 3);
+  CHECK(f.store().PurgeIdempotency(absl::Hours(72), 2) == 2);  // bounded batches
+  CHECK(f.store().PurgeIdempotency(absl::Hours(72), 2) == 1);
+  CHECK(f.store().PurgeIdempotency(absl::Hours(72), 2) == 0);
+  CHECK(f.Count(kCountIdem, "SetStock", "old-%") == 0);
+  CHECK(f.Count(kCountIdem, "SetStock", "new-1") == 1);
+  // A purged key is free again: a different request under it is now a new request.
+  CHECK(f.store().RunIdempotent("s", "SetStock", "old-1", "b", work).ok());
+  // The kept one still refuses a different request.
+  CHECK(!f.store().RunIdempotent("s", "SetStock", "new-1", "b", work).ok());
 }
 
 namespace {

@@ -1,8 +1,8 @@
 // The reservation expiry timer: a thread that, every `interval`, expires the HELD reservations
 // whose expires_at has passed (Store::SweepExpired: claimed with FOR NO KEY UPDATE SKIP LOCKED,
 // so any number of sweepers in any number of instances release each reservation once). The
-// deadline is a column, so a restart loses nothing. The same thread also purges idempotency
-// records older than `idempotency_retention`, at most every 10 minutes.
+// deadline is a column, so a restart loses nothing. (Idempotency records are purged by the
+// service's service::Purger, main.cpp.)
 #pragma once
 
 #include <algorithm>
@@ -18,12 +18,10 @@ class ReservationSweeper final {
  public:
   // `metrics` may be null (no counting); it must outlive the sweeper otherwise.
   explicit ReservationSweeper(Store& store, absl::Duration interval,
-                              InventoryMetrics* metrics = nullptr, int batch = 100,
-                              absl::Duration idempotency_retention = absl::Hours(24 * 7))
+                              InventoryMetrics* metrics = nullptr, int batch = 100)
       : store_(store),
         metrics_(metrics),
         batch_(batch),
-        retention_(idempotency_retention),
         // The first round is due after `interval`. While PostgreSQL is away the sweeper backs
         // off, to 4 intervals but at most 5 s, so holds still expire soon after it returns.
         worker_(
@@ -41,15 +39,12 @@ class ReservationSweeper final {
   int RunOnce();
 
  private:
-  void Round();  // RunOnce, then MaybePurge
-  void MaybePurge();
+  void Round();  // RunOnce, logged
 
   Store& store_;
   InventoryMetrics* const metrics_;
   const int batch_;
-  const absl::Duration retention_;
-  absl::Time next_purge_ = absl::InfinitePast();  // used by the thread only
-  periodic::Worker worker_;                       // last: stopped before the rest is destroyed
+  periodic::Worker worker_;  // last: stopped before the rest is destroyed
 };
 
 }  // namespace pasar::inventory

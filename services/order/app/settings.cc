@@ -44,8 +44,7 @@ ABSL_FLAG(int64_t, sweeper_interval_ms, kSweeperIntervalMs,
           "how often due ticket deadlines are looked for");
 ABSL_FLAG(int64_t, trader_response_timeout_seconds, 0, "overrides the markets' own (0: off)");
 ABSL_FLAG(int64_t, dispatch_timeout_seconds, 0, "overrides the markets' own (0: off)");
-ABSL_FLAG(int64_t, retention_hours, kRetentionHours,
-          "age after which idempotency records and watch snapshots are purged (0: never)");
+// retention_hours (PASAR_RETENTION_HOURS) is libs/service's, shared by every service.
 ABSL_FLAG(int64_t, watch_backstop_ms, kWatchBackstopMs,
           "watchers re-read this often without a hint");
 ABSL_FLAG(int64_t, consumer_threads, kConsumerThreads, "event consumer threads");

@@ -16,6 +16,7 @@
 #include "pasar/request/status.h"
 #include "pasar/rpc/status.h"
 #include "pasar/testkit/testkit.h"
+#include "store/idempotency_store.h"
 
 namespace pasar::reporting {
 std::vector<pg::Migration> Migrations();
@@ -50,6 +51,7 @@ class Fixture {
   }
 
   Reports& reports() { return reports_; }
+  pg::Pool& pool() { return pool_; }
 
   // Everything the reports say about December 2026, as bytes (without the as_of times).
   std::string Figures() {
@@ -282,4 +284,24 @@ TEST_CASE("a reference price is set once per request id and used by the alerts",
   CHECK(price.paid_median_idr() == 39000);
   CHECK(price.reference_price_idr() == 35000);
   CHECK(price.alert() == v1::PRICE_ALERT_ABOVE_BAND);  // 39,000 > 38,500
+}
+
+TEST_CASE("idempotency records older than the retention are purged, newer ones kept", "[pg]") {
+  Fixture f;
+  IdempotencyStore idem(f.pool());
+  auto work = [](pg::Transaction&) -> absl::StatusOr<std::string> { return std::string("ok"); };
+  for (const char* id : {"old-1", "old-2", "old-3", "new-1"}) {
+    REQUIRE(idem.Run("office", "SetReferencePrice", id, "fp", work).ok());
+  }
+  constexpr pg::Query kAge{"t_age_idem",
+                           "UPDATE idempotency SET created_at = now() - interval '73 hours' "
+                           "WHERE request_id LIKE 'old-%'"};
+  constexpr pg::Query kKept{"t_kept_idem", "SELECT request_id FROM idempotency"};
+  pg::Exec(f.pool(), kAge);
+  CHECK(idem.Purge(absl::Hours(72), 2) == 2);  // bounded batches
+  CHECK(idem.Purge(absl::Hours(72), 2) == 1);
+  CHECK(idem.Purge(absl::Hours(72), 2) == 0);
+  const pg::Result kept = pg::Exec(f.pool(), kKept);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept.Text(0, 0) == "new-1");
 }

@@ -91,6 +91,8 @@ def fmt(value, unit):
         return f"{value:,.1f} µs"
     if unit == "s":
         return f"{value:,.3f} s"
+    if unit == " rows":
+        return f"{value:,} rows"
     if unit == "MiB":
         return f"{value:,.1f} MiB"
     return f"{value}{unit}"
@@ -277,6 +279,33 @@ def main():
             "Catalogue ListProducts p99 at half the peak", p99_ms, "ms", target="p99 ≤ 10 ms",
             met=p99_ms is not None and p99_ms <= 10.0,
             note=f"failures {dig(lp_half, 'failures')}" if dig(lp_half, "failures") else "")
+
+    # Flat as data grows: the same calls on a preloaded and on a fresh database.
+    gr = checked("growth")
+    if "growth" in ran:
+        n = dig(gr, "orders")
+        label = f"{n:,} orders, {dig(gr, 'products'):,} products preloaded" if n else "preloaded"
+        rate = dig(gr, "read_rate_per_s") or 0
+        for key, what, unit in (
+                ("place_order_per_s", f"PlaceOrder peak ({c} clients)", "/s"),
+                ("get_order_p99_ms", f"GetOrder p99, open loop at {rate:,.0f}/s", "ms"),
+                ("list_orders_p99_ms", f"ListOrders p99 (page of 20), open loop at {rate:,.0f}/s",
+                 "ms"),
+                ("list_products_p99_ms", f"ListProducts p99, open loop at {rate:,.0f}/s", "ms")):
+            ratio = dig(gr, "ratios", key)
+            is_rate = unit == "/s"
+            row(f"Flat as data grows ({label}): {what}", dig(gr, "preloaded", key), unit,
+                dig(gr, "fresh", key), unit, "fresh database", ratio,
+                "≥ 0.67× fresh (within 1.5×)" if is_rate else "≤ 1.5× fresh",
+                ratio is not None and (ratio >= 1 / 1.5 if is_rate else ratio <= 1.5),
+                "preload {} s".format(dig(gr, "preload_seconds")) if is_rate and gr else "")
+        bounded = dig(gr, "bounded") or []
+        row(f"Bounded tables after the purges ({label})",
+            sum(t["rows"] for t in bounded) if bounded else None, " rows",
+            target="no row past its retention", met=bool(bounded) and all(
+                t["past_retention"] == 0 for t in bounded),
+            note="; ".join("{} {:,} ({} h)".format(t["table"], t["rows"], t["retention_hours"])
+                           for t in bounded))
 
     # Memory (measured by scripts/bench in a run of every step only).
     if os.path.exists(os.path.join(d, "rss-idle.json")):

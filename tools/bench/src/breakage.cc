@@ -10,9 +10,9 @@ namespace pasar::bench {
 namespace {
 
 constexpr std::string_view kModes[] = {
-    "hot-refused",  "hot-oversold",       "hot-undersold", "place-order-failed", "list-error",
-    "list-short",   "locations-rejected", "events-lost",   "events-dead",        "geo-wrong",
-    "assign-empty", "assign-crash",       "assign-cost"};
+    "hot-refused", "hot-oversold",      "hot-undersold",     "place-order-failed", "list-error",
+    "list-short",  "get-order-foreign", "list-orders-short", "locations-rejected", "events-lost",
+    "events-dead", "geo-wrong",         "assign-empty",      "assign-crash",       "assign-cost"};
 
 bool Known(std::string_view mode) {
   return std::find(std::begin(kModes), std::end(kModes), mode) != std::end(kModes);

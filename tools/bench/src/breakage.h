@@ -12,6 +12,8 @@
 //   place-order-failed  place-order: every 10th cart has a line of quantity 0 (INVALID_ARGUMENT)
 //   list-error          list-products: every 10th call sends a page token that is not one
 //   list-short          list-products: every 10th call asks for a page of 49
+//   get-order-foreign   get-order: every 10th GetOrder is asked by another customer (NOT_FOUND)
+//   list-orders-short   list-orders: every 10th call asks for a page one order short
 //   locations-rejected  locations: every 10th message starts with a fix of negative accuracy
 //   events-lost         pasar-bench-events: the handler ignores every 100th event of the open loop
 //   events-dead         pasar-bench-events: the handler fails every 100th event of the open loop

@@ -5,6 +5,9 @@
 //     place-order    PlaceOrder of a 3-line cart from 2 stalls (reserve in inventory + order +
 //                    outbox, durable commits); carts spread over 10 stalls x 20 products
 //     list-products  ListProducts, one page of 50 products
+//     get-order      GetOrder by its customer, of orders placed before the run (--customers
+//                    customers placed --orders-per-customer orders each; drawn at random)
+//     list-orders    ListOrders, a customer's first page of --page-size orders (newest first)
 //     reserve-hot    one hot product, ReserveStock of 1 unit by concurrent buyers until
 //                    --attempts calls were made; then checks that the stock sold out exactly
 //                    (sold = initial stock, nothing oversold) and that every refusal was
@@ -16,6 +19,9 @@
 //     --attempts N (100000)  reserve-hot: calls in all; --stock = initial stock (attempts/2,
 //                            at most that: the attempts must be able to sell it out)
 //     --streams N (64)       locations: concurrent streams (one courier each)
+//     --customers N (64)     get-order, list-orders: customers who place orders before the run
+//     --orders-per-customer N (25)  and how many each (at least --page-size)
+//     --page-size N (20)     list-orders: the page asked for (every page must be full)
 //     --channels N (4)       client connections per service
 //     --pids name=pid,...    server processes whose CPU time is measured
 //     --inventory/--order/--dispatch host:port (else PASAR_*_ADDR, see tools/town)
@@ -27,7 +33,8 @@
 // Prints one JSON object on stdout ("check_ok", and "problems": what failed); progress on
 // stderr. Exit status 1 on a setup failure or when a check fails: any failed call (other than
 // reserve-hot's INSUFFICIENT_STOCK refusals), a call that never completed, no successful call, a
-// short page, a hot product not sold out exactly, a rejected fix.
+// short page (of products or orders), an order other than the one asked for, a hot product not
+// sold out exactly, a rejected fix.
 // PASAR_BENCH_BREAK (breakage.h) breaks a scenario on purpose, for the test of these checks.
 #include <atomic>
 #include <chrono>
@@ -114,6 +121,39 @@ uint64_t Mix(uint64_t x) {
   return x ^ (x >> 31);
 }
 
+std::vector<std::string> CustomerTokens(const town::Api& api, const std::string& tag, int n) {
+  std::vector<std::string> tokens;
+  for (int i = 0; i < std::max(n, 1); ++i) {
+    tokens.push_back(
+        api.Token(auth::Role::kCustomer, absl::StrCat("bench-customer-", tag, "-", i)));
+  }
+  return tokens;
+}
+
+// The cart of call `seq`: 3 lines from 2 stalls, two products of one stall, one of another,
+// spread over the shop like many customers' carts (a hot product is the reserve-hot scenario's
+// business), delivered about 1 km from the market.
+void FillCart(const Shop& shop, int64_t seq, order::v1::PlaceOrderRequest& req) {
+  req.set_market_id(shop.market_id);
+  const uint64_t h = Mix(static_cast<uint64_t>(seq));
+  const size_t stalls = shop.stalls.size();
+  const size_t a = h % stalls;
+  const size_t b = (a + 1 + (h >> 8) % (stalls - 1)) % stalls;
+  const std::vector<std::string>& pa = shop.stalls[a].product_ids;
+  const std::vector<std::string>& pb = shop.stalls[b].product_ids;
+  const size_t a1 = (h >> 16) % pa.size();
+  const size_t a2 = (a1 + 1 + (h >> 24) % (pa.size() - 1)) % pa.size();
+  const std::string* cart[] = {&pa[a1], &pa[a2], &pb[(h >> 32) % pb.size()]};
+  for (const std::string* product : cart) {
+    order::v1::CartLine* line = req.add_lines();
+    line->set_product_id(*product);
+    line->set_quantity(1 + static_cast<int64_t>((h >> 40) % 3));
+  }
+  req.mutable_drop_off()->set_lat(kDropOff.lat);
+  req.mutable_drop_off()->set_lng(kDropOff.lng);
+  req.set_drop_off_address("Jl. Kyai Muksin 12");
+}
+
 class PlaceOrderWorkload final : public Workload {
  public:
   PlaceOrderWorkload(const Shop& shop, std::vector<std::string> tokens, std::string tag,
@@ -130,27 +170,8 @@ class PlaceOrderWorkload final : public Workload {
     town::Prepare(call->ctx, tokens_[client % tokens_.size()], kCallTimeout);
     order::v1::PlaceOrderRequest& req = call->req;
     req.set_request_id(absl::StrCat(tag_, "-", seq));
-    req.set_market_id(shop_.market_id);
-    // 3 lines from 2 stalls: two products of one stall, one of another, spread over the shop
-    // like many customers' carts (a hot product is the reserve-hot scenario's business).
-    const uint64_t h = Mix(static_cast<uint64_t>(seq));
-    const size_t stalls = shop_.stalls.size();
-    const size_t a = h % stalls;
-    const size_t b = (a + 1 + (h >> 8) % (stalls - 1)) % stalls;
-    const std::vector<std::string>& pa = shop_.stalls[a].product_ids;
-    const std::vector<std::string>& pb = shop_.stalls[b].product_ids;
-    const size_t a1 = (h >> 16) % pa.size();
-    const size_t a2 = (a1 + 1 + (h >> 24) % (pa.size() - 1)) % pa.size();
-    const std::string* cart[] = {&pa[a1], &pa[a2], &pb[(h >> 32) % pb.size()]};
-    for (const std::string* product : cart) {
-      order::v1::CartLine* line = req.add_lines();
-      line->set_product_id(*product);
-      line->set_quantity(1 + static_cast<int64_t>((h >> 40) % 3));
-    }
+    FillCart(shop_, seq, req);
     if (broken_ && seq % 10 == 0) req.mutable_lines(0)->set_quantity(0);  // INVALID_ARGUMENT
-    req.mutable_drop_off()->set_lat(kDropOff.lat);
-    req.mutable_drop_off()->set_lng(kDropOff.lng);
-    req.set_drop_off_address("Jl. Kyai Muksin 12");
     auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
     auto* raw = call.get();
     stub->async()->PlaceOrder(&raw->ctx, &raw->req, &raw->resp,
@@ -164,6 +185,121 @@ class PlaceOrderWorkload final : public Workload {
   const Shop& shop_;
   std::vector<std::string> tokens_;
   std::string tag_;
+  std::vector<std::unique_ptr<order::v1::OrderService::Stub>> stubs_;
+  const bool broken_;
+};
+
+// Orders placed before a reading scenario: customer i (its token tokens[i]) placed orders[i].
+struct PlacedOrders {
+  std::vector<std::string> tokens;
+  std::vector<std::vector<std::string>> orders;
+};
+
+// Each of `customers` customers places `per_customer` orders (8 callers at a time), so that a
+// customer's first page of ListOrders is full and GetOrder reads orders of many customers.
+PlacedOrders PlaceOrdersToRead(town::Api& api, const Shop& shop, const std::string& tag,
+                               int customers, int per_customer) {
+  PlacedOrders placed{CustomerTokens(api, tag, customers), {}};
+  placed.orders.resize(placed.tokens.size());
+  std::vector<std::string> errors(8);
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < errors.size(); ++t) {
+    threads.emplace_back([&, t] {
+      try {
+        for (size_t c = t; c < placed.tokens.size(); c += errors.size()) {
+          for (int k = 0; k < per_customer; ++k) {
+            order::v1::PlaceOrderRequest req;
+            const int64_t seq = static_cast<int64_t>(c) * per_customer + k;
+            req.set_request_id(absl::StrCat(tag, "-read-", seq));
+            FillCart(shop, seq, req);
+            order::v1::PlaceOrderResponse resp;
+            town::Check(town::Call(placed.tokens[c],
+                                   [&](grpc::ClientContext* ctx) {
+                                     return api.orders().PlaceOrder(ctx, req, &resp);
+                                   }),
+                        "PlaceOrder");
+            placed.orders[c].push_back(resp.order().id());
+          }
+        }
+      } catch (const std::exception& e) {
+        errors[t] = e.what();
+      }
+    });
+  }
+  for (auto& t : threads)
+    t.join();
+  for (const std::string& e : errors) {
+    if (!e.empty()) throw std::runtime_error("placing the orders to read: " + e);
+  }
+  return placed;
+}
+
+// GetOrder by the customer who placed it, of an order drawn from every customer's orders.
+class GetOrderWorkload final : public Workload {
+ public:
+  GetOrderWorkload(const PlacedOrders& placed, const std::string& address,
+                   const rpc::ClientTls& tls, int channels)
+      : placed_(placed),
+        stubs_(Stubs<order::v1::OrderService>(address, tls, channels)),
+        broken_(Broken("get-order-foreign")) {}
+
+  void Start(int, int64_t seq, Done done) override {
+    auto call = std::make_shared<Call<order::v1::GetOrderRequest, order::v1::GetOrderResponse>>();
+    const uint64_t h = Mix(static_cast<uint64_t>(seq));
+    const size_t c = h % placed_.tokens.size();
+    const std::vector<std::string>& orders = placed_.orders[c];
+    const std::string& order_id = orders[(h >> 20) % orders.size()];
+    // Broken on purpose: every 10th call asks for another customer's order (NOT_FOUND).
+    const size_t asker = broken_ && seq % 10 == 0 ? (c + 1) % placed_.tokens.size() : c;
+    town::Prepare(call->ctx, placed_.tokens[asker], kCallTimeout);
+    call->req.set_order_id(order_id);
+    auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
+    auto* raw = call.get();
+    stub->async()->GetOrder(
+        &raw->ctx, &raw->req, &raw->resp,
+        Finish(std::move(call), std::move(done),
+               [order_id](const order::v1::GetOrderResponse& r) -> std::string {
+                 return r.order().id() == order_id && r.order().tickets_size() == 2 ? ""
+                                                                                    : "WRONG_ORDER";
+               }));
+  }
+
+ private:
+  const PlacedOrders& placed_;
+  std::vector<std::unique_ptr<order::v1::OrderService::Stub>> stubs_;
+  const bool broken_;
+};
+
+// ListOrders, the first page of `page_size` of a customer (newest first); the page must be full.
+class ListOrdersWorkload final : public Workload {
+ public:
+  ListOrdersWorkload(const PlacedOrders& placed, int page_size, const std::string& address,
+                     const rpc::ClientTls& tls, int channels)
+      : placed_(placed),
+        page_size_(page_size),
+        stubs_(Stubs<order::v1::OrderService>(address, tls, channels)),
+        broken_(Broken("list-orders-short")) {}
+
+  void Start(int, int64_t seq, Done done) override {
+    auto call =
+        std::make_shared<Call<order::v1::ListOrdersRequest, order::v1::ListOrdersResponse>>();
+    const size_t c = Mix(static_cast<uint64_t>(seq)) % placed_.tokens.size();
+    town::Prepare(call->ctx, placed_.tokens[c], kCallTimeout);
+    // Broken on purpose: every 10th call asks for a page one order shorter than it checks.
+    call->req.set_page_size(broken_ && seq % 10 == 0 ? page_size_ - 1 : page_size_);
+    auto* stub = stubs_[static_cast<size_t>(seq) % stubs_.size()].get();
+    auto* raw = call.get();
+    stub->async()->ListOrders(
+        &raw->ctx, &raw->req, &raw->resp,
+        Finish(std::move(call), std::move(done),
+               [n = page_size_](const order::v1::ListOrdersResponse& r) -> std::string {
+                 return r.orders_size() == n ? "" : "SHORT_PAGE";
+               }));
+  }
+
+ private:
+  const PlacedOrders& placed_;
+  const int page_size_;
   std::vector<std::unique_ptr<order::v1::OrderService::Stub>> stubs_;
   const bool broken_;
 };
@@ -257,15 +393,6 @@ std::vector<std::string> CallProblems(const LoadResult& r, const std::string& al
   }
   if (r.ok_total == 0) problems.push_back("no call succeeded");
   return problems;
-}
-
-std::vector<std::string> CustomerTokens(const town::Api& api, const std::string& tag, int n) {
-  std::vector<std::string> tokens;
-  for (int i = 0; i < std::max(n, 1); ++i) {
-    tokens.push_back(
-        api.Token(auth::Role::kCustomer, absl::StrCat("bench-customer-", tag, "-", i)));
-  }
-  return tokens;
 }
 
 // Streams of 100 fixes per message from `streams` couriers for warm-up + duration seconds.
@@ -432,10 +559,11 @@ int Main(int argc, char** argv) {
   const town::Flags flags(argc, argv);
   flags.AllowOnly({"mode", "clients", "rate", "duration", "warmup", "attempts", "stock", "streams",
                    "channels", "pids", "inventory", "order", "dispatch", "tls-ca-file",
-                   "tls-server-name"});
+                   "tls-server-name", "customers", "orders-per-customer", "page-size"});
   if (flags.positional().size() != 1) {
     throw std::invalid_argument(
-        "usage: pasar-load place-order|list-products|reserve-hot|locations [options]");
+        "usage: pasar-load place-order|list-products|get-order|list-orders|reserve-hot|locations "
+        "[options]");
   }
   const std::string scenario = flags.positional()[0];
   const town::Endpoints endpoints = town::EndpointsFromEnv(flags);
@@ -469,6 +597,34 @@ int Main(int argc, char** argv) {
     out.update(Describe(options));
     out.update(r.ToJson());
     problems = CallProblems(r);  // a short page is a failure (INTERNAL/SHORT_PAGE)
+  } else if (scenario == "get-order" || scenario == "list-orders") {
+    const LoadOptions options = OptionsFrom(flags);
+    const int customers = static_cast<int>(flags.Int("customers", 64));
+    const int per_customer = static_cast<int>(flags.Int("orders-per-customer", 25));
+    const int page_size = static_cast<int>(flags.Int("page-size", 20));
+    if (customers < 2) throw std::invalid_argument("--customers: at least 2");
+    if (page_size < 2 || page_size > 100) throw std::invalid_argument("--page-size: 2..100");
+    if (per_customer < page_size) {
+      throw std::invalid_argument("--orders-per-customer: at least --page-size (full pages)");
+    }
+    std::cerr << "pasar-load: setting up a market with 10 stalls of 20 products and "
+              << customers * per_customer << " orders of " << customers << " customers\n";
+    const Shop shop = fixtures.CreateShop(std::vector<int>(10, 20), 1'000'000'000);
+    const PlacedOrders placed = PlaceOrdersToRead(api, shop, tag, customers, per_customer);
+    LoadResult r;
+    if (scenario == "get-order") {
+      GetOrderWorkload work(placed, endpoints.order, endpoints.tls, channels);
+      r = RunLoad(work, options, cpu);
+    } else {
+      ListOrdersWorkload work(placed, page_size, endpoints.order, endpoints.tls, channels);
+      r = RunLoad(work, options, cpu);
+      out["page_size"] = page_size;
+    }
+    out.update(Describe(options));
+    out.update(r.ToJson());
+    out["customers"] = customers;
+    out["orders_per_customer"] = per_customer;
+    problems = CallProblems(r);  // a wrong order or a short page is a failure (INTERNAL/...)
   } else if (scenario == "reserve-hot") {
     LoadOptions options = OptionsFrom(flags);
     options.mode = LoadOptions::Mode::kClosed;

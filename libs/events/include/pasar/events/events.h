@@ -114,6 +114,10 @@ class Relay final {
   // when verify_every has passed); returns the number of rows shipped.
   // Throws pg::Error / redis::Error.
   int RunOnce();
+  // One bounded purge (at most 1000 rows) of sent rows older than purge_after, on the calling
+  // thread; returns the rows deleted. The thread runs it every purge_every, and again on its
+  // next round while a purge deletes a full batch. Throws pg::Error.
+  int64_t PurgeOnce();
 
   struct Stats {
     int64_t shipped = 0;      // rows XADDed and marked sent
@@ -170,6 +174,11 @@ struct ConsumerConfig {
   // ignored event and the whole transaction of a batch with nothing to apply. A type missing from
   // the list is silently dropped: keep the list next to the handler's dispatch on type.
   std::vector<std::string> types;
+  // consumed_events rows of this consumer older than this are purged (thread 0, every 10
+  // minutes, in batches of 1000 until done): longer than any redelivery of an entry (the
+  // stream's pending entries are claimed after claim_idle and dead-lettered after
+  // max_deliveries), since an event delivered again after its row is gone is applied again.
+  absl::Duration purge_after = absl::Hours(24 * 7);
 };
 
 class Consumer final {
@@ -193,6 +202,9 @@ class Consumer final {
   // number of entries acknowledged: applied, skipped as duplicates, or skipped for their type.
   // Throws redis::Error when Redis is down.
   int RunOnce();
+  // One bounded purge (at most 1000 rows) of this consumer's consumed_events rows older than
+  // purge_after, on the calling thread; returns the rows deleted. Throws pg::Error.
+  int64_t PurgeOnce();
   Stats stats() const;
 
  private:
