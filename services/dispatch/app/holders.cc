@@ -36,8 +36,10 @@ LockedHolders LockHolders(pg::Transaction& tx, const domain::Job& job) {
 domain::BundleRest TripRest(pg::Transaction& tx, const domain::Job& job,
                             const std::string& courier_id) {
   const store::TripJobs others = store::OtherTripJobs(tx, job, courier_id);
-  return domain::BundleRest{.others = !others.ids.empty(),
-                            .next_job_id = others.ids.empty() ? "" : others.ids.front()};
+  return domain::BundleRest{
+      .others = !others.ids.empty(),
+      .next_job_id = others.ids.empty() ? "" : others.ids.front(),
+      .on_board = !others.ids.empty() && store::OtherTripStopsLeft(tx, job, courier_id) == 0};
 }
 
 void SaveHolders(pg::Transaction& tx, const LockedHolders& holders) {

@@ -13,6 +13,10 @@ constexpr int64_t kOfferTimeoutMs = 20000;
 constexpr int64_t kFixMaxAgeMs = 60000;
 constexpr int64_t kMatchRadiusM = 3000;
 constexpr int64_t kMatchMaxRadiusM = 8000;
+// The exact solver's fairness credit: at most this many seconds of ride forgiven to a courier
+// who has waited idle (MatchingConfig). 0 switches the credit off (the solver's own effect,
+// measured against greedy in README "Exact matching against nearest first").
+constexpr int64_t kMaxFairnessCreditS = 120;
 constexpr int64_t kLocationFlushMs = 1000;
 constexpr int64_t kConsumerClaimIdleMs = 30000;
 constexpr int64_t kBatchWindowMs = 2000;
@@ -34,6 +38,9 @@ ABSL_FLAG(int64_t, fix_max_age_ms, kFixMaxAgeMs,
 ABSL_FLAG(int64_t, match_radius_m, kMatchRadiusM, "search radius around the market (100..100000)");
 ABSL_FLAG(int64_t, match_max_radius_m, kMatchMaxRadiusM,
           "widest search radius while a job waits (100..200000)");
+ABSL_FLAG(int64_t, max_fairness_credit_s, kMaxFairnessCreditS,
+          "exact matching: most seconds of ride forgiven to a courier for idle time (0..3600; "
+          "0: no fairness credit)");
 ABSL_FLAG(int64_t, location_flush_ms, kLocationFlushMs, "batch persistence of last fixes");
 ABSL_FLAG(int64_t, consumer_claim_idle_ms, kConsumerClaimIdleMs,
           "an event left pending this long is claimed by another consumer");
@@ -69,6 +76,8 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
       static_cast<double>(config.ExtraInt("match_radius_m", kMatchRadiusM, 100, 100000));
   s.matching.max_radius_m =
       static_cast<double>(config.ExtraInt("match_max_radius_m", kMatchMaxRadiusM, 100, 200000));
+  s.matching.max_fairness_credit_s =
+      static_cast<double>(config.ExtraInt("max_fairness_credit_s", kMaxFairnessCreditS, 0, 3600));
   s.location_flush = config.ExtraMillis("location_flush_ms", absl::Milliseconds(kLocationFlushMs));
   s.consumer_claim_idle =
       config.ExtraMillis("consumer_claim_idle_ms", absl::Milliseconds(kConsumerClaimIdleMs));

@@ -15,10 +15,12 @@
 namespace pasar::dispatch {
 
 struct Settings {
-  app::Timers timers;       // PASAR_OFFER_TIMEOUT_MS (offer countdown)
-  MatchingConfig matching;  // PASAR_FIX_MAX_AGE_MS, PASAR_MATCH_RADIUS_M, PASAR_MATCH_MAX_RADIUS_M
-  MatcherConfig matcher;    // PASAR_BATCH_WINDOW_MS, PASAR_MATCHER_LEASE_MS, PASAR_MATCHING_POLICY
-  SweeperConfig sweeper;    // PASAR_SWEEP_INTERVAL_MS, PASAR_STALE_ASSIGNED_MS
+  app::Timers timers;  // PASAR_OFFER_TIMEOUT_MS (offer countdown)
+  // PASAR_FIX_MAX_AGE_MS, PASAR_MATCH_RADIUS_M, PASAR_MATCH_MAX_RADIUS_M,
+  // PASAR_MAX_FAIRNESS_CREDIT_S
+  MatchingConfig matching;
+  MatcherConfig matcher;  // PASAR_BATCH_WINDOW_MS, PASAR_MATCHER_LEASE_MS, PASAR_MATCHING_POLICY
+  SweeperConfig sweeper;  // PASAR_SWEEP_INTERVAL_MS, PASAR_STALE_ASSIGNED_MS
   absl::Duration location_flush = absl::Seconds(1);        // PASAR_LOCATION_FLUSH_MS
   absl::Duration consumer_claim_idle = absl::Seconds(30);  // PASAR_CONSUMER_CLAIM_IDLE_MS
   absl::Duration watch_backstop = absl::Seconds(2);        // PASAR_WATCH_BACKSTOP_MS

@@ -91,9 +91,7 @@ int SweeperCases::ReleaseSilentCouriers(absl::Duration stale_after, int limit) {
     int released = 0;
     for (domain::Job& job : store::ClaimSilentAssignments(tx, stale_after, limit)) {
       std::optional<domain::Courier> courier = store::LockCourier(tx, job.courier_id);
-      const store::TripJobs others = store::OtherTripJobs(tx, job, job.courier_id);
-      const domain::BundleRest rest{.others = !others.ids.empty(),
-                                    .next_job_id = others.ids.empty() ? "" : others.ids.front()};
+      const domain::BundleRest rest = app::TripRest(tx, job, job.courier_id);
       const domain::Decision d =
           domain::ReleaseSilentCourier(job, courier ? &*courier : nullptr, rest);
       if (!d.ok()) continue;

@@ -74,9 +74,14 @@ Decision InvalidFor(const Courier& courier);
 // ("" while only offers remain). A courier who keeps others stays in their state: only the
 // job (or offer) leaves the trip, and current_job_id moves on to `next_job_id` when it pointed
 // at that job.
+// `on_board`: every ticket of those other jobs is picked up already. When the job taken back
+// was the last of the trip with tickets left at the stalls, its ASSIGNED courier then rides off
+// to the drop-offs (DELIVERING), as after the trip's last pickup; otherwise they could neither
+// hand over nor declare a failed delivery of the goods on the bike.
 struct BundleRest {
   bool others = false;
   std::string next_job_id;
+  bool on_board = false;
 };
 
 // ---- shifts -------------------------------------------------------------------------------

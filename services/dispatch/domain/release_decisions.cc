@@ -13,6 +13,12 @@ namespace {
 // A courier who keeps other offers or jobs of the job's stacked trip (`rest`) stays as they are,
 // on to the trip's next job.
 void Free(Courier& courier, const Job& job, CourierEvent event, const BundleRest& rest) {
+  // The job leaving was the trip's last with tickets at the stalls: the rest is on the bike.
+  if (rest.others && rest.on_board && courier.state == CourierState::kAssigned &&
+      job.courier_id == courier.id) {
+    Apply(courier, CourierEvent::kLastTicketPickedUp);
+    courier.changed = true;
+  }
   if (!courier.current_job_id.empty() && courier.current_job_id != job.id) return;
   if (rest.others) {
     if (courier.current_job_id == job.id) {

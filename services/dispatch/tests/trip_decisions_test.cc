@@ -137,4 +137,19 @@ TEST_CASE(
   REQUIRE(first.state == JobState::kCancelled);
   REQUIRE(holder.state == CourierState::kAssigned);
   REQUIRE(holder.current_job_id == "order-2");
+
+  // The last job of a trip with tickets left cancelled while the rest is on the bike: the
+  // courier rides off with it (DELIVERING), on their current job, and may hand it over.
+  d::Job waiting = MakeJob(JobState::kAssigned, "courier-1");
+  waiting.id = "order-2";
+  d::Courier loaded = MakeCourier(CourierState::kAssigned, 80'000, "order-1");
+  d::Holders lh = AssignedTo(&loaded);
+  lh.rest = {.others = true, .next_job_id = "order-1", .on_board = true};
+  REQUIRE(d::CancelJob(waiting, lh).ok());
+  REQUIRE(waiting.state == JobState::kCancelled);
+  REQUIRE(loaded.state == CourierState::kDelivering);
+  REQUIRE(loaded.current_job_id == "order-1");
+  d::Job carried = MakeJob(JobState::kDelivering, "courier-1");
+  REQUIRE(d::ConfirmDelivery(&carried, &loaded, {"1234", 62'000}, d::Limits{}, false, {}).ok());
+  REQUIRE(loaded.state == CourierState::kIdle);
 }

@@ -81,17 +81,24 @@ class Courier final {
   void TakeTrip(const std::vector<dispatch::v1::Job>& jobs);
   void DoJob(dispatch::v1::Job job);
   // A stacked trip: every ticket of every job picked up, then the drop-offs in order; each
-  // order's delivery checked against its solo delivery + the day's bound.
+  // order's delivery checked against its solo delivery + the day's bound. A failed drop-off
+  // (customer absent) does not hold back the later ones: its goods go back to the market after
+  // the last drop-off (dispatch's order: services/dispatch/README.md, "A failed drop-off").
   void DoTrip(std::vector<dispatch::v1::Job> jobs);
   // At the market: every ticket of `job` picked up (`job` updated); false when interrupted or
   // refused.
   bool PickUp(dispatch::v1::Job& job, std::map<std::string, std::string>& codes);
-  // From where the courier is: ride to the drop-off and hand over (or fail and return); true
-  // when delivered.
-  bool Deliver(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
-  // The customer is not home: attempts at the door, the failure declared, the goods back to
-  // their stalls with the codes the traders told at pickup (ticket -> code).
-  void FailAndReturn(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
+  // From where the courier is: ride to the drop-off and hand over; true when delivered. When
+  // the customer is not home the failure is declared at the door, and the goods go back at once
+  // (`to_return` null) or later: the job is appended to `to_return`.
+  bool Deliver(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes,
+               std::vector<dispatch::v1::Job>* to_return = nullptr);
+  // The customer is not home: attempts at the door, then the failure declared; true when
+  // declared. Adds the time spent at the door after the first ring to `failed_door_time_`.
+  bool FailAtDoor(const dispatch::v1::Job& job);
+  // A failed job's goods back to their stalls with the codes the traders told at pickup
+  // (ticket -> code).
+  void ReturnGoods(const dispatch::v1::Job& job, const std::map<std::string, std::string>& codes);
   // Rides to `to`; false when the job was withdrawn or the day ended on the way.
   bool Ride(geo::LatLng to);
   // Waits `sim_seconds` of simulated time; false when interrupted like Ride.
@@ -113,6 +120,9 @@ class Courier final {
   std::atomic<bool> abort_job_{false};
   std::atomic<bool> busy_{false};
   std::atomic<int64_t> deliveries_{0};
+  // Real time spent at doors where the delivery then failed (JobLoop's thread only): a stacked
+  // trip's later drop-offs wait for it, a delay the bundle's plan could not foresee.
+  absl::Duration failed_door_time_;
   std::thread report_thread_, offer_thread_, job_thread_;
 
   mutable absl::Mutex mu_;

@@ -14,6 +14,10 @@ namespace {
 
 // --busy: couriers scarce (the Lumajang town has 20 per market).
 constexpr int kBusyCouriersPerMarket = 6;
+// --scarce: demand exceeds the couriers. At the usual orders per minute 6 couriers per market
+// are busy about two thirds of their shift (README, "Exact matching against nearest first");
+// half of them are busy nearly all of it and orders queue for a courier.
+constexpr int kScarceCouriersPerMarket = 3;
 
 constexpr char kUsage[] = R"(pasar-sim — a simulated market day, through the public gRPC APIs only
 
@@ -54,6 +58,9 @@ usage: pasar-sim --town FILE [options]
   --busy                 the busy scenario: couriers scarce (6 per market instead of 20, at
                          the usual orders per minute), unless --couriers-per-market says
                          otherwise
+  --scarce               the scarce scenario: demand exceeds the couriers (3 per market at the
+                         usual orders per minute: couriers busy nearly all shift, orders wait
+                         for one), unless --couriers-per-market says otherwise; not with --busy
   --programme-budget-idr X   the regency programme's budget (default 0: about 5,000 per
                          expected customer, so it runs out during the day; negative: no programme)
   --resident-every N     every Nth customer is a registered resident (default 3; 0: none)
@@ -110,16 +117,21 @@ int Run(int argc, char** argv) {
                    "compare-policies",
                    "stacking-minutes",
                    "busy",
+                   "scarce",
                    "help"});
+  const bool busy = flags.Bool("busy");
+  const bool scarce = flags.Bool("scarce");
+  if (busy && scarce) throw std::invalid_argument("--busy and --scarce are two scenarios: one");
   pasar::sim::SimConfig c;
   c.endpoints = pasar::town::EndpointsFromEnv(flags);
   c.jwt = pasar::auth::JwtConfigFromEnv();
   c.town = pasar::town::LoadTown(flags.Required("town"));
-  const bool busy = flags.Bool("busy");
-  if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market") || busy) {
-    c.town = pasar::town::Subset(
-        c.town, static_cast<int>(flags.Int("stalls-per-market", 1000)),
-        static_cast<int>(flags.Int("couriers-per-market", busy ? kBusyCouriersPerMarket : 1000)));
+  const int scenario_couriers =
+      busy ? kBusyCouriersPerMarket : (scarce ? kScarceCouriersPerMarket : 1000);
+  if (flags.Has("stalls-per-market") || flags.Has("couriers-per-market") || busy || scarce) {
+    c.town =
+        pasar::town::Subset(c.town, static_cast<int>(flags.Int("stalls-per-market", 1000)),
+                            static_cast<int>(flags.Int("couriers-per-market", scenario_couriers)));
   }
   c.seed = static_cast<uint64_t>(flags.Int("seed", 1));
   c.minutes = flags.Double("minutes", c.minutes);

@@ -141,6 +141,9 @@ struct SimReport {
   int stacking_minutes = 0;
   int64_t stacked_orders = 0;
   int64_t stacked_past_bound = 0;
+  // Time a courier spent at an earlier door of the trip where nobody answered is not counted in
+  // a delay (the plan cannot foresee it); the orders late only because of it are counted here.
+  int64_t stacked_late_after_failure = 0;
   double stacked_max_delay_s = 0;  // town seconds
   bool stacked_within_bound() const { return stacked_past_bound == 0; }
   // Every final order agrees across the services: DELIVERED <-> job DELIVERED <-> reservation

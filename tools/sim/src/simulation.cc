@@ -733,6 +733,7 @@ SimReport RunSimulation(const SimConfig& config) {
   report.fixes_sent = world.counters.fixes_sent;
   report.stacked_orders = world.counters.stacked_orders;
   report.stacked_past_bound = world.counters.stacked_past_bound;
+  report.stacked_late_after_failure = world.counters.stacked_late_after_failure;
   report.stacked_max_delay_s = static_cast<double>(world.counters.stacked_max_delay_ms) / 1000;
   if (!report.stacked_within_bound()) {
     report.problems.emplace(
@@ -831,10 +832,36 @@ constexpr DispatchFigure kDispatchFigures[] = {
      [](const dsp::GetDispatchReportResponse& d) { return d.earnings_gini(); }, false},
     {"deliveries", "deliveries",
      [](const dsp::GetDispatchReportResponse& d) { return double(d.deliveries()); }, true},
+    // Dispatch's definition: deliveries / the couriers' hours on shift (real time, every courier
+    // of the market on shift in the day's window, busy or not).
     {"deliveries_per_courier_hour", "deliveries per courier-hour (real)",
      [](const dsp::GetDispatchReportResponse& d) { return d.deliveries_per_courier_hour(); },
      false},
+    {"shift_hours", "courier-hours on shift (real)",
+     [](const dsp::GetDispatchReportResponse& d) { return d.shift_hours(); }, false},
+    {"busy_hours", "courier-hours holding a job (real)",
+     [](const dsp::GetDispatchReportResponse& d) { return d.busy_hours(); }, false},
+    // Deliveries per hour a courier held a job: what a trip costs, whether or not demand keeps
+    // the couriers busy (computed here from dispatch's figures).
+    {"deliveries_per_busy_courier_hour", "deliveries per busy courier-hour",
+     [](const dsp::GetDispatchReportResponse& d) {
+       return d.busy_hours() > 0 ? static_cast<double>(d.deliveries()) / d.busy_hours() : 0.0;
+     },
+     false},
 };
+
+// Orders cancelled for want of a courier (the market's dispatch timeout) and for every other
+// reason: a policy must not deliver more per courier-hour by leaving orders undelivered.
+int64_t CancelledNoCourier(const SimReport& r) {
+  const auto it = r.cancelled.find("no_courier");
+  return it == r.cancelled.end() ? 0 : it->second;
+}
+int64_t CancelledOther(const SimReport& r) {
+  int64_t n = 0;
+  for (const auto& [reason, count] : r.cancelled)
+    n += count;
+  return n - CancelledNoCourier(r);
+}
 
 nlohmann::json DispatchJson(const SimReport& r) {
   nlohmann::json j = nlohmann::json::object();
@@ -933,6 +960,7 @@ std::string ReportJson(const SimReport& r) {
        {{"minutes", r.stacking_minutes},
         {"stacked_orders", r.stacked_orders},
         {"past_bound", r.stacked_past_bound},
+        {"late_after_failed_drop_off", r.stacked_late_after_failure},
         {"max_delay_s", r.stacked_max_delay_s}}},
       {"programme", ProgrammeJson(r.programme)},
       {"exceptions",
@@ -994,18 +1022,23 @@ void PrintSummary(const SimReport& r, std::ostream& out) {
     out << absl::StrFormat(
         "Dispatch:  policy %s, pickup %.0f m per order (%.1f km in all), confirmation->courier "
         "p50 %d ms p99 %d ms, %.2f offers per assignment, %d declined, %d timed out, "
-        "utilisation %.0f%%, Gini idle %.2f earnings %.2f, %.2f orders per trip\n",
+        "utilisation %.0f%%, Gini idle %.2f earnings %.2f, %.2f orders per trip, %.1f "
+        "deliveries per courier-hour (%d deliveries / %.3f courier-hours on shift, real; %d "
+        "orders cancelled for no courier)\n",
         r.policy.empty() ? "as set" : r.policy, d.pickup_distance_per_order_meters(),
         static_cast<double>(d.pickup_distance_total_meters()) / 1000, d.assign_latency_p50_ms(),
         d.assign_latency_p99_ms(), d.offers_per_assignment(), d.offers_declined(),
         d.offers_expired(), d.utilisation() * 100, d.idle_time_gini(), d.earnings_gini(),
-        d.orders_per_trip());
+        d.orders_per_trip(), d.deliveries_per_courier_hour(), d.deliveries(), d.shift_hours(),
+        CancelledNoCourier(r));
   }
   if (r.stacking_minutes > 0) {
     out << absl::StrFormat(
         "Stacking:  bound %d min, %d orders delivered in stacked trips, %d past the bound "
-        "(largest delay after the solo delivery %.0f town s)\n",
-        r.stacking_minutes, r.stacked_orders, r.stacked_past_bound, r.stacked_max_delay_s);
+        "(largest delay after the solo delivery %.0f town s), %d later than the bound only by "
+        "the wait at an earlier failed drop-off of the trip\n",
+        r.stacking_minutes, r.stacked_orders, r.stacked_past_bound, r.stacked_max_delay_s,
+        r.stacked_late_after_failure);
   }
   if (r.programme.run) {
     const ProgrammeReport& p = r.programme;
@@ -1037,6 +1070,13 @@ void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out) {
   out << absl::StrFormat("%-36s", "orders placed / delivered");
   for (const SimReport& r : reports)
     out << absl::StrFormat(" | %14s", absl::StrCat(r.placed, " / ", r.delivered));
+  out << "\n" << absl::StrFormat("%-36s", "cancelled: no courier / other");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14s",
+                           absl::StrCat(CancelledNoCourier(r), " / ", CancelledOther(r)));
+  out << "\n" << absl::StrFormat("%-36s", "deliveries failed (absent customer)");
+  for (const SimReport& r : reports)
+    out << absl::StrFormat(" | %14d", r.exceptions.failed);
   out << "\n" << absl::StrFormat("%-36s", "stacked orders / past the bound");
   for (const SimReport& r : reports)
     out << absl::StrFormat(" | %14s", absl::StrCat(r.stacked_orders, " / ", r.stacked_past_bound));
@@ -1058,6 +1098,18 @@ void PrintComparison(const std::vector<SimReport>& reports, std::ostream& out) {
     if (base_rate > 0) {
       out << absl::StrFormat("deliveries per courier-hour: %s %+.1f%% against %s\n",
                              reports[i].policy, (rate / base_rate - 1) * 100, first.policy);
+    }
+    const double base_busy =
+        first.dispatch.busy_hours() > 0
+            ? static_cast<double>(first.dispatch.deliveries()) / first.dispatch.busy_hours()
+            : 0;
+    const double busy = reports[i].dispatch.busy_hours() > 0
+                            ? static_cast<double>(reports[i].dispatch.deliveries()) /
+                                  reports[i].dispatch.busy_hours()
+                            : 0;
+    if (base_busy > 0) {
+      out << absl::StrFormat("deliveries per busy courier-hour: %s %+.1f%% against %s\n",
+                             reports[i].policy, (busy / base_busy - 1) * 100, first.policy);
     }
     const double base_total = static_cast<double>(first.dispatch.pickup_distance_total_meters());
     const double other_total =

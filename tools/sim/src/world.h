@@ -82,6 +82,8 @@ struct Counters {
   // Stacked trips (the couriers'): orders delivered in a trip of 2+, those past the bound, and
   // the largest delay seen (town milliseconds).
   std::atomic<int64_t> stacked_orders{0}, stacked_past_bound{0}, stacked_max_delay_ms{0};
+  // Stacked orders later than the bound only by the time spent at an earlier failed door.
+  std::atomic<int64_t> stacked_late_after_failure{0};
   absl::Mutex mu;
   std::map<std::string, int64_t> refused ABSL_GUARDED_BY(mu);
 };
