@@ -704,9 +704,16 @@ class Ctl final {
     if (o.status() == ord::ORDER_STATUS_CANCELLED) {
       status += "/" + Short(ord::CancelReason_Name(o.cancel_reason()), 14);
     }
-    return absl::StrFormat("%-36s %s %-28s %-20s %2d tickets total %8d courier %s", o.id(),
-                           Time(o.created_at()), o.market_name(), status, o.tickets_size(),
-                           o.total_idr(), o.has_courier() ? o.courier().name() : "-");
+    std::string line =
+        absl::StrFormat("%-36s %s %-28s %-20s %2d tickets total %8d courier %s", o.id(),
+                        Time(o.created_at()), o.market_name(), status, o.tickets_size(),
+                        o.total_idr(), o.has_courier() ? o.courier().name() : "-");
+    // A stacked trip: the courier's drop-offs before this one (only the count is known).
+    if (o.stops_before() > 0) {
+      line += absl::StrFormat(" (%d %s before)", o.stops_before(),
+                              o.stops_before() == 1 ? "stop" : "stops");
+    }
+    return line;
   }
 
   void PrintOrder(const ord::Order& o) const {

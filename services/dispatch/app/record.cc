@@ -78,6 +78,8 @@ Built Build(const domain::CourierAssigned& e) {
   a->set_vehicle_plate(e.vehicle_plate);
   a->set_phone(e.phone);
   a->set_eta_seconds(e.eta_seconds);
+  a->set_bundle_id(e.bundle_id);
+  a->set_bundle_position(e.bundle_position);
   return b;
 }
 

@@ -42,6 +42,9 @@ struct CourierAssigned {
   std::string vehicle_plate;
   std::string phone;
   int32_t eta_seconds = 0;
+  // A stacked trip: the bundle and the job's drop-off place in it ("" and 0 when alone).
+  std::string bundle_id;
+  int bundle_position = 0;
 };
 
 struct CourierUnassigned {

@@ -71,7 +71,9 @@ Decision AcceptOffer(Job& job, Offer& offer, Courier& courier) {
                                      .courier_name = courier.name,
                                      .vehicle_plate = courier.vehicle_plate,
                                      .phone = courier.phone,
-                                     .eta_seconds = offer.eta_seconds});
+                                     .eta_seconds = offer.eta_seconds,
+                                     .bundle_id = "",
+                                     .bundle_position = 0});
   d.events.push_back(OfferResolved{.offer_id = offer.id,
                                    .job_id = job.id,
                                    .courier_id = offer.courier_id,
@@ -191,7 +193,9 @@ Decision AcceptTrip(std::vector<TripLeg> legs, Courier& courier) {
                                        .courier_name = courier.name,
                                        .vehicle_plate = courier.vehicle_plate,
                                        .phone = courier.phone,
-                                       .eta_seconds = leg.offer->eta_seconds});
+                                       .eta_seconds = leg.offer->eta_seconds,
+                                       .bundle_id = leg.offer->bundle_id,
+                                       .bundle_position = leg.offer->bundle_position});
     d.events.push_back(OfferResolved{.offer_id = leg.offer->id,
                                      .job_id = leg.job->id,
                                      .courier_id = leg.offer->courier_id,

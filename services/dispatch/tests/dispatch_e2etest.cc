@@ -220,6 +220,8 @@ TEST_CASE("confirmed order: offer, accept, pickups with codes, delivery with PIN
   REQUIRE(assigned.order_id() == order.order_id);
   REQUIRE(assigned.courier_id() == budi.id);
   REQUIRE(assigned.courier_name() == "Budi");
+  REQUIRE(assigned.bundle_id().empty());  // a job alone
+  REQUIRE(assigned.bundle_position() == 0);
   REQUIRE(assigned.vehicle_plate() == "N 1234 AB");
   REQUIRE(assigned.eta_seconds() == offer.eta_seconds());
   REQUIRE(watch.Wait([](const auto& m) {
@@ -484,6 +486,13 @@ TEST_CASE("a stacked trip: offered as one, picked up whole, delivered in order, 
   v1::AcceptOfferResponse accepted;
   REQUIRE(Accept(c, k, offer.offer_id(), &accepted).ok());
   REQUIRE(accepted.job().id() == first.order_id);
+  // Each CourierAssigned names the trip and the drop-off place (for the customer's order view).
+  REQUIRE(Eventually([&] { return EventsOfType(f.redis, "CourierAssigned").size() == 3; }));
+  for (const auto& e : EventsOfType(f.redis, "CourierAssigned")) {
+    const auto& a = e.courier_assigned();
+    REQUIRE(a.bundle_id() == offer.job().bundle_id());
+    REQUIRE(a.job_id() == offer.trip_jobs(a.bundle_position()).id());
+  }
   for (const Order& o : trip.orders) {
     REQUIRE(GetJob(c, o.order_id).status() == v1::JOB_STATUS_ASSIGNED);
     REQUIRE(GetJob(c, o.order_id).courier_id() == k.id);

@@ -4,6 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "decision_fixtures.h"
@@ -68,6 +69,17 @@ TEST_CASE("a trip is offered to one courier whose cash covers every job, as one"
   REQUIRE(t.jobs[1].state == JobState::kAssigned);
   REQUIRE(t.jobs[1].courier_id == c.id);
   REQUIRE(accepted.events.size() == 4);  // CourierAssigned + OfferResolved per job
+  // Each CourierAssigned names the trip and the job's drop-off place (the order service counts
+  // the customer's stops before from them).
+  int assigned = 0;
+  for (const d::Event& e : accepted.events) {
+    const auto* a = std::get_if<d::CourierAssigned>(&e);
+    if (a == nullptr) continue;
+    REQUIRE(a->bundle_id == t.jobs[0].bundle_id);
+    REQUIRE(a->job_id == t.jobs[static_cast<size_t>(a->bundle_position)].id);
+    ++assigned;
+  }
+  REQUIRE(assigned == 2);
 }
 
 TEST_CASE("a trip declined or expired goes back whole; one expired offer alone is not due",

@@ -264,6 +264,7 @@ void ToProto(const d::Order& o, const Viewer& viewer, v1::Order* out) {
   out->set_delivery_attempts(o.delivery_attempts);
   out->set_last_attempt_outcome(o.last_attempt_outcome);
   if (o.delivery_failed_at) SetTime(out->mutable_delivery_failed_at(), *o.delivery_failed_at);
+  out->set_stops_before(d::StopsBefore(o));
   if (o.cancellation) {
     v1::Cancellation* c = out->mutable_cancellation();
     c->set_state(ToProto(o.cancellation->state));

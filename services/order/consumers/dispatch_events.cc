@@ -111,9 +111,16 @@ Applied Apply(const ev::Envelope& e, d::Order& order, absl::Time occurred, absl:
       a.fact = d::OrderEvent::kCourierAssigned;
       a.timing = d::TimeCourierFact(order, a.fact, p.courier_id(), occurred);
       if (a.timing != d::FactTiming::kNow) break;
+      // Events without a bundle (a solo job, or a producer before stacked trips): alone.
       a.out = d::CourierAssigned(order,
-                                 {p.courier_id(), p.courier_name(), p.vehicle_plate(), p.phone(),
-                                  p.eta_seconds(), occurred},
+                                 {.id = p.courier_id(),
+                                  .name = p.courier_name(),
+                                  .plate = p.vehicle_plate(),
+                                  .phone = p.phone(),
+                                  .eta_seconds = p.eta_seconds(),
+                                  .assigned_at = occurred,
+                                  .bundle_id = p.bundle_id(),
+                                  .bundle_position = std::max(0, p.bundle_position())},
                                  now);
       break;
     }
@@ -177,6 +184,33 @@ Applied Apply(const ev::Envelope& e, d::Order& order, absl::Time occurred, absl:
   return a;
 }
 
+// The order's drop-off entered or left its courier's trip (delivered, failed, cancelled,
+// unassigned, or assigned after a later one): the later orders of the trip still to be dropped
+// off show a new stops_before, so each gets a new version (snapshot and live hint for
+// WatchOrder). Locks only later positions of one trip, so two orders of a trip never wait on
+// each other in a cycle.
+void FollowTrip(pg::Transaction& tx, const std::optional<d::TripStop>& before,
+                const std::optional<d::TripStop>& after, const std::string& order_id,
+                absl::Time now) {
+  if (!d::MovesInTrip(before, after)) return;
+  const std::string bundle = before ? before->bundle_id : after->bundle_id;
+  std::vector<store::TripMate> mates = store::TripMates(tx, bundle, order_id);
+  if (after && !after->bundle_id.empty() && after->bundle_id != bundle) {
+    for (store::TripMate& m : store::TripMates(tx, after->bundle_id, order_id))
+      mates.push_back(std::move(m));
+  }
+  std::vector<d::TripStop> stops;
+  for (const store::TripMate& m : mates)
+    stops.push_back(m.stop);
+  for (const size_t i : d::MatesAffected(before, after, stops)) {
+    std::optional<d::Order> mate = store::LoadOrder(tx, mates[i].order_id, true);
+    if (!mate) continue;
+    const d::OrderState status = mate->status;
+    const d::Outcome out = d::TripChanged(*mate, now);
+    RecordChanges(tx, *mate, out.changes, {status, now});
+  }
+}
+
 }  // namespace
 
 void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
@@ -198,6 +232,7 @@ void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
   const absl::Time occurred = absl::FromUnixMicros(
       absl::ToUnixMicros(e.has_occurred_at() ? FromProto(e.occurred_at()) : now));
   const d::OrderState previous = order->status;
+  const std::optional<d::TripStop> stop_before = d::TripStopOf(*order);
   const Applied a = Apply(e, *order, occurred, now);
   if (a.ignore) return Ignore(delivery, order_id, *a.ignore);
   if (a.skip) return;
@@ -214,7 +249,14 @@ void HandleEvent(pg::Transaction& tx, const events::Delivery& delivery) {
   }
   if (!a.out.ok()) return Ignore(delivery, order_id, a.out.message);
   if (!a.out.changed()) return;
+  const std::optional<d::TripStop> stop_after = d::TripStopOf(*order);
+  if (stop_after && (!stop_before || stop_before->bundle_id != stop_after->bundle_id)) {
+    order->trip_mates.clear();  // loaded for the order as it was: joined a trip now
+    for (store::TripMate& m : store::TripMates(tx, stop_after->bundle_id, order_id))
+      order->trip_mates.push_back(std::move(m.stop));
+  }
   RecordChanges(tx, *order, a.out.changes, {previous, now});
+  FollowTrip(tx, stop_before, stop_after, order_id, now);
   log::Log("info", "event applied",
            {{"type", delivery.type},
             {"correlation_id", order_id},

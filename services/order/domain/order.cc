@@ -438,6 +438,26 @@ Outcome DispatchFailed(Order& order, absl::Time now) {
   return out;
 }
 
+Outcome TripChanged(Order& order, absl::Time now) {
+  Touch(order, now);
+  Outcome out;
+  out.changes.push_back({Happening::kTripChanged});
+  return out;
+}
+
+std::optional<TripStop> TripStopOf(const Order& order) {
+  if (!order.courier || order.courier->bundle_id.empty()) return std::nullopt;
+  return TripStop{.bundle_id = order.courier->bundle_id,
+                  .position = order.courier->bundle_position,
+                  .courier_id = order.courier->id,
+                  .status = order.status};
+}
+
+int StopsBefore(const Order& order) {
+  const std::optional<TripStop> stop = TripStopOf(order);
+  return stop ? StopsBefore(*stop, order.trip_mates) : 0;
+}
+
 Outcome ReservationExpired(Order& order, absl::Time now) {
   if (!NextOrderState(order.status, OrderEvent::kReservationExpired)) {
     return InvalidOrder(order, OrderEvent::kReservationExpired);

@@ -16,6 +16,7 @@
 #include "domain/programme.h"
 #include "domain/state_machine.h"
 #include "domain/tickets.h"
+#include "domain/trip.h"
 #include "pasar/geo/geo.h"
 
 namespace pasar::order::domain {
@@ -65,6 +66,10 @@ struct Courier {
   std::string phone;
   int32_t eta_seconds = 0;
   absl::Time assigned_at;  // when dispatch recorded the assignment (the event's occurred_at)
+  // A stacked trip (domain/trip.h): dispatch's bundle id ("" when the order rides alone) and the
+  // order's place in its drop-off order (0 first).
+  std::string bundle_id;
+  int bundle_position = 0;
 };
 
 // A cancellation asked for once the order was CONFIRMED: dispatch, where pickup is decided,
@@ -123,6 +128,9 @@ struct Order {
   std::vector<Ticket> tickets;
   std::vector<Posting> ledger;        // persisted postings, oldest first
   std::vector<Posting> new_postings;  // added by an operation, to persist
+  // The other orders recorded with the courier's bundle id (loaded with the order; empty when
+  // it rides alone): only what the count of stops before needs.
+  std::vector<TripStop> trip_mates;
 
   Ticket* FindTicket(std::string_view ticket_id);
   std::vector<TicketState> TicketStates() const;
@@ -150,6 +158,7 @@ enum class Happening {
   kDeliveryFailed,     // the goods go back
   kTicketReturned,     // a ticket's goods are back (stall or office)
   kOrderReturned,      // every ticket's goods are back: RETURNED
+  kTripChanged,        // another order of the courier's trip came or went: stops_before changed
 };
 
 struct Change {
@@ -220,6 +229,13 @@ Outcome DeliveryFailed(Order& order, const std::string& courier_id, int64_t fail
 // AT_MARKET_OFFICE; the order RETURNED once no ticket is left PICKED_UP.
 Outcome GoodsReturned(Order& order, int t, const std::string& courier_id, bool to_office,
                       int64_t amount_idr, absl::Time now);
+// Another order of the same stacked trip entered or left the drop-offs before this one
+// (domain/trip.h, MatesAffected): a new version, so the customer's live view shows the new count.
+Outcome TripChanged(Order& order, absl::Time now);
+// The order's drop-off in its courier's stacked trip; nullopt without a courier or alone.
+std::optional<TripStop> TripStopOf(const Order& order);
+// What the customer is shown: StopsBefore of the order's stop against its trip_mates.
+int StopsBefore(const Order& order);
 // Inventory fact: the reservation expired; a still-PLACED order is cancelled (else ignored).
 Outcome ReservationExpired(Order& order, absl::Time now);
 

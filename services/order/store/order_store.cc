@@ -87,7 +87,8 @@ constexpr pg::Query kInsertOrder{
   "(extract(epoch FROM cancellation_requested_at) * 1e6)::bigint AS cancellation_requested_us, " \
   "(extract(epoch FROM cancellation_settled_at) * 1e6)::bigint AS cancellation_settled_us, "     \
   "cancellation_refusal, delivery_attempts, last_attempt_outcome, "                              \
-  "(extract(epoch FROM delivery_failed_at) * 1e6)::bigint AS delivery_failed_us "
+  "(extract(epoch FROM delivery_failed_at) * 1e6)::bigint AS delivery_failed_us, "               \
+  "courier_bundle_id, courier_bundle_position "
 
 constexpr pg::Query kSelectOrder{"order_select",
                                  "SELECT " PASAR_ORDER_COLUMNS "FROM orders WHERE id = $1"};
@@ -135,7 +136,15 @@ constexpr pg::Query kUpdateOrder{
     "  cancellation_requested_at = to_timestamp($24::float8 / 1e6), "
     "  cancellation_settled_at = to_timestamp($25::float8 / 1e6), cancellation_refusal = $26, "
     "  delivery_attempts = $27, last_attempt_outcome = $28, "
-    "  delivery_failed_at = to_timestamp($29::float8 / 1e6) WHERE id = $1"};
+    "  delivery_failed_at = to_timestamp($29::float8 / 1e6), courier_bundle_id = $30, "
+    "  courier_bundle_position = $31 WHERE id = $1"};
+
+// The other orders recorded with a courier's bundle (migrations/0008_stacked_trips.sql).
+constexpr pg::Query kSelectTripMates{
+    "order_select_trip_mates",
+    "SELECT id::text, courier_bundle_position, coalesce(courier_id, '') AS courier_id, status "
+    "FROM orders WHERE courier_bundle_id = $1 AND id <> $2::uuid "
+    "ORDER BY courier_bundle_position, id"};
 
 constexpr pg::Query kUpdateTicket{
     "order_update_ticket",
@@ -174,23 +183,6 @@ constexpr pg::Query kSnapshotsAfter{
     "order_snapshots_after",
     "SELECT version, snapshot FROM order_snapshots WHERE order_id = $1 AND version > $2 "
     "ORDER BY version LIMIT $3"};
-
-constexpr pg::Query kListOrders{
-    "order_list",
-    "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM orders "
-    "WHERE ($1 = '' OR customer_subject = $1) AND ($2 = '' OR market_id::text = $2) "
-    "  AND (cardinality($3::text[]) = 0 OR status = ANY($3::text[])) "
-    "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::float8 / 1e6), $5::uuid)) "
-    "ORDER BY created_at DESC, id DESC LIMIT $6"};
-
-constexpr pg::Query kListTickets{
-    "order_list_tickets",
-    "SELECT order_id::text, stall_id::text, id::text, "
-    "  (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM tickets "
-    "WHERE stall_id = ANY($1::uuid[]) "
-    "  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[])) "
-    "  AND ($3::bigint IS NULL OR (created_at, id) < (to_timestamp($3::float8 / 1e6), $4::uuid)) "
-    "ORDER BY created_at DESC, id DESC LIMIT $5"};
 
 constexpr pg::Query kTicketsToWatch{"order_tickets_to_watch",
                                     "SELECT id::text, order_id::text, version, "
@@ -252,6 +244,8 @@ domain::Courier CourierFromRow(const pg::Row& r) {
   c.phone = r.OptStr("courier_phone").value_or("");
   c.eta_seconds = static_cast<int32_t>(r.OptInt("courier_eta_seconds").value_or(0));
   c.assigned_at = OptTimeAt(r, "courier_assigned_us").value_or(absl::UnixEpoch());
+  c.bundle_id = r.OptStr("courier_bundle_id").value_or("");
+  c.bundle_position = static_cast<int>(r.OptInt("courier_bundle_position").value_or(0));
   return c;
 }
 
@@ -416,15 +410,35 @@ std::optional<Order> LoadOrder(pg::Transaction& tx, const std::string& order_id,
   for (int i = 0; i < ledger.size(); ++i)
     o.ledger.push_back(PostingFromRow(ledger.row(i)));
   o.benefit = LoadBenefit(tx, order_id);
+  if (o.courier && !o.courier->bundle_id.empty()) {
+    for (TripMate& m : TripMates(tx, o.courier->bundle_id, o.id))
+      o.trip_mates.push_back(std::move(m.stop));
+  }
   return o;
+}
+
+std::vector<TripMate> TripMates(pg::Transaction& tx, const std::string& bundle_id,
+                                const std::string& order_id) {
+  std::vector<TripMate> out;
+  const pg::Result r = tx.Exec(kSelectTripMates, bundle_id, order_id);
+  for (int i = 0; i < r.size(); ++i) {
+    const pg::Row row = r.row(i);
+    out.push_back(
+        {row.Str("id"),
+         {.bundle_id = bundle_id,
+          .position = static_cast<int>(row.Int("courier_bundle_position")),
+          .courier_id = row.Str("courier_id"),
+          .status = Parsed(domain::ParseOrderState(row.Text("status")), "order status")}});
+  }
+  return out;
 }
 
 void SaveOrder(pg::Transaction& tx, Order& o) {
   ++o.version;
   std::optional<std::string> reason;
   if (o.cancel_reason) reason = std::string(domain::Name(*o.cancel_reason));
-  std::optional<std::string> cid, cname, cplate, cphone;
-  std::optional<int64_t> ceta, cat;
+  std::optional<std::string> cid, cname, cplate, cphone, cbundle;
+  std::optional<int64_t> ceta, cat, cpos;
   if (o.courier) {
     cid = o.courier->id;
     cname = o.courier->name;
@@ -432,6 +446,10 @@ void SaveOrder(pg::Transaction& tx, Order& o) {
     cphone = o.courier->phone;
     ceta = o.courier->eta_seconds;
     cat = Micros(o.courier->assigned_at);
+    if (!o.courier->bundle_id.empty()) {
+      cbundle = o.courier->bundle_id;
+      cpos = o.courier->bundle_position;
+    }
   }
   std::optional<std::string> cancel_id, cancel_state, cancel_reason, cancel_note, refusal;
   std::optional<int64_t> requested_at, settled_at;
@@ -449,7 +467,7 @@ void SaveOrder(pg::Transaction& tx, Order& o) {
           cplate, cphone, ceta, cat, o.version, Micros(o.updated_at), Micros(o.confirmed_at),
           Micros(o.picked_up_at), Micros(o.delivered_at), Micros(o.cancelled_at), cancel_id,
           cancel_state, cancel_reason, cancel_note, requested_at, settled_at, refusal,
-          o.delivery_attempts, o.last_attempt_outcome, Micros(o.delivery_failed_at));
+          o.delivery_attempts, o.last_attempt_outcome, Micros(o.delivery_failed_at), cbundle, cpos);
   for (Ticket& t : o.tickets) {
     if (!t.dirty && !t.lines_dirty) continue;
     ++t.version;
@@ -497,43 +515,6 @@ std::vector<Snapshot> SnapshotsAfter(pg::Pool& pool, const std::string& order_id
   std::vector<Snapshot> out;
   for (int i = 0; i < r.size(); ++i)
     out.push_back({r.row(i).Int("version"), r.row(i).Bytes("snapshot")});
-  return out;
-}
-
-std::vector<std::pair<std::string, Cursor>> ListOrderIds(
-    pg::Transaction& tx, const std::string& customer, const std::string& market_id,
-    const std::vector<std::string>& statuses, const std::optional<Cursor>& after, int limit) {
-  std::optional<int64_t> at;
-  std::optional<std::string> id;
-  if (after) {
-    at = after->created_micros;
-    id = after->id;
-  }
-  const pg::Result r = tx.Exec(kListOrders, customer, market_id, statuses, at, id, limit);
-  std::vector<std::pair<std::string, Cursor>> out;
-  for (int i = 0; i < r.size(); ++i)
-    out.push_back({r.row(i).Str("id"), Cursor{r.row(i).Int("created_us"), r.row(i).Str("id")}});
-  return out;
-}
-
-std::vector<std::pair<TicketRef, Cursor>> ListTicketIds(pg::Transaction& tx,
-                                                        const std::vector<std::string>& stalls,
-                                                        const std::vector<std::string>& statuses,
-                                                        const std::optional<Cursor>& after,
-                                                        int limit) {
-  std::optional<int64_t> at;
-  std::optional<std::string> id;
-  if (after) {
-    at = after->created_micros;
-    id = after->id;
-  }
-  const pg::Result r = tx.Exec(kListTickets, stalls, statuses, at, id, limit);
-  std::vector<std::pair<TicketRef, Cursor>> out;
-  for (int i = 0; i < r.size(); ++i) {
-    const pg::Row row = r.row(i);
-    out.push_back({TicketRef{row.Str("order_id"), row.Str("stall_id")},
-                   Cursor{row.Int("created_us"), row.Str("id")}});
-  }
   return out;
 }
 

@@ -35,6 +35,16 @@ void InsertOrder(pg::Transaction& tx, const domain::Order& order, const std::str
 // The whole aggregate; `lock` takes the orders row FOR UPDATE first.
 std::optional<domain::Order> LoadOrder(pg::Transaction& tx, const std::string& order_id, bool lock);
 
+// The other orders recorded with a courier's bundle `bundle_id` (all but `order_id`), in
+// drop-off order: their ids (to lock them, never to show them) and their stops (domain/trip.h).
+// LoadOrder fills Order::trip_mates with these stops.
+struct TripMate {
+  std::string order_id;
+  domain::TripStop stop;
+};
+std::vector<TripMate> TripMates(pg::Transaction& tx, const std::string& bundle_id,
+                                const std::string& order_id);
+
 // Writes back what an operation changed: the order row, dirty tickets and their lines, new
 // ledger postings. Increments order.version (and each dirty ticket's version) in place.
 void SaveOrder(pg::Transaction& tx, domain::Order& order);
@@ -60,7 +70,8 @@ struct Snapshot {
 std::vector<Snapshot> SnapshotsAfter(pg::Pool& pool, const std::string& order_id, int64_t after,
                                      int limit);
 
-// Listing. Cursor = (created_at micros, id) of the last row of the previous page.
+// Listing (store/order_listing.cc). Cursor = (created_at micros, id) of the last row of the
+// previous page.
 struct Cursor {
   int64_t created_micros = 0;
   std::string id;

@@ -424,3 +424,59 @@ TEST_CASE("housekeeping purges old snapshots, attempt counters and stored respon
   pg::Exec(f.pool, kAge);
   CHECK(TicketSweeper(f.pool, absl::Seconds(1)).Purge(absl::Now()) == 0);
 }
+
+TEST_CASE("a stacked trip: the later order's stops before follow its mates, in any event order") {
+  Fixture f;
+  const d::Order first = testing::SeedOrder(f.pool, "cust-first", {{.lines = {{2, 3000, false}}}});
+  const d::Order second =
+      testing::SeedOrder(f.pool, "cust-second", {{.lines = {{3, 3000, false}}}});
+  Confirm(f.pool, first.id);
+  Confirm(f.pool, second.id);
+  const absl::Time t0 = absl::Now();
+  auto in_trip = [](ev::Envelope e, int position) {
+    e.mutable_courier_assigned()->set_bundle_id("trip-1");
+    e.mutable_courier_assigned()->set_bundle_position(position);
+    return e;
+  };
+  // The last version's snapshot (what WatchOrder streams) agrees with the order's view.
+  auto latest_snapshot = [&](const std::string& id) {
+    const std::vector<store::Snapshot> snaps = store::SnapshotsAfter(f.pool, id, 0, 100);
+    REQUIRE_FALSE(snaps.empty());
+    pasar::order::v1::Order view;
+    REQUIRE(view.ParseFromString(snaps.back().bytes));
+    CHECK(view.version() == Load(f.pool, id).version);
+    return view;
+  };
+
+  // The second drop-off's assignment arrives first: nothing known before it yet.
+  Apply(f.pool, in_trip(Assigned(second.id, "courier-1", t0), 1));
+  d::Order o = Load(f.pool, second.id);
+  REQUIRE(o.courier);
+  CHECK(o.courier->bundle_id == "trip-1");
+  CHECK(o.courier->bundle_position == 1);
+  CHECK(d::StopsBefore(o) == 0);
+  const int64_t alone_version = o.version;
+
+  // The first's arrives: the second gets a new version showing one stop before it.
+  Apply(f.pool, in_trip(Assigned(first.id, "courier-1", t0), 0));
+  o = Load(f.pool, second.id);
+  CHECK(d::StopsBefore(o) == 1);
+  CHECK(o.version == alone_version + 1);
+  CHECK(o.status == d::OrderState::kCourierAssigned);
+  CHECK(latest_snapshot(second.id).stops_before() == 1);
+  CHECK(d::StopsBefore(Load(f.pool, first.id)) == 0);
+
+  // The first leaves the trip (unassigned): none before the second any more; its own record of
+  // the trip is cleared with the courier.
+  Apply(f.pool, Unassigned(first.id, "courier-1", t0 + absl::Seconds(1)));
+  CHECK_FALSE(Load(f.pool, first.id).courier);
+  o = Load(f.pool, second.id);
+  CHECK(d::StopsBefore(o) == 0);
+  CHECK(o.version == alone_version + 2);
+  CHECK(latest_snapshot(second.id).stops_before() == 0);
+
+  // A repeated assignment of the second (stale against its own) changes nothing.
+  const int64_t v = Load(f.pool, second.id).version;
+  Apply(f.pool, in_trip(Assigned(second.id, "courier-1", t0), 1));
+  CHECK(Load(f.pool, second.id).version == v);
+}

@@ -82,7 +82,7 @@ TEST_CASE("both tickets accepted: confirmed with recomputed totals then delivere
   CHECK(commit[0].quantity == 10);
   CHECK(commit[2].quantity == 20);
 
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0, "", 0}, kT0).ok());
   CHECK(o.status == OrderState::kCourierAssigned);
   // The trader never marked t1 ready: pickup still applies (READY then PICKED_UP).
   r = d::PickupConfirmed(o, 0, "c1", 63000, kT0);
@@ -214,7 +214,7 @@ TEST_CASE("courier unassigned goes back to CONFIRMED - dispatch failure cancels 
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
   REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
   CHECK_FALSE(d::CourierUnassigned(o, kT0).ok());
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0, "", 0}, kT0).ok());
   REQUIRE(d::CourierUnassigned(o, kT0).ok());
   CHECK(o.status == OrderState::kConfirmed);
   CHECK_FALSE(o.courier.has_value());
@@ -229,7 +229,7 @@ TEST_CASE("pickup before assignment or of a dropped ticket is refused") {
   CHECK_FALSE(d::PickupConfirmed(o, 0, "c1", 1, kT0).ok());
   REQUIRE(d::RejectTicket(o, 1, 1, "", kT0).ok());
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0, "", 0}, kT0).ok());
   CHECK_FALSE(d::PickupConfirmed(o, 1, "c1", 1, kT0).ok());
   CHECK(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
   CHECK(o.status == OrderState::kPickedUp);  // the rejected ticket does not count
@@ -259,7 +259,7 @@ TEST_CASE("courier facts out of order: early ones wait, superseded ones are stal
   CHECK(d::TimeCourierFact(o, d::OrderEvent::kCourierUnassigned, "c1", t2) == d::FactTiming::kNow);
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
   REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, t1}, t1).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, t1, "", 0}, t1).ok());
 
   using d::FactTiming;
   using d::OrderEvent;
@@ -275,7 +275,7 @@ TEST_CASE("courier facts out of order: early ones wait, superseded ones are stal
 
   // Once c2 (assigned at t3) is current, c1's release and an earlier assignment are stale.
   REQUIRE(d::CourierUnassigned(o, t2).ok());
-  REQUIRE(d::CourierAssigned(o, {"c2", "Sari", "N 2", "", 60, t3}, t3).ok());
+  REQUIRE(d::CourierAssigned(o, {"c2", "Sari", "N 2", "", 60, t3, "", 0}, t3).ok());
   CHECK(d::TimeCourierFact(o, OrderEvent::kCourierUnassigned, "c1", t2) == FactTiming::kStale);
   CHECK(d::TimeCourierFact(o, OrderEvent::kCourierUnassigned, "c2", t2) == FactTiming::kStale);
   CHECK(d::TimeCourierFact(o, OrderEvent::kCourierAssigned, "c1", t1) == FactTiming::kStale);
@@ -308,7 +308,7 @@ TEST_CASE("once confirmed, a cancel is a request that dispatch settles: accepted
   REQUIRE(d::AcceptTicket(o, 0, {}, kT0).ok());
   REQUIRE(d::AcceptTicket(o, 1, {}, kT0).ok());
   REQUIRE(o.status == OrderState::kConfirmed);
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0, "", 0}, kT0).ok());
 
   auto r = d::CustomerCancel(o, "salah alamat", "req-1", kT0);
   REQUIRE(r.ok());
@@ -354,7 +354,7 @@ TEST_CASE("a cancel request refused after pickup: the order goes on to delivery"
   REQUIRE(d::OperatorCancel(o, "pasar tutup", "req-9", kT0).changed());
   CHECK(o.cancellation->reason == d::CancelReason::kOperator);
   // Dispatch's facts reach the order meanwhile: assigned, then both pickups.
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1234 AB", "", 300, kT0, "", 0}, kT0).ok());
   REQUIRE(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
   // With goods on the bike the order itself refuses a new cancel at once.
   CHECK(d::CustomerCancel(o, "", "req-10", kT0).refusal == d::Refusal::kInvalidTransition);
@@ -399,7 +399,7 @@ TEST_CASE("a failed delivery: attempts seen live, the goods back ticket by ticke
   // Before pickup neither an attempt nor a failure means anything.
   CHECK_FALSE(d::DeliveryAttempted(o, 1, "NO_ANSWER", kT0).changed());
   CHECK_FALSE(d::DeliveryFailed(o, "c1", 4000, 5000, kT0).ok());
-  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0}, kT0).ok());
+  REQUIRE(d::CourierAssigned(o, {"c1", "Budi", "N 1", "", 60, kT0, "", 0}, kT0).ok());
   REQUIRE(d::PickupConfirmed(o, 0, "c1", 66000, kT0).ok());
   REQUIRE(d::PickupConfirmed(o, 1, "c1", 30000, kT0).ok());
   const d::Outcome attempt = d::DeliveryAttempted(o, 1, "NO_ANSWER", kT0);
