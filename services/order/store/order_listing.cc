@@ -5,13 +5,26 @@
 namespace pasar::order::store {
 namespace {
 
-constexpr pg::Query kListOrders{
-    "order_list",
-    "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM orders "
-    "WHERE ($1 = '' OR customer_subject = $1) AND ($2 = '' OR market_id::text = $2) "
-    "  AND (cardinality($3::text[]) = 0 OR status = ANY($3::text[])) "
-    "  AND ($4::bigint IS NULL OR (created_at, id) < (to_timestamp($4::float8 / 1e6), $5::uuid)) "
-    "ORDER BY created_at DESC, id DESC LIMIT $6"};
+// One statement per filter, each led by the predicate its index serves: a single statement with
+// optional filters ("$1 = '' OR customer_subject = $1") gets a generic plan after five calls that
+// walks orders_by_time and filters on the customer: 1.27 s for a page of a customer with old
+// orders among 500,000, against 0.4 ms on orders_by_customer (the growth benchmark).
+#define PASAR_ORDER_LIST_TAIL                                                                    \
+  "  AND (cardinality($2::text[]) = 0 OR status = ANY($2::text[])) "                             \
+  "  AND ($3::bigint IS NULL OR (created_at, id) < (to_timestamp($3::float8 / 1e6), $4::uuid)) " \
+  "ORDER BY created_at DESC, id DESC LIMIT $5"
+#define PASAR_ORDER_LIST_HEAD \
+  "SELECT id::text, (extract(epoch FROM created_at) * 1e6)::bigint AS created_us FROM orders "
+
+constexpr pg::Query kListCustomerOrders{"order_list_customer", PASAR_ORDER_LIST_HEAD
+                                        "WHERE customer_subject = $1 " PASAR_ORDER_LIST_TAIL};
+constexpr pg::Query kListMarketOrders{
+    "order_list_market", PASAR_ORDER_LIST_HEAD "WHERE market_id = $1::uuid " PASAR_ORDER_LIST_TAIL};
+constexpr pg::Query kListAllOrders{
+    "order_list_all", PASAR_ORDER_LIST_HEAD "WHERE $1::text = '' " PASAR_ORDER_LIST_TAIL};
+
+#undef PASAR_ORDER_LIST_HEAD
+#undef PASAR_ORDER_LIST_TAIL
 
 constexpr pg::Query kListTickets{
     "order_list_tickets",
@@ -33,7 +46,12 @@ std::vector<std::pair<std::string, Cursor>> ListOrderIds(
     at = after->created_micros;
     id = after->id;
   }
-  const pg::Result r = tx.Exec(kListOrders, customer, market_id, statuses, at, id, limit);
+  // The service passes a customer or a market (a validated UUID), never both.
+  const pg::Query& query = !customer.empty()    ? kListCustomerOrders
+                           : !market_id.empty() ? kListMarketOrders
+                                                : kListAllOrders;
+  const std::string& key = !customer.empty() ? customer : market_id;
+  const pg::Result r = tx.Exec(query, key, statuses, at, id, limit);
   std::vector<std::pair<std::string, Cursor>> out;
   for (int i = 0; i < r.size(); ++i)
     out.push_back({r.row(i).Str("id"), Cursor{r.row(i).Int("created_us"), r.row(i).Str("id")}});

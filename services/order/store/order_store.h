@@ -76,7 +76,8 @@ struct Cursor {
   int64_t created_micros = 0;
   std::string id;
 };
-// Order ids, newest first. customer empty = every customer (operators); market_id likewise.
+// Order ids, newest first: of one customer, else of one market (a UUID; ignored when a customer
+// is given), else of every customer (operators).
 std::vector<std::pair<std::string, Cursor>> ListOrderIds(
     pg::Transaction& tx, const std::string& customer, const std::string& market_id,
     const std::vector<std::string>& statuses, const std::optional<Cursor>& after, int limit);
