@@ -14,8 +14,10 @@
 #include "clients/inventory_client.h"
 #include "consumers/dispatch_events.h"
 #include "pasar/events/live.h"
+#include "pasar/service/purge.h"
 #include "pasar/service/service.h"
 #include "store/migrations.h"
+#include "store/order_store.h"
 #include "workers/compensation_worker.h"
 #include "workers/ticket_sweeper.h"
 
@@ -34,7 +36,19 @@ int main(int argc, char** argv) {
     consumer_config.claim_idle = settings.consumer_claim_idle;
     consumer_config.max_deliveries = settings.consumer_max_deliveries;
     events::Consumer consumer(p.pool(), p.redis().config(), consumer_config, order::HandleEvent);
-    order::TicketSweeper sweeper(p.pool(), settings.sweeper_interval, settings.retention);
+    order::TicketSweeper sweeper(p.pool(), settings.sweeper_interval);
+    service::Purger purger(service::PurgeConfigFrom(p.config()),
+                           {{"orders.order_snapshots",
+                             [&](absl::Duration retention, int limit) {
+                               return order::store::PurgeSnapshots(p.pool(), retention, limit);
+                             }},
+                            {"orders.place_attempts",
+                             [&](absl::Duration retention, int limit) {
+                               return order::store::PurgeAttempts(p.pool(), retention, limit);
+                             }},
+                            {"orders.idempotency", [&](absl::Duration retention, int limit) {
+                               return order::store::PurgeResponses(p.pool(), retention, limit);
+                             }}});
     order::InventoryClient inventory(settings.inventory_addr, p.config().jwt,
                                      settings.market_cache_ttl, settings.inventory_tls);
     order::CompensationWorker compensations(p.pool(), inventory, settings.compensation_interval,
@@ -49,8 +63,9 @@ int main(int argc, char** argv) {
     order::Programmes programmes(p.pool(), inventory, settings.resident_key,
                                  settings.inventory_deadline);
     order::ProgrammeApi programme_api(programmes);
-    return p.Serve({&order_api, &ticket_api, &programme_api}, order::Access(),
-                   {service::Part::Of("consumer", consumer), service::Part::Of("sweeper", sweeper),
-                    service::Part::Of("compensations", compensations)});
+    return p.Serve(
+        {&order_api, &ticket_api, &programme_api}, order::Access(),
+        {service::Part::Of("consumer", consumer), service::Part::Of("sweeper", sweeper),
+         service::Part::Of("compensations", compensations), service::Part::Of("purge", purger)});
   });
 }

@@ -17,7 +17,6 @@ constexpr int64_t kCompensationDeadlineMs = 3000;
 constexpr int64_t kCompensationIntervalMs = 1000;
 constexpr int64_t kMarketCacheMs = 5000;
 constexpr int64_t kSweeperIntervalMs = 1000;
-constexpr int64_t kRetentionHours = 72;
 constexpr int64_t kWatchBackstopMs = 2000;
 constexpr int64_t kConsumerThreads = 1;
 constexpr int64_t kConsumerClaimIdleMs = 5000;
@@ -86,7 +85,6 @@ Settings SettingsFromConfig(const rpc::ServerConfig& config) {
       absl::Seconds(config.ExtraInt("trader_response_timeout_seconds", 0, 0, 86400));
   s.dispatch_timeout_override =
       absl::Seconds(config.ExtraInt("dispatch_timeout_seconds", 0, 0, 86400));
-  s.retention = absl::Hours(config.ExtraInt("retention_hours", kRetentionHours, 0, 24 * 365));
   s.watch_backstop =
       absl::Milliseconds(config.ExtraInt("watch_backstop_ms", kWatchBackstopMs, 50, 60000));
   s.consumer_threads =

@@ -39,9 +39,6 @@ struct Settings {
   // PASAR_DISPATCH_TIMEOUT_SECONDS: overrides the markets' dispatch timeout (the deadline passed
   // in OrderConfirmed) when > 0.
   absl::Duration dispatch_timeout_override = absl::ZeroDuration();
-  // PASAR_RETENTION_HOURS: WatchOrder snapshots, PlaceOrder attempt counters and stored
-  // responses of other mutations older than this are purged (0: kept forever).
-  absl::Duration retention = absl::Hours(72);
   // PASAR_WATCH_BACKSTOP_MS: how often watchers re-read without a hint.
   absl::Duration watch_backstop = absl::Seconds(2);
   // PASAR_CONSUMER_THREADS: threads consuming the dispatch and inventory streams.

@@ -201,21 +201,21 @@ constexpr pg::Query kStoreResponse{
     "INSERT INTO idempotency (subject, rpc, request_id, request_hash, response) "
     "VALUES ($1, $2, $3, $4, $5)"};
 
-// Housekeeping: bounded batches of rows older than $1 (micros), at most $2 rows per table.
-constexpr pg::Query kPurgeSnapshots{
-    "order_purge_snapshots",
-    "DELETE FROM order_snapshots WHERE ctid = ANY(ARRAY("
-    "  SELECT ctid FROM order_snapshots WHERE created_at < to_timestamp($1::float8 / 1e6) "
-    "  LIMIT $2))"};
+// Housekeeping (service::Purger): at most $2 rows older than $1 seconds.
+constexpr pg::Query kPurgeSnapshots{"order_purge_snapshots",
+                                    "DELETE FROM order_snapshots WHERE ctid = ANY(ARRAY("
+                                    "  SELECT ctid FROM order_snapshots WHERE created_at < now() - "
+                                    "$1::bigint * interval '1 second' "
+                                    "  LIMIT $2))"};
 constexpr pg::Query kPurgeAttempts{
     "order_purge_place_attempts",
     "DELETE FROM place_attempts WHERE ctid = ANY(ARRAY("
-    "  SELECT ctid FROM place_attempts WHERE updated_at < to_timestamp($1::float8 / 1e6) "
+    "  SELECT ctid FROM place_attempts WHERE updated_at < now() - $1::bigint * interval '1 second' "
     "  LIMIT $2))"};
 constexpr pg::Query kPurgeResponses{
     "order_purge_responses",
     "DELETE FROM idempotency WHERE ctid = ANY(ARRAY("
-    "  SELECT ctid FROM idempotency WHERE created_at < to_timestamp($1::float8 / 1e6) "
+    "  SELECT ctid FROM idempotency WHERE created_at < now() - $1::bigint * interval '1 second' "
     "  LIMIT $2))"};
 
 // Pending compensations of ReserveStock calls whose outcome is unknown (0004_*.sql).
@@ -542,12 +542,16 @@ void StoreResponse(pg::Transaction& tx, const std::string& subject, std::string_
   tx.Exec(kStoreResponse, subject, rpc, request_id, request_hash, pg::Bytea{response});
 }
 
-int64_t PurgeBefore(pg::Pool& pool, absl::Time before, int limit) {
-  int64_t deleted = 0;
-  for (const pg::Query* q : {&kPurgeSnapshots, &kPurgeAttempts, &kPurgeResponses}) {
-    deleted += pg::Exec(pool, *q, Micros(before), limit).affected();
-  }
-  return deleted;
+int64_t PurgeSnapshots(pg::Pool& pool, absl::Duration retention, int limit) {
+  return pg::Exec(pool, kPurgeSnapshots, absl::ToInt64Seconds(retention), limit).affected();
+}
+
+int64_t PurgeAttempts(pg::Pool& pool, absl::Duration retention, int limit) {
+  return pg::Exec(pool, kPurgeAttempts, absl::ToInt64Seconds(retention), limit).affected();
+}
+
+int64_t PurgeResponses(pg::Pool& pool, absl::Duration retention, int limit) {
+  return pg::Exec(pool, kPurgeResponses, absl::ToInt64Seconds(retention), limit).affected();
 }
 
 bool InsertCompensation(pg::Pool& pool, const std::string& request_id, const std::string& order_id,

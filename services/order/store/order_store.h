@@ -132,9 +132,11 @@ void RescheduleCompensation(pg::Transaction& tx, const std::string& request_id,
 // The compensation is settled (or given up): nothing is left to do for it.
 void DeleteCompensation(pg::Transaction& tx, const std::string& request_id);
 
-// Housekeeping: deletes WatchOrder snapshots, PlaceOrder attempt counters and stored responses
-// older than `before`, at most `limit` rows of each table (one autocommit statement each);
-// returns the number of rows deleted. Orders, tickets and the ledger are never purged.
-int64_t PurgeBefore(pg::Pool& pool, absl::Time before, int limit);
+// Housekeeping (service::Purger, PASAR_RETENTION_HOURS): each deletes up to `limit` rows older
+// than `retention` in one autocommit statement and returns how many: WatchOrder snapshots,
+// PlaceOrder attempt counters, stored responses. Orders, tickets and the ledger are never purged.
+int64_t PurgeSnapshots(pg::Pool& pool, absl::Duration retention, int limit);
+int64_t PurgeAttempts(pg::Pool& pool, absl::Duration retention, int limit);
+int64_t PurgeResponses(pg::Pool& pool, absl::Duration retention, int limit);
 
 }  // namespace pasar::order::store

@@ -10,6 +10,7 @@
 #include "consumers/dispatch_events.h"
 #include "pasar/events/v1/events.pb.h"
 #include "pasar/order/v1/order.pb.h"
+#include "pasar/service/purge.h"
 #include "pasar/testkit/testkit.h"
 #include "seed.h"
 #include "workers/ticket_sweeper.h"
@@ -407,9 +408,21 @@ TEST_CASE("housekeeping purges old snapshots, attempt counters and stored respon
     tx.Commit();
   }
 
-  TicketSweeper sweeper(f.pool, absl::Seconds(1), absl::Hours(72));
-  CHECK(sweeper.Purge(absl::Now()) == 3);
-  CHECK(sweeper.Purge(absl::Now()) == 0);
+  // The service's purge (main.cpp): each table in batches (of one here) past the retention.
+  pasar::service::Purger purger({.retention = absl::Hours(72), .batch = 1},
+                                {{"order_snapshots",
+                                  [&](absl::Duration retention, int limit) {
+                                    return store::PurgeSnapshots(f.pool, retention, limit);
+                                  }},
+                                 {"place_attempts",
+                                  [&](absl::Duration retention, int limit) {
+                                    return store::PurgeAttempts(f.pool, retention, limit);
+                                  }},
+                                 {"idempotency", [&](absl::Duration retention, int limit) {
+                                    return store::PurgeResponses(f.pool, retention, limit);
+                                  }}});
+  CHECK(purger.RunOnce() == 3);
+  CHECK(purger.RunOnce() == 0);
   constexpr pg::Query kCounts{"test_counts",
                               "SELECT (SELECT count(*) FROM order_snapshots), "
                               "(SELECT count(*) FROM place_attempts), "
@@ -420,9 +433,6 @@ TEST_CASE("housekeeping purges old snapshots, attempt counters and stored respon
   CHECK(counts.Int(0, 2) == 1);
   CHECK(counts.Int(0, 3) == 2);  // orders are never purged
   CHECK(store::SnapshotsAfter(f.pool, recent.id, 0, 10).size() == 1);
-  // Without a retention nothing is purged.
-  pg::Exec(f.pool, kAge);
-  CHECK(TicketSweeper(f.pool, absl::Seconds(1)).Purge(absl::Now()) == 0);
 }
 
 TEST_CASE("a stacked trip: the later order's stops before follow its mates, in any event order") {

@@ -24,17 +24,14 @@ TEST_CASE("a refused event is retried for the whole retry window before it is de
   CHECK(s.consumer_max_deliveries * s.consumer_claim_idle >=
         s.consumer_retry_window + s.consumer_claim_idle);
   CHECK(s.market_cache_ttl == absl::Seconds(5));
-  CHECK(s.retention == absl::Hours(72));
 
   s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
                                  {"consumer_claim_idle_ms", "700"},
                                  {"consumer_retry_window_seconds", "60"},
-                                 {"market_cache_ms", "0"},
-                                 {"retention_hours", "0"}}));
+                                 {"market_cache_ms", "0"}}));
   CHECK(s.consumer_max_deliveries * s.consumer_claim_idle >= absl::Seconds(60));
   CHECK(s.consumer_max_deliveries <= 90);
   CHECK(s.market_cache_ttl == absl::ZeroDuration());
-  CHECK(s.retention == absl::ZeroDuration());
   // Never fewer than the library's default.
   s = SettingsFromConfig(Config({{"inventory_addr", "127.0.0.1:1"},
                                  {"consumer_claim_idle_ms", "600000"},
