@@ -79,25 +79,38 @@ constexpr pg::Query kAppendMany{
     "SELECT pg_notify('pasar_outbox_' || current_schema(), '') FROM (SELECT 1 FROM ins LIMIT 1) "
     "AS one"};
 constexpr pg::Query kCurrentSchema{"events_current_schema", "SELECT current_schema()"};
-// Relays ship one batch at a time per schema, so a stream keeps the outbox order.
+// The relay's round trips are the event hop's latency (an event committed while the relay ships
+// a batch waits for the next one), so a batch takes as few statements as its steps allow: the
+// lock, the batch with the recorded stream ids, the XADDs, the marks with the new stream ids.
+//
+// Relays ship one batch at a time per schema, so a stream keeps the outbox order. In the same
+// statement: the relay's commit only records sent_at; losing it in a PostgreSQL crash ships the
+// rows again, which consumers deduplicate, so it need not wait for the WAL flush (one fsync less
+// per batch on the event hop's latency path): SET LOCAL synchronous_commit = off.
 constexpr pg::Query kRelayLock{
     "events_relay_lock",
-    "SELECT pg_try_advisory_xact_lock(1885434977, hashtext(current_schema()))"};
-// The relay's commit only records sent_at: losing it in a PostgreSQL crash ships the rows again,
-// which consumers deduplicate, so it need not wait for the WAL flush (one fsync less per batch on
-// the event hop's latency path).
-constexpr pg::Query kRelayAsyncCommit{"events_relay_async_commit",
-                                      "SET LOCAL synchronous_commit = off"};
+    "SELECT pg_try_advisory_xact_lock(1885434977, hashtext(current_schema())), "
+    "set_config('synchronous_commit', 'off', true)"};
+// The unsent rows of the batch (id not null, in outbox order), then the last entry id recorded
+// per stream (outbox_streams: id null; stream, last_ms, last_seq). After the lock: a snapshot
+// taken once the previous relay's batch is committed.
 constexpr pg::Query kSelectBatch{
     "events_select_unsent",
-    "SELECT id, event_id, stream, type, aggregate_id, payload FROM outbox "
-    "WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED"};
+    "WITH batch AS (SELECT id, event_id, stream, type, aggregate_id, payload FROM outbox "
+    "WHERE sent_at IS NULL ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) "
+    "SELECT id, event_id, stream, type, aggregate_id, payload, NULL::bigint AS last_ms, "
+    "NULL::bigint AS last_seq FROM batch "
+    "UNION ALL SELECT NULL, NULL, stream, NULL, NULL, NULL, last_ms, last_seq FROM outbox_streams "
+    "ORDER BY 1 NULLS LAST"};
+// The rows shipped, with their entry ids, and per stream the last entry id (one statement).
 constexpr pg::Query kMarkSent{
     "events_mark_sent",
-    "UPDATE outbox o SET sent_at = now(), entry_ms = v.ms, entry_seq = v.seq "
-    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, ms, seq) WHERE o.id = v.id"};
-constexpr pg::Query kStreams{"events_outbox_streams",
-                             "SELECT stream, last_ms, last_seq FROM outbox_streams"};
+    "WITH sent AS (UPDATE outbox o SET sent_at = now(), entry_ms = v.ms, entry_seq = v.seq "
+    "FROM unnest($1::bigint[], $2::bigint[], $3::bigint[]) AS v(id, ms, seq) WHERE o.id = v.id) "
+    "INSERT INTO outbox_streams (stream, last_ms, last_seq) "
+    "SELECT * FROM unnest($4::text[], $5::bigint[], $6::bigint[]) "
+    "ON CONFLICT (stream) DO UPDATE SET last_ms = EXCLUDED.last_ms, last_seq = EXCLUDED.last_seq, "
+    "updated_at = now()"};
 constexpr pg::Query kRecordStreamLast{
     "events_record_stream_last",
     "INSERT INTO outbox_streams (stream, last_ms, last_seq) VALUES ($1, $2, $3) "
@@ -117,10 +130,13 @@ constexpr pg::Query kRecordLoss{
     "VALUES ($1, $2, $3, $4)"};
 
 // Checks, atomically inside Redis, that the stream still holds everything the outbox recorded as
-// sent (its last generated id is not behind the recorded one), and only then appends the entries.
+// sent (its last generated id is not behind the recorded one), and only then appends the entries
+// and publishes their live hints ("<aggregate> <type>", after the XADDs, in the same round trip:
+// a hint only wakes watchers, who re-read what their producer committed before the relay saw it).
 // A client that reconnects and retries cannot append to a stream that lost data in between.
 //   KEYS[1] the stream; ARGV[1], ARGV[2]: recorded last id (ms, seq; 0 0 when none);
-//   ARGV[3] MAXLEN; then 4 values per entry: id, type, aggregate, payload.
+//   ARGV[3] MAXLEN; ARGV[4] the live channel; then 4 values per entry: id, type, aggregate,
+//   payload.
 //   Returns {0, "<ms>-<seq>"} when Redis is behind (nothing appended), else {1, entry ids...}.
 constexpr std::string_view kCheckedXAdd = R"lua(
 local last = '0-0'
@@ -137,9 +153,12 @@ local want_ms = tonumber(ARGV[1])
 local want_seq = tonumber(ARGV[2])
 if ms < want_ms or (ms == want_ms and seq < want_seq) then return {0, last} end
 local out = {1}
-for b = 4, #ARGV, 4 do
+for b = 5, #ARGV, 4 do
   out[#out + 1] = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[3], '*', 'id', ARGV[b],
                              'type', ARGV[b + 1], 'aggregate', ARGV[b + 2], 'payload', ARGV[b + 3])
+end
+for b = 5, #ARGV, 4 do
+  redis.call('PUBLISH', ARGV[4], ARGV[b + 2] .. ' ' .. ARGV[b + 1])
 end
 return out
 )lua";
@@ -239,10 +258,6 @@ std::string Format(EntryId id) {
   return std::to_string(id.ms) + "-" + std::to_string(id.seq);
 }
 
-// A live hint to PUBLISH once the batch is committed.
-struct Hint {
-  std::string channel, message;
-};
 // A stream Redis holds less of than the outbox shipped to it.
 struct Loss {
   std::string stream;
@@ -255,18 +270,25 @@ struct PerStream {
   std::vector<int> rows;
 };
 
-// The last entry id recorded per stream (outbox_streams).
-std::map<std::string, EntryId> RecordedLasts(pg::Transaction& tx) {
+// The rows of kSelectBatch's result that are the batch (the first ones, with an id).
+int BatchRows(const pg::Result& rows) {
+  int n = 0;
+  while (n < rows.size() && rows.OptInt(n, 0).has_value())
+    ++n;
+  return n;
+}
+
+// The last entry id recorded per stream: kSelectBatch's rows after the batch.
+std::map<std::string, EntryId> RecordedLasts(const pg::Result& rows, int batch_rows) {
   std::map<std::string, EntryId> recorded;
-  const pg::Result known = tx.Exec(kStreams);
-  for (int i = 0; i < known.size(); ++i)
-    recorded[known.Str(i, 0)] = EntryId{known.Int(i, 1), known.Int(i, 2)};
+  for (int i = batch_rows; i < rows.size(); ++i)
+    recorded[rows.Str(i, 2)] = EntryId{rows.Int(i, 6), rows.Int(i, 7)};
   return recorded;
 }
 
 // The batch per stream, streams in order of their first row; with verify_all, every stream the
 // outbox ever shipped to is checked, with no entries when it has none in this batch.
-std::vector<PerStream> GroupByStream(const pg::Result& rows,
+std::vector<PerStream> GroupByStream(const pg::Result& rows, int batch_rows,
                                      const std::map<std::string, EntryId>& recorded,
                                      bool verify_all) {
   std::vector<PerStream> streams;
@@ -276,7 +298,7 @@ std::vector<PerStream> GroupByStream(const pg::Result& rows,
     }
     return streams.emplace_back(PerStream{stream, {}});
   };
-  for (int i = 0; i < rows.size(); ++i)
+  for (int i = 0; i < batch_rows; ++i)
     slot(rows.Str(i, 2)).rows.push_back(i);
   if (verify_all) {
     for (const auto& [stream, last] : recorded)
@@ -296,10 +318,10 @@ std::vector<std::vector<std::string>> CheckedXAdds(const std::vector<PerStream>&
   for (const PerStream& p : streams) {
     const EntryId want = recorded.count(p.stream) ? recorded.at(p.stream) : EntryId{};
     std::vector<std::string>& cmd = cmds.emplace_back();
-    cmd.reserve(7 + 4 * p.rows.size());
+    cmd.reserve(8 + 4 * p.rows.size());
     cmd.insert(cmd.end(), {"EVAL", std::string(kCheckedXAdd), "1", redis.Key(p.stream),
                            std::to_string(want.ms), std::to_string(want.seq),
-                           std::to_string(max_stream_length)});
+                           std::to_string(max_stream_length), redis.Key("live." + p.stream)});
     for (int i : p.rows) {
       cmd.insert(cmd.end(), {rows.Str(i, 1), rows.Str(i, 3), rows.Str(i, 4), rows.Bytes(i, 5)});
     }
@@ -329,38 +351,24 @@ void LogLoss(const Loss& loss) {
             {"republished", std::to_string(loss.republished)}});
 }
 
-void PublishHints(redis::Client& redis, std::vector<Hint>& hints) {
-  if (hints.empty()) return;
-  std::vector<std::vector<std::string>> publish;
-  publish.reserve(hints.size());
-  for (Hint& h : hints)
-    publish.push_back({"PUBLISH", std::move(h.channel), std::move(h.message)});
-  try {
-    redis.Pipeline(publish);  // hints only: watchers also re-read on a timer
-  } catch (const redis::Error& e) {
-    log::Log("warn", "outbox relay could not publish live hints",
-             {{"component", "events"}, {"error", e.what()}});
-  }
-}
-
 }  // namespace
 
 int Relay::RunOnce() {
-  std::vector<Hint> hints;
   std::vector<Loss> losses;
   const absl::Time now = absl::Now();
   const bool verify_all = now >= next_verify_;
   const int shipped = pg::WithTransaction(pool_, "outbox_relay", [&](pg::Transaction& tx) {
-    hints.clear();
     losses.clear();
     if (!tx.Exec(kRelayLock).Bool(0, 0)) return 0;  // another relay is shipping a batch
     const pg::Result rows = tx.Exec(kSelectBatch, config_.batch);
-    if (rows.empty() && !verify_all) return 0;
-    std::map<std::string, EntryId> recorded = RecordedLasts(tx);
-    const std::vector<PerStream> streams = GroupByStream(rows, recorded, verify_all);
+    const int batch_rows = BatchRows(rows);
+    if (batch_rows == 0 && !verify_all) return 0;
+    std::map<std::string, EntryId> recorded = RecordedLasts(rows, batch_rows);
+    const std::vector<PerStream> streams = GroupByStream(rows, batch_rows, recorded, verify_all);
     const std::vector<redis::Reply> replies =
         redis_.Pipeline(CheckedXAdds(streams, rows, recorded, redis_, config_.max_stream_length));
-    std::vector<int64_t> ids, entry_ms, entry_seq;
+    std::vector<int64_t> ids, entry_ms, entry_seq, last_ms, last_seq;
+    std::vector<std::string_view> last_streams;
     for (size_t k = 0; k < streams.size(); ++k) {
       const PerStream& p = streams[k];
       const redis::Reply& r = replies.at(k);
@@ -377,12 +385,14 @@ int Relay::RunOnce() {
         ids.push_back(rows.Int(i, 0));
         entry_ms.push_back(last.ms);
         entry_seq.push_back(last.seq);
-        hints.push_back({redis_.Key("live." + p.stream), rows.Str(i, 4) + " " + rows.Str(i, 3)});
       }
-      if (!p.rows.empty()) tx.Exec(kRecordStreamLast, p.stream, last.ms, last.seq);
+      if (!p.rows.empty()) {
+        last_streams.push_back(p.stream);
+        last_ms.push_back(last.ms);
+        last_seq.push_back(last.seq);
+      }
     }
-    if (!ids.empty()) tx.Exec(kMarkSent, ids, entry_ms, entry_seq);
-    tx.Exec(kRelayAsyncCommit);
+    if (!ids.empty()) tx.Exec(kMarkSent, ids, entry_ms, entry_seq, last_streams, last_ms, last_seq);
     tx.Commit();
     return static_cast<int>(ids.size());
   });
@@ -393,7 +403,6 @@ int Relay::RunOnce() {
     republished_ += loss.republished;
     LogLoss(loss);
   }
-  PublishHints(redis_, hints);
   return shipped;
 }
 

@@ -169,6 +169,21 @@ def main():
             "p99 ≤ 20 ms", p99_ms is not None and p99_ms <= 20.0,
             f"failures {dig(half, 'failures')}" if dig(half, "failures") else "")
 
+    # At PlaceOrder's peak no stream's backlog grows (sampled during place_order_peak).
+    bl = checked("place_order_backlog")
+    if "place_order_backlog" in ran:
+        backlogs = dig(bl, "backlogs") or []
+        growing = [b for b in backlogs if b.get("grows")]
+        row("At PlaceOrder's peak no stream's backlog grows (every stream's consumer groups, every "
+            "outbox; sampled each second)",
+            len(growing), f" of {len(backlogs)} growing", None, None, "—", None,
+            "no backlog grows (slope ≤ 5 % of its arrival rate)", bool(backlogs) and not growing,
+            "; ".join("{}: max {:,}, end {:,}, slope {:+,.1f}/s of {:,.0f}/s arriving{}".format(
+                b["backlog"], b["max"], b["end"], b["slope_per_s"], b["arrival_per_s"],
+                ", drained {} s after".format(b["drained_after_s"])
+                if b.get("drained_after_s") is not None else ", not drained")
+                for b in sorted(backlogs, key=lambda b: -b["max"])) if backlogs else "")
+
     # Hot product.
     hot = checked("hot_product")
     hot_row_tps = pgbench_tps(os.path.join(d, "pgbench_hot_row.json"))

@@ -51,15 +51,82 @@ int64_t NowNs() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
       .count();
 }
+// Wall-clock time (the clock PostgreSQL's now() and Redis's entry ids read), for the stages.
+int64_t WallNs() {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
 
 // Per-event timestamps of phase 1, written by producers and the consumer (each slot once).
 struct Stamps {
-  explicit Stamps(size_t n) : intended(n), appended(n), committed(n), consumed(n) {}
+  explicit Stamps(size_t n)
+      : intended(n), appended(n), committed(n), consumed(n), committed_wall(n), consumed_wall(n) {}
   std::vector<int64_t> intended;
   std::vector<int64_t> appended;
   std::vector<std::atomic<int64_t>> committed;
   std::vector<std::atomic<int64_t>> consumed;
+  std::vector<std::atomic<int64_t>> committed_wall;  // the same instants on the wall clock
+  std::vector<std::atomic<int64_t>> consumed_wall;
 };
+
+// Where phase 1's hop goes, per event, from what the pipeline recorded itself: the relay's
+// transaction start (outbox.sent_at = now()), the XADD (the entry id's milliseconds, so +-0.5 ms),
+// the consumer's transaction start (consumed_events.consumed_at = now()); plus the batch sizes
+// (events per relay transaction, per consumer transaction).
+constexpr pasar::pg::Query kStageTimes{
+    "bench_stage_times",
+    "SELECT convert_from(o.payload, 'UTF8')::bigint, "
+    "(extract(epoch FROM o.sent_at) * 1e6)::bigint, o.entry_ms, "
+    "(extract(epoch FROM c.consumed_at) * 1e6)::bigint, "
+    "count(*) OVER (PARTITION BY o.sent_at), count(*) OVER (PARTITION BY c.consumed_at) "
+    "FROM outbox o JOIN consumed_events c ON c.event_id = o.event_id AND c.consumer = 'bench' "
+    "WHERE o.payload <> '\\x2d31'::bytea ORDER BY o.id"};  // not phase 2's "-1"
+
+nlohmann::json StageBreakdown(pasar::pg::Pool& pool, const Stamps& stamps) {
+  using pasar::bench::LatencySummaryMicros;
+  Histogram to_relay, relay_to_xadd, xadd_to_consumer, consumer_to_handler, relay_batch,
+      consumer_batch;
+  nlohmann::json slow = nlohmann::json::array();  // the first events of a hop over 50 ms
+  const pasar::pg::Result r = pasar::pg::Exec(pool, kStageTimes);
+  for (int i = 0; i < r.size(); ++i) {
+    const int64_t seq = r.Int(i, 0);
+    if (seq < 0 || static_cast<size_t>(seq) >= stamps.committed_wall.size()) continue;
+    const int64_t committed = stamps.committed_wall[seq].load();
+    const int64_t handled = stamps.consumed_wall[seq].load();
+    if (committed == 0 || handled == 0) continue;
+    const int64_t relay = r.Int(i, 1) * 1000;
+    const int64_t xadd = r.Int(i, 2) * 1'000'000 + 500'000;
+    const int64_t consumer = r.Int(i, 3) * 1000;
+    to_relay.Record(relay - committed);
+    relay_to_xadd.Record(xadd - relay);
+    xadd_to_consumer.Record(xadd > consumer ? 0 : consumer - xadd);
+    consumer_to_handler.Record(handled - consumer);
+    relay_batch.Record(r.Int(i, 4));
+    consumer_batch.Record(r.Int(i, 5));
+    if (handled - committed > 50'000'000 && slow.size() < 10) {
+      slow.push_back(
+          {{"seq", seq},
+           {"committed_ms_into_phase", (committed - stamps.committed_wall[0].load()) / 1e6},
+           {"to_relay_tx_ms", (relay - committed) / 1e6},
+           {"relay_tx_to_xadd_ms", (xadd - relay) / 1e6},
+           {"xadd_to_consumer_tx_ms", (consumer - xadd) / 1e6},
+           {"consumer_tx_to_handler_ms", (handled - consumer) / 1e6}});
+    }
+  }
+  const auto batch = [](const Histogram& h) {
+    return nlohmann::json{
+        {"mean", h.mean()}, {"p50", h.Quantile(0.5)}, {"p99", h.Quantile(0.99)}, {"max", h.max()}};
+  };
+  return {{"events", to_relay.count()},
+          {"commit_to_relay_tx_us", LatencySummaryMicros(to_relay)},
+          {"relay_tx_to_xadd_us", LatencySummaryMicros(relay_to_xadd)},
+          {"xadd_to_consumer_tx_us", LatencySummaryMicros(xadd_to_consumer)},
+          {"consumer_tx_to_handler_us", LatencySummaryMicros(consumer_to_handler)},
+          {"events_per_relay_tx", batch(relay_batch)},
+          {"events_per_consumer_tx", batch(consumer_batch)},
+          {"slow", slow}};
+}
 
 // The payload carries the event's sequence number (phase 1) or -1 (phase 2).
 std::string Payload(int64_t seq) {
@@ -144,8 +211,10 @@ int main(int argc, char** argv) try {
         const int64_t seq = std::stoll(d.payload);
         const bool broken = seq >= 0 && seq % 100 == 99;
         if (fail && broken) throw std::runtime_error("broken");
-        if (seq >= 0 && static_cast<size_t>(seq) < n && !(lose && broken))
+        if (seq >= 0 && static_cast<size_t>(seq) < n && !(lose && broken)) {
           stamps.consumed[seq].store(now);
+          stamps.consumed_wall[seq].store(WallNs());
+        }
         consumed_total.fetch_add(1);
       });
   pasar::events::Relay relay(pool, redis, conninfo);
@@ -183,6 +252,7 @@ int main(int argc, char** argv) try {
           stamps.appended[i] = NowNs();
           AppendOne(pool, static_cast<int64_t>(i), 1, append_each);
           stamps.committed[i].store(NowNs());
+          stamps.committed_wall[i].store(WallNs());
         }
       });
     }
@@ -206,6 +276,8 @@ int main(int argc, char** argv) try {
       n > 1 ? static_cast<double>(n - 1) * 1e9 /
                   static_cast<double>(stamps.committed[n - 1].load() - stamps.committed[0].load())
             : 0.0;
+
+  const nlohmann::json stages = StageBreakdown(pool, stamps);
 
   // ---- phase 2: peak.
   const int64_t before = consumed_total.load();
@@ -262,7 +334,8 @@ int main(int argc, char** argv) try {
                        {"producers", producers},
                        {"hop_from_commit_us", pasar::bench::LatencySummaryMicros(from_commit)},
                        {"from_append_us", pasar::bench::LatencySummaryMicros(from_append)},
-                       {"from_intended_us", pasar::bench::LatencySummaryMicros(from_intended)}}},
+                       {"from_intended_us", pasar::bench::LatencySummaryMicros(from_intended)},
+                       {"stages", stages}}},
                      {"peak",
                       {{"seconds", peak_seconds},
                        {"produced", produced.load()},

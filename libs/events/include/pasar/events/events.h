@@ -83,7 +83,10 @@ struct RelayConfig {
 
 // Ships unsent outbox rows of the pool's schema: in one transaction, a batch selected FOR UPDATE
 // SKIP LOCKED is XADDed in one pipeline (fields id, type, aggregate, payload) and marked sent
-// with the entry id Redis gave each row; after the commit, live hints are published.
+// with the entry id Redis gave each row; the live hints are published by the same script, just
+// after its XADDs (a hint only wakes watchers, who re-read what their producer committed). A batch
+// is five PostgreSQL round trips (BEGIN, lock, select, mark, COMMIT) and one Redis round trip: an
+// event committed while a batch is being shipped waits for it (the event hop's latency).
 //
 // Redis may lose what it acknowledged (a restart without persistence, the last second of an
 // append-only file fsynced every second, a failover to a lagging replica). The relay records per
