@@ -170,7 +170,7 @@ TEST_CASE("bundles come from the window's oldest jobs only, at most max_orders e
   REQUIRE(bundles[0].jobs == std::vector<int>{0, 1});
 }
 
-TEST_CASE("only packed orders are bundled; each waits for the others' tickets", "[bundles]") {
+TEST_CASE("only packed orders are bundled, each waiting for the others' tickets", "[bundles]") {
   const MatchingPolicy policy(NoCredit());
   StackingConfig stacking;
   stacking.max_delay_s = 10 * 60;
