@@ -72,8 +72,9 @@ struct Stack : pasar::e2e::OneMarketStack {
         "SetFailurePolicy");
   }
 
-  // `bunches` of kangkung for `customer` to the neighbourhood, accepted by Bu Sri: CONFIRMED,
-  // and a PENDING job in dispatch.
+  // `bunches` of kangkung for `customer` to the neighbourhood, accepted and packed by Bu Sri:
+  // CONFIRMED, and a PENDING job in dispatch with its ticket packed (stacked trips carry packed
+  // orders only).
   ord::Order Confirmed(const std::string& customer, int bunches, const std::string& address) {
     ord::PlaceOrderRequest place;
     place.set_request_id(Rid("place"));
@@ -97,15 +98,21 @@ struct Stack : pasar::e2e::OneMarketStack {
         trader, [&](auto* c) { return api.tickets().AcceptTicket(c, accept, &accepted); },
         "AcceptTicket");
     REQUIRE(Eventually([&] { return Get(customer, id).status() == ord::ORDER_STATUS_CONFIRMED; }));
+    ord::MarkTicketReadyRequest ready;
+    ready.set_request_id(Rid("ready"));
+    ready.set_ticket_id(placed.order().tickets(0).id());
+    ord::MarkTicketReadyResponse packed;
+    Ok(
+        trader, [&](auto* c) { return api.tickets().MarkTicketReady(c, ready, &packed); },
+        "MarkTicketReady");
     REQUIRE(Eventually([&] {
-      return town::Call(op,
-                        [&](auto* c) {
-                          dsp::GetJobRequest req;
-                          req.set_job_id(id);
-                          dsp::GetJobResponse resp;
-                          return api.dispatch_ops().GetJob(c, req, &resp);
-                        })
-          .ok();
+      dsp::GetJobResponse resp;
+      const bool found = town::Call(op, [&](auto* c) {
+                           dsp::GetJobRequest req;
+                           req.set_job_id(id);
+                           return api.dispatch_ops().GetJob(c, req, &resp);
+                         }).ok();
+      return found && resp.job().stops_size() == 1 && resp.job().stops(0).packed();
     }));
     return Get(customer, id);
   }

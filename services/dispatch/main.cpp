@@ -22,6 +22,7 @@
 #include "pasar/service/purge.h"
 #include "pasar/service/service.h"
 #include "store/idempotency.h"
+#include "store/jobs.h"
 #include "workers/live_locations.h"
 #include "workers/matcher.h"
 #include "workers/metrics.h"
@@ -76,8 +77,13 @@ int main(int argc, char** argv) {
     sweeper.set_metrics(&metrics);
 
     service::Purger purger(service::PurgeConfigFrom(p.config()),
-                           {{"dispatch.idempotency_keys", [&](absl::Duration retention, int limit) {
+                           {{"dispatch.idempotency_keys",
+                             [&](absl::Duration retention, int limit) {
                                return dispatch::store::PurgeKeys(p.pool(), retention, limit);
+                             }},
+                            {"dispatch.packed_tickets", [&](absl::Duration retention, int limit) {
+                               return dispatch::store::PurgePackedTickets(p.pool(), retention,
+                                                                          limit);
                              }}});
 
     events::LiveHub hub(p.redis().config(), "events.dispatch");

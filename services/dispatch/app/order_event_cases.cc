@@ -58,4 +58,9 @@ void OrderEventCases::ApplyCancellationRequested(pg::Transaction& tx,
   Record(tx, order_id, correlation, d);
 }
 
+void OrderEventCases::ApplyTicketReady(pg::Transaction& tx,
+                                       const ::pasar::events::v1::Envelope& env) {
+  store::RememberPackedTicket(tx, env.ticket_ready().ticket_id());
+}
+
 }  // namespace pasar::dispatch::app

@@ -21,6 +21,9 @@ class OrderEventCases final {
   // courier released; with no job yet, a later OrderConfirmed is ignored), refused once a ticket
   // was picked up or the order delivered. Emits CancellationSettled either way.
   void ApplyCancellationRequested(pg::Transaction& tx, const ::pasar::events::v1::Envelope& env);
+  // The ticket is remembered as packed (its job may not exist yet): a job is bundled into a
+  // stacked trip only once every ticket of it is packed.
+  void ApplyTicketReady(pg::Transaction& tx, const ::pasar::events::v1::Envelope& env);
 };
 
 }  // namespace pasar::dispatch::app

@@ -61,6 +61,12 @@ events::Handler OrderEventsHandler(app::OrderEventCases& cases) {
                  {{"correlation_id", env.correlation_id()},
                   {"job_id", env.order_cancellation_requested().order_id()}});
         break;
+      case pasar::events::v1::Envelope::kTicketReady:
+        if (env.ticket_ready().ticket_id().empty()) {
+          throw std::invalid_argument("TicketReady " + d.event_id + ": ticket_id missing");
+        }
+        cases.ApplyTicketReady(tx, env);
+        break;
       default:
         break;  // not for dispatch
     }

@@ -91,11 +91,14 @@ std::vector<Bundle> CandidateBundles(const MatchingConfig& matching, const Stack
   // The best allowed visiting order of `set` (sorted indices), if any.
   const auto consider = [&](std::vector<int> set) {
     for (const int i : set) {
-      if (!SamePlace(jobs[i].pickup, pickup) || eligible[i].empty()) return;
+      if (!SamePlace(jobs[i].pickup, pickup) || eligible[i].empty() || !jobs[i].packed) return;
     }
     int64_t goods = 0;
-    for (const int i : set)
+    int tickets = 0;
+    for (const int i : set) {
       goods += jobs[i].goods_total_idr;
+      tickets += jobs[i].tickets;
+    }
     if (!Carriable(set, goods, idle, eligible)) return;
     Bundle best;
     bool found = false;
@@ -110,7 +113,9 @@ std::vector<Bundle> CandidateBundles(const MatchingConfig& matching, const Stack
         t = k == 0 ? solo[order[0]]
                    : t + stacking.handover_s +
                          between[static_cast<std::size_t>(order[k - 1]) * n + order[k]];
-        const double delay = t - solo[order[k]];
+        // The others' tickets are collected too before the courier rides off.
+        const double delay =
+            t + stacking.pickup_s * (tickets - jobs[order[k]].tickets) - solo[order[k]];
         if (delay > bound) {
           ok = false;
           break;

@@ -1,16 +1,22 @@
 // Stacked trips (pure, no I/O): one courier carries two or three orders of the same market whose
 // drop-offs lie along one route.
 //
-// Times are ride seconds as the matcher estimates them (great-circle distance x road factor /
-// ojek speed, MatchingConfig). An order's solo delivery is the ride market -> its drop-off; in a
-// bundle visited in a given order, drop k is reached after the ride to drop 1, then for every
-// later drop a handover at the previous one (PIN, cash) and the ride from it. The courier's ride
-// to the market is the same either way, so it does not enter the comparison. A bundle is allowed
-// when every order's delay (bundle delivery - solo delivery) is at most the market's bound, and
-// when its route is shorter than its orders' solo rides together (they lie along one route), and
-// when at least one courier of the window could carry all of it: a spatial candidate of every
-// order, IDLE, excluded from none, with cash on hand >= the goods total of every ticket of the
-// bundle (talangan: the courier pays all the traders at the market).
+// Times are seconds. Rides are as the matcher estimates them (great-circle distance x road
+// factor / ojek speed, MatchingConfig). Only orders whose tickets are all packed are bundled
+// (PendingJob::packed): how long a trader still needs to pack is not known to dispatch, and a
+// courier waiting at a stall for one order's goods would delay the orders already on board by
+// an unbounded time. At the market, collecting one packed ticket takes StackingConfig::pickup_s.
+// An order's solo delivery is the collection of its own tickets, then the ride market -> its
+// drop-off. In a bundle the courier collects every ticket of the bundle (in whatever order the
+// stalls are visited: each order is charged the collection of every other order's tickets), then
+// visits the drop-offs in a given order: drop k is reached after the ride to drop 1, then for
+// every later drop a handover at the previous one (PIN, cash) and the ride from it. The courier's
+// ride to the market is the same either way, so it does not enter the comparison. A bundle is
+// allowed when every order's delay (bundle delivery - solo delivery) is at most the market's
+// bound, and when its route is shorter than its orders' solo rides together (they lie along one
+// route), and when at least one courier of the window could carry all of it: a spatial candidate
+// of every order, IDLE, excluded from none, with cash on hand >= the goods total of every ticket
+// of the bundle (talangan: the courier pays all the traders at the market).
 //
 // A window with stacking is planned in two steps: a disjoint choice of bundles among the
 // candidates (largest saving of ride time first), then the same exact assignment as without
@@ -37,6 +43,7 @@ struct StackingConfig {
   int64_t max_delay_s = 0;  // the market's bound: minutes after the solo delivery, x 60
   int max_orders = 3;       // 2 or 3
   double handover_s = 60;   // time spent at a drop-off before riding on
+  double pickup_s = 60;     // time to collect one packed ticket at its stall (find it, pay)
   // Bundles are built among the window's oldest jobs only (every pair and triple of them is
   // tried: 40 jobs are 10,660 sets).
   int max_window_jobs = 40;
@@ -46,18 +53,21 @@ struct Bundle {
   std::vector<int> jobs;        // indices into the window's jobs, in drop-off order
   int64_t goods_total_idr = 0;  // what the courier pays the traders for all its tickets
   double route_s = 0;           // market -> the last drop-off, handovers included
-  std::vector<double> delay_s;  // per drop-off (same order): bundle delivery - solo delivery
-  double saving_s = 0;          // sum of the solo rides - route_s
+  // Per drop-off (same order): bundle delivery - solo delivery, the collection of the other
+  // orders' tickets included.
+  std::vector<double> delay_s;
+  double saving_s = 0;  // sum of the solo rides - route_s
 };
 
 // Ride seconds between two points (MatchingConfig's road factor and speed).
 double RideSeconds(const MatchingConfig& config, geo::LatLng from, geo::LatLng to);
 
-// Every allowed bundle of 2..max_orders jobs of the window, among its first max_window_jobs
-// jobs (which share the pickup of jobs[0]; drop_offs[i] is where jobs[i] is delivered). For each
-// set of jobs: the visiting order with the shortest route among those keeping every delay within
-// the bound (ties: the lexicographically smallest order of indices); a set no order allows, whose
-// best route saves nothing (saving_s <= 0), or that no courier could carry, is left out.
+// Every allowed bundle of 2..max_orders packed jobs of the window, among its first
+// max_window_jobs jobs (which share the pickup of jobs[0]; drop_offs[i] is where jobs[i] is
+// delivered). For each set of jobs: the visiting order with the shortest route among those
+// keeping every delay within the bound (ties: the lexicographically smallest order of indices);
+// a set with a job still being packed, one no order allows, one whose best route saves nothing
+// (saving_s <= 0), or one no courier could carry, is left out.
 // candidates[i] are the spatial candidates of jobs[i], `idle` the IDLE couriers (as for
 // MatchingPolicy::Plan). Sets in increasing order of their sorted indices.
 std::vector<Bundle> CandidateBundles(const MatchingConfig& matching, const StackingConfig& stacking,

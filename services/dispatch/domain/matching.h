@@ -41,6 +41,11 @@ struct PendingJob {
   int64_t goods_total_idr = 0;
   int64_t waiting_ms = 0;                     // since the job was created
   absl::flat_hash_set<std::string> excluded;  // couriers that declined / timed out on it
+  // Stacked trips only (domain/bundles.h): the job's tickets (one stop each) and whether every
+  // one of them is packed (the trader's TicketReady seen); a job with a ticket still being
+  // packed travels alone.
+  int tickets = 0;
+  bool packed = false;
 };
 
 // What the matcher knows of an IDLE courier (from the database, this window).

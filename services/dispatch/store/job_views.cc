@@ -68,7 +68,9 @@ constexpr pg::Query kListJobs{
 constexpr pg::Query kStopsOfJobs{
     "dsp_stops_of_jobs",
     "SELECT job_id, ticket_id, stall_id, stall_name, amount_idr, " DSP_MS(
-        "picked_up_at") ", coalesce(returned_to, '') FROM job_stops WHERE job_id = ANY($1::text[]) "
+        "picked_up_at") ", coalesce(returned_to, ''), "
+                        "EXISTS (SELECT 1 FROM packed_tickets p WHERE p.ticket_id = "
+                        "job_stops.ticket_id) FROM job_stops WHERE job_id = ANY($1::text[]) "
                         "ORDER BY job_id, position"};
 enum StopCol : int {
   kStopJob,
@@ -77,7 +79,8 @@ enum StopCol : int {
   kStopStallName,
   kStopAmount,
   kPickedMs,
-  kReturnedTo
+  kReturnedTo,
+  kPacked
 };
 
 v1::Job JobView(const pg::Result& r, int row) {
@@ -128,6 +131,7 @@ void LoadStops(pg::Transaction& tx, const std::vector<v1::Job*>& jobs) {
       s->set_stall_id(r.Str(i, kStopStall));
       s->set_stall_name(r.Str(i, kStopStallName));
       s->set_amount_idr(r.Int(i, kStopAmount));
+      s->set_packed(r.Bool(i, kPacked));
       if (auto v = r.OptInt(i, kPickedMs)) {
         s->set_picked_up(true);
         SetTs(s->mutable_picked_up_at(), *v);

@@ -124,6 +124,13 @@ constexpr pg::Query kOrderCancelledBefore{"dsp_order_cancelled_before",
 constexpr pg::Query kRememberCancelled{
     "dsp_remember_cancelled",
     "INSERT INTO cancelled_orders (order_id) VALUES ($1) ON CONFLICT DO NOTHING"};
+constexpr pg::Query kRememberPacked{
+    "dsp_remember_packed",
+    "INSERT INTO packed_tickets (ticket_id) VALUES ($1) ON CONFLICT DO NOTHING"};
+constexpr pg::Query kPurgePacked{
+    "dsp_purge_packed",
+    "DELETE FROM packed_tickets WHERE ctid IN (SELECT ctid FROM packed_tickets "
+    "WHERE packed_at < now() - $1::bigint * interval '1 second' LIMIT $2)"};
 
 // ---- stops -----------------------------------------------------------------------------------
 constexpr pg::Query kLockStop{
@@ -303,6 +310,14 @@ bool OrderCancelledBefore(pg::Transaction& tx, const std::string& order_id) {
 
 void RememberCancelledOrder(pg::Transaction& tx, const std::string& order_id) {
   tx.Exec(kRememberCancelled, order_id);
+}
+
+void RememberPackedTicket(pg::Transaction& tx, const std::string& ticket_id) {
+  tx.Exec(kRememberPacked, ticket_id);
+}
+
+int64_t PurgePackedTickets(pg::Pool& pool, absl::Duration retention, int limit) {
+  return pg::Exec(pool, kPurgePacked, absl::ToInt64Seconds(retention), int64_t{limit}).affected();
 }
 
 std::optional<domain::Stop> LockStop(pg::Transaction& tx, const std::string& job_id,

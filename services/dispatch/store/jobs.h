@@ -3,6 +3,7 @@
 // transition the decision applied; the records that go with them.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -38,6 +39,11 @@ bool InsertJob(pg::Transaction& tx, const ::pasar::events::v1::OrderConfirmed& o
 // Orders cancelled before (or without) their job: a late OrderConfirmed is ignored.
 bool OrderCancelledBefore(pg::Transaction& tx, const std::string& order_id);
 void RememberCancelledOrder(pg::Transaction& tx, const std::string& order_id);
+// A ticket packed by its trader (TicketReady), whether or not its job exists yet.
+void RememberPackedTicket(pg::Transaction& tx, const std::string& ticket_id);
+// Deletes up to `limit` packed tickets older than `retention` (service::Purger); returns how
+// many.
+int64_t PurgePackedTickets(pg::Pool& pool, absl::Duration retention, int limit);
 
 // ---- stops -----------------------------------------------------------------------------------
 std::optional<domain::Stop> LockStop(pg::Transaction& tx, const std::string& job_id,

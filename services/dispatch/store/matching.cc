@@ -14,8 +14,11 @@ constexpr pg::Query kMarketsPending{"dsp_markets_pending",
 constexpr pg::Query kPendingJobs{
     "dsp_pending_jobs",
     "SELECT id, pickup_lat, pickup_lng, drop_off_lat, drop_off_lng, goods_total_idr, "
-    "(extract(epoch from now() - created_at) * 1000)::bigint, " DSP_MS("created_at")
-    " FROM jobs WHERE market_id = $1 AND status = 'PENDING' AND dispatch_deadline > now() "
+    "(extract(epoch from now() - created_at) * 1000)::bigint, " DSP_MS("created_at") ", "
+    "(SELECT count(*) FROM job_stops s WHERE s.job_id = jobs.id), "
+    "(SELECT count(*) FROM job_stops s WHERE s.job_id = jobs.id AND NOT EXISTS "
+    "(SELECT 1 FROM packed_tickets p WHERE p.ticket_id = s.ticket_id)) "
+    "FROM jobs WHERE market_id = $1 AND status = 'PENDING' AND dispatch_deadline > now() "
     "ORDER BY created_at, id LIMIT $2"};
 enum PendingCol : int {
   kId,
@@ -25,7 +28,9 @@ enum PendingCol : int {
   kDropOffLng,
   kGoodsTotal,
   kWaitingMs,
-  kCreatedMs
+  kCreatedMs,
+  kTickets,
+  kUnpacked
 };
 constexpr pg::Query kExclusionsOf{
     "dsp_exclusions_of",
@@ -63,6 +68,8 @@ std::vector<MatchJob> PendingJobs(pg::Transaction& tx, const std::string& market
     m.job.goods_total_idr = r.Int(i, kGoodsTotal);
     m.job.waiting_ms = r.Int(i, kWaitingMs);
     m.created_at_ms = r.Int(i, kCreatedMs);
+    m.job.tickets = static_cast<int>(r.Int(i, kTickets));
+    m.job.packed = r.Int(i, kUnpacked) == 0;
     ids.push_back(m.job.job_id);
     jobs.push_back(std::move(m));
   }

@@ -20,7 +20,7 @@ struct MatchJob {
   int64_t created_at_ms = 0;
 };
 // The market's PENDING jobs within their dispatch deadline, oldest first, with the couriers
-// excluded from each.
+// excluded from each and whether all their tickets are packed.
 std::vector<MatchJob> PendingJobs(pg::Transaction& tx, const std::string& market_id, int limit);
 
 // The right to make offers for a market: a fencing token in PostgreSQL, advanced each time an

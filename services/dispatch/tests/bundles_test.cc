@@ -36,9 +36,11 @@ struct Window {
   absl::flat_hash_map<std::string, IdleCourier> idle;
   std::vector<std::vector<SpatialIndex::Hit>> candidates;
 
+  // A job of `tickets` tickets, all packed unless `packed` is false.
   void AddJob(std::string id, geo::LatLng drop_off, int64_t goods,
-              absl::flat_hash_set<std::string> excluded = {}) {
-    jobs.push_back(PendingJob{std::move(id), kMarket, goods, 0, std::move(excluded)});
+              absl::flat_hash_set<std::string> excluded = {}, int tickets = 1, bool packed = true) {
+    jobs.push_back(
+        PendingJob{std::move(id), kMarket, goods, 0, std::move(excluded), tickets, packed});
     drop_offs.push_back(drop_off);
   }
   void AddCourier(const std::string& id, geo::LatLng at, int64_t cash, bool is_idle = true,
@@ -71,11 +73,12 @@ TEST_CASE("drop-offs along one road make a bundle, opposite ones do not", "[bund
   const auto bundles =
       CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
   REQUIRE(bundles.size() == 1);
-  // The near drop-off first; the far one is reached a handover and a few metres late.
+  // The near drop-off first, late only by the collection of the far one's ticket; the far one
+  // is reached that, a handover and a few metres late.
   REQUIRE(bundles[0].jobs == std::vector<int>{1, 0});
   REQUIRE(bundles[0].goods_total_idr == 70'000);
-  REQUIRE(bundles[0].delay_s[0] == 0);
-  REQUIRE(bundles[0].delay_s[1] > stacking.handover_s);
+  REQUIRE(bundles[0].delay_s[0] == stacking.pickup_s);
+  REQUIRE(bundles[0].delay_s[1] > stacking.pickup_s + stacking.handover_s);
   REQUIRE(bundles[0].delay_s[1] <= 300);
   REQUIRE(bundles[0].saving_s > 0);
 
@@ -167,6 +170,51 @@ TEST_CASE("bundles come from the window's oldest jobs only, at most max_orders e
   REQUIRE(bundles[0].jobs == std::vector<int>{0, 1});
 }
 
+TEST_CASE("only packed orders are bundled, each waiting for the others' tickets", "[bundles]") {
+  const MatchingPolicy policy(NoCredit());
+  StackingConfig stacking;
+  stacking.max_delay_s = 10 * 60;
+  Window w;
+  w.AddJob("near", At(1000, 0), 10'000, {}, /*tickets=*/1);
+  w.AddJob("far", At(1500, 0), 10'000, {}, /*tickets=*/2);
+  w.AddJob("farther", At(2000, 0), 10'000, {}, /*tickets=*/1, /*packed=*/false);
+  w.AddCourier("c", At(100, 0), 1'000'000);
+  w.Search(policy);
+  // "farther" is still being packed: it travels alone, whatever its route.
+  auto bundles =
+      CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
+  REQUIRE(bundles.size() == 1);
+  REQUIRE(bundles[0].jobs == std::vector<int>{0, 1});
+  // "near" is dropped off first but waits while the courier collects the two tickets of "far";
+  // "far" waits for the one of "near", the handover at "near" and the ride from it.
+  const MatchingConfig& c = policy.config();
+  const double ride_near = RideSeconds(c, kMarket, w.drop_offs[0]);
+  const double ride_far = RideSeconds(c, kMarket, w.drop_offs[1]);
+  const double between = RideSeconds(c, w.drop_offs[0], w.drop_offs[1]);
+  REQUIRE(bundles[0].delay_s[0] == Approx(2 * stacking.pickup_s));
+  REQUIRE(bundles[0].delay_s[1] ==
+          Approx(stacking.pickup_s + ride_near + stacking.handover_s + between - ride_far));
+  REQUIRE(bundles[0].saving_s == Approx(ride_far - stacking.handover_s - between));
+
+  // Packed: the three ride together.
+  w.jobs[2].packed = true;
+  bundles = CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle);
+  REQUIRE(ChooseBundles(bundles).front().jobs == std::vector<int>{0, 1, 2});
+
+  // A bound the collection alone exceeds: "near" would wait 3 tickets x 60 s for the others.
+  stacking.max_delay_s = 2 * 60;
+  for (const Bundle& b :
+       CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle)) {
+    REQUIRE(b.jobs.size() == 2);
+    for (const double d : b.delay_s)
+      REQUIRE(d <= 120);
+  }
+  w.jobs[1].tickets = 3;  // "far" alone holds 3 tickets: no bundle with it can keep the bound
+  for (const Bundle& b :
+       CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, w.idle))
+    REQUIRE(std::find(b.jobs.begin(), b.jobs.end(), 1) == b.jobs.end());
+}
+
 // ---- brute force ----------------------------------------------------------------------------
 
 // Ride seconds computed afresh (not through RideSeconds).
@@ -209,13 +257,18 @@ std::map<std::vector<int>, Expected> BruteForceBundles(const MatchingPolicy& pol
   for (int mask = 0; mask < (1 << n); ++mask) {
     std::vector<int> set;
     int64_t goods = 0;
+    int tickets = 0;
+    bool packed = true;
     for (int i = 0; i < n; ++i) {
       if ((mask >> i) & 1) {
         set.push_back(i);
         goods += w.jobs[i].goods_total_idr;
+        tickets += w.jobs[i].tickets;
+        packed = packed && w.jobs[i].packed;
       }
     }
     if (set.size() < 2 || set.size() > static_cast<std::size_t>(stacking.max_orders)) continue;
+    if (!packed) continue;  // an order still being packed travels alone
     bool carriable = false;
     for (const std::string& id : ids)
       carriable = carriable || CanCarry(policy, w, id, set, goods) >= 0;
@@ -231,7 +284,10 @@ std::map<std::vector<int>, Expected> BruteForceBundles(const MatchingPolicy& pol
         const geo::LatLng drop = w.drop_offs[order[k]];
         t += (k == 0 ? 0.0 : stacking.handover_s) + Ride(c, at, drop);
         at = drop;
-        ok = ok && t - Ride(c, kMarket, drop) <= static_cast<double>(stacking.max_delay_s);
+        // Bundle: every ticket collected, then the route; solo: its own tickets, then the ride.
+        const double bundle = stacking.pickup_s * tickets + t;
+        const double solo = stacking.pickup_s * w.jobs[order[k]].tickets + Ride(c, kMarket, drop);
+        ok = ok && bundle - solo <= static_cast<double>(stacking.max_delay_s);
       }
       if (ok && (!found || t < best.route_s)) {
         best = Expected{order, t, goods};
@@ -258,6 +314,8 @@ Window RandomWindow(std::mt19937_64& rng, int n_jobs, int n_couriers,
   std::uniform_int_distribution<int64_t> cash(0, 40);   // x 10,000
   std::uniform_int_distribution<int64_t> idle_ms(0, 2'000'000);
   std::bernoulli_distribution rarely(0.15);
+  std::uniform_int_distribution<int> tickets(1, 3);
+  std::bernoulli_distribution packed(0.8);
   Window w;
   for (int c = 0; c < n_couriers; ++c) {
     ids->push_back("c" + std::to_string(c));
@@ -270,17 +328,18 @@ Window RandomWindow(std::mt19937_64& rng, int n_jobs, int n_couriers,
       if (rarely(rng)) excluded.insert(id);
     }
     w.AddJob("j" + std::to_string(j), At(near(rng), near(rng)), goods(rng) * 10'000,
-             std::move(excluded));
+             std::move(excluded), tickets(rng), packed(rng));
   }
   return w;
 }
 
-TEST_CASE("bundle construction equals brute force: detour bound and cash limit",
+TEST_CASE("bundle construction equals brute force: detour bound, cash limit, packed orders",
           "[bundles][brute]") {
   std::mt19937_64 rng(20261206);
   const MatchingPolicy policy(MatchingConfig{});
   int bundles_seen = 0;
   int refused_for_cash = 0;
+  int refused_for_packing = 0;
   for (int rep = 0; rep < 300; ++rep) {
     StackingConfig stacking;
     stacking.max_delay_s = std::uniform_int_distribution<int64_t>(1, 15)(rng) * 60;
@@ -313,10 +372,19 @@ TEST_CASE("bundle construction equals brute force: detour bound and cash limit",
         CandidateBundles(policy.config(), stacking, w.jobs, w.drop_offs, w.candidates, rich)
             .size() -
         got.size());
+    // And the sets left out only because an order of them is still being packed.
+    auto all_packed = w.jobs;
+    for (PendingJob& job : all_packed)
+      job.packed = true;
+    refused_for_packing += static_cast<int>(
+        CandidateBundles(policy.config(), stacking, all_packed, w.drop_offs, w.candidates, w.idle)
+            .size() -
+        got.size());
   }
-  // The instances exercise both limits.
+  // The instances exercise every limit.
   REQUIRE(bundles_seen > 100);
   REQUIRE(refused_for_cash > 10);
+  REQUIRE(refused_for_packing > 10);
 }
 
 struct Best {

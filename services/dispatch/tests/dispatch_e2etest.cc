@@ -423,8 +423,8 @@ TEST_CASE("the dispatch report of a market, and a market matched nearest first",
           grpc::PERMISSION_DENIED);
 }
 
-// A market with stacking on, three orders to one neighbourhood waiting, one courier coming on
-// shift: one bundle, offered as one.
+// A market with stacking on, three packed orders to one neighbourhood waiting, one courier
+// coming on shift: one bundle, offered as one.
 struct StackedTrip {
   std::vector<Order> orders;
   Courier courier;
@@ -442,10 +442,17 @@ StackedTrip OfferStackedTrip(Fixture& f, const std::string& name) {
   StackedTrip trip;
   for (int i = 0; i < 3; ++i) {
     trip.orders.push_back(f.NewOrder({{"t-" + NewId(), 20'000, "1111"}}));
+    // The first order's ticket is packed before its job exists.
+    if (i == 0) PublishPacked(f.redis, trip.orders.back());
     PublishConfirmed(f.redis, trip.orders.back());
+    if (i > 0) PublishPacked(f.redis, trip.orders.back());
   }
   for (const Order& o : trip.orders) {
-    Eventually([&] { return GetJob(c, o.order_id).status() == v1::JOB_STATUS_PENDING; });
+    REQUIRE(Eventually([&] {
+      const v1::Job job = GetJob(c, o.order_id);
+      return job.status() == v1::JOB_STATUS_PENDING && job.stops_size() == 1 &&
+             job.stops(0).packed();
+    }));
   }
   trip.courier = f.OnShift(name, 500'000, 800);
   trip.offer = WaitOffer(c, trip.courier);

@@ -175,6 +175,19 @@ inline void PublishConfirmed(redis::Client& redis, const Order& order) {
   Publish(redis, e);
 }
 
+// TicketReady for every ticket of `order` (its trader packed it), as the relay would publish it.
+inline void PublishPacked(redis::Client& redis, const Order& order) {
+  for (const auto& t : order.tickets) {
+    ev::Envelope e = Envelope(order.order_id);
+    e.set_type("TicketReady");
+    auto* r = e.mutable_ticket_ready();
+    r->set_order_id(order.order_id);
+    r->set_ticket_id(t.ticket_id);
+    r->set_stall_id("stall-" + t.ticket_id);
+    Publish(redis, e);
+  }
+}
+
 inline void PublishCancelled(redis::Client& redis, const std::string& order_id,
                              const std::string& market_id) {
   ev::Envelope e = Envelope(order_id);

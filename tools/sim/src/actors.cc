@@ -4,6 +4,7 @@
 #include <map>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "plan.h"
 #include "programme.h"
@@ -606,19 +607,33 @@ void Courier::DoTrip(std::vector<dsp::Job> jobs) {
   // When each order's own tickets were all on board: it could have left then, alone.
   std::map<std::string, absl::Time> ready;
   std::vector<dsp::Job> carried;
+  // The trip's story in town seconds since the courier reached the market, printed when an
+  // order of it is past the bound (where the time went).
+  const absl::Time at_market = absl::Now();
+  const double speedup = world_.config.speedup;
+  const auto since = [&](absl::Time t) { return absl::ToDoubleSeconds(t - at_market) * speedup; };
+  std::string story;
   for (dsp::Job& job : jobs) {
     {
       absl::MutexLock lock(&mu_);
       current_job_ = job.id();
       abort_job_ = false;
     }
+    const absl::Time from = absl::Now();
+    const int stalls = job.stops_size();
     if (PickUp(job, codes)) {
       ready[job.id()] = absl::Now();
       carried.push_back(job);
+      absl::StrAppendFormat(&story, " | %s: %d stall(s) %.0f..%.0f s", job.order_id(), stalls,
+                            since(from), since(ready[job.id()]));
     } else if (stop_) {
       return;
+    } else {
+      absl::StrAppendFormat(&story, " | %s: not picked up (%.0f s)", job.order_id(),
+                            since(absl::Now()));
     }
   }
+  bool past = false;
   const double bound_s = world_.config.stacking_minutes * 60.0;
   std::vector<dsp::Job> to_return;  // failed drop-offs: their goods go back after the last one
   failed_door_time_ = absl::ZeroDuration();
@@ -637,7 +652,6 @@ void Courier::DoTrip(std::vector<dsp::Job> jobs) {
     // stop at the door; the delay in town seconds.
     const geo::LatLng market{job.pickup().lat(), job.pickup().lng()};
     const geo::LatLng drop{job.drop_off().lat(), job.drop_off().lng()};
-    const double speedup = world_.config.speedup;
     const double solo_s = geo::DistanceMeters(market, drop) / speed_ * speedup + 30;
     const double took_s = absl::ToDoubleSeconds(absl::Now() - ready[job.id()]) * speedup;
     // The bound is the plan's promise: the time the courier spent at earlier doors of the trip
@@ -646,8 +660,12 @@ void Courier::DoTrip(std::vector<dsp::Job> jobs) {
     const double door_s = absl::ToDoubleSeconds(failed_door_time_) * speedup;
     const double delay_s = took_s - solo_s - door_s;
     ++world_.counters.stacked_orders;
+    absl::StrAppendFormat(
+        &story, " | %s delivered at %.0f s: solo %.0f s, failed doors %.0f s, delay %.0f s",
+        job.order_id(), since(absl::Now()), solo_s, door_s, delay_s);
     if (delay_s > bound_s) {
       ++world_.counters.stacked_past_bound;
+      past = true;
     } else if (delay_s + door_s > bound_s) {
       ++world_.counters.stacked_late_after_failure;
     }
@@ -656,6 +674,11 @@ void Courier::DoTrip(std::vector<dsp::Job> jobs) {
     while (delay_ms > seen &&
            !world_.counters.stacked_max_delay_ms.compare_exchange_weak(seen, delay_ms)) {
     }
+  }
+  if (past) {
+    world_.Note(absl::StrCat("courier ", courier_.id, ": stacked order past the bound",
+                             absl::StrFormat(" (%.0f s); trip from the market on:", bound_s),
+                             story));
   }
   // Every drop-off done: the failed ones' goods back to their stalls.
   for (const dsp::Job& job : to_return) {
