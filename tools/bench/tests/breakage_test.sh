@@ -44,6 +44,9 @@ add geo-wrong geo 'geo: the index differs from a brute-force scan on [0-9]+ of' 
 add assign-empty assignment 'assignment: no instance was solved'
 add assign-crash assignment 'benchmarks that failed to run: (.* )?assignment( |$)'
 add assign-cost assignment 'assignment: [0-9]+x[0-9]+: total cost'
+add get-order-foreign growth 'growth: (fresh|preloaded) get_order: failed calls: NOT_FOUND [0-9]+'
+add list-orders-short growth \
+  'growth: (fresh|preloaded) list_orders: failed calls: INTERNAL/SHORT_PAGE [0-9]+'
 
 if [ $each -eq 1 ]; then
   runs=()
@@ -51,7 +54,7 @@ if [ $each -eq 1 ]; then
 else
   runs=("hot-refused,place-order-failed,list-error,locations-rejected,events-lost,geo-wrong,assign-empty"
         "hot-oversold,list-short,events-dead,assign-crash"
-        "hot-undersold,assign-cost")
+        "hot-undersold,assign-cost,get-order-foreign,list-orders-short")
 fi
 
 free_port() {
