@@ -96,8 +96,19 @@ class Psql:
         self.proc.wait()
 
 
+EXACT_UP_TO = 5000  # undelivered entries counted exactly below this; Redis's lag above it
+
+
+class Sample:
+    """One backlog now: its size, what has arrived so far and, for a consumer group, what Redis
+    reported (lag, pending, caught_up: its last delivered id is the stream's last id)."""
+
+    def __init__(self, backlog, arrived, group):
+        self.backlog, self.arrived, self.group = backlog, arrived, group
+
+
 def sample(redis, prefix, psql, outbox_sql):
-    """{name: (backlog, arrived so far)} of every backlog now."""
+    """{name: Sample} of every backlog now."""
     out = {}
     cursor, keys = "0", []
     while True:
@@ -108,18 +119,30 @@ def sample(redis, prefix, psql, outbox_sql):
             break
     for key in sorted(set(keys)):
         try:
-            added = pairs(redis.command("XINFO", "STREAM", key)).get("entries-added")
+            info = pairs(redis.command("XINFO", "STREAM", key))
             groups = redis.command("XINFO", "GROUPS", key)
         except RuntimeError:  # gone meanwhile
             continue
+        added, last_id = info.get("entries-added"), info.get("last-generated-id")
         for g in groups:
             g = pairs(g)
-            lag = g.get("lag")
-            backlog = (lag if lag is not None else 0) + (g.get("pending") or 0)
-            out[f"stream {key} group {g['name']}"] = (backlog, added, lag is None)
+            lag, pending = g.get("lag"), g.get("pending") or 0
+            # Redis 7.0's `lag` is an estimate (entries added minus the group's entries-read) that
+            # can stay wrong, e.g. after trimming (redis/redis#13957, fixed in later releases), so
+            # the entries after the group's last delivered id are counted (up to EXACT_UP_TO).
+            delivered = g.get("last-delivered-id")
+            caught_up = delivered == last_id
+            undelivered = 0 if caught_up else lag
+            if not caught_up and (lag is None or lag <= EXACT_UP_TO):
+                undelivered = len(redis.command("XRANGE", key, "(" + delivered, "+", "COUNT",
+                                                EXACT_UP_TO + 1))
+            out[f"stream {key} group {g['name']}"] = Sample(
+                undelivered + pending, added,
+                {"lag": lag, "undelivered": undelivered, "pending": pending,
+                 "caught_up": caught_up})
     if outbox_sql:
         for schema, unsent, last_id in psql.query(outbox_sql):
-            out[f"outbox {schema}"] = (int(unsent), int(last_id), False)
+            out[f"outbox {schema}"] = Sample(int(unsent), int(last_id), None)
     return out
 
 
@@ -154,7 +177,7 @@ def main():
         f"SELECT '{s}', (SELECT count(*) FROM \"{s}\".outbox WHERE sent_at IS NULL), "
         f"(SELECT coalesce(max(id), 0) FROM \"{s}\".outbox)" for s in schemas)
 
-    series = {}  # name -> [(t, backlog, arrived, lag_unknown)]
+    series = {}  # name -> [(t, backlog, arrived, stopped_at, group)]
     t0 = time.monotonic()
     problems = []
     stopped_at = None
@@ -162,10 +185,10 @@ def main():
     while True:
         now = time.monotonic() - t0
         try:
-            for name, (backlog, arrived, unknown) in sample(redis, a.prefix, psql,
-                                                            outbox_sql).items():
-                series.setdefault(name, []).append((now, backlog, arrived, unknown, stopped_at))
-                if stopped_at is not None and backlog == 0 and name not in drained_at:
+            for name, x in sample(redis, a.prefix, psql, outbox_sql).items():
+                series.setdefault(name, []).append((now, x.backlog, x.arrived, stopped_at,
+                                                    x.group))
+                if stopped_at is not None and x.backlog == 0 and name not in drained_at:
                     drained_at[name] = now - stopped_at
         except (RuntimeError, OSError) as e:
             problems.append(f"sample at {now:.1f} s: {e}")
@@ -179,13 +202,14 @@ def main():
 
     out = []
     for name, points in sorted(series.items()):
-        during = [x for x in points if x[4] is None]
+        during = [x for x in points if x[3] is None]
         if not during:
             continue
         elapsed = during[-1][0] - during[0][0]
         arrived = (during[-1][2] or 0) - (during[0][2] or 0)
         arrival = arrived / elapsed if elapsed > 0 else 0.0
         s = slope([(t, b) for t, b, *_ in during])
+        groups = [x[4] for x in points if x[4] is not None]
         out.append({
             "backlog": name,
             "samples": len(during),
@@ -195,9 +219,11 @@ def main():
             "arrival_per_s": round(arrival, 1),
             "slope_per_s": round(s, 2),
             "grows": s > max(1.0, 0.05 * arrival),
-            "lag_unknown": any(x[3] for x in during),
             "drained_after_s": round(drained_at[name], 1) if name in drained_at else None,
         })
+        if groups:  # what Redis reported at the last sample, and by how much its lag overstated
+            out[-1]["last_reported"] = groups[-1]
+            out[-1]["lag_overstated_max"] = max((g["lag"] or 0) - g["undelivered"] for g in groups)
     if not out:
         problems.append("no backlog was sampled")
     print(json.dumps({"interval_s": a.interval,
