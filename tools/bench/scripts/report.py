@@ -72,6 +72,23 @@ def redis_csv(path):
     return {k: float(v) for k, v in out.items() if k != "test"}
 
 
+def vmstat(path):
+    """The machine's CPU over a step from `vmstat -n 1` (its first line, the averages since boot,
+    skipped): busy % (user + system), idle %, I/O wait % and runnable processes (mean, max)."""
+    samples = []
+    for line in read(path).splitlines()[3:]:
+        f = line.split()
+        if len(f) >= 16 and f[0].isdigit():
+            samples.append({"r": int(f[0]), "us": int(f[12]), "sy": int(f[13]), "id": int(f[14]),
+                            "wa": int(f[15])})
+    if not samples:
+        return None
+    mean = lambda k: round(sum(x[k] for x in samples) / len(samples), 1)
+    return {"seconds": len(samples), "busy_pct": round(mean("us") + mean("sy"), 1),
+            "idle_pct": mean("id"), "iowait_pct": mean("wa"), "runnable_mean": mean("r"),
+            "runnable_max": max(x["r"] for x in samples)}
+
+
 def dig(obj, *keys):
     for k in keys:
         if obj is None:
@@ -340,6 +357,12 @@ def main():
         if v:
             cpu[name] = v
 
+    machine = {}
+    for name in sorted(ran):
+        v = vmstat(os.path.join(d, name + ".vmstat"))
+        if v:
+            machine[name] = v
+
     # ---- print -------------------------------------------------------------------------------
     headers = ["what", "ours", "baseline", "ratio", "target", "met"]
     table = []
@@ -361,6 +384,13 @@ def main():
         print("\nServer CPU seconds per 1,000 requests (Pasar processes only, PostgreSQL excluded):")
         for name, v in cpu.items():
             print("- {}: {}".format(name, ", ".join(f"{k} {x:.3g}" for k, x in v.items())))
+    if machine:
+        print("\nThe machine's CPU during each step (vmstat each second; runnable processes against "
+              f"{os.cpu_count()} CPUs):")
+        for name, v in machine.items():
+            print(f"- {name}: busy {v['busy_pct']:.0f} %, idle {v['idle_pct']:.0f} %, I/O wait "
+                  f"{v['iowait_pct']:.0f} %, runnable mean {v['runnable_mean']:.1f} max "
+                  f"{v['runnable_max']} ({v['seconds']} s)")
     mode = {0: "full", 1: "quick (indicative only)", 2: "smoke (checks only)"}[a.quick]
     print(f"\n{mode} run, {datetime.date.today().isoformat()}, {os.cpu_count()} CPUs, "
           f"{a.seconds} s in all ({a.build_seconds} s of it building)")
@@ -387,6 +417,7 @@ def main():
             "build_seconds": a.build_seconds,
             "rows": rows,
             "server_cpu_seconds_per_1000": cpu,
+            "machine_cpu": machine,
             "steps": sorted(ran),
             "checks_ok": not problems,
             "problems": problems,
