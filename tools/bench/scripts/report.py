@@ -357,6 +357,20 @@ def main():
         if v:
             cpu[name] = v
 
+    # Where PostgreSQL's time went at PlaceOrder's peak (pg_stat_statements over the step).
+    pg_profile = None
+    st = j("place_order_statements") if "place_order_peak" in ran else None
+    if isinstance(st, dict) and st.get("orders"):
+        n = st["orders"]
+        pg_profile = {
+            "orders": n,
+            "exec_ms_per_order": round((st.get("exec_ms") or 0) / n, 3),
+            "statements_per_order": round((st.get("calls") or 0) / n, 2),
+            "largest": [{"query": x["query"], "per_order": round(x["calls"] / n, 2),
+                         "ms_per_order": round(float(x["exec_ms"]) / n, 3)}
+                        for x in st.get("statements") or []],
+        }
+
     machine = {}
     for name in sorted(ran):
         v = vmstat(os.path.join(d, name + ".vmstat"))
@@ -384,6 +398,12 @@ def main():
         print("\nServer CPU seconds per 1,000 requests (Pasar processes only, PostgreSQL excluded):")
         for name, v in cpu.items():
             print("- {}: {}".format(name, ", ".join(f"{k} {x:.3g}" for k, x in v.items())))
+    if pg_profile:
+        print(f"\nPostgreSQL at PlaceOrder's peak (pg_stat_statements, {pg_profile['orders']:,} "
+              f"orders): {pg_profile['exec_ms_per_order']:.2f} ms of statement execution and "
+              f"{pg_profile['statements_per_order']:.1f} statements per order; the largest:")
+        for x in pg_profile["largest"][:8]:
+            print(f"- {x['ms_per_order']:.3f} ms ({x['per_order']:.2f} per order): {x['query'][:110]}")
     if machine:
         print("\nThe machine's CPU during each step (vmstat each second; runnable processes against "
               f"{os.cpu_count()} CPUs):")
@@ -418,6 +438,7 @@ def main():
             "rows": rows,
             "server_cpu_seconds_per_1000": cpu,
             "machine_cpu": machine,
+            "place_order_postgres": pg_profile,
             "steps": sorted(ran),
             "checks_ok": not problems,
             "problems": problems,
