@@ -1,7 +1,8 @@
 // The use cases and the store against a real PostgreSQL: batched fixes (newest wins,
 // seq-ordered reads), matchers and sweepers run by several instances at once (each offer made
 // and each deadline applied exactly once), the fresh dispatch window of a job whose courier is
-// released, concurrent pickups of one job, the matcher fence.
+// released, concurrent pickups of one job, the matcher fence, the purges of idempotency keys and
+// packed tickets.
 #include <catch2/catch.hpp>
 
 #include <atomic>
@@ -18,6 +19,7 @@
 #include "pasar/pg/migrate.h"
 #include "pasar/testkit/testkit.h"
 #include "store/idempotency.h"
+#include "store/jobs.h"
 #include "store/locations.h"
 #include "store/matching.h"
 
@@ -377,6 +379,30 @@ TEST_CASE("idempotency keys older than the retention are purged, newer ones kept
   CHECK(store::PurgeKeys(d.pool, absl::Hours(72), 2) == 1);
   CHECK(store::PurgeKeys(d.pool, absl::Hours(72), 2) == 0);
   const pg::Result kept = pg::Exec(d.pool, kKeys);
+  REQUIRE(kept.size() == 1);
+  CHECK(kept.Text(0, 0) == "new-1");
+}
+
+TEST_CASE("packed tickets older than the retention are purged in bounded batches, newer kept",
+          "[pg]") {
+  Db d;
+  {
+    pg::Transaction tx(d.pool, "t_packed");
+    for (const std::string id : {"old-1", "old-2", "old-3", "new-1"}) {
+      store::RememberPackedTicket(tx, id);
+    }
+    store::RememberPackedTicket(tx, "new-1");  // a TicketReady delivered twice: one row
+    tx.Commit();
+  }
+  constexpr pg::Query kAge{"t_age_packed",
+                           "UPDATE packed_tickets SET packed_at = now() - interval '73 hours' "
+                           "WHERE ticket_id LIKE 'old-%'"};
+  constexpr pg::Query kPacked{"t_packed_rows", "SELECT ticket_id FROM packed_tickets"};
+  pg::Exec(d.pool, kAge);
+  CHECK(store::PurgePackedTickets(d.pool, absl::Hours(72), 2) == 2);  // bounded batch
+  CHECK(store::PurgePackedTickets(d.pool, absl::Hours(72), 2) == 1);
+  CHECK(store::PurgePackedTickets(d.pool, absl::Hours(72), 2) == 0);
+  const pg::Result kept = pg::Exec(d.pool, kPacked);
   REQUIRE(kept.size() == 1);
   CHECK(kept.Text(0, 0) == "new-1");
 }
